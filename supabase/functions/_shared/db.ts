@@ -1,0 +1,67 @@
+/**
+ * The database connection the functions use: postgres.js over `SUPABASE_DB_URL`, with
+ * `prepare: false` so Supabase's transaction pooler works, and a classifier that tells a
+ * database outage (answer 503 so the vendor retries) from a bug.
+ *
+ * @module
+ */
+import postgres from "postgres";
+
+/** A postgres.js client. */
+export type Sql = postgres.Sql;
+
+/** Options for {@link connectDatabase}. */
+export interface ConnectOptions {
+  /** Pool size (default 5: edge functions are short-lived and the pooler multiplexes). */
+  max?: number;
+  /** Seconds to wait for a connection before failing (default 3). */
+  connectTimeoutSeconds?: number;
+}
+
+/** Opens a lazily-connecting pool to `url`. */
+export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
+  return postgres(url, {
+    prepare: false,
+    max: opts.max ?? 5,
+    connect_timeout: opts.connectTimeoutSeconds ?? 3,
+    idle_timeout: 30,
+    onnotice: () => {},
+  });
+}
+
+const unavailableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+  "08000",
+  "08003",
+  "08006",
+  "08001",
+  "08004",
+  "40001", // serialization_failure: retrying later succeeds
+  "40P01", // deadlock_detected: likewise
+]);
+
+/**
+ * True when `err` means the database could not take the write right now (down, restarting,
+ * unreachable, overloaded, or a retryable conflict): the caller should answer 503.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && unavailableCodes.has(code)) return true;
+  const errno = (err as { errno?: unknown }).errno;
+  if (typeof errno === "string" && unavailableCodes.has(errno)) return true;
+  return err instanceof Deno.errors.ConnectionRefused ||
+    err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.TimedOut;
+}

@@ -1,0 +1,119 @@
+/**
+ * Request/response plumbing shared by the edge functions: JSON responses in the one error
+ * shape, and reading a body with the method, media-type and size checks done before any
+ * parsing. I/O lives here; the rules about payloads live in `shared/`.
+ *
+ * @module
+ */
+import { errorBody, type ErrorCode, type FieldProblem } from "../../../shared/errors.ts";
+
+/** A JSON response with the given status. */
+export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** A JSON error response in the project's one error shape. */
+export function errorResponse(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  fields?: FieldProblem[],
+  headers: HeadersInit = {},
+): Response {
+  return json(status, errorBody(code, message, fields), headers);
+}
+
+/** Outcome of {@link readRequestBody}: the raw text, or the response to send instead. */
+export type BodyResult = { ok: true; text: string } | { ok: false; response: Response };
+
+/** Options for {@link readRequestBody}. */
+export interface ReadBodyOptions {
+  /** Largest accepted body in bytes; larger bodies get 413 without being buffered. */
+  maxBytes: number;
+  /** Allowed method (default POST). */
+  method?: string;
+}
+
+/**
+ * Checks method (405), media type (415) and size (413) and returns the body as UTF-8 text.
+ * The size is enforced while streaming, so an oversized or lying Content-Length body is never
+ * held in memory whole. Invalid UTF-8 is a 400.
+ */
+export async function readRequestBody(req: Request, opts: ReadBodyOptions): Promise<BodyResult> {
+  const method = opts.method ?? "POST";
+  if (req.method !== method) {
+    return {
+      ok: false,
+      response: errorResponse(405, "method_not_allowed", `Use ${method}.`, undefined, {
+        allow: method,
+      }),
+    };
+  }
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    return {
+      ok: false,
+      response: errorResponse(415, "unsupported_media_type", "Send application/json.", [
+        { path: "header:content-type", message: `expected application/json, got '${type}'` },
+      ]),
+    };
+  }
+  const tooLarge = () =>
+    errorResponse(413, "payload_too_large", `Body is larger than ${opts.maxBytes} bytes.`);
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > opts.maxBytes) {
+    await req.body?.cancel();
+    return { ok: false, response: tooLarge() };
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > opts.maxBytes) {
+        await reader.cancel();
+        return { ok: false, response: tooLarge() };
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return {
+      ok: false,
+      response: errorResponse(400, "invalid_json", "Body is not valid UTF-8.", [
+        { path: "(body)", message: "invalid UTF-8" },
+      ]),
+    };
+  }
+}
+
+/** Parses JSON text, or returns the 400 response naming where it broke. */
+export function parseJson(text: string): { ok: true; value: unknown } | {
+  ok: false;
+  response: Response;
+} {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return {
+      ok: false,
+      response: errorResponse(400, "invalid_json", "Body is not valid JSON.", [
+        { path: "(body)", message: err instanceof Error ? err.message : "invalid JSON" },
+      ]),
+    };
+  }
+}
