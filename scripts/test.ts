@@ -1,0 +1,134 @@
+/**
+ * The test command (`npm test`): format, lint and type checks, then every test in tests/
+ * against a throwaway stack — embedded Postgres on a free port, migrations through the real
+ * supabase CLI, the functions and the pg_net dispatcher — and a final `N passed, N failed`.
+ *
+ * Usage: npm test [-- [--no-lint] [test paths...]]
+ *   DATABASE_URL=...  run against an existing database (e.g. the one `supabase start` runs)
+ *                     instead of starting a cluster; migrations are applied to it first.
+ *
+ * @module
+ */
+import { freePort } from "../local/postgres.ts";
+import { repoPath } from "../local/paths.ts";
+import { startStack } from "../local/stack.ts";
+
+const deno = Deno.execPath();
+const args = Deno.args.filter((a) => a !== "--no-lint");
+const lint = !Deno.args.includes("--no-lint");
+let passed = 0;
+let failed = 0;
+
+async function run(name: string, cmdArgs: string[], env?: Record<string, string>) {
+  const started = Date.now();
+  const child = new Deno.Command(deno, {
+    args: cmdArgs,
+    cwd: repoPath(),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let tail = "";
+  const forward = async (stream: ReadableStream<Uint8Array>, out: typeof Deno.stdout) => {
+    for await (const chunk of stream) {
+      await out.write(chunk);
+      tail = (tail + new TextDecoder().decode(chunk)).slice(-4000);
+    }
+  };
+  await Promise.all([forward(child.stdout, Deno.stdout), forward(child.stderr, Deno.stderr)]);
+  const status = await child.status;
+  return { ok: status.success, tail, seconds: (Date.now() - started) / 1000, name };
+}
+
+async function existing(dirs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of dirs) {
+    try {
+      await Deno.stat(repoPath(d));
+      out.push(d);
+    } catch {
+      // not there yet
+    }
+  }
+  return out;
+}
+
+if (lint) {
+  const sources = await existing([
+    "shared",
+    "supabase/functions",
+    "local",
+    "scripts",
+    "tests",
+    "sim",
+    "bench",
+  ]);
+  for (
+    const [name, cmd] of [
+      ["deno fmt --check", ["fmt", "--check"]],
+      ["deno lint", ["lint"]],
+      ["deno check", ["check", ...sources]],
+    ] as const
+  ) {
+    console.log(`\n== ${name}`);
+    const r = await run(name, [...cmd]);
+    if (r.ok) passed++;
+    else failed++;
+    console.log(`${r.ok ? "ok" : "FAILED"}: ${name} (${r.seconds.toFixed(1)} s)`);
+  }
+}
+
+const secrets = {
+  TOAST_WEBHOOK_SECRET: `test-toast-${crypto.randomUUID()}`,
+  SEVENSHIFTS_GRANT_GUID: crypto.randomUUID(),
+  SEVENSHIFTS_WEBHOOK_TOKEN: `test-7s-${crypto.randomUUID()}`,
+  ALERT_WEBHOOK_SECRET: `test-alert-${crypto.randomUUID()}`,
+};
+const dataDir = repoPath(`.local/test-db-${Date.now()}`);
+console.log("\n== starting the test stack");
+let stack;
+try {
+  stack = await startStack({
+    apiPort: freePort(),
+    dbPort: freePort(),
+    dataDir,
+    reset: true,
+    fast: true,
+    scheduler: false,
+    databaseUrl: Deno.env.get("DATABASE_URL") || undefined,
+    functionEnv: secrets,
+    log: (l) => console.log(l),
+  });
+} catch (err) {
+  console.error(`The test stack could not start: ${err instanceof Error ? err.message : err}`);
+  failed++;
+  console.log(`\n${passed} passed, ${failed} failed`);
+  Deno.exit(1);
+}
+
+try {
+  const paths = args.length > 0 ? args : ["tests/"];
+  console.log(`\n== deno test ${paths.join(" ")}`);
+  const r = await run("deno test", ["test", "-A", "--no-prompt", ...paths], {
+    ...stack.env,
+    ...secrets,
+    TEST_DATA_DIR: repoPath(".local"),
+  });
+  // deno colours its summary even when piped; strip the escape codes before reading it.
+  // deno-lint-ignore no-control-regex
+  const plain = r.tail.replace(/\x1b\[[0-9;]*m/g, "");
+  const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(plain);
+  if (m) {
+    passed += Number(m[2]);
+    failed += Number(m[3]);
+  }
+  // A run that failed without a summary (compile error, crash) counts as one failure.
+  if (!m || (!r.ok && Number(m[3]) === 0)) failed++;
+} finally {
+  await stack.stop();
+  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  await Deno.remove(`${dataDir}.log`).catch(() => {});
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+Deno.exit(failed === 0 ? 0 : 1);

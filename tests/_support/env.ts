@@ -1,0 +1,78 @@
+/**
+ * What the test harness (scripts/test.ts) hands every test: the stack's URLs, keys and the
+ * function secrets, read from the env, with a clear error when a test runs outside it.
+ *
+ * @module
+ */
+import postgres from "postgres";
+
+/** Env var `name`, or a clear error telling how to run the tests. */
+export function requireEnv(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) {
+    throw new Error(`${name} is not set: run the tests with 'npm test' (scripts/test.ts).`);
+  }
+  return value;
+}
+
+/** The running test stack's addresses and secrets. */
+export function testEnv() {
+  return {
+    databaseUrl: requireEnv("DATABASE_URL"),
+    apiUrl: requireEnv("SUPABASE_URL"),
+    functionsUrl: `${requireEnv("SUPABASE_URL")}/functions/v1`,
+    anonKey: requireEnv("SUPABASE_ANON_KEY"),
+    serviceRoleKey: requireEnv("SUPABASE_SERVICE_ROLE_KEY"),
+    toastSecret: requireEnv("TOAST_WEBHOOK_SECRET"),
+    sevenShiftsGrantGuid: requireEnv("SEVENSHIFTS_GRANT_GUID"),
+    sevenShiftsToken: requireEnv("SEVENSHIFTS_WEBHOOK_TOKEN"),
+    alertSecret: requireEnv("ALERT_WEBHOOK_SECRET"),
+  };
+}
+
+/** A postgres.js pool on the test database; close it with `await sql.end()`. */
+export function testDb(url = requireEnv("DATABASE_URL")): postgres.Sql {
+  return postgres(url, { max: 4, onnotice: () => {} });
+}
+
+/** A database URL with the database name replaced. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Creates an empty scratch database (dropped by the returned function). */
+export async function scratchDatabase(
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = testDb();
+  const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  return {
+    url: withDatabase(requireEnv("DATABASE_URL"), name),
+    async drop() {
+      const sql = testDb();
+      await sql.unsafe(`drop database if exists ${name} with (force)`);
+      await sql.end();
+    },
+  };
+}
+
+/** Polls `check` every 20 ms until it returns a value other than undefined, or times out. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { startFunctionServer } from "../../local/functions.ts";
+import { assertPortFree, freePort, startPostgres } from "../../local/postgres.ts";
+import { repoPath } from "../../local/paths.ts";
+import { cronMatches, intervalSeconds, startScheduler } from "../../local/scheduler.ts";
+import { scratchDatabase, testDb, testEnv } from "../_support/env.ts";
+import { applyBootstrap } from "../../local/bootstrap.ts";
+
+Deno.test("functions: each function answers at /functions/v1/<name> with the injected env", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fns-" });
+  await Deno.mkdir(`${dir}/echo-env`);
+  await Deno.writeTextFile(
+    `${dir}/echo-env/index.ts`,
+    `Deno.serve((req) => Response.json({
+      path: new URL(req.url).pathname,
+      url: Deno.env.get("SUPABASE_URL"),
+      db: Deno.env.get("SUPABASE_DB_URL"),
+      anon: Deno.env.get("SUPABASE_ANON_KEY"),
+      service: Deno.env.get("SUPABASE_SERVICE_ROLE_KEY"),
+      fromFile: Deno.env.get("FROM_DOTENV"),
+    }));`,
+  );
+  await Deno.mkdir(`${dir}/_private`);
+  await Deno.writeTextFile(`${dir}/_private/index.ts`, `Deno.serve(() => new Response("no"));`);
+  await Deno.writeTextFile(
+    `${dir}/.env`,
+    "# read like supabase functions serve\nFROM_DOTENV='yes'\n",
+  );
+  const port = freePort();
+  const server = await startFunctionServer({
+    port,
+    functionsDir: dir,
+    env: {
+      SUPABASE_DB_URL: "postgresql://db",
+      SUPABASE_ANON_KEY: "a",
+      SUPABASE_SERVICE_ROLE_KEY: "s",
+    },
+    log: () => {},
+  });
+  try {
+    assert.deepEqual(server.names, ["echo-env"]);
+    const res = await fetch(`${server.url}/functions/v1/echo-env/sub?x=1`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      path: "/functions/v1/echo-env/sub",
+      url: `http://127.0.0.1:${port}`,
+      db: "postgresql://db",
+      anon: "a",
+      service: "s",
+      fromFile: "yes",
+    });
+    for (const name of ["_private", "nope"]) {
+      const miss = await fetch(`${server.url}/functions/v1/${name}`, { method: "POST" });
+      assert.equal(miss.status, 404);
+      assert.equal((await miss.json()).error.code, "not_found");
+    }
+    // A crashed function is replaced, as the edge runtime starts a new worker.
+    await server.restart("echo-env");
+    const again = await fetch(`${server.url}/functions/v1/echo-env`);
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("functions: the test stack serves the project's functions", async () => {
+  const env = testEnv();
+  for (const name of ["toast-webhook", "sevenshifts-webhook", "alert-notifier"]) {
+    const res = await fetch(`${env.functionsUrl}/${name}`, { method: "GET" });
+    // Whatever the function says to a bare GET, it is the function answering, in JSON.
+    assert.notEqual(res.status, 404, name);
+    assert.match(res.headers.get("content-type") ?? "", /json/, name);
+    await res.body?.cancel();
+  }
+  const miss = await fetch(`${env.functionsUrl}/nope`, { method: "POST" });
+  assert.equal(miss.status, 404);
+  await miss.body?.cancel();
+});
+
+Deno.test("postgres: a taken port is a clear error, not a hang", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    assert.throws(() => assertPortFree(listener.addr.port, "Postgres"), /already in use/);
+    await assert.rejects(
+      startPostgres({ port: listener.addr.port, dataDir: repoPath(".local/never") }),
+      /already in use/,
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("scheduler: pg_cron schedules are parsed as pg_cron does", () => {
+  const at = (iso: string) => new Date(iso);
+  assert.equal(cronMatches("*/5 * * * *", at("2026-03-08T10:15:00Z")), true);
+  assert.equal(cronMatches("*/5 * * * *", at("2026-03-08T10:16:00Z")), false);
+  assert.equal(cronMatches("0 4 * * *", at("2026-03-08T04:00:00Z")), true);
+  assert.equal(cronMatches("0 4 * * 1-5", at("2026-03-08T04:00:00Z")), false); // a Sunday
+  assert.equal(cronMatches("0 4 * * 0", at("2026-03-08T04:00:00Z")), true);
+  assert.equal(cronMatches("0 4 * * 7", at("2026-03-08T04:00:00Z")), true);
+  assert.equal(cronMatches("30 1,13 1 * *", at("2026-03-01T13:30:00Z")), true);
+  assert.throws(() => cronMatches("61 * * * *", at("2026-03-01T00:00:00Z")));
+  assert.equal(intervalSeconds("30 seconds"), 30);
+  assert.equal(intervalSeconds("* * * * *"), null);
+});
+
+Deno.test("scheduler: runs a job registered with cron.schedule and records the run", async () => {
+  const db = await scratchDatabase("cron_run");
+  try {
+    await applyBootstrap(db.url);
+    const sql = testDb(db.url);
+    await sql`create table ticks (at timestamptz default now())`;
+    await sql`select cron.schedule('tick', '1 seconds', 'insert into ticks default values')`;
+    const scheduler = await startScheduler(db.url);
+    try {
+      await scheduler.runNow("tick");
+      const deadline = Date.now() + 5000;
+      let n = 0;
+      while (Date.now() < deadline && n < 2) {
+        [{ n }] = await sql`select count(*)::int as n from ticks`;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(n >= 2, `expected the job to run on schedule too, ran ${n} times`);
+      const [run] = await sql`select status from cron.job_run_details order by runid limit 1`;
+      assert.equal(run.status, "succeeded");
+      await sql`select cron.unschedule('tick')`;
+    } finally {
+      await scheduler.stop();
+      await sql.end();
+    }
+  } finally {
+    await db.drop();
+  }
+});
