@@ -47,7 +47,12 @@ function nativeDir(): string {
 /** True when the server user can reach `path` (every parent folder traversable). */
 async function reachableBy(path: string, user?: { uid: number; gid: number }): Promise<boolean> {
   if (!user) return true;
-  const out = await new Deno.Command("test", { args: ["-x", path], uid: user.uid, gid: user.gid })
+  const out = await new Deno.Command("test", {
+    args: ["-x", path],
+    uid: user.uid,
+    gid: user.gid,
+    cwd: "/",
+  })
     .output();
   return out.success;
 }
@@ -169,6 +174,7 @@ async function initdb(
       clearEnv: true,
       uid: user?.uid,
       gid: user?.gid,
+      cwd: "/",
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -211,6 +217,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     clearEnv: true,
     uid: user?.uid,
     gid: user?.gid,
+    cwd: "/",
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
