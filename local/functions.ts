@@ -137,8 +137,10 @@ export async function startFunctionServer(
     void pump(name, child.stdout);
     void pump(name, child.stderr);
     const worker: Worker = { name, port, child, ready: waitForPort(port, child, name) };
-    child.status.then(() => {
+    child.status.then((status) => {
       if (stopping || workers.get(name) !== worker) return;
+      // Ctrl-C in a terminal signals the whole process group: that is a stop, not a crash.
+      if (status.signal === "SIGINT" || status.signal === "SIGTERM") return;
       log(name, "process exited; starting a new one");
       const next = spawn(name);
       workers.set(name, next);
