@@ -1,0 +1,74 @@
+/**
+ * Exact decimal dollars to integer cents.
+ *
+ * Vendors send money as JSON numbers of decimal dollars (`12.34`). A JSON number read by
+ * `JSON.parse` is a binary double, so `12.34 * 100` can land on `1233.9999999999998`. Instead
+ * the number is turned back into its shortest decimal text (`String(n)`, which round-trips the
+ * value the vendor wrote for any amount with at most 15 significant digits) and that text is
+ * converted with integer arithmetic only.
+ *
+ * Rounding rule (the one place it is decided): digits below a cent are rounded **half away
+ * from zero** on the decimal text, so `1.005` → 101 and `-1.005` → -101. Toast and 7shifts
+ * amounts have at most two decimals, so the rule only matters for computed or odd inputs.
+ *
+ * Rejected: `NaN`, `±Infinity`, anything whose shortest form uses an exponent (`1e21`,
+ * `1e-7`: not how a POS writes dollars), and magnitudes of {@link MAX_ABS_DOLLARS} or more.
+ *
+ * @module
+ */
+
+/** Largest accepted magnitude in whole dollars (exclusive): $1 trillion. Cents stay exact. */
+export const MAX_ABS_DOLLARS = 1_000_000_000_000;
+
+/** Outcome of a conversion: the cents, or why the input is not an amount. */
+export type CentsResult = { ok: true; cents: number } | { ok: false; reason: string };
+
+const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Converts decimal dollar text (`"12.34"`, `"-0.5"`, `"7"`) to integer cents, rounding
+ * sub-cent digits half away from zero. No exponents, no thousands separators, no spaces.
+ */
+export function decimalTextToCents(text: string): CentsResult {
+  const m = DECIMAL.exec(text);
+  if (!m) return { ok: false, reason: `not a plain decimal number: '${text.slice(0, 40)}'` };
+  const negative = m[1] === "-";
+  const whole = m[2].replace(/^0+(?=\d)/, "");
+  const fraction = m[3] ?? "";
+  if (whole.length > String(MAX_ABS_DOLLARS).length - 1) {
+    return { ok: false, reason: "amount is too large" };
+  }
+  let cents = Number(whole) * 100 + Number((fraction + "00").slice(0, 2));
+  // Half away from zero: the third decimal digit decides; later digits only matter through it
+  // being >= 5 (5000... and 5999... both round up in magnitude).
+  if (fraction.length > 2 && fraction.charCodeAt(2) >= 53 /* '5' */) cents += 1;
+  if (cents >= MAX_ABS_DOLLARS * 100) return { ok: false, reason: "amount is too large" };
+  // `0 - 0` is -0 in JS; normalise so "-0.00" is plain 0.
+  return { ok: true, cents: negative && cents !== 0 ? -cents : cents };
+}
+
+/**
+ * Converts a JSON number of dollars to integer cents via its shortest decimal text
+ * (`String(n)`), so `0.1 + 0.2` gives 30 and `1.005` gives 101 (see the module rule).
+ */
+export function dollarsToCents(dollars: number): CentsResult {
+  if (typeof dollars !== "number" || !Number.isFinite(dollars)) {
+    return { ok: false, reason: "not a finite number" };
+  }
+  return decimalTextToCents(String(dollars));
+}
+
+/** Like {@link dollarsToCents} but throws a `RangeError` for a value that is not an amount. */
+export function dollarsToCentsOrThrow(dollars: number): number {
+  const r = dollarsToCents(dollars);
+  if (!r.ok) throw new RangeError(r.reason);
+  return r.cents;
+}
+
+/** Formats integer cents as dollar text with two decimals (`1234` → `"12.34"`), exactly. */
+export function centsToDecimalText(cents: number): string {
+  if (!Number.isSafeInteger(cents)) throw new RangeError("cents must be a safe integer");
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
