@@ -1,0 +1,172 @@
+/**
+ * Webhook signatures (WebCrypto HMAC-SHA256), verified in constant time.
+ *
+ * - **Toast**: `Toast-Signature` = base64(HMAC-SHA256(subscription secret, rawBody + timestamp))
+ *   where `timestamp` is the envelope's own `timestamp` field, as text.
+ * - **7shifts**: `x-hmac-signature` = HMAC-SHA256 of the raw body keyed with
+ *   `"{x-hmac-timestamp}#{oauth grant guid}"`. 7shifts does not document the encoding, so
+ *   both hex and base64 are accepted. The timestamp must be within 5 minutes of now, either
+ *   way, and may be in seconds or milliseconds since the epoch.
+ *
+ * The `sign*` functions exist for the simulator and the tests; production only verifies.
+ * Pure apart from WebCrypto (no I/O).
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** How far a 7shifts `x-hmac-timestamp` may be from now, either way. */
+export const SEVENSHIFTS_MAX_SKEW_MS = 5 * 60 * 1000;
+
+async function hmacSha256(key: string, message: string): Promise<Uint8Array> {
+  const cryptoKey = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+}
+
+/**
+ * Compares two byte arrays in time that depends only on their lengths (a length mismatch is
+ * answered at once: signature lengths are public).
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time, leaking neither
+ * content nor length: both are hashed (SHA-256) first, then the digests are compared.
+ * An empty expected secret never matches.
+ */
+export async function secretsMatch(presented: string, expected: string): Promise<boolean> {
+  if (!expected) return false;
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return timingSafeEqual(new Uint8Array(a), new Uint8Array(b));
+}
+
+/** Standard base64 of bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Decodes standard or URL-safe base64 (padding optional); null when it is not base64. */
+export function fromBase64(text: string): Uint8Array | null {
+  const t = text.trim().replaceAll("-", "+").replaceAll("_", "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.length === 0) return null;
+  const padded = t.padEnd(t.length + ((4 - (t.length % 4)) % 4), "=");
+  try {
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** Decodes hex (even length); null when it is not hex. */
+export function fromHex(text: string): Uint8Array | null {
+  const t = text.trim();
+  if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(t)) return null;
+  const out = new Uint8Array(t.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Lower-case hex SHA-256 of UTF-8 text (event keys for bodies without a vendor id). */
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+}
+
+/** The `Toast-Signature` value for `rawBody` and the envelope `timestamp` text. */
+export async function signToastPayload(
+  rawBody: string,
+  envelopeTimestamp: string,
+  secret: string,
+): Promise<string> {
+  return toBase64(await hmacSha256(secret, rawBody + envelopeTimestamp));
+}
+
+/**
+ * True when `header` is the base64 HMAC-SHA256 of `rawBody + envelopeTimestamp` with
+ * `secret`. A missing header or secret is false.
+ */
+export async function verifyToastSignature(
+  rawBody: string,
+  envelopeTimestamp: string,
+  header: string | null | undefined,
+  secret: string,
+): Promise<boolean> {
+  if (!header || !secret) return false;
+  const presented = fromBase64(header);
+  if (!presented) return false;
+  const expected = await hmacSha256(secret, rawBody + envelopeTimestamp);
+  return timingSafeEqual(presented, expected);
+}
+
+/** The `x-hmac-signature` value 7shifts would send (hex unless asked for base64). */
+export async function signSevenShiftsPayload(
+  rawBody: string,
+  timestamp: string,
+  grantGuid: string,
+  encoding: "hex" | "base64" = "hex",
+): Promise<string> {
+  const mac = await hmacSha256(`${timestamp}#${grantGuid}`, rawBody);
+  return encoding === "hex" ? toHex(mac) : toBase64(mac);
+}
+
+/** Why a 7shifts signature was refused, or that it was accepted. */
+export type SevenShiftsVerdict =
+  | { ok: true }
+  | { ok: false; reason: "missing" | "bad_timestamp" | "stale" | "mismatch" };
+
+/**
+ * Reads an `x-hmac-timestamp`: integer seconds, or milliseconds when it is too large to be
+ * seconds (more than 10^11, i.e. after the year 5138 in seconds). Null when not an integer.
+ */
+export function sevenShiftsTimestampMs(header: string): number | null {
+  const t = header.trim();
+  if (!/^\d{1,16}$/.test(t)) return null;
+  const n = Number(t);
+  return n > 1e11 ? n : n * 1000;
+}
+
+/**
+ * Verifies a 7shifts HMAC: the timestamp is within {@link SEVENSHIFTS_MAX_SKEW_MS} of `nowMs`
+ * and the signature (hex or base64) equals HMAC-SHA256 of `rawBody` keyed with
+ * `"{timestampHeader}#{grantGuid}"` (the header text exactly as received).
+ */
+export async function verifySevenShiftsSignature(
+  rawBody: string,
+  timestampHeader: string | null | undefined,
+  signatureHeader: string | null | undefined,
+  grantGuid: string,
+  nowMs: number,
+): Promise<SevenShiftsVerdict> {
+  if (!timestampHeader || !signatureHeader || !grantGuid) return { ok: false, reason: "missing" };
+  const ts = sevenShiftsTimestampMs(timestampHeader);
+  if (ts === null) return { ok: false, reason: "bad_timestamp" };
+  if (Math.abs(nowMs - ts) > SEVENSHIFTS_MAX_SKEW_MS) return { ok: false, reason: "stale" };
+  const expected = await hmacSha256(`${timestampHeader}#${grantGuid}`, rawBody);
+  const sig = signatureHeader.trim();
+  // 64 hex digits is also valid base64 text, so hex is tried first when it has that shape.
+  const candidates = [/^[0-9a-fA-F]{64}$/.test(sig) ? fromHex(sig) : null, fromBase64(sig)];
+  let match = false;
+  for (const c of candidates) if (c && timingSafeEqual(c, expected)) match = true;
+  return match ? { ok: true } : { ok: false, reason: "mismatch" };
+}
