@@ -1,0 +1,363 @@
+/**
+ * Toast orders webhooks: zod schemas of the envelope and the Order (only the fields the
+ * daily figures use are checked; every other field passes through untouched to the raw log),
+ * and the normalisation of an Order to {@link NormalizedOrder} in integer cents.
+ *
+ * Sources (Toast developer guide and orders API reference): "Orders webhook", "Message data
+ * schema", "Calculating net sales using the orders API", and the `Order`, `Check`,
+ * `Selection`, `AppliedServiceCharge`, `Payment` and `Refund` data definitions.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { type FieldProblem, fieldProblems } from "./errors.ts";
+import { dollarsToCents, dollarsToCentsOrThrow } from "./money.ts";
+import { isRealDate, parseInstant } from "./business_date.ts";
+import type { NormalizedOrder, NormalizedRefund } from "./types.ts";
+
+/** Event types that carry an Order; every other type is logged and ignored. */
+export const TOAST_ORDER_EVENT_TYPES: readonly string[] = [
+  "order_updated",
+  "channel_order_updated",
+];
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** True when `text` has the 8-4-4-4-12 hex shape of a Toast GUID. */
+export function isToastGuid(text: unknown): text is string {
+  return typeof text === "string" && GUID.test(text);
+}
+
+const guid = z.string().regex(GUID, { message: "expected a GUID (8-4-4-4-12 hex)" });
+
+/** Decimal dollars as a JSON number that converts exactly to cents (see shared/money.ts). */
+const money = z.number().refine((n) => dollarsToCents(n).ok, {
+  message: "expected an amount in dollars (finite, plain decimal, under $1 trillion)",
+});
+
+/**
+ * Converts a Toast business date (`yyyyMMdd` as an integer, e.g. 20261101) to `YYYY-MM-DD`,
+ * or null when it is not a real calendar date.
+ */
+export function toastBusinessDate(value: number): string | null {
+  if (!Number.isSafeInteger(value) || value < 10_000_101 || value > 99_991_231) return null;
+  const year = Math.trunc(value / 10_000);
+  const month = Math.trunc(value / 100) % 100;
+  const day = value % 100;
+  if (!isRealDate(year, month, day)) return null;
+  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${
+    String(day).padStart(2, "0")
+  }`;
+}
+
+const businessDate = z.int().refine((n) => toastBusinessDate(n) !== null, {
+  message: "expected a real business date as an integer yyyyMMdd",
+});
+
+const instant = z.string().refine((s) => parseInstant(s) !== null, {
+  message: "expected an ISO-8601 date-time",
+});
+
+const flag = z.boolean().nullish();
+
+const refundTransaction = z.looseObject({ guid: z.string().nullish() }).nullish();
+
+/** `RefundDetails` on a selection or service charge: what one refund took back, and its tax. */
+const refundDetails = z.looseObject({
+  refundAmount: money.nullish(),
+  taxRefundAmount: money.nullish(),
+  refundTransaction,
+}).nullish();
+
+const appliedDiscount = z.looseObject({ discountAmount: money.nullish() });
+
+/** A menu item selection (modifiers are priced into `price`, so they are not read). */
+export const toastSelectionSchema = z.looseObject({
+  price: money,
+  voided: flag,
+  deferred: flag,
+  selectionType: z.string().nullish(),
+  appliedDiscounts: z.array(appliedDiscount).nullish(),
+  refundDetails,
+});
+
+/** An applied service charge; `gratuity` ones are paid to staff, not restaurant revenue. */
+export const toastServiceChargeSchema = z.looseObject({
+  chargeAmount: money.nullish(),
+  gratuity: flag,
+  serviceChargeCategory: z.string().nullish(),
+  refundDetails,
+});
+
+/** A payment, with its tip and (when refunded) its `Refund`. */
+export const toastPaymentSchema = z.looseObject({
+  guid: z.string().min(1),
+  tipAmount: money.nullish(),
+  paymentStatus: z.string().nullish(),
+  refund: z.looseObject({
+    refundAmount: money.nullish(),
+    tipRefundAmount: money.nullish(),
+    refundBusinessDate: businessDate,
+    refundTransaction,
+  }).nullish(),
+});
+
+/** A check: `amount` is Toast's own post-discount, pre-tax price of the check. */
+export const toastCheckSchema = z.looseObject({
+  guid,
+  amount: money,
+  taxAmount: money.nullish(),
+  voided: flag,
+  deleted: flag,
+  selections: z.array(toastSelectionSchema),
+  appliedServiceCharges: z.array(toastServiceChargeSchema).nullish(),
+  appliedDiscounts: z.array(appliedDiscount).nullish(),
+  payments: z.array(toastPaymentSchema).nullish(),
+});
+
+/** The Toast `Order`, as far as the daily figures need it. */
+export const toastOrderSchema = z.looseObject({
+  guid,
+  businessDate,
+  modifiedDate: instant,
+  voided: flag,
+  deleted: flag,
+  excessFood: flag,
+  checks: z.array(toastCheckSchema),
+}).superRefine((order, ctx) => {
+  // Refund rows are keyed by payment GUID within the order, so a repeat would be ambiguous.
+  const seen = new Set<string>();
+  order.checks.forEach((check, c) =>
+    (check.payments ?? []).forEach((p, i) => {
+      if (seen.has(p.guid)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["checks", c, "payments", i, "guid"],
+          message: "payment GUID repeated within the order",
+        });
+      }
+      seen.add(p.guid);
+    })
+  );
+});
+
+/** The webhook envelope shared by every Toast event category. */
+export const toastEnvelopeSchema = z.looseObject({
+  // Toast sends an ISO string; the signature is computed over its exact text.
+  timestamp: z.string().min(1),
+  eventCategory: z.string().nullish(),
+  eventType: z.string().min(1),
+  guid: z.string().min(1).max(200),
+  details: z.unknown(),
+});
+
+/** `details` as some senders wrap it: the restaurant GUID next to the Order. */
+const wrappedDetailsSchema = z.looseObject({
+  restaurantGuid: guid.nullish(),
+  order: toastOrderSchema,
+});
+
+/** A parsed Toast Order. */
+export type ToastOrder = z.infer<typeof toastOrderSchema>;
+/** A parsed Toast webhook envelope. */
+export type ToastEnvelope = z.infer<typeof toastEnvelopeSchema>;
+
+/** Outcome of a parse: the value, or every bad field by dotted path. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
+
+/** Validates the envelope of any Toast webhook. */
+export function parseToastEnvelope(body: unknown): Parsed<ToastEnvelope> {
+  const r = toastEnvelopeSchema.safeParse(body);
+  return r.success
+    ? { ok: true, value: r.data }
+    : { ok: false, problems: fieldProblems(r.error.issues) };
+}
+
+/**
+ * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`.
+ * Problems are reported with paths from the body root (`details.checks.0.amount`).
+ */
+export function parseToastOrderDetails(
+  details: unknown,
+): Parsed<{ order: ToastOrder; restaurantGuid: string | null }> {
+  const wrapped = typeof details === "object" && details !== null && !Array.isArray(details) &&
+    "order" in details;
+  if (wrapped) {
+    const r = wrappedDetailsSchema.safeParse(details);
+    if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
+    return {
+      ok: true,
+      value: { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null },
+    };
+  }
+  const r = toastOrderSchema.safeParse(details);
+  if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
+  return { ok: true, value: { order: r.data, restaurantGuid: null } };
+}
+
+const cents = (dollars: number | null | undefined): number =>
+  dollars === null || dollars === undefined ? 0 : dollarsToCentsOrThrow(dollars);
+
+type ToastSelection = z.infer<typeof toastSelectionSchema>;
+type ToastCheck = z.infer<typeof toastCheckSchema>;
+type ToastPayment = z.infer<typeof toastPaymentSchema>;
+
+/** Payment states that never moved money, so their tips and refunds do not count. */
+const DEAD_PAYMENT_STATUSES = new Set(["VOIDED", "DENIED", "CANCELLED", "ERROR"]);
+
+/**
+ * A selection Toast's recipe leaves out of net sales although it is priced into
+ * `check.amount`: gift card and other deferred-revenue sales (`deferred`), and house account
+ * balance payments (`selectionType` `HOUSE_ACCOUNT_PAY_BALANCE`). Voided selections are not
+ * in `check.amount` to begin with (Toast reprices the check on a void), so they are skipped,
+ * not subtracted.
+ */
+function isExcludedSelection(s: ToastSelection): boolean {
+  return !s.voided && (s.deferred === true || s.selectionType === "HOUSE_ACCOUNT_PAY_BALANCE");
+}
+
+/** A check counts toward sales unless it is voided or deleted. */
+function countsTowardSales(check: ToastCheck): boolean {
+  return !check.voided && !check.deleted;
+}
+
+function paymentCounts(p: ToastPayment): boolean {
+  return !DEAD_PAYMENT_STATUSES.has((p.paymentStatus ?? "").toUpperCase());
+}
+
+/** Net sales of one counted check, in cents: `check.amount` minus what the recipe excludes. */
+function checkNetSalesCents(check: ToastCheck): number {
+  let net = cents(check.amount);
+  for (const s of check.selections) if (isExcludedSelection(s)) net -= cents(s.price);
+  for (const c of check.appliedServiceCharges ?? []) {
+    // Fundraising charges are donations passed to a third party; Toast's recipe leaves them
+    // out. Gratuity charges are not in `check.amount` ("does not include gratuity or taxes").
+    if (!c.gratuity && c.serviceChargeCategory === "FUNDRAISING_CAMPAIGN") {
+      net -= cents(c.chargeAmount);
+    }
+  }
+  return net;
+}
+
+/**
+ * Tax refunded per refund transaction GUID, from the `refundDetails` of the check's
+ * selections and service charges (a payment's `refundAmount` includes tax; net sales must
+ * not).
+ */
+function taxRefundedByTransaction(check: ToastCheck): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (d: z.infer<typeof refundDetails>) => {
+    const tx = d?.refundTransaction?.guid;
+    if (!d || !tx) return;
+    out.set(tx, (out.get(tx) ?? 0) + cents(d.taxRefundAmount));
+  };
+  for (const s of check.selections) if (!s.voided) add(s.refundDetails);
+  for (const c of check.appliedServiceCharges ?? []) add(c.refundDetails);
+  return out;
+}
+
+/** The refunds of one counted check, one per refunded payment. */
+function checkRefunds(check: ToastCheck): NormalizedRefund[] {
+  const taxLeft = taxRefundedByTransaction(check);
+  const refunds: NormalizedRefund[] = [];
+  for (const p of check.payments ?? []) {
+    if (!p.refund || !paymentCounts(p)) continue;
+    let refundCents = cents(p.refund.refundAmount);
+    const tipRefundCents = cents(p.refund.tipRefundAmount);
+    const tx = p.refund.refundTransaction?.guid;
+    if (tx && taxLeft.has(tx)) {
+      // One refund transaction can span several payments: take its tax out once, in order.
+      const tax = Math.min(taxLeft.get(tx) ?? 0, refundCents);
+      refundCents -= tax;
+      taxLeft.set(tx, (taxLeft.get(tx) ?? 0) - tax);
+    }
+    if (refundCents === 0 && tipRefundCents === 0) continue;
+    refunds.push({
+      paymentGuid: p.guid,
+      refundBusinessDate: toastBusinessDate(p.refund.refundBusinessDate) as string,
+      refundCents,
+      tipRefundCents,
+    });
+  }
+  return refunds;
+}
+
+/**
+ * Reduces a Toast Order to the figures the daily metrics need, in integer cents, following
+ * Toast's "Calculating net sales using the orders API":
+ *
+ * - **Whole order out** when `voided`, `deleted` or `excessFood` (a waste-tracking order):
+ *   every amount is 0, no checks count and no refunds are kept; the flags say why.
+ * - **Checks**: voided or deleted checks are left out entirely (amounts, tips, refunds).
+ * - **Net sales** of a counted check = `check.amount` (Toast: the check's price including
+ *   discounts and service charges, excluding gratuity and tax) − `price` of each non-voided
+ *   deferred (gift card) or `HOUSE_ACCOUNT_PAY_BALANCE` selection − `FUNDRAISING_CAMPAIGN`
+ *   service charges. Voided selections are already outside `check.amount`.
+ * - **Discounts** = check-level `appliedDiscounts[].discountAmount` + item-level discounts of
+ *   the selections that count; **gross sales** = net sales + discounts.
+ * - **Tax** = `check.taxAmount`; **tips** = `payments[].tipAmount`; **gratuity** =
+ *   `appliedServiceCharges[]` with `gratuity: true`; **deferred** = price of non-voided
+ *   deferred selections. None of these is revenue; they are kept for reconciliation.
+ * - **Refunds** (`check.amount` does not reflect them): one per refunded payment, from
+ *   `payments[].refund`, counted on its own `refundBusinessDate`. `refundAmount` excludes the
+ *   tip (reported apart from `tipRefundAmount`) but includes tax, so the `taxRefundAmount` of
+ *   the selections and service charges refunded in the same `refundTransaction` is taken
+ *   out. Without a `refundTransaction` link the whole `refundAmount` counts. Payments that
+ *   were voided, denied, cancelled or errored carry no tips or refunds.
+ *
+ * Expects an order that passed {@link toastOrderSchema}.
+ */
+export function normalizeToastOrder(order: ToastOrder): NormalizedOrder {
+  const voided = order.voided === true;
+  const deleted = order.deleted === true;
+  const excessFood = order.excessFood === true;
+  const modifiedAt = parseInstant(order.modifiedDate);
+  const businessDate = toastBusinessDate(order.businessDate);
+  if (modifiedAt === null || businessDate === null) {
+    throw new RangeError("order failed validation: modifiedDate or businessDate");
+  }
+  const out: NormalizedOrder = {
+    orderGuid: order.guid.toLowerCase(),
+    businessDate,
+    netSalesCents: 0,
+    grossSalesCents: 0,
+    discountCents: 0,
+    taxCents: 0,
+    tipCents: 0,
+    gratuityCents: 0,
+    deferredCents: 0,
+    checkCount: 0,
+    voided,
+    deleted,
+    excessFood,
+    modifiedAt,
+    refunds: [],
+  };
+  if (voided || deleted || excessFood) return out;
+  for (const check of order.checks) {
+    if (!countsTowardSales(check)) continue;
+    out.checkCount += 1;
+    out.netSalesCents += checkNetSalesCents(check);
+    out.taxCents += cents(check.taxAmount);
+    for (const d of check.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
+    for (const s of check.selections) {
+      if (s.voided) continue;
+      if (s.deferred === true) out.deferredCents += cents(s.price);
+      if (isExcludedSelection(s)) continue;
+      for (const d of s.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
+    }
+    for (const c of check.appliedServiceCharges ?? []) {
+      if (c.gratuity) out.gratuityCents += cents(c.chargeAmount);
+    }
+    for (const p of check.payments ?? []) if (paymentCounts(p)) out.tipCents += cents(p.tipAmount);
+    out.refunds.push(...checkRefunds(check));
+  }
+  out.grossSalesCents = out.netSalesCents + out.discountCents;
+  // Payment GUIDs are unique within an order; sorting keeps the payload (and its version
+  // hash) independent of the order Toast lists checks in.
+  out.refunds.sort((
+    a,
+    b,
+  ) => (a.paymentGuid < b.paymentGuid ? -1 : a.paymentGuid > b.paymentGuid ? 1 : 0));
+  return out;
+}
