@@ -1,0 +1,182 @@
+/**
+ * The 7shifts time punch webhook: authenticate, validate, normalise, then exactly one database
+ * round trip (`select pipeline.ingest_sevenshifts($1::jsonb)`).
+ *
+ * Authentication, either of:
+ * - **HMAC** (OAuth partner webhooks): `x-hmac-signature` over the raw body keyed with
+ *   `"{x-hmac-timestamp}#{SEVENSHIFTS_GRANT_GUID}"`, hex or base64, timestamp within 5
+ *   minutes. When either HMAC header is present it must verify: no fallback.
+ * - **URL token** (company webhooks made in the 7shifts app carry no HMAC): `?token=` equal,
+ *   in constant time, to `SEVENSHIFTS_WEBHOOK_TOKEN`.
+ *
+ * Answers: 405 / 415 / 413 (over 6 MiB) / 400 bad JSON, as every function; 401 neither
+ * authentication holds (including a stale timestamp); 400 missing `x-webhook-topic` or a
+ * punch that fails its schema, every bad field listed by path; 202 a topic other than
+ * `time_punch.*` (logged as ignored) or an unmapped location (kept, applied when mapped);
+ * 200 stored (applied, redelivered or older); 503 database unreachable.
+ *
+ * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256
+ * of its topic and raw body; a redelivery of the same body is the same event.
+ *
+ * @module
+ */
+import { errorResponse, parseJson, readRequestBody } from "../_shared/http.ts";
+import { callIngest, pickHeaders, type SqlRunner } from "../toast-webhook/handler.ts";
+import {
+  parseSevenShiftsPunchEvent,
+  SEVENSHIFTS_PUNCH_TOPICS,
+  type WageUnit,
+} from "../../../shared/sevenshifts.ts";
+import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
+import type { NormalizedPunch } from "../../../shared/types.ts";
+import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
+
+/** Largest accepted body: 6 MiB (a punch is a few KB; same limit as Toast for simplicity). */
+export const SEVENSHIFTS_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** The one SQL statement this function runs per delivery. */
+export const INGEST_SEVENSHIFTS_SQL = "select pipeline.ingest_sevenshifts($1::jsonb) as result";
+
+/** What {@link createSevenShiftsWebhookHandler} needs from the outside world. */
+export interface SevenShiftsWebhookDeps {
+  db: SqlRunner;
+  /** `SEVENSHIFTS_GRANT_GUID`: keys the HMAC. Empty refuses every HMAC delivery. */
+  grantGuid: string;
+  /** `SEVENSHIFTS_WEBHOOK_TOKEN`: the `?token=` for company webhooks. Empty refuses them. */
+  webhookToken: string;
+  /** `SEVENSHIFTS_WAGE_UNIT` (see shared/sevenshifts.ts for the default and why). */
+  wageUnit: WageUnit;
+  /** Milliseconds since the epoch (default Date.now): checks the HMAC timestamp window. */
+  now?: () => number;
+  /** Override of {@link SEVENSHIFTS_MAX_BODY_BYTES} (tests). */
+  maxBodyBytes?: number;
+  /** Where operational problems are logged (default console.error). Never gets secrets. */
+  logError?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+/** The JSON handed to `pipeline.ingest_sevenshifts`. */
+export interface SevenShiftsIngestEvent {
+  eventKey: string;
+  topic: string;
+  companyId: number | null;
+  locationId: number | null;
+  headers: Record<string, string>;
+  rawBody: string;
+  punch: NormalizedPunch | null;
+  deletion: PunchDeletion | null;
+}
+
+const LOGGED_HEADERS = [
+  "x-webhook-id",
+  "x-webhook-topic",
+  "x-company-id",
+  "x-hmac-timestamp",
+  "x-hmac-signature",
+  "content-type",
+  "content-length",
+  "user-agent",
+];
+
+const STALE_MESSAGE = "x-hmac-timestamp is more than 5 minutes from now.";
+
+function defaultLogError(message: string, detail?: Record<string, unknown>) {
+  console.error(JSON.stringify({ fn: "sevenshifts-webhook", message, ...detail }));
+}
+
+/** Positive integer header value, or null. */
+function intHeader(value: string | null): number | null {
+  if (value === null || !/^\d{1,15}$/.test(value.trim())) return null;
+  const n = Number(value.trim());
+  return n > 0 ? n : null;
+}
+
+/** Builds the request handler (`Deno.serve(createSevenShiftsWebhookHandler(deps))`). */
+export function createSevenShiftsWebhookHandler(
+  deps: SevenShiftsWebhookDeps,
+): (req: Request) => Promise<Response> {
+  const logError = deps.logError ?? defaultLogError;
+  const now = deps.now ?? Date.now;
+  const maxBytes = deps.maxBodyBytes ?? SEVENSHIFTS_MAX_BODY_BYTES;
+
+  async function authenticate(req: Request, rawBody: string): Promise<Response | null> {
+    const ts = req.headers.get("x-hmac-timestamp");
+    const sig = req.headers.get("x-hmac-signature");
+    if (ts !== null || sig !== null) {
+      const verdict = await verifySevenShiftsSignature(rawBody, ts, sig, deps.grantGuid, now());
+      if (verdict.ok) return null;
+      const message = verdict.reason === "stale"
+        ? STALE_MESSAGE
+        : verdict.reason === "missing"
+        ? "x-hmac-timestamp and x-hmac-signature are both required."
+        : verdict.reason === "bad_timestamp"
+        ? "x-hmac-timestamp is not a Unix time."
+        : "x-hmac-signature does not match.";
+      return errorResponse(401, "unauthorized", message);
+    }
+    const token = new URL(req.url).searchParams.get("token");
+    if (token && await secretsMatch(token, deps.webhookToken)) return null;
+    return errorResponse(401, "unauthorized", "Missing or invalid webhook authentication.");
+  }
+
+  return async (req: Request): Promise<Response> => {
+    try {
+      const body = await readRequestBody(req, { maxBytes });
+      if (!body.ok) return body.response;
+      const denied = await authenticate(req, body.text);
+      if (denied) return denied;
+      const parsed = parseJson(body.text);
+      if (!parsed.ok) return parsed.response;
+      const topic = req.headers.get("x-webhook-topic")?.trim() ?? "";
+      if (!topic) {
+        return errorResponse(400, "invalid_payload", "Missing x-webhook-topic.", [
+          { path: "header:x-webhook-topic", message: "required" },
+        ]);
+      }
+      const headerCompanyId = intHeader(req.headers.get("x-company-id"));
+      const base = {
+        eventKey: await sha256Hex(`${topic}\n${body.text}`),
+        topic,
+        headers: pickHeaders(req.headers, LOGGED_HEADERS),
+        rawBody: body.text,
+      };
+      if (!SEVENSHIFTS_PUNCH_TOPICS.includes(topic)) {
+        const event: SevenShiftsIngestEvent = {
+          ...base,
+          companyId: headerCompanyId,
+          locationId: null,
+          punch: null,
+          deletion: null,
+        };
+        return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+      }
+      const change = parseSevenShiftsPunchEvent(
+        topic,
+        parsed.value,
+        deps.wageUnit,
+        headerCompanyId,
+      );
+      if (!change.ok) {
+        return errorResponse(400, "invalid_payload", "Invalid time punch.", change.problems);
+      }
+      const event: SevenShiftsIngestEvent = change.value.kind === "punch"
+        ? {
+          ...base,
+          companyId: change.value.punch.companyId,
+          locationId: change.value.punch.locationId,
+          punch: change.value.punch,
+          deletion: null,
+        }
+        : {
+          ...base,
+          companyId: change.value.deletion.companyId,
+          locationId: change.value.deletion.locationId,
+          punch: null,
+          deletion: change.value.deletion,
+        };
+      return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+    } catch (err) {
+      logError("unexpected error", { message: err instanceof Error ? err.message : String(err) });
+      return errorResponse(500, "internal_error", "Unexpected error.");
+    }
+  };
+}

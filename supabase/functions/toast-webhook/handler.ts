@@ -1,0 +1,218 @@
+/**
+ * The Toast orders webhook: verify, validate, normalise, then exactly one database round trip
+ * (`select pipeline.ingest_toast($1::jsonb)`) that logs and applies the event in one
+ * transaction.
+ *
+ * Answers (always JSON, never a secret or a stack trace):
+ * - 405 not POST; 415 not JSON; 413 body over {@link TOAST_MAX_BODY_BYTES} (6 MiB: Toast
+ *   says order payloads can exceed 600 KB, and a large party's order with every modifier is
+ *   far below this); 400 invalid UTF-8 or JSON.
+ * - 401 `Toast-Signature` missing (checked before anything is parsed) or not the base64
+ *   HMAC-SHA256 of the raw body + the envelope's `timestamp`.
+ * - 400 envelope or Order fails its schema, every bad field listed by path.
+ * - 202 an event type other than `order_updated`/`channel_order_updated` (logged as ignored),
+ *   or a restaurant not mapped to a location yet (kept, applied when it is mapped).
+ * - 200 stored: applied, or already known (a redelivery, or an older version).
+ * - 503 the database is unreachable (Toast retries); 500 anything unexpected. Never 2xx for
+ *   data that was not committed.
+ *
+ * @module
+ */
+import { errorResponse, json, parseJson, readRequestBody } from "../_shared/http.ts";
+import { isDatabaseUnavailable } from "../_shared/db.ts";
+import {
+  isToastGuid,
+  normalizeToastOrder,
+  parseToastEnvelope,
+  parseToastOrderDetails,
+  TOAST_ORDER_EVENT_TYPES,
+} from "../../../shared/toast.ts";
+import { verifyToastSignature } from "../../../shared/signatures.ts";
+import type { NormalizedOrder } from "../../../shared/types.ts";
+
+/** Largest accepted body: 6 MiB. */
+export const TOAST_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** The one SQL statement this function runs per delivery. */
+export const INGEST_TOAST_SQL = "select pipeline.ingest_toast($1::jsonb) as result";
+
+/** Runs one SQL statement with positional parameters and returns its rows. */
+export interface SqlRunner {
+  query(text: string, params: unknown[]): Promise<ReadonlyArray<Record<string, unknown>>>;
+}
+
+/** What {@link createToastWebhookHandler} needs from the outside world. */
+export interface ToastWebhookDeps {
+  db: SqlRunner;
+  /** `TOAST_WEBHOOK_SECRET`: the subscription's signing secret. Empty refuses everything. */
+  secret: string;
+  /** Override of {@link TOAST_MAX_BODY_BYTES} (tests). */
+  maxBodyBytes?: number;
+  /** Where operational problems are logged (default console.error). Never gets secrets. */
+  logError?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+/** The JSON handed to `pipeline.ingest_toast`. */
+export interface ToastIngestEvent {
+  eventKey: string;
+  topic: string;
+  restaurantGuid: string | null;
+  headers: Record<string, string>;
+  rawBody: string;
+  order: NormalizedOrder | null;
+}
+
+/** What `pipeline.ingest_*` returns. */
+export interface IngestResult {
+  outcome: "applied" | "stale" | "ignored" | "unmapped";
+  duplicate: boolean;
+  eventId?: number;
+  deliveryCount?: number;
+  locationId?: number | null;
+}
+
+const LOGGED_HEADERS = [
+  "toast-event-type",
+  "toast-event-category",
+  "toast-restaurant-external-id",
+  "toast-attempt-number",
+  "toast-signature",
+  "content-type",
+  "content-length",
+  "user-agent",
+];
+
+/** The vendor headers worth keeping with the raw body (enough to re-verify and replay). */
+export function pickHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value.slice(0, 500);
+  }
+  return out;
+}
+
+/**
+ * Runs one ingest call and turns its result, or its failure, into the response. Shared shape
+ * for both vendors: 200 for stored (applied/stale/duplicate of those), 202 for ignored or
+ * unmapped, 503 when the database cannot take the write.
+ */
+export async function callIngest(
+  db: SqlRunner,
+  sqlText: string,
+  event: unknown,
+  logError: (message: string, detail?: Record<string, unknown>) => void,
+): Promise<Response> {
+  let result: IngestResult;
+  try {
+    // The driver serialises the object for the jsonb parameter (postgres.js JSON-encodes
+    // values of json/jsonb parameters; a pre-encoded string would arrive as a JSON string).
+    const rows = await db.query(sqlText, [event]);
+    result = rows[0]?.result as IngestResult;
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) {
+      logError("database unavailable", { code: (err as { code?: unknown }).code });
+      return errorResponse(503, "database_unavailable", "Database unavailable; retry later.", [], {
+        "retry-after": "30",
+      });
+    }
+    logError("ingest failed", {
+      code: (err as { code?: unknown })?.code,
+      message: err instanceof Error ? err.message : String(err),
+    });
+    return errorResponse(500, "internal_error", "The event could not be stored.");
+  }
+  if (!result || typeof result.outcome !== "string") {
+    logError("ingest returned no result");
+    return errorResponse(500, "internal_error", "The event could not be stored.");
+  }
+  const status = result.outcome === "applied" || result.outcome === "stale" ? 200 : 202;
+  return json(status, {
+    outcome: result.outcome,
+    duplicate: result.duplicate === true,
+    eventId: result.eventId,
+  });
+}
+
+function defaultLogError(message: string, detail?: Record<string, unknown>) {
+  console.error(JSON.stringify({ fn: "toast-webhook", message, ...detail }));
+}
+
+/** Builds the request handler (`Deno.serve(createToastWebhookHandler(deps))`). */
+export function createToastWebhookHandler(
+  deps: ToastWebhookDeps,
+): (req: Request) => Promise<Response> {
+  const logError = deps.logError ?? defaultLogError;
+  const maxBytes = deps.maxBodyBytes ?? TOAST_MAX_BODY_BYTES;
+
+  return async (req: Request): Promise<Response> => {
+    try {
+      const body = await readRequestBody(req, { maxBytes });
+      if (!body.ok) return body.response;
+      const signature = req.headers.get("toast-signature");
+      if (!signature) {
+        return errorResponse(401, "unauthorized", "Missing Toast-Signature.", [
+          { path: "header:Toast-Signature", message: "required" },
+        ]);
+      }
+      const parsed = parseJson(body.text);
+      if (!parsed.ok) return parsed.response;
+      const value = parsed.value as Record<string, unknown> | null;
+      // The signed message is rawBody + the envelope timestamp, so it must be read first.
+      const timestamp = value && typeof value === "object" && !Array.isArray(value)
+        ? value.timestamp
+        : undefined;
+      if (typeof timestamp !== "string" || timestamp === "") {
+        return errorResponse(400, "invalid_payload", "The envelope has no timestamp.", [
+          { path: "timestamp", message: "expected a string" },
+        ]);
+      }
+      if (!(await verifyToastSignature(body.text, timestamp, signature, deps.secret))) {
+        return errorResponse(401, "unauthorized", "Toast-Signature does not match.");
+      }
+
+      const envelope = parseToastEnvelope(value);
+      if (!envelope.ok) {
+        return errorResponse(
+          400,
+          "invalid_payload",
+          "Invalid webhook envelope.",
+          envelope.problems,
+        );
+      }
+      const headers = pickHeaders(req.headers, LOGGED_HEADERS);
+      const base = {
+        eventKey: envelope.value.guid,
+        topic: envelope.value.eventType,
+        headers,
+        rawBody: body.text,
+      };
+      if (!TOAST_ORDER_EVENT_TYPES.includes(envelope.value.eventType)) {
+        const event: ToastIngestEvent = { ...base, restaurantGuid: null, order: null };
+        return await callIngest(deps.db, INGEST_TOAST_SQL, event, logError);
+      }
+
+      const details = parseToastOrderDetails(envelope.value.details);
+      if (!details.ok) {
+        return errorResponse(400, "invalid_payload", "Invalid order.", details.problems);
+      }
+      // The body is signed and the header is not, so the body's restaurant GUID wins.
+      const headerGuid = req.headers.get("toast-restaurant-external-id")?.trim() ?? null;
+      const restaurantGuid = details.value.restaurantGuid ?? headerGuid;
+      if (!isToastGuid(restaurantGuid)) {
+        return errorResponse(400, "invalid_payload", "No restaurant GUID.", [
+          { path: "header:Toast-Restaurant-External-ID", message: "expected the restaurant GUID" },
+        ]);
+      }
+      const event: ToastIngestEvent = {
+        ...base,
+        restaurantGuid: restaurantGuid.toLowerCase(),
+        order: normalizeToastOrder(details.value.order),
+      };
+      return await callIngest(deps.db, INGEST_TOAST_SQL, event, logError);
+    } catch (err) {
+      logError("unexpected error", { message: err instanceof Error ? err.message : String(err) });
+      return errorResponse(500, "internal_error", "Unexpected error.");
+    }
+  };
+}
