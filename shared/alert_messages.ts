@@ -1,0 +1,527 @@
+/**
+ * How a labor alert reads in Slack and Discord: pure rendering of one alert (the outbox
+ * row's figures at the moment of the transition) into a Slack Block Kit message with a
+ * `text` fallback, and into one Discord embed carrying the same facts.
+ *
+ * Written to be read on a phone in a busy kitchen: the level and the labor % come first,
+ * then the six figures an operator acts on, then what changed since the previous alert of
+ * the same day. Recovery messages say plainly that the day is back on target.
+ *
+ * Money is formatted from integer cents exactly (no floats), percentages from basis points.
+ * Every text is cut to the services' documented limits; {@link slackMessageProblems} and
+ * {@link discordMessageProblems} check a rendered body against them.
+ *
+ * @module
+ */
+import { centsToDecimalText } from "./money.ts";
+import { divideRoundHalfAway } from "./rounding.ts";
+
+/** What an alert announces: the day went over target, went critical, or came back. */
+export type AlertKind = "over" | "critical" | "recovered";
+
+/** The alert state of a location's business day (see the alerts migration). */
+export type AlertState = "ok" | "over" | "critical" | "recovered";
+
+/** The figures an alert carries, as they were when it was raised. */
+export interface AlertFigures {
+  /** Labor cost as a % of net sales, in basis points (2500 = 25.00 %). */
+  laborPctBp: number;
+  netSalesCents: number;
+  laborCostCents: number;
+  /** Paid labor time, in seconds. */
+  paidLaborSeconds: number;
+}
+
+/** The previous alert of the same location and business day: the "what changed" baseline. */
+export interface PreviousAlertFacts extends AlertFigures {
+  kind: AlertKind;
+  /** When that alert was raised (ISO instant). */
+  createdAt: string;
+}
+
+/** Everything a message says about one alert. */
+export interface AlertFacts extends AlertFigures {
+  /** Outbox id (shown in the footer so a message can be traced to its row). */
+  alertId: number;
+  kind: AlertKind;
+  /** The state the day was in before this alert. */
+  fromState: AlertState;
+  locationName: string;
+  /** IANA zone of the location: times in the message are local. */
+  timeZone: string;
+  /** `YYYY-MM-DD`. */
+  businessDate: string;
+  /** Labor target in basis points. */
+  laborTargetBp: number;
+  /** Labor % above which the day is critical, in basis points (target + critical margin). */
+  criticalThresholdBp: number;
+  /** Labor % at or below which an over day counts as recovered, in basis points. */
+  recoveryThresholdBp: number;
+  /** Cost per labor hour in cents; null when no paid time was worked. */
+  cplhCents: number | null;
+  /** Sales per labor hour in cents; null when no paid time was worked. */
+  splhCents: number | null;
+  openPunchCount: number;
+  /** The clock the figures were computed at (ISO instant). */
+  metricsAsOf: string;
+  /** When the alert was raised (ISO instant). */
+  createdAt: string;
+  previous: PreviousAlertFacts | null;
+}
+
+/** A Slack text object. */
+export interface SlackText {
+  type: "plain_text" | "mrkdwn";
+  text: string;
+  emoji?: boolean;
+}
+
+/** The Block Kit blocks this module emits. */
+export type SlackBlock =
+  | { type: "header"; text: SlackText }
+  | { type: "section"; text?: SlackText; fields?: SlackText[] }
+  | { type: "context"; elements: SlackText[] }
+  | { type: "divider" };
+
+/** The JSON body posted to a Slack incoming webhook. */
+export interface SlackMessage {
+  /** Fallback shown in notifications and where blocks cannot be shown. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** One field of a Discord embed. */
+export interface DiscordEmbedField {
+  name: string;
+  value: string;
+  inline?: boolean;
+}
+
+/** A Discord embed (the subset this module emits). */
+export interface DiscordEmbed {
+  title: string;
+  description: string;
+  color: number;
+  fields: DiscordEmbedField[];
+  footer: { text: string };
+  /** ISO instant shown by Discord next to the footer. */
+  timestamp: string;
+}
+
+/** The JSON body posted to a Discord webhook. */
+export interface DiscordMessage {
+  /** Short line above the embed; also what push notifications show. */
+  content: string;
+  embeds: DiscordEmbed[];
+  /** Never ping anyone, whatever a location name contains. */
+  allowed_mentions: { parse: string[] };
+}
+
+/** Slack's documented limits for incoming-webhook messages and Block Kit. */
+export const SLACK_LIMITS = {
+  /** Slack truncates `text` beyond this; we stay far below it. */
+  textChars: 40_000,
+  /** What this module aims `text` at: a notification line, not an essay. */
+  textTargetChars: 300,
+  blocks: 50,
+  headerChars: 150,
+  sectionTextChars: 3000,
+  sectionFields: 10,
+  sectionFieldChars: 2000,
+  contextElements: 10,
+  contextElementChars: 3000,
+} as const;
+
+/** Discord's documented limits for webhook messages and embeds. */
+export const DISCORD_LIMITS = {
+  contentChars: 2000,
+  embeds: 10,
+  titleChars: 256,
+  descriptionChars: 4096,
+  fields: 25,
+  fieldNameChars: 256,
+  fieldValueChars: 1024,
+  footerChars: 2048,
+  /** Sum of title, description, field names and values and footer over all embeds. */
+  totalChars: 6000,
+} as const;
+
+/** Embed colour per alert kind, with the word a person would use for it. */
+export const ALERT_COLOURS: Readonly<Record<AlertKind, { rgb: number; word: string }>> = {
+  over: { rgb: 0xf2a900, word: "amber" },
+  critical: { rgb: 0xd93025, word: "red" },
+  recovered: { rgb: 0x2e9e5b, word: "green" },
+};
+
+const HEADLINES: Readonly<Record<AlertKind, { emoji: string; words: string }>> = {
+  over: { emoji: "⚠️", words: "Over labor target" },
+  critical: { emoji: "🔴", words: "Labor critical" },
+  recovered: { emoji: "✅", words: "Back on labor target" },
+};
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `123456` → `"$1,234.56"`, `-500` → `"-$5.00"`: exact, from integer cents. */
+export function formatCents(cents: number): string {
+  const text = centsToDecimalText(cents);
+  const negative = text.startsWith("-");
+  const [whole, fraction] = (negative ? text.slice(1) : text).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${negative ? "-" : ""}$${grouped}.${fraction}`;
+}
+
+/** A signed money change: `35000` → `"+$350.00"`, `-1` → `"-$0.01"`, `0` → `"±$0.00"`. */
+export function formatCentsChange(cents: number): string {
+  if (cents === 0) return "±$0.00";
+  return cents > 0 ? `+${formatCents(cents)}` : formatCents(cents);
+}
+
+/** Basis points as a percentage with two decimals: `2745` → `"27.45%"`, exactly. */
+export function formatBasisPoints(bp: number): string {
+  if (!Number.isSafeInteger(bp)) throw new RangeError("basis points must be a safe integer");
+  const abs = Math.abs(bp);
+  return `${bp < 0 ? "-" : ""}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}%`;
+}
+
+/** A change in percentage points: `510` → `"+5.10 pts"`, `-35` → `"-0.35 pts"`. */
+export function formatPointsChange(bp: number): string {
+  const text = formatBasisPoints(bp).replace("%", " pts");
+  return bp > 0 ? `+${text}` : bp === 0 ? `±${text}` : text;
+}
+
+/** Paid labor seconds as hours with one decimal (half away from zero): `153000` → `"42.5 h"`. */
+export function formatLaborHours(seconds: number): string {
+  const tenths = divideRoundHalfAway(seconds, 360);
+  const abs = Math.abs(tenths);
+  return `${tenths < 0 ? "-" : ""}${Math.trunc(abs / 10)}.${abs % 10} h`;
+}
+
+/** `"2026-11-27"` → `"Fri, Nov 27, 2026"` (the calendar date itself; no time zone involved). */
+export function formatBusinessDate(businessDate: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(businessDate);
+  if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${businessDate}`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return `${WEEKDAYS[weekday]}, ${MONTHS[month - 1]} ${day}, ${year}`;
+}
+
+/** The wall-clock time of an instant in a zone: `"8:42 PM EST"`. */
+export function formatLocalTime(instantIso: string, timeZone: string): string {
+  const instant = new Date(instantIso);
+  if (Number.isNaN(instant.getTime())) throw new RangeError(`not an instant: ${instantIso}`);
+  return new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).format(instant).replace(/\u202f/g, " ");
+}
+
+/**
+ * Cuts `text` to at most `max` UTF-16 code units, ending in "…" when cut, never splitting a
+ * character. Counting code units is conservative for both services (an emoji counts 2).
+ */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = "";
+  for (const ch of text) {
+    if (out.length + ch.length + 1 > max) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Escapes Discord markdown so a location name renders as typed. */
+export function escapeDiscord(text: string): string {
+  return text.replace(/([\\*_~`|>\[\]])/g, "\\$1");
+}
+
+/** A money figure that may be missing (no labor hours yet). */
+function centsOrDash(cents: number | null): string {
+  return cents === null ? "—" : formatCents(cents);
+}
+
+/** The headline words of an alert, e.g. "⚠️ Over labor target". */
+export function alertHeadline(kind: AlertKind): string {
+  return `${HEADLINES[kind].emoji} ${HEADLINES[kind].words}`;
+}
+
+/** The one-sentence summary of the labor % against the thresholds, in plain words. */
+function laborSentence(alert: AlertFacts, bold: (s: string) => string): string {
+  const pct = formatBasisPoints(alert.laborPctBp);
+  const target = formatBasisPoints(alert.laborTargetBp);
+  const critical = formatBasisPoints(alert.criticalThresholdBp);
+  switch (alert.kind) {
+    case "over":
+      return `${bold(`Labor is ${pct} of net sales`)}, over the ${target} target ` +
+        `(critical above ${critical}).`;
+    case "critical":
+      return `${bold(`Labor is ${pct} of net sales`)}, above the ${critical} critical line ` +
+        `(target ${target}).`;
+    case "recovered":
+      return `${bold(`Back on target: labor is ${pct} of net sales`)}, under the ${target} ` +
+        `target again. No action needed.`;
+  }
+}
+
+/** The six figures, as label/value pairs, in the order an operator reads them. */
+export function alertFigureLines(alert: AlertFacts): Array<{ label: string; value: string }> {
+  return [
+    { label: "Net sales", value: formatCents(alert.netSalesCents) },
+    { label: "Labor cost", value: formatCents(alert.laborCostCents) },
+    { label: "Labor hours", value: formatLaborHours(alert.paidLaborSeconds) },
+    { label: "CPLH (cost per labor hour)", value: centsOrDash(alert.cplhCents) },
+    { label: "SPLH (sales per labor hour)", value: centsOrDash(alert.splhCents) },
+    { label: "Open punches", value: String(alert.openPunchCount) },
+  ];
+}
+
+/**
+ * What changed since the previous alert of the same day, as short phrases; a first alert
+ * says so. Deltas are exact (cents, basis points, tenths of an hour).
+ */
+export function describeChange(alert: AlertFacts): { heading: string; changes: string[] } {
+  const prev = alert.previous;
+  if (!prev) {
+    return { heading: "First alert for this business day.", changes: [] };
+  }
+  const at = formatLocalTime(prev.createdAt, alert.timeZone);
+  const pair = (from: string, to: string, delta: string) => `${from} → ${to} (${delta})`;
+  const hoursDelta = divideRoundHalfAway(alert.paidLaborSeconds, 360) -
+    divideRoundHalfAway(prev.paidLaborSeconds, 360);
+  const hoursText = `${hoursDelta > 0 ? "+" : hoursDelta === 0 ? "±" : ""}${
+    formatLaborHours(hoursDelta * 360)
+  }`;
+  return {
+    heading: `Since the ${prev.kind} alert at ${at}`,
+    changes: [
+      `labor ${
+        pair(
+          formatBasisPoints(prev.laborPctBp),
+          formatBasisPoints(alert.laborPctBp),
+          formatPointsChange(alert.laborPctBp - prev.laborPctBp),
+        )
+      }`,
+      `net sales ${
+        pair(
+          formatCents(prev.netSalesCents),
+          formatCents(alert.netSalesCents),
+          formatCentsChange(alert.netSalesCents - prev.netSalesCents),
+        )
+      }`,
+      `labor cost ${
+        pair(
+          formatCents(prev.laborCostCents),
+          formatCents(alert.laborCostCents),
+          formatCentsChange(alert.laborCostCents - prev.laborCostCents),
+        )
+      }`,
+      `labor hours ${
+        pair(
+          formatLaborHours(prev.paidLaborSeconds),
+          formatLaborHours(alert.paidLaborSeconds),
+          hoursText,
+        )
+      }`,
+    ],
+  };
+}
+
+/** The notification line both services show first (Slack `text`, Discord `content`). */
+export function alertSummaryLine(alert: AlertFacts, escape: (s: string) => string): string {
+  const name = escape(truncateText(alert.locationName, 120));
+  const pct = formatBasisPoints(alert.laborPctBp);
+  const target = formatBasisPoints(alert.laborTargetBp);
+  const day = formatBusinessDate(alert.businessDate);
+  const verb = alert.kind === "recovered" ? "is back to" : "is at";
+  return `${alertHeadline(alert.kind)}: ${name} ${verb} ${pct} labor (target ${target}) · ${day}`;
+}
+
+/** The Slack incoming-webhook body for an alert. */
+export function renderSlackMessage(alert: AlertFacts): SlackMessage {
+  const bold = (s: string) => `*${s}*`;
+  const change = describeChange(alert);
+  const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
+  const blocks: SlackBlock[] = [
+    {
+      type: "header",
+      text: {
+        type: "plain_text",
+        text: truncateText(
+          `${alertHeadline(alert.kind)} · ${alert.locationName}`,
+          SLACK_LIMITS.headerChars,
+        ),
+        emoji: true,
+      },
+    },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: truncateText(
+          `${laborSentence(alert, bold)}\nBusiness day ${
+            bold(formatBusinessDate(alert.businessDate))
+          } · figures as of ${when}`,
+          SLACK_LIMITS.sectionTextChars,
+        ),
+      },
+    },
+    {
+      type: "section",
+      fields: alertFigureLines(alert).map(({ label, value }) => ({
+        type: "mrkdwn" as const,
+        text: truncateText(`*${label}*\n${value}`, SLACK_LIMITS.sectionFieldChars),
+      })),
+    },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: truncateText(
+          change.changes.length === 0
+            ? change.heading
+            : [bold(`${change.heading}:`), ...change.changes.map((c) => `• ${c}`)].join("\n"),
+          SLACK_LIMITS.sectionTextChars,
+        ),
+      },
+    },
+    {
+      type: "context",
+      elements: [{
+        type: "mrkdwn",
+        text: truncateText(
+          `Alert #${alert.alertId} · ${escapeSlack(alert.locationName)}`,
+          SLACK_LIMITS.contextElementChars,
+        ),
+      }],
+    },
+  ];
+  return {
+    text: truncateText(alertSummaryLine(alert, escapeSlack), SLACK_LIMITS.textTargetChars),
+    blocks,
+  };
+}
+
+/** The Discord webhook body for an alert: one embed, no mentions. */
+export function renderDiscordMessage(alert: AlertFacts): DiscordMessage {
+  const bold = (s: string) => `**${s}**`;
+  const change = describeChange(alert);
+  const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
+  const fields: DiscordEmbedField[] = alertFigureLines(alert).map(({ label, value }) => ({
+    name: truncateText(label, DISCORD_LIMITS.fieldNameChars),
+    value: truncateText(value, DISCORD_LIMITS.fieldValueChars),
+    inline: true,
+  }));
+  fields.push({
+    name: truncateText(
+      change.changes.length === 0 ? "What changed" : change.heading,
+      DISCORD_LIMITS.fieldNameChars,
+    ),
+    value: truncateText(
+      change.changes.length === 0 ? change.heading : change.changes.map((c) => `• ${c}`).join("\n"),
+      DISCORD_LIMITS.fieldValueChars,
+    ),
+    inline: false,
+  });
+  const embed: DiscordEmbed = {
+    title: truncateText(
+      `${alertHeadline(alert.kind)} · ${alert.locationName}`,
+      DISCORD_LIMITS.titleChars,
+    ),
+    description: truncateText(
+      `${laborSentence(alert, bold)}\nBusiness day ${
+        bold(formatBusinessDate(alert.businessDate))
+      } · figures as of ${when}`,
+      DISCORD_LIMITS.descriptionChars,
+    ),
+    color: ALERT_COLOURS[alert.kind].rgb,
+    fields,
+    footer: { text: truncateText(`Alert #${alert.alertId}`, DISCORD_LIMITS.footerChars) },
+    timestamp: new Date(alert.metricsAsOf).toISOString(),
+  };
+  return {
+    content: truncateText(alertSummaryLine(alert, escapeDiscord), DISCORD_LIMITS.contentChars),
+    embeds: [embed],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** Every way a Slack body breaks Slack's documented limits (empty when it fits). */
+export function slackMessageProblems(message: SlackMessage): string[] {
+  const problems: string[] = [];
+  const L = SLACK_LIMITS;
+  if (!message.text) problems.push("text is empty");
+  if (message.text.length > L.textChars) problems.push(`text longer than ${L.textChars}`);
+  if (message.blocks.length > L.blocks) problems.push(`more than ${L.blocks} blocks`);
+  message.blocks.forEach((block, i) => {
+    if (block.type === "header") {
+      if (block.text.type !== "plain_text") problems.push(`block ${i}: header must be plain_text`);
+      if (block.text.text.length > L.headerChars) {
+        problems.push(`block ${i}: header longer than ${L.headerChars}`);
+      }
+    } else if (block.type === "section") {
+      if (!block.text && !block.fields) problems.push(`block ${i}: section without text`);
+      if (block.text && block.text.text.length > L.sectionTextChars) {
+        problems.push(`block ${i}: section text longer than ${L.sectionTextChars}`);
+      }
+      if (block.fields && block.fields.length > L.sectionFields) {
+        problems.push(`block ${i}: more than ${L.sectionFields} fields`);
+      }
+      block.fields?.forEach((f, j) => {
+        if (f.text.length > L.sectionFieldChars) {
+          problems.push(`block ${i} field ${j}: longer than ${L.sectionFieldChars}`);
+        }
+      });
+    } else if (block.type === "context") {
+      if (block.elements.length > L.contextElements) {
+        problems.push(`block ${i}: more than ${L.contextElements} context elements`);
+      }
+      block.elements.forEach((e, j) => {
+        if (e.text.length > L.contextElementChars) {
+          problems.push(`block ${i} element ${j}: longer than ${L.contextElementChars}`);
+        }
+      });
+    }
+  });
+  return problems;
+}
+
+/** Every way a Discord body breaks Discord's documented limits (empty when it fits). */
+export function discordMessageProblems(message: DiscordMessage): string[] {
+  const problems: string[] = [];
+  const L = DISCORD_LIMITS;
+  if (message.content.length > L.contentChars) {
+    problems.push(`content longer than ${L.contentChars}`);
+  }
+  if (message.embeds.length > L.embeds) problems.push(`more than ${L.embeds} embeds`);
+  let total = 0;
+  message.embeds.forEach((embed, i) => {
+    if (embed.title.length > L.titleChars) problems.push(`embed ${i}: title too long`);
+    if (embed.description.length > L.descriptionChars) {
+      problems.push(`embed ${i}: description too long`);
+    }
+    if (embed.fields.length > L.fields) problems.push(`embed ${i}: more than ${L.fields} fields`);
+    embed.fields.forEach((f, j) => {
+      if (f.name.length === 0 || f.name.length > L.fieldNameChars) {
+        problems.push(`embed ${i} field ${j}: name empty or too long`);
+      }
+      if (f.value.length === 0 || f.value.length > L.fieldValueChars) {
+        problems.push(`embed ${i} field ${j}: value empty or too long`);
+      }
+      total += f.name.length + f.value.length;
+    });
+    if (embed.footer.text.length > L.footerChars) problems.push(`embed ${i}: footer too long`);
+    if (!Number.isInteger(embed.color) || embed.color < 0 || embed.color > 0xffffff) {
+      problems.push(`embed ${i}: colour out of range`);
+    }
+    total += embed.title.length + embed.description.length + embed.footer.text.length;
+  });
+  if (total > L.totalChars) problems.push(`embeds total ${total} > ${L.totalChars} characters`);
+  return problems;
+}
