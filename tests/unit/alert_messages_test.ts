@@ -1,0 +1,439 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type AlertFacts,
+  type AlertKind,
+  DISCORD_LIMITS,
+  discordMessageProblems,
+  formatBasisPoints,
+  formatBusinessDate,
+  formatCents,
+  formatCentsChange,
+  formatLaborHours,
+  formatLocalTime,
+  formatPointsChange,
+  renderDiscordMessage,
+  renderSlackMessage,
+  SLACK_LIMITS,
+  slackMessageProblems,
+  truncateText,
+} from "../../shared/alert_messages.ts";
+import { centsToDecimalText } from "../../shared/money.ts";
+import { describeDiscordMessage, describeSlackMessage } from "../../local/channel_receiver.ts";
+
+/** The three samples shown in docs/alert-samples.md: one day going over, critical, back. */
+const overSample: AlertFacts = {
+  alertId: 101,
+  kind: "over",
+  fromState: "ok",
+  locationName: "Downtown Bistro",
+  timeZone: "America/New_York",
+  businessDate: "2026-11-27",
+  laborPctBp: 2745,
+  laborTargetBp: 2500,
+  criticalThresholdBp: 3000,
+  recoveryThresholdBp: 2400,
+  netSalesCents: 245000,
+  laborCostCents: 67253,
+  paidLaborSeconds: 153000,
+  cplhCents: 1582,
+  splhCents: 5765,
+  openPunchCount: 3,
+  metricsAsOf: "2026-11-28T01:42:10Z",
+  createdAt: "2026-11-28T01:42:10Z",
+  previous: null,
+};
+
+const criticalSample: AlertFacts = {
+  ...overSample,
+  alertId: 102,
+  kind: "critical",
+  fromState: "over",
+  laborPctBp: 3120,
+  netSalesCents: 245000,
+  laborCostCents: 76440,
+  paidLaborSeconds: 172800,
+  cplhCents: 1593,
+  splhCents: 5104,
+  openPunchCount: 5,
+  metricsAsOf: "2026-11-28T02:10:00Z",
+  createdAt: "2026-11-28T02:10:00Z",
+  previous: {
+    kind: "over",
+    laborPctBp: 2745,
+    netSalesCents: 245000,
+    laborCostCents: 67253,
+    paidLaborSeconds: 153000,
+    createdAt: "2026-11-28T01:42:10Z",
+  },
+};
+
+const recoveredSample: AlertFacts = {
+  ...overSample,
+  alertId: 103,
+  kind: "recovered",
+  fromState: "critical",
+  laborPctBp: 2380,
+  netSalesCents: 361250,
+  laborCostCents: 85978,
+  paidLaborSeconds: 189000,
+  cplhCents: 1638,
+  splhCents: 6881,
+  openPunchCount: 0,
+  metricsAsOf: "2026-11-28T04:05:00Z",
+  createdAt: "2026-11-28T04:05:00Z",
+  previous: {
+    kind: "critical",
+    laborPctBp: 3120,
+    netSalesCents: 245000,
+    laborCostCents: 76440,
+    paidLaborSeconds: 172800,
+    createdAt: "2026-11-28T02:10:00Z",
+  },
+};
+
+const samples = [overSample, criticalSample, recoveredSample];
+
+Deno.test("alert messages: money is formatted from cents exactly, with thousands separators", () => {
+  assert.equal(formatCents(0), "$0.00");
+  assert.equal(formatCents(5), "$0.05");
+  assert.equal(formatCents(123456), "$1,234.56");
+  assert.equal(formatCents(100000000), "$1,000,000.00");
+  assert.equal(formatCents(-50), "-$0.50");
+  assert.equal(formatCentsChange(35000), "+$350.00");
+  assert.equal(formatCentsChange(0), "±$0.00");
+  assert.equal(formatCentsChange(-1), "-$0.01");
+  fc.assert(
+    fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (cents) => {
+      const text = formatCents(cents);
+      assert.equal(text.replace("$", "").replaceAll(",", ""), centsToDecimalText(cents));
+      assert.match(text, /^-?\$\d{1,3}(,\d{3})*\.\d{2}$/);
+    }),
+    { seed: 4242, numRuns: 500 },
+  );
+});
+
+Deno.test("alert messages: percentages, points, hours and dates", () => {
+  assert.equal(formatBasisPoints(2500), "25.00%");
+  assert.equal(formatBasisPoints(2745), "27.45%");
+  assert.equal(formatBasisPoints(5), "0.05%");
+  assert.equal(formatBasisPoints(12345), "123.45%");
+  assert.equal(formatPointsChange(510), "+5.10 pts");
+  assert.equal(formatPointsChange(-35), "-0.35 pts");
+  assert.equal(formatLaborHours(153000), "42.5 h");
+  assert.equal(formatLaborHours(0), "0.0 h");
+  assert.equal(formatLaborHours(179), "0.0 h"); // 0.497 tenths
+  assert.equal(formatLaborHours(180), "0.1 h"); // exactly half a tenth rounds away from zero
+  assert.equal(formatBusinessDate("2026-11-27"), "Fri, Nov 27, 2026");
+  assert.equal(formatBusinessDate("2024-02-29"), "Thu, Feb 29, 2024");
+  assert.equal(formatLocalTime("2026-11-28T01:42:10Z", "America/New_York"), "8:42 PM EST");
+  assert.equal(formatLocalTime("2026-07-01T16:05:00Z", "America/Los_Angeles"), "9:05 AM PDT");
+  assert.throws(() => formatBusinessDate("27/11/2026"), RangeError);
+  fc.assert(
+    fc.property(
+      fc.date({ min: new Date("2000-01-01"), max: new Date("2100-12-31"), noInvalidDate: true }),
+      (d) => {
+        const iso = d.toISOString().slice(0, 10);
+        const text = formatBusinessDate(iso);
+        assert.ok(text.startsWith(d.toUTCString().slice(0, 3)), `${iso} → ${text}`);
+        assert.ok(text.endsWith(`, ${d.getUTCFullYear()}`));
+      },
+    ),
+    { seed: 99, numRuns: 300 },
+  );
+});
+
+Deno.test("alert messages: truncation respects the limit and never splits a character", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), fc.integer({ min: 2, max: 200 }), (
+      s,
+      max,
+    ) => {
+      const out = truncateText(s, max);
+      assert.ok(out.length <= max);
+      if (s.length <= max) assert.equal(out, s);
+      else assert.ok(out.endsWith("…"));
+      // No lone surrogate: a well-formed string round-trips through UTF-8 unchanged.
+      assert.equal(new TextDecoder().decode(new TextEncoder().encode(out)), out);
+    }),
+    { seed: 7, numRuns: 300 },
+  );
+});
+
+Deno.test("alert messages: the critical Slack body is pinned", () => {
+  assert.deepEqual(renderSlackMessage(criticalSample), {
+    text:
+      "🔴 Labor critical: Downtown Bistro is at 31.20% labor (target 25.00%) · Fri, Nov 27, 2026",
+    blocks: [
+      {
+        type: "header",
+        text: { type: "plain_text", text: "🔴 Labor critical · Downtown Bistro", emoji: true },
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: "*Labor is 31.20% of net sales*, above the 30.00% critical line (target 25.00%)." +
+            "\nBusiness day *Fri, Nov 27, 2026* · figures as of 9:10 PM EST",
+        },
+      },
+      {
+        type: "section",
+        fields: [
+          { type: "mrkdwn", text: "*Net sales*\n$2,450.00" },
+          { type: "mrkdwn", text: "*Labor cost*\n$764.40" },
+          { type: "mrkdwn", text: "*Labor hours*\n48.0 h" },
+          { type: "mrkdwn", text: "*CPLH (cost per labor hour)*\n$15.93" },
+          { type: "mrkdwn", text: "*SPLH (sales per labor hour)*\n$51.04" },
+          { type: "mrkdwn", text: "*Open punches*\n5" },
+        ],
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: "*Since the over alert at 8:42 PM EST:*\n" +
+            "• labor 27.45% → 31.20% (+3.75 pts)\n" +
+            "• net sales $2,450.00 → $2,450.00 (±$0.00)\n" +
+            "• labor cost $672.53 → $764.40 (+$91.87)\n" +
+            "• labor hours 42.5 h → 48.0 h (+5.5 h)",
+        },
+      },
+      {
+        type: "context",
+        elements: [{ type: "mrkdwn", text: "Alert #102 · Downtown Bistro" }],
+      },
+    ],
+  });
+});
+
+Deno.test("alert messages: the critical Discord body is pinned", () => {
+  assert.deepEqual(renderDiscordMessage(criticalSample), {
+    content:
+      "🔴 Labor critical: Downtown Bistro is at 31.20% labor (target 25.00%) · Fri, Nov 27, 2026",
+    embeds: [{
+      title: "🔴 Labor critical · Downtown Bistro",
+      description: "**Labor is 31.20% of net sales**, above the 30.00% critical line " +
+        "(target 25.00%).\nBusiness day **Fri, Nov 27, 2026** · figures as of 9:10 PM EST",
+      color: 0xd93025,
+      fields: [
+        { name: "Net sales", value: "$2,450.00", inline: true },
+        { name: "Labor cost", value: "$764.40", inline: true },
+        { name: "Labor hours", value: "48.0 h", inline: true },
+        { name: "CPLH (cost per labor hour)", value: "$15.93", inline: true },
+        { name: "SPLH (sales per labor hour)", value: "$51.04", inline: true },
+        { name: "Open punches", value: "5", inline: true },
+        {
+          name: "Since the over alert at 8:42 PM EST",
+          value: "• labor 27.45% → 31.20% (+3.75 pts)\n" +
+            "• net sales $2,450.00 → $2,450.00 (±$0.00)\n" +
+            "• labor cost $672.53 → $764.40 (+$91.87)\n" +
+            "• labor hours 42.5 h → 48.0 h (+5.5 h)",
+          inline: false,
+        },
+      ],
+      footer: { text: "Alert #102" },
+      timestamp: "2026-11-28T02:10:00.000Z",
+    }],
+    allowed_mentions: { parse: [] },
+  });
+});
+
+Deno.test("alert messages: recovery says so plainly; a first alert says it is the first", () => {
+  const slack = renderSlackMessage(recoveredSample);
+  assert.match(slack.text, /^✅ Back on labor target: Downtown Bistro is back to 23\.80% labor/);
+  const readable = describeSlackMessage(slack);
+  assert.match(readable, /Back on target: labor is 23\.80% of net sales/);
+  assert.match(readable, /No action needed\./);
+  assert.match(readable, /Since the critical alert at 9:10 PM EST/);
+  const discord = renderDiscordMessage(recoveredSample);
+  assert.equal(discord.embeds[0].color, 0x2e9e5b);
+  assert.match(describeDiscordMessage(discord), /\[green bar\] # ✅ Back on labor target/);
+  assert.match(describeSlackMessage(renderSlackMessage(overSample)), /First alert for this/);
+});
+
+Deno.test("alert messages: names are escaped for Slack and Discord and never ping", () => {
+  const tricky = { ...overSample, locationName: "A&B <!channel> *Grill* @everyone" };
+  const slack = renderSlackMessage(tricky);
+  assert.match(slack.text, /A&amp;B &lt;!channel&gt; \*Grill\*/);
+  const discord = renderDiscordMessage(tricky);
+  assert.match(discord.content, /A&B <!channel\\> \\\*Grill\\\* @everyone/);
+  assert.deepEqual(discord.allowed_mentions, { parse: [] });
+});
+
+/** Arbitrary alerts: any name a location can have (1-200 chars), any figures. */
+const arbitraryAlert: fc.Arbitrary<AlertFacts> = fc.record({
+  alertId: fc.integer({ min: 1, max: 2 ** 40 }),
+  kind: fc.constantFrom<AlertKind>("over", "critical", "recovered"),
+  fromState: fc.constantFrom("ok" as const, "over" as const, "critical" as const),
+  locationName: fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }),
+  timeZone: fc.constantFrom("America/New_York", "America/Chicago", "Pacific/Honolulu", "UTC"),
+  businessDate: fc.date({
+    min: new Date("2020-01-01"),
+    max: new Date("2035-12-31"),
+    noInvalidDate: true,
+  }).map((d) => d.toISOString().slice(0, 10)),
+  laborPctBp: fc.integer({ min: 0, max: 10_000_000 }),
+  laborTargetBp: fc.integer({ min: 1, max: 10_000 }),
+  criticalThresholdBp: fc.integer({ min: 1, max: 20_000 }),
+  recoveryThresholdBp: fc.integer({ min: 0, max: 10_000 }),
+  netSalesCents: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
+  laborCostCents: fc.integer({ min: 0, max: 10 ** 12 }),
+  paidLaborSeconds: fc.integer({ min: 0, max: 10 ** 9 }),
+  cplhCents: fc.option(fc.integer({ min: 0, max: 10 ** 9 })),
+  splhCents: fc.option(fc.integer({ min: -(10 ** 9), max: 10 ** 9 })),
+  openPunchCount: fc.integer({ min: 0, max: 10_000 }),
+  metricsAsOf: fc.date({
+    min: new Date("2020-01-01"),
+    max: new Date("2035-12-31"),
+    noInvalidDate: true,
+  }).map((d) => d.toISOString()),
+  createdAt: fc.constant("2026-11-28T02:10:00Z"),
+  previous: fc.option(fc.record({
+    kind: fc.constantFrom<AlertKind>("over", "critical", "recovered"),
+    laborPctBp: fc.integer({ min: 0, max: 10_000_000 }),
+    netSalesCents: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
+    laborCostCents: fc.integer({ min: 0, max: 10 ** 12 }),
+    paidLaborSeconds: fc.integer({ min: 0, max: 10 ** 9 }),
+    createdAt: fc.constant("2026-11-28T01:00:00Z"),
+  })),
+});
+
+Deno.test("alert messages: every rendered body fits Slack's and Discord's documented limits", () => {
+  fc.assert(
+    fc.property(arbitraryAlert, (alert) => {
+      const slack = renderSlackMessage(alert);
+      const discord = renderDiscordMessage(alert);
+      assert.deepEqual(slackMessageProblems(slack), []);
+      assert.deepEqual(discordMessageProblems(discord), []);
+      assert.ok(slack.text.length <= SLACK_LIMITS.textTargetChars);
+      assert.ok(JSON.stringify(slack).length < 8000, "short enough to read on a phone");
+      // Every fact is in both bodies.
+      const slackText = JSON.stringify(slack);
+      const discordText = JSON.stringify(discord);
+      for (
+        const fact of [
+          formatBasisPoints(alert.laborPctBp),
+          formatBasisPoints(alert.laborTargetBp),
+          formatCents(alert.netSalesCents),
+          formatCents(alert.laborCostCents),
+          formatLaborHours(alert.paidLaborSeconds),
+          formatBusinessDate(alert.businessDate),
+        ]
+      ) {
+        assert.ok(slackText.includes(fact), `Slack body lacks ${fact}`);
+        assert.ok(discordText.includes(fact), `Discord body lacks ${fact}`);
+      }
+    }),
+    { seed: 20261128, numRuns: 400 },
+  );
+});
+
+Deno.test("alert messages: the limit checkers catch bodies that break the limits", () => {
+  const slack = renderSlackMessage(overSample);
+  const tooMany = {
+    ...slack,
+    blocks: Array.from({ length: SLACK_LIMITS.blocks + 1 }, () => slack.blocks[1]),
+  };
+  assert.match(slackMessageProblems(tooMany).join(), /more than 50 blocks/);
+  const longSection = structuredClone(slack);
+  longSection.blocks[1] = {
+    type: "section",
+    text: { type: "mrkdwn", text: "x".repeat(SLACK_LIMITS.sectionTextChars + 1) },
+  };
+  assert.match(slackMessageProblems(longSection).join(), /section text longer than 3000/);
+  const discord = renderDiscordMessage(overSample);
+  const bloated = structuredClone(discord);
+  bloated.embeds[0].fields = Array.from({ length: DISCORD_LIMITS.fields + 1 }, () => ({
+    name: "n".repeat(200),
+    value: "v".repeat(1000),
+  }));
+  const problems = discordMessageProblems(bloated).join();
+  assert.match(problems, /more than 25 fields/);
+  assert.match(problems, /total \d+ > 6000/);
+  const longContent = { ...discord, content: "c".repeat(DISCORD_LIMITS.contentChars + 1) };
+  assert.match(discordMessageProblems(longContent).join(), /content longer than 2000/);
+});
+
+/** docs/alert-samples.md, built from the renderers (so the README never shows stale text). */
+function samplesMarkdown(): string {
+  // Prose is pre-wrapped at deno fmt's line width so `deno fmt --check` leaves the file alone.
+  const wrap = (text: string) => {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+      if (line && line.length + 1 + word.length > 100) {
+        lines.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    return [...lines, line].join("\n");
+  };
+  const out: string[] = [
+    "# Alert message samples",
+    "",
+    wrap(
+      "What operators see when a location's labor runs over target, goes critical and comes " +
+        "back on the same business day. Generated from `shared/alert_messages.ts` by " +
+        "`tests/unit/alert_messages_test.ts`, which fails when this file is stale. The readable " +
+        "form is what `local/channel_receiver.ts` prints for each message it receives. " +
+        "Regenerate with:",
+    ),
+    "",
+    "```sh",
+    "UPDATE_ALERT_SAMPLES=1 node_modules/.bin/deno test -A tests/unit/alert_messages_test.ts",
+    "```",
+    "",
+    wrap(
+      "Defaults behind these samples: target 25.00 %, critical margin 5 points (critical " +
+        "above 30.00 %), recovery once labor falls back to the target minus 1 point while the " +
+        "day is open (24.00 %), and no alert before the day's net sales reach $500.00.",
+    ),
+    "",
+  ];
+  for (const alert of samples) {
+    const title = { over: "Over target", critical: "Critical", recovered: "Recovered" }[alert.kind];
+    const slack = renderSlackMessage(alert);
+    const discord = renderDiscordMessage(alert);
+    out.push(
+      `## ${title}`,
+      "",
+      "### Slack, as read in the channel",
+      "",
+      "```text",
+      describeSlackMessage(slack),
+      "```",
+      "",
+      "### Discord, as read in the channel",
+      "",
+      "```text",
+      describeDiscordMessage(discord),
+      "```",
+      "",
+      "<details><summary>Slack body (JSON posted to the incoming webhook)</summary>",
+      "",
+      "```json",
+      JSON.stringify(slack, null, 2),
+      "```",
+      "",
+      "</details>",
+      "",
+      "<details><summary>Discord body (JSON posted to the webhook)</summary>",
+      "",
+      "```json",
+      JSON.stringify(discord, null, 2),
+      "```",
+      "",
+      "</details>",
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
+Deno.test("alert messages: docs/alert-samples.md shows the current rendering", async () => {
+  const path = new URL("../../docs/alert-samples.md", import.meta.url);
+  const expected = samplesMarkdown();
+  if (Deno.env.get("UPDATE_ALERT_SAMPLES") === "1") await Deno.writeTextFile(path, expected);
+  assert.equal(await Deno.readTextFile(path), expected);
+});
