@@ -1,4 +1,22 @@
-// Answers 501 until the alert-notifier handler lands.
-import { errorResponse } from "../_shared/http.ts";
+/**
+ * Edge function entry point: the alert notifier (see handler.ts). Wires the handler to the
+ * database Supabase injects (`SUPABASE_DB_URL`), the shared secret of the database webhook
+ * (`ALERT_WEBHOOK_SECRET`) and the default channels (`SLACK_WEBHOOK_URL`,
+ * `DISCORD_WEBHOOK_URL`).
+ *
+ * @module
+ */
+import { connectDatabase } from "../_shared/db.ts";
+import {
+  createAlertNotifierHandler,
+  notifierSettingsFromEnv,
+  postgresNotifierDb,
+} from "./handler.ts";
 
-Deno.serve(() => errorResponse(501, "not_implemented", "alert-notifier is not implemented yet."));
+const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
+const settings = notifierSettingsFromEnv((name) => Deno.env.get(name));
+if (!settings.alertWebhookSecret) {
+  console.error("alert-notifier: ALERT_WEBHOOK_SECRET is not set; every request gets 401");
+}
+
+Deno.serve(createAlertNotifierHandler({ db: postgresNotifierDb(sql), settings }));

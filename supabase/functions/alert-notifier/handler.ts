@@ -1,0 +1,490 @@
+/**
+ * The alert notifier: delivers labor alerts from the `public.alerts` outbox to Slack and
+ * Discord, exactly once per channel when the channels behave, never silently dropped when
+ * they do not.
+ *
+ * Callers (both authenticated with the shared secret, `x-alert-webhook-secret: <secret>` or
+ * `Authorization: Bearer <secret>`, compared in constant time):
+ * - the **database webhook** (AFTER INSERT on public.alerts, via pg_net) with Supabase's
+ *   Database Webhook body `{type: "INSERT", table: "alerts", schema, record, old_record}`:
+ *   delivers that alert, then the next due alerts of the same location;
+ * - the **sweep** (pg_cron every minute, `pipeline.request_alert_sweep()`) with
+ *   `{type: "SWEEP"}`: delivers every due alert, oldest first, one location's in order.
+ *
+ * Per alert: claim it (`pending → sending` under a lease, FOR UPDATE SKIP LOCKED, so two
+ * invocations never both post it), render it (shared/alert_messages.ts), post it to each
+ * channel not yet delivered (the location's own webhook URL, else SLACK_WEBHOOK_URL /
+ * DISCORD_WEBHOOK_URL), pacing each webhook (≤ ~1/s for Slack), and record every attempt with
+ * what the delivery policy (shared/delivery_policy.ts) decided: sent only after a 2xx; a
+ * short retry in-process, a longer one left for the sweep; a permanent error ends the alert
+ * as `failed` with the service's reason. A location without any channel gets its alerts
+ * marked `undeliverable` (visible in the table, re-queued by `pipeline.requeue_alerts`).
+ *
+ * Answers: 401 wrong or missing secret (before the body is read); 405/415/413/400 for a
+ * malformed request; 200 with a summary of what happened to each alert; 503 when the
+ * database is unreachable (the sweep tries again); 500 for anything unexpected.
+ *
+ * @module
+ */
+import { errorResponse, json, parseJson, readRequestBody } from "../_shared/http.ts";
+import { isDatabaseUnavailable } from "../_shared/db.ts";
+import {
+  type AlertFacts,
+  renderDiscordMessage,
+  renderSlackMessage,
+} from "../../../shared/alert_messages.ts";
+import {
+  type Channel,
+  type ChannelResult,
+  classifyDelivery,
+  responseExcerpt,
+  WEBHOOK_MIN_INTERVAL_MS,
+} from "../../../shared/delivery_policy.ts";
+import { secretsMatch, sha256Hex } from "../../../shared/signatures.ts";
+
+/** An alert claimed for delivery: the message facts plus its delivery state. */
+export interface ClaimedAlert extends AlertFacts {
+  locationId: number;
+  /** `sending` when claimed; `undeliverable` when its location has no channel. */
+  status: "pending" | "sending" | "sent" | "failed" | "undeliverable";
+  leaseToken: string | null;
+  attemptCount: number;
+  /** Attempts so far per channel (backoff and the attempt limit count per channel). */
+  channelAttempts: Record<Channel, number>;
+  targetChannels: Channel[];
+  deliveredChannels: Channel[];
+  failedChannels: Channel[];
+  /** The location's own webhooks (secrets); null means "use the default from env". */
+  slackWebhookUrl: string | null;
+  discordWebhookUrl: string | null;
+  lastError: string | null;
+}
+
+/** How alerts are claimed. */
+export interface ClaimOptions {
+  leaseSeconds: number;
+  /** Whether SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL are set (a location may rely on them). */
+  hasDefaultSlack: boolean;
+  hasDefaultDiscord: boolean;
+}
+
+/** One outcome for one channel of a claimed alert (`pipeline.record_alert_attempt`). */
+export interface AttemptRecord {
+  alertId: number;
+  leaseToken: string;
+  channel: Channel;
+  outcome: "delivered" | "retry" | "failed" | "deferred";
+  statusCode?: number | null;
+  responseExcerpt?: string | null;
+  error?: string | null;
+  /** For retry/deferred: how long from now the next attempt may start. */
+  retryAfterMs?: number | null;
+  /** Give the claim back (pending) unless the alert is complete. */
+  release: boolean;
+  leaseSeconds: number;
+  durationMs?: number | null;
+}
+
+/** The database calls the notifier makes, one round trip each. */
+export interface NotifierDb {
+  claimAlert(alertId: number, opts: ClaimOptions): Promise<ClaimedAlert[]>;
+  claimDueAlerts(max: number, opts: ClaimOptions, locationId?: number): Promise<ClaimedAlert[]>;
+  /** Returns the alert's status afterwards, or `lease_lost`. */
+  recordAttempt(record: AttemptRecord): Promise<string>;
+  reserveWebhookSlot(
+    webhookKey: string,
+    minIntervalMs: number,
+    maxWaitMs: number,
+  ): Promise<{ reserved: boolean; waitMs: number }>;
+}
+
+/** A postgres.js-like client: tagged template queries. */
+export interface SqlClient {
+  // deno-lint-ignore no-explicit-any
+  (strings: TemplateStringsArray, ...values: any[]): PromiseLike<ReadonlyArray<any>>;
+}
+
+/** {@link NotifierDb} over the SQL functions of the alerts migration. */
+export function postgresNotifierDb(sql: SqlClient): NotifierDb {
+  return {
+    async claimAlert(alertId, o) {
+      const rows = await sql`
+        select pipeline.claim_alert(${alertId}, ${o.leaseSeconds}, ${o.hasDefaultSlack},
+          ${o.hasDefaultDiscord}) as alert`;
+      return rows.map((r) => r.alert as ClaimedAlert);
+    },
+    async claimDueAlerts(max, o, locationId) {
+      const rows = await sql`
+        select pipeline.claim_due_alerts(${max}, ${o.leaseSeconds}, ${o.hasDefaultSlack},
+          ${o.hasDefaultDiscord}, ${locationId ?? null}) as alert`;
+      return rows.map((r) => r.alert as ClaimedAlert);
+    },
+    async recordAttempt(r) {
+      const rows = await sql`
+        select pipeline.record_alert_attempt(${r.alertId}, ${r.leaseToken}::uuid, ${r.channel},
+          ${r.outcome}, ${r.statusCode ?? null}, ${r.responseExcerpt ?? null},
+          ${r.error ?? null}, ${r.retryAfterMs ?? null}, ${r.release}, ${r.leaseSeconds},
+          ${r.durationMs ?? null}) as status`;
+      return String(rows[0].status);
+    },
+    async reserveWebhookSlot(key, minIntervalMs, maxWaitMs) {
+      const rows = await sql`
+        select pipeline.reserve_webhook_slot(${key}, ${minIntervalMs}, ${maxWaitMs}) as slot`;
+      return rows[0].slot as { reserved: boolean; waitMs: number };
+    },
+  };
+}
+
+/** Settings, from the function's environment. */
+export interface NotifierSettings {
+  /** `ALERT_WEBHOOK_SECRET`; empty refuses every request. */
+  alertWebhookSecret: string;
+  /** `SLACK_WEBHOOK_URL`: Slack webhook for locations without their own. */
+  slackWebhookUrl?: string;
+  /** `DISCORD_WEBHOOK_URL`: Discord webhook for locations without their own. */
+  discordWebhookUrl?: string;
+  /** Per-post timeout (`ALERT_FETCH_TIMEOUT_MS`, default 5000). */
+  fetchTimeoutMs?: number;
+  /** Claim lease (default 60 s): longer than one alert's posts and in-process retries. */
+  leaseSeconds?: number;
+  /** Longest wait for a webhook's pace before rescheduling instead (default 5000). */
+  maxPacingWaitMs?: number;
+  /** Retries this short are waited out in the same invocation (default 2000 ms). */
+  inProcessRetryMaxMs?: number;
+  /** In-process retries per channel per invocation (default 2). */
+  inProcessRetries?: number;
+  /** How long one invocation keeps claiming alerts (`ALERT_SWEEP_BUDGET_MS`, default 40 s). */
+  budgetMs?: number;
+  /** Alerts claimed per sweep batch (default 20). */
+  batchSize?: number;
+}
+
+/** Reads {@link NotifierSettings} from env vars (`get` is `Deno.env.get` in production). */
+export function notifierSettingsFromEnv(get: (name: string) => string | undefined) {
+  const positive = (name: string) => {
+    const n = Number(get(name));
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  return {
+    alertWebhookSecret: get("ALERT_WEBHOOK_SECRET") ?? "",
+    slackWebhookUrl: get("SLACK_WEBHOOK_URL") || undefined,
+    discordWebhookUrl: get("DISCORD_WEBHOOK_URL") || undefined,
+    fetchTimeoutMs: positive("ALERT_FETCH_TIMEOUT_MS"),
+    budgetMs: positive("ALERT_SWEEP_BUDGET_MS"),
+  } satisfies NotifierSettings;
+}
+
+/** What {@link createAlertNotifierHandler} needs from the outside world. */
+export interface NotifierDeps {
+  db: NotifierDb;
+  settings: NotifierSettings;
+  /** `fetch` (tests inject a fake or the local channel receiver's address). */
+  fetch?: typeof fetch;
+  /** Epoch milliseconds. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): the backoff jitter. */
+  random?: () => number;
+  /** Operational log lines (never secrets or webhook URLs). */
+  log?: (line: string) => void;
+}
+
+/** What happened to one alert in this invocation. */
+export interface AlertOutcome {
+  alertId: number;
+  locationId: number;
+  /** Status afterwards: sent, pending (will retry), failed, undeliverable, or lease_lost. */
+  status: string;
+  channels: Partial<Record<Channel, string>>;
+  error?: string;
+}
+
+/** The notifier's 200 answer. */
+export interface NotifierSummary {
+  mode: "insert" | "sweep";
+  alerts: AlertOutcome[];
+}
+
+/** Largest accepted request body: a webhook body is one alert row (a few KB). */
+export const NOTIFIER_MAX_BODY_BYTES = 256 * 1024;
+
+type ParsedCall = { mode: "insert"; alertId: number } | { mode: "sweep" };
+
+/** Reads the caller's body: the Database Webhook INSERT of an alert, or a sweep request. */
+export function parseNotifierCall(body: unknown): ParsedCall | { problem: string } {
+  if (!body || typeof body !== "object") return { problem: "body must be a JSON object" };
+  const b = body as Record<string, unknown>;
+  if (b.type === "SWEEP") return { mode: "sweep" };
+  if (b.type === "INSERT") {
+    if (b.table !== "alerts") return { problem: `table must be "alerts", got ${String(b.table)}` };
+    const record = b.record as Record<string, unknown> | null | undefined;
+    const id = Number(record?.id);
+    if (!Number.isSafeInteger(id) || id <= 0) return { problem: "record.id must be an alert id" };
+    return { mode: "insert", alertId: id };
+  }
+  return { problem: 'type must be "INSERT" or "SWEEP"' };
+}
+
+/** The secret the caller presented, from either accepted header. */
+function presentedSecret(req: Request): string | null {
+  const direct = req.headers.get("x-alert-webhook-secret");
+  if (direct) return direct;
+  const auth = req.headers.get("authorization") ?? "";
+  const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+  return m ? m[1] : null;
+}
+
+/** Creates the request handler. */
+export function createAlertNotifierHandler(
+  deps: NotifierDeps,
+): (req: Request) => Promise<Response> {
+  const s = deps.settings;
+  const doFetch = deps.fetch ?? fetch;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const fetchTimeoutMs = s.fetchTimeoutMs ?? 5_000;
+  const leaseSeconds = s.leaseSeconds ?? 60;
+  const maxPacingWaitMs = s.maxPacingWaitMs ?? 5_000;
+  const inProcessRetryMaxMs = s.inProcessRetryMaxMs ?? 2_000;
+  const inProcessRetries = s.inProcessRetries ?? 2;
+  const budgetMs = s.budgetMs ?? 40_000;
+  const batchSize = s.batchSize ?? 20;
+  const claimOptions: ClaimOptions = {
+    leaseSeconds,
+    hasDefaultSlack: Boolean(s.slackWebhookUrl),
+    hasDefaultDiscord: Boolean(s.discordWebhookUrl),
+  };
+
+  /** Posts one message; never throws. */
+  async function post(url: string, body: unknown): Promise<ChannelResult> {
+    const signal = AbortSignal.timeout(fetchTimeoutMs);
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return { kind: "timeout", afterMs: fetchTimeoutMs };
+      return { kind: "network", message: withoutUrls(describeError(err)) };
+    }
+    let text = "";
+    try {
+      text = await res.text();
+    } catch (err) {
+      // The status line arrived. A 2xx means the service took the message; anything else
+      // with a broken body is a transport failure.
+      if (!res.ok) {
+        if (signal.aborted) return { kind: "timeout", afterMs: fetchTimeoutMs };
+        return { kind: "network", message: withoutUrls(describeError(err)) };
+      }
+    }
+    return {
+      kind: "response",
+      status: res.status,
+      body: text,
+      retryAfter: res.headers.get("retry-after"),
+    };
+  }
+
+  /** Delivers one claimed alert to each channel it still owes; records every attempt. */
+  async function deliver(alert: ClaimedAlert): Promise<AlertOutcome> {
+    const outcome: AlertOutcome = {
+      alertId: alert.alertId,
+      locationId: alert.locationId,
+      status: alert.status,
+      channels: {},
+    };
+    if (alert.status === "undeliverable" || !alert.leaseToken) {
+      outcome.error = alert.lastError ?? undefined;
+      log(`alert ${alert.alertId}: undeliverable (no channel configured for its location)`);
+      return outcome;
+    }
+    const token = alert.leaseToken;
+    const owed = alert.targetChannels.filter((c) =>
+      !alert.deliveredChannels.includes(c) && !alert.failedChannels.includes(c)
+    );
+    for (const c of alert.deliveredChannels) outcome.channels[c] = "delivered";
+    for (const c of alert.failedChannels) outcome.channels[c] = "failed";
+    const record = async (r: Omit<AttemptRecord, "alertId" | "leaseToken" | "leaseSeconds">) => {
+      outcome.status = await deps.db.recordAttempt({
+        ...r,
+        alertId: alert.alertId,
+        leaseToken: token,
+        leaseSeconds,
+      });
+      return outcome.status;
+    };
+    if (owed.length === 0) {
+      // Nothing left to post (the channel set changed since an earlier claim): settle it.
+      await record({ channel: alert.targetChannels[0], outcome: "deferred", release: true });
+      return outcome;
+    }
+    for (let i = 0; i < owed.length; i++) {
+      const channel = owed[i];
+      let attempt = alert.channelAttempts?.[channel] ?? 0;
+      const last = i === owed.length - 1;
+      const url = channel === "slack"
+        ? alert.slackWebhookUrl ?? s.slackWebhookUrl
+        : alert.discordWebhookUrl ?? s.discordWebhookUrl;
+      if (!url) {
+        outcome.channels[channel] = "failed";
+        outcome.error = `no ${channel} webhook URL`;
+        if (
+          (await record({ channel, outcome: "failed", error: outcome.error, release: last })) ===
+            "lease_lost"
+        ) break;
+        continue;
+      }
+      const message = channel === "slack" ? renderSlackMessage(alert) : renderDiscordMessage(alert);
+      const webhookKey = await sha256Hex(url);
+      let retriesHere = 0;
+      while (true) {
+        const slot = await deps.db.reserveWebhookSlot(
+          webhookKey,
+          WEBHOOK_MIN_INTERVAL_MS[channel],
+          maxPacingWaitMs,
+        );
+        if (!slot.reserved) {
+          outcome.channels[channel] = "deferred";
+          await record({ channel, outcome: "deferred", retryAfterMs: slot.waitMs, release: last });
+          break;
+        }
+        if (slot.waitMs > 0) await sleep(slot.waitMs);
+        const started = now();
+        const result = await post(url, message);
+        const durationMs = Math.max(0, Math.round(now() - started));
+        attempt++;
+        const decision = classifyDelivery(channel, result, attempt, now(), random);
+        const seen = {
+          statusCode: result.kind === "response" ? result.status : null,
+          responseExcerpt: result.kind === "response" ? responseExcerpt(result.body) : null,
+          durationMs,
+        };
+        if (decision.kind === "delivered") {
+          outcome.channels[channel] = "delivered";
+          await record({ channel, outcome: "delivered", ...seen, release: last });
+          break;
+        }
+        if (decision.kind === "permanent") {
+          outcome.channels[channel] = "failed";
+          outcome.error = decision.reason;
+          log(`alert ${alert.alertId}: ${channel} failed for good: ${decision.reason}`);
+          await record({
+            channel,
+            outcome: "failed",
+            error: decision.reason,
+            ...seen,
+            release: last,
+          });
+          break;
+        }
+        const retryHere = retriesHere < inProcessRetries &&
+          decision.delayMs <= inProcessRetryMaxMs;
+        outcome.channels[channel] = "retry";
+        outcome.error = decision.reason;
+        log(
+          `alert ${alert.alertId}: ${channel} will retry in ${decision.delayMs} ms: ${decision.reason}`,
+        );
+        const status = await record({
+          channel,
+          outcome: "retry",
+          error: decision.reason,
+          retryAfterMs: decision.delayMs,
+          ...seen,
+          release: last && !retryHere,
+        });
+        if (!retryHere || status === "lease_lost") break;
+        retriesHere++;
+        await sleep(decision.delayMs);
+      }
+      if (outcome.status === "lease_lost") break;
+    }
+    return outcome;
+  }
+
+  /** Delivers claimed alerts, then keeps claiming (batch by batch) until done or out of time. */
+  async function drain(
+    first: ClaimedAlert[],
+    claimMore: () => Promise<ClaimedAlert[]>,
+    deadline: number,
+  ): Promise<AlertOutcome[]> {
+    const outcomes: AlertOutcome[] = [];
+    let batch = first;
+    while (batch.length > 0) {
+      outcomes.push(...await Promise.all(batch.map(deliver)));
+      if (now() >= deadline) break;
+      batch = await claimMore();
+    }
+    return outcomes;
+  }
+
+  return async (req: Request): Promise<Response> => {
+    if (req.method !== "POST") {
+      return errorResponse(405, "method_not_allowed", "Use POST.", undefined, { allow: "POST" });
+    }
+    const presented = presentedSecret(req);
+    if (!presented || !(await secretsMatch(presented, s.alertWebhookSecret))) {
+      await req.body?.cancel();
+      return errorResponse(401, "unauthorized", "Missing or wrong alert webhook secret.");
+    }
+    const read = await readRequestBody(req, { maxBytes: NOTIFIER_MAX_BODY_BYTES });
+    if (!read.ok) return read.response;
+    const parsedJson = parseJson(read.text);
+    if (!parsedJson.ok) return parsedJson.response;
+    const call = parseNotifierCall(parsedJson.value);
+    if ("problem" in call) {
+      return errorResponse(400, "invalid_payload", "Not a database webhook or sweep body.", [
+        { path: "(body)", message: call.problem },
+      ]);
+    }
+    const deadline = now() + budgetMs;
+    try {
+      let alerts: AlertOutcome[];
+      if (call.mode === "insert") {
+        const claimed = await deps.db.claimAlert(call.alertId, claimOptions);
+        const locationId = claimed[0]?.locationId;
+        // After finishing its alert, the invocation drains the rest of that location's line
+        // (alerts that arrived while this one was being sent wait for it, in order).
+        alerts = await drain(
+          claimed,
+          () =>
+            locationId === undefined
+              ? Promise.resolve([])
+              : deps.db.claimDueAlerts(1, claimOptions, locationId),
+          deadline,
+        );
+      } else {
+        alerts = await drain(
+          await deps.db.claimDueAlerts(batchSize, claimOptions),
+          () => deps.db.claimDueAlerts(batchSize, claimOptions),
+          deadline,
+        );
+      }
+      return json(200, { mode: call.mode, alerts } satisfies NotifierSummary);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        return errorResponse(503, "database_unavailable", "The database is unavailable.");
+      }
+      log(`alert-notifier: unexpected error: ${describeError(err)}`);
+      return errorResponse(500, "internal_error", "Unexpected error delivering alerts.");
+    }
+  };
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Webhook URLs are secrets: transport errors quote them, so they are cut out. */
+function withoutUrls(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s)'"]+/g, "<webhook URL>");
+}

@@ -1,0 +1,868 @@
+-- Alerts: the per-day alert state machine, the alerts outbox with its delivery bookkeeping,
+-- the database webhook that wakes the alert-notifier function, and the sweep that re-wakes it
+-- for whatever is still due (pg_net sends at most once; the outbox makes delivery reliable).
+--
+-- State per (location, business day):  ok ─▶ over ─▶ critical
+--                                       │      │        │
+--                                       └──────┴────────┴─▶ recovered ─▶ over | critical …
+-- * over:      labor % > labor_target_bp
+-- * critical:  labor % > labor_target_bp + critical_margin_bp   (ok straight to critical is one
+--              critical alert; critical stays critical while labor % hovers above target, so
+--              re-crossing a level the same day inserts nothing)
+-- * recovered: labor % <= labor_target_bp - recovery_hysteresis_bp while the day is open; on a
+--              closed day (before the location's current business day) the figures only move
+--              by late corrections, so there is nothing to flap and the line is the target
+--              itself: late data that brings a closed day under target after an alert
+--              produces a recovery notice.
+-- * A recovered day that goes over again starts a new episode and alerts again: after a
+--   "back on target" message, silence would mislead. The hysteresis band keeps this from
+--   flapping.
+-- * No over/critical alert while the day's net sales are under alert_min_net_sales_cents
+--   (default $500.00): 100 % labor at 7 am is not news.
+-- * A new episode only starts on the location's current or previous business day, so
+--   replaying or backfilling history never floods a channel; an open episode on an older day
+--   still escalates and recovers.
+-- Each transition inserts exactly one row into public.alerts, in the transaction of the
+-- recompute that caused it (pipeline.recompute_day, migration 20261128000400).
+--
+-- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
+-- <functions_base_url>/alert-notifier with the shared secret (both read at run time from
+-- Vault, or locally from pipeline.runtime_settings; never in this file). The notifier claims
+-- alerts with a lease (FOR UPDATE SKIP LOCKED), one location's alerts strictly in creation
+-- order, records every attempt, and marks an alert sent only after the channel's 2xx.
+
+-- ---------------------------------------------------------------------------------------
+-- Runtime configuration (functions_base_url, alert_webhook_secret)
+-- ---------------------------------------------------------------------------------------
+
+-- Local and CI settings. On Supabase the same keys live in Vault (vault.decrypted_secrets).
+create table if not exists pipeline.runtime_settings (
+  key text primary key check (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+  value text not null,
+  updated_at timestamptz not null default now()
+);
+revoke all on pipeline.runtime_settings from public, anon, authenticated, service_role;
+
+-- Stores a setting: in Vault when the project has it (so the dashboard shows one place),
+-- otherwise in pipeline.runtime_settings.
+create or replace function pipeline.set_runtime_config(key text, value text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_key text := set_runtime_config.key;
+  v_value text := set_runtime_config.value;
+  v_secret_id uuid;
+begin
+  if v_key is null or v_key !~ '^[a-z][a-z0-9_]{0,62}$' then
+    raise exception 'runtime setting names are lower_snake_case, got %', v_key
+      using errcode = '22023';
+  end if;
+  if v_value is null or v_value = '' then
+    raise exception 'runtime setting % needs a value', v_key using errcode = '22023';
+  end if;
+  if v_key = 'functions_base_url' and v_value !~ '^https?://[^\s]+$' then
+    raise exception 'functions_base_url must be an http(s) URL' using errcode = '22023';
+  end if;
+
+  if pg_catalog.to_regclass('vault.secrets') is not null and exists (
+    select 1 from pg_catalog.pg_proc as p
+    join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+    where n.nspname = 'vault' and p.proname in ('create_secret', 'update_secret')
+    having count(distinct p.proname) = 2
+  ) then
+    -- Dynamic SQL: the vault schema only exists on Supabase.
+    execute 'select id from vault.secrets where name = $1' into v_secret_id using v_key;
+    if v_secret_id is null then
+      execute 'select vault.create_secret($1, $2, $3)'
+        using v_value, v_key, 'labor-pulse runtime setting';
+    else
+      execute 'select vault.update_secret($1, $2)' using v_secret_id, v_value;
+    end if;
+    -- One source of truth: a stale local copy could otherwise surface if Vault is dropped.
+    delete from pipeline.runtime_settings as s where s.key = v_key;
+  else
+    insert into pipeline.runtime_settings as s (key, value, updated_at)
+    values (v_key, v_value, pg_catalog.now())
+    on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at;
+  end if;
+end
+$$;
+
+-- Reads a setting: Vault first (by secret name), then pipeline.runtime_settings; null when
+-- neither has it.
+create or replace function pipeline.runtime_config(key text)
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_value text;
+begin
+  if pg_catalog.to_regclass('vault.decrypted_secrets') is not null then
+    begin
+      execute 'select decrypted_secret from vault.decrypted_secrets where name = $1 limit 1'
+        into v_value using runtime_config.key;
+    exception when others then
+      -- Vault present but unreadable (permissions, key missing): fall back, never fail a
+      -- recompute over it.
+      v_value := null;
+    end;
+    if v_value is not null then
+      return v_value;
+    end if;
+  end if;
+  select s.value into v_value from pipeline.runtime_settings as s where s.key = runtime_config.key;
+  return v_value;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------
+
+-- The alert state of each location's business day. A row appears the first time the day is
+-- evaluated with a labor %, and records the last figures seen.
+create table if not exists public.alert_states (
+  location_id bigint not null references public.locations (id) on delete cascade,
+  business_date date not null,
+  state text not null default 'ok' check (state in ('ok', 'over', 'critical', 'recovered')),
+  last_alert_id bigint,
+  alert_count integer not null default 0,
+  last_labor_pct_bp integer,
+  last_net_sales_cents bigint,
+  evaluated_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (location_id, business_date)
+);
+
+-- The outbox: one row per transition, with the figures at that moment and its delivery
+-- state. Location name and zone are copied so a message shows what was true when it fired.
+create table if not exists public.alerts (
+  id bigint generated always as identity primary key,
+  location_id bigint not null references public.locations (id) on delete cascade,
+  business_date date not null,
+  kind text not null check (kind in ('over', 'critical', 'recovered')),
+  from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
+  location_name text not null,
+  time_zone text not null,
+  -- Figures at the moment of the transition (public.daily_metrics).
+  labor_pct_bp integer not null,
+  labor_target_bp integer not null,
+  critical_threshold_bp integer not null,
+  recovery_threshold_bp integer not null,
+  net_sales_cents bigint not null,
+  labor_cost_cents bigint not null,
+  paid_labor_seconds bigint not null,
+  cplh_cents bigint,
+  splh_cents bigint,
+  order_count integer not null,
+  punch_count integer not null,
+  open_punch_count integer not null,
+  metrics_as_of timestamptz not null,
+  -- The previous alert of the same location and day, for "what changed" (camelCase keys:
+  -- shared/alert_messages.ts PreviousAlertFacts).
+  previous_alert_id bigint references public.alerts (id) on delete set null,
+  previous jsonb,
+  created_at timestamptz not null default now(),
+  -- Delivery.
+  status text not null default 'pending'
+    check (status in ('pending', 'sending', 'sent', 'failed', 'undeliverable')),
+  target_channels text[] not null default '{}',
+  delivered_channels text[] not null default '{}',
+  failed_channels text[] not null default '{}',
+  attempt_count integer not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  lease_token uuid,
+  lease_expires_at timestamptz,
+  last_error text,
+  sent_at timestamptz,
+  updated_at timestamptz not null default now(),
+  check ((status = 'sending') = (lease_token is not null and lease_expires_at is not null))
+);
+create index if not exists alerts_location_day on public.alerts (location_id, business_date, id);
+create index if not exists alerts_due on public.alerts (next_attempt_at)
+  where status in ('pending', 'sending');
+create index if not exists alerts_unsent_by_location on public.alerts (location_id, id)
+  where status in ('pending', 'sending');
+
+-- Every post to a channel, successful or not.
+create table if not exists public.alert_attempts (
+  id bigint generated always as identity primary key,
+  alert_id bigint not null references public.alerts (id) on delete cascade,
+  attempted_at timestamptz not null default now(),
+  channel text not null check (channel in ('slack', 'discord')),
+  outcome text not null check (outcome in ('delivered', 'retry', 'failed')),
+  status_code integer,
+  response_excerpt text,
+  error text,
+  retry_at timestamptz,
+  duration_ms integer
+);
+create index if not exists alert_attempts_alert on public.alert_attempts (alert_id, id);
+
+-- When each webhook may next be posted to (keyed by a hash of its URL, never the URL).
+create table if not exists pipeline.webhook_pacing (
+  webhook_key text primary key,
+  next_free_at timestamptz not null
+);
+revoke all on pipeline.webhook_pacing from public, anon, authenticated, service_role;
+
+alter table public.alert_states enable row level security;
+alter table public.alerts enable row level security;
+alter table public.alert_attempts enable row level security;
+revoke all on public.alert_states, public.alerts, public.alert_attempts from anon, authenticated;
+-- The dashboard (service_role) may read them; every write goes through the functions below.
+grant select on public.alert_states, public.alerts, public.alert_attempts to service_role;
+
+-- ---------------------------------------------------------------------------------------
+-- The state machine
+-- ---------------------------------------------------------------------------------------
+
+-- Evaluates one location's business day against its settings and, on a transition, inserts
+-- one alert. Called by pipeline.recompute_day right after it upserts public.daily_metrics,
+-- in the same transaction.
+create or replace function pipeline.evaluate_alerts(location_id bigint, business_date date)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_location_id bigint := evaluate_alerts.location_id;
+  v_day date := evaluate_alerts.business_date;
+  loc public.locations%rowtype;
+  m public.daily_metrics%rowtype;
+  st public.alert_states%rowtype;
+  prev public.alerts%rowtype;
+  v_today date;
+  v_closed boolean;
+  v_critical_bp integer;
+  v_recovery_bp integer;
+  v_level text;
+  v_next text;
+  v_floor_met boolean;
+  v_alert_id bigint;
+begin
+  select * into loc from public.locations as l where l.id = v_location_id;
+  if not found or not loc.alerts_enabled then
+    return;
+  end if;
+  select * into m from public.daily_metrics as d
+  where d.location_id = v_location_id and d.business_date = v_day;
+  -- No labor % (no or negative net sales): nothing to judge.
+  if not found or m.labor_pct_bp is null then
+    return;
+  end if;
+
+  -- The state row is the lock: concurrent evaluations of one day take turns.
+  insert into public.alert_states as s (location_id, business_date)
+  values (v_location_id, v_day)
+  on conflict (location_id, business_date) do nothing;
+  select * into strict st from public.alert_states as s
+  where s.location_id = v_location_id and s.business_date = v_day
+  for update;
+
+  -- "Today" by the figures' own clock, so replays with an injected clock agree.
+  v_today := pipeline.business_date_of(m.as_of, loc.time_zone, loc.business_day_cutoff_hour);
+  v_closed := v_day < v_today;
+  v_critical_bp := loc.labor_target_bp + loc.critical_margin_bp;
+  v_recovery_bp := loc.labor_target_bp
+    - case when v_closed then 0 else loc.recovery_hysteresis_bp end;
+  v_floor_met := m.net_sales_cents >= loc.alert_min_net_sales_cents;
+  v_level := case
+    when m.labor_pct_bp > v_critical_bp then 'critical'
+    when m.labor_pct_bp > loc.labor_target_bp then 'over'
+    else 'ok'
+  end;
+
+  v_next := case
+    when st.state in ('ok', 'recovered') then
+      case when v_level <> 'ok' and v_floor_met and v_day >= v_today - 1 then v_level end
+    when st.state = 'over' then
+      case
+        when v_level = 'critical' and v_floor_met then 'critical'
+        when m.labor_pct_bp <= v_recovery_bp then 'recovered'
+      end
+    when st.state = 'critical' then
+      case when m.labor_pct_bp <= v_recovery_bp then 'recovered' end
+  end;
+
+  update public.alert_states as s
+  set last_labor_pct_bp = m.labor_pct_bp,
+    last_net_sales_cents = m.net_sales_cents,
+    evaluated_at = pg_catalog.now()
+  where s.location_id = v_location_id and s.business_date = v_day;
+
+  if v_next is null then
+    return;
+  end if;
+
+  select * into prev from public.alerts as a
+  where a.location_id = v_location_id and a.business_date = v_day
+  order by a.id desc
+  limit 1;
+
+  insert into public.alerts (
+    location_id, business_date, kind, from_state, location_name, time_zone,
+    labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
+    net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
+    order_count, punch_count, open_punch_count, metrics_as_of, previous_alert_id, previous
+  )
+  values (
+    v_location_id, v_day, v_next, st.state, loc.name, loc.time_zone,
+    m.labor_pct_bp, loc.labor_target_bp, v_critical_bp, v_recovery_bp,
+    m.net_sales_cents, m.labor_cost_cents, m.paid_labor_seconds, m.cplh_cents, m.splh_cents,
+    m.order_count, m.punch_count, m.open_punch_count, m.as_of, prev.id,
+    case when prev.id is not null then
+      pg_catalog.jsonb_build_object(
+        'kind', prev.kind,
+        'laborPctBp', prev.labor_pct_bp,
+        'netSalesCents', prev.net_sales_cents,
+        'laborCostCents', prev.labor_cost_cents,
+        'paidLaborSeconds', prev.paid_labor_seconds,
+        'createdAt', prev.created_at
+      )
+    end
+  )
+  returning id into v_alert_id;
+
+  update public.alert_states as s
+  set state = v_next,
+    last_alert_id = v_alert_id,
+    alert_count = s.alert_count + 1,
+    updated_at = pg_catalog.now()
+  where s.location_id = v_location_id and s.business_date = v_day;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- The database webhook and the sweep
+-- ---------------------------------------------------------------------------------------
+
+-- Posts `body` to the alert-notifier function with the shared secret. Returns the pg_net
+-- request id, or null (and a warning) when pg_net or the configuration is missing: the alert
+-- then stays pending for the sweep, it is never lost.
+create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_base text;
+  v_secret text;
+  v_request_id bigint;
+begin
+  if pg_catalog.to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null then
+    raise warning 'alert-notifier not called: pg_net (net.http_post) is not installed';
+    return null;
+  end if;
+  v_base := pipeline.runtime_config('functions_base_url');
+  v_secret := pipeline.runtime_config('alert_webhook_secret');
+  if v_base is null or v_secret is null then
+    raise warning 'alert-notifier not called: set functions_base_url and alert_webhook_secret '
+      'with pipeline.set_runtime_config (or in Vault)';
+    return null;
+  end if;
+  begin
+    select net.http_post(
+      url => pg_catalog.rtrim(v_base, '/') || '/alert-notifier',
+      body => post_to_alert_notifier.body,
+      params => '{}'::jsonb,
+      headers => pg_catalog.jsonb_build_object(
+        'Content-Type', 'application/json',
+        'x-alert-webhook-secret', v_secret
+      ),
+      timeout_milliseconds => post_to_alert_notifier.timeout_ms
+    ) into v_request_id;
+  exception when others then
+    -- A webhook failure must never roll back the recompute that raised the alert.
+    raise warning 'alert-notifier not called: %', sqlerrm;
+    return null;
+  end;
+  return v_request_id;
+end
+$$;
+
+-- The Supabase Database Webhook body, exactly: {type, table, schema, record, old_record}.
+create or replace function pipeline.alerts_database_webhook()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pipeline.post_to_alert_notifier(
+    pg_catalog.jsonb_build_object(
+      'type', 'INSERT',
+      'table', tg_table_name,
+      'schema', tg_table_schema,
+      'record', pg_catalog.to_jsonb(new),
+      'old_record', null
+    ),
+    30000
+  );
+  return null;
+end
+$$;
+
+drop trigger if exists alerts_database_webhook on public.alerts;
+create trigger alerts_database_webhook
+  after insert on public.alerts
+  for each row execute function pipeline.alerts_database_webhook();
+
+-- Asks the notifier to deliver every due alert (the pg_cron job, every minute). Posts only
+-- when something is due, so an idle project does not wake the function 1,440 times a day.
+create or replace function pipeline.request_alert_sweep()
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (
+    select 1 from public.alerts as a
+    where (a.status = 'pending' and a.next_attempt_at <= pg_catalog.now())
+      or (a.status = 'sending' and a.lease_expires_at <= pg_catalog.now())
+  ) then
+    return null;
+  end if;
+  return pipeline.post_to_alert_notifier(pg_catalog.jsonb_build_object('type', 'SWEEP'), 60000);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Delivery bookkeeping (called by supabase/functions/alert-notifier, one round trip each)
+-- ---------------------------------------------------------------------------------------
+
+-- An alert as the notifier needs it: the message facts (camelCase, shared/alert_messages.ts
+-- AlertFacts), the lease and the channels. Channel URLs are secrets: this goes only to the
+-- notifier, never into the webhook body.
+create or replace function pipeline.alert_delivery_json(a public.alerts, l public.locations)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object(
+    'alertId', a.id,
+    'locationId', a.location_id,
+    'kind', a.kind,
+    'fromState', a.from_state,
+    'locationName', a.location_name,
+    'timeZone', a.time_zone,
+    'businessDate', pg_catalog.to_char(a.business_date, 'YYYY-MM-DD'),
+    'laborPctBp', a.labor_pct_bp,
+    'laborTargetBp', a.labor_target_bp,
+    'criticalThresholdBp', a.critical_threshold_bp,
+    'recoveryThresholdBp', a.recovery_threshold_bp,
+    'netSalesCents', a.net_sales_cents,
+    'laborCostCents', a.labor_cost_cents,
+    'paidLaborSeconds', a.paid_labor_seconds,
+    'cplhCents', a.cplh_cents,
+    'splhCents', a.splh_cents,
+    'openPunchCount', a.open_punch_count,
+    'metricsAsOf', a.metrics_as_of,
+    'createdAt', a.created_at,
+    'previous', a.previous,
+    'status', a.status,
+    'leaseToken', a.lease_token,
+    'attemptCount', a.attempt_count,
+    -- Backoff and the attempt limit count per channel: Slack failing says nothing of Discord.
+    'channelAttempts', (
+      select pg_catalog.jsonb_build_object(
+        'slack', count(*) filter (where t.channel = 'slack'),
+        'discord', count(*) filter (where t.channel = 'discord'))
+      from public.alert_attempts as t
+      where t.alert_id = a.id
+    ),
+    'targetChannels', pg_catalog.to_jsonb(a.target_channels),
+    'deliveredChannels', pg_catalog.to_jsonb(a.delivered_channels),
+    'failedChannels', pg_catalog.to_jsonb(a.failed_channels),
+    'slackWebhookUrl', l.slack_webhook_url,
+    'discordWebhookUrl', l.discord_webhook_url,
+    'lastError', a.last_error
+  )
+$$;
+
+-- Claims due alerts: `only_id` one alert (the database webhook), or up to `max_alerts` of any
+-- (the sweep). An alert is due when pending and its next attempt time has come, or when a
+-- claim on it expired. A location's alert is never claimed while an older alert of the same
+-- location is still pending or sending, so each location hears its alerts in order; at most
+-- one alert per location is claimed at a time. Claimed alerts are 'sending' under a fresh
+-- lease token; an alert whose location has no channel (its own URL or the notifier's
+-- default, per the has_default_* flags) becomes 'undeliverable' at once, and is returned
+-- with that status so the caller can report it.
+create or replace function pipeline.claim_alerts(
+  only_id bigint,
+  only_location_id bigint,
+  max_alerts integer,
+  lease_seconds integer,
+  has_default_slack boolean,
+  has_default_discord boolean
+)
+returns setof jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  r record;
+  v_targets text[];
+begin
+  for r in
+    select a.id, l.slack_webhook_url, l.discord_webhook_url
+    from public.alerts as a
+    join public.locations as l on l.id = a.location_id
+    where (claim_alerts.only_id is null or a.id = claim_alerts.only_id)
+      and (claim_alerts.only_location_id is null
+        or a.location_id = claim_alerts.only_location_id)
+      and (
+        (a.status = 'pending' and a.next_attempt_at <= pg_catalog.now())
+        or (a.status = 'sending' and a.lease_expires_at <= pg_catalog.now())
+      )
+      and not exists (
+        select 1 from public.alerts as older
+        where older.location_id = a.location_id
+          and older.id < a.id
+          and older.status in ('pending', 'sending')
+      )
+    order by a.id
+    limit greatest(claim_alerts.max_alerts, 0)
+    for update of a skip locked
+  loop
+    v_targets := pg_catalog.array_remove(array[
+      case when r.slack_webhook_url is not null or claim_alerts.has_default_slack
+        then 'slack' end,
+      case when r.discord_webhook_url is not null or claim_alerts.has_default_discord
+        then 'discord' end
+    ], null);
+    if pg_catalog.cardinality(v_targets) = 0 then
+      update public.alerts as a
+      set status = 'undeliverable',
+        target_channels = v_targets,
+        lease_token = null,
+        lease_expires_at = null,
+        last_error = 'No Slack or Discord webhook for this location: set '
+          || 'locations.slack_webhook_url / discord_webhook_url or the notifier''s '
+          || 'SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL, then pipeline.requeue_alerts().',
+        updated_at = pg_catalog.now()
+      where a.id = r.id;
+    else
+      update public.alerts as a
+      set status = 'sending',
+        target_channels = v_targets,
+        lease_token = pg_catalog.gen_random_uuid(),
+        lease_expires_at = pg_catalog.now()
+          + pg_catalog.make_interval(secs => greatest(claim_alerts.lease_seconds, 1)),
+        updated_at = pg_catalog.now()
+      where a.id = r.id;
+    end if;
+    return next (
+      select pipeline.alert_delivery_json(a, l)
+      from public.alerts as a
+      join public.locations as l on l.id = a.location_id
+      where a.id = r.id
+    );
+  end loop;
+end
+$$;
+
+-- The database-webhook path: claim this one alert if it is due and first in its location's
+-- line. Empty when another invocation has it, it is already done, or an older alert of its
+-- location goes first (the sweep delivers it after that one).
+create or replace function pipeline.claim_alert(
+  alert_id bigint,
+  lease_seconds integer default 60,
+  has_default_slack boolean default false,
+  has_default_discord boolean default false
+)
+returns setof jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select * from pipeline.claim_alerts(claim_alert.alert_id, null, 1, claim_alert.lease_seconds,
+    claim_alert.has_default_slack, claim_alert.has_default_discord)
+$$;
+
+-- The sweep path: claim up to max_alerts due alerts, oldest first, one per location (of one
+-- location when location_id is given: the notifier drains a location's line after finishing
+-- one of its alerts).
+create or replace function pipeline.claim_due_alerts(
+  max_alerts integer default 50,
+  lease_seconds integer default 60,
+  has_default_slack boolean default false,
+  has_default_discord boolean default false,
+  location_id bigint default null
+)
+returns setof jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select * from pipeline.claim_alerts(null, claim_due_alerts.location_id,
+    claim_due_alerts.max_alerts, claim_due_alerts.lease_seconds,
+    claim_due_alerts.has_default_slack, claim_due_alerts.has_default_discord)
+$$;
+
+-- Records one outcome for one channel of a claimed alert, in one round trip:
+-- * 'delivered' (the channel answered 2xx), 'retry' (try again after retry_after_ms),
+--   'failed' (permanent: reason in error) each log a row in public.alert_attempts;
+-- * 'deferred' (the webhook's pace allows no post yet) logs nothing: nothing was sent.
+-- Then: every target delivered → 'sent'; every target delivered or failed → 'failed';
+-- otherwise, with release, back to 'pending' at the latest retry time asked for this claim;
+-- without release the claim is kept (the notifier retries in-process) and its lease renewed.
+-- Returns the alert's status afterwards, or 'lease_lost' when the claim is no longer this
+-- caller's (it expired and another invocation took the alert): the attempt is still logged.
+create or replace function pipeline.record_alert_attempt(
+  alert_id bigint,
+  lease_token uuid,
+  channel text,
+  outcome text,
+  status_code integer default null,
+  response_excerpt text default null,
+  error text default null,
+  retry_after_ms integer default null,
+  release boolean default true,
+  lease_seconds integer default 60,
+  duration_ms integer default null
+)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_id bigint := record_alert_attempt.alert_id;
+  v_outcome text := record_alert_attempt.outcome;
+  v_channel text := record_alert_attempt.channel;
+  v_retry_at timestamptz;
+  a public.alerts%rowtype;
+begin
+  if v_outcome not in ('delivered', 'retry', 'failed', 'deferred') then
+    raise exception 'unknown delivery outcome %', v_outcome using errcode = '22023';
+  end if;
+  if v_channel not in ('slack', 'discord') then
+    raise exception 'unknown channel %', v_channel using errcode = '22023';
+  end if;
+  v_retry_at := case when v_outcome in ('retry', 'deferred') then
+    pg_catalog.clock_timestamp() + pg_catalog.make_interval(
+      secs => greatest(coalesce(record_alert_attempt.retry_after_ms, 0), 0) / 1000.0)
+  end;
+
+  if v_outcome <> 'deferred' then
+    insert into public.alert_attempts (alert_id, attempted_at, channel, outcome, status_code,
+      response_excerpt, error, retry_at, duration_ms)
+    values (v_id, pg_catalog.clock_timestamp(), v_channel, v_outcome,
+      record_alert_attempt.status_code,
+      pg_catalog.left(record_alert_attempt.response_excerpt, 1000),
+      pg_catalog.left(record_alert_attempt.error, 1000), v_retry_at,
+      record_alert_attempt.duration_ms);
+  end if;
+
+  select * into a from public.alerts as x
+  where x.id = v_id and x.status = 'sending' and x.lease_token = record_alert_attempt.lease_token
+  for update;
+  if not found then
+    return 'lease_lost';
+  end if;
+
+  if v_outcome = 'delivered' and not (v_channel = any (a.delivered_channels)) then
+    a.delivered_channels := a.delivered_channels || v_channel;
+  elsif v_outcome = 'failed' and not (v_channel = any (a.failed_channels)) then
+    a.failed_channels := a.failed_channels || v_channel;
+  end if;
+  if v_outcome <> 'deferred' then
+    a.attempt_count := a.attempt_count + 1;
+  end if;
+  if v_outcome in ('retry', 'failed') then
+    a.last_error := pg_catalog.left(record_alert_attempt.error, 1000);
+  end if;
+  if v_retry_at is not null then
+    a.next_attempt_at := greatest(a.next_attempt_at, v_retry_at);
+  end if;
+
+  if a.target_channels <@ a.delivered_channels then
+    a.status := 'sent';
+    a.sent_at := pg_catalog.now();
+  elsif a.target_channels <@ (a.delivered_channels || a.failed_channels) then
+    a.status := 'failed';
+  elsif record_alert_attempt.release then
+    a.status := 'pending';
+    a.next_attempt_at := greatest(a.next_attempt_at, pg_catalog.now());
+  end if;
+  if a.status = 'sending' then
+    a.lease_expires_at := pg_catalog.clock_timestamp()
+      + pg_catalog.make_interval(secs => greatest(record_alert_attempt.lease_seconds, 1));
+  else
+    a.lease_token := null;
+    a.lease_expires_at := null;
+  end if;
+
+  update public.alerts as x
+  set status = a.status,
+    delivered_channels = a.delivered_channels,
+    failed_channels = a.failed_channels,
+    attempt_count = a.attempt_count,
+    last_error = a.last_error,
+    next_attempt_at = a.next_attempt_at,
+    sent_at = a.sent_at,
+    lease_token = a.lease_token,
+    lease_expires_at = a.lease_expires_at,
+    updated_at = pg_catalog.now()
+  where x.id = v_id;
+  return a.status;
+end
+$$;
+
+-- The pacing rule of shared/delivery_policy.ts planWebhookSlot, applied atomically: the next
+-- post to a webhook goes at the later of now and its next free time, which moves on by
+-- min_interval_ms. When that is more than max_wait_ms away nothing is reserved. Returns
+-- {"reserved": bool, "waitMs": int} (relative, so the function's and the database's clocks
+-- never have to agree).
+create or replace function pipeline.reserve_webhook_slot(
+  webhook_key text,
+  min_interval_ms integer,
+  max_wait_ms integer
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_now timestamptz := pg_catalog.clock_timestamp();
+  v_next timestamptz;
+  v_send timestamptz;
+  v_wait_ms integer;
+begin
+  insert into pipeline.webhook_pacing as p (webhook_key, next_free_at)
+  values (reserve_webhook_slot.webhook_key, '-infinity')
+  on conflict (webhook_key) do nothing;
+  select p.next_free_at into strict v_next from pipeline.webhook_pacing as p
+  where p.webhook_key = reserve_webhook_slot.webhook_key
+  for update;
+  v_send := greatest(v_next, v_now);
+  v_wait_ms := pg_catalog.ceil(extract(epoch from v_send - v_now) * 1000)::integer;
+  if v_wait_ms > reserve_webhook_slot.max_wait_ms then
+    return pg_catalog.jsonb_build_object('reserved', false, 'waitMs', v_wait_ms);
+  end if;
+  update pipeline.webhook_pacing as p
+  set next_free_at = v_send
+    + pg_catalog.make_interval(secs => reserve_webhook_slot.min_interval_ms / 1000.0)
+  where p.webhook_key = reserve_webhook_slot.webhook_key;
+  return pg_catalog.jsonb_build_object('reserved', true, 'waitMs', v_wait_ms);
+end
+$$;
+
+-- Puts a location's undeliverable and failed alerts back in line (after fixing its channel
+-- configuration). Returns how many.
+create or replace function pipeline.requeue_alerts(location_id bigint)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_count integer;
+begin
+  update public.alerts as a
+  set status = 'pending',
+    next_attempt_at = pg_catalog.now(),
+    attempt_count = 0,
+    failed_channels = '{}',
+    updated_at = pg_catalog.now()
+  where a.location_id = requeue_alerts.location_id
+    and a.status in ('undeliverable', 'failed');
+  get diagnostics v_count = row_count;
+  return v_count;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Privileges: nothing here is callable by anon or authenticated
+-- ---------------------------------------------------------------------------------------
+
+revoke all on function pipeline.set_runtime_config(text, text) from public, anon, authenticated;
+revoke all on function pipeline.runtime_config(text) from public, anon, authenticated;
+revoke all on function pipeline.evaluate_alerts(bigint, date) from public, anon, authenticated;
+revoke all on function pipeline.post_to_alert_notifier(jsonb, integer)
+  from public, anon, authenticated;
+revoke all on function pipeline.alerts_database_webhook() from public, anon, authenticated;
+revoke all on function pipeline.request_alert_sweep() from public, anon, authenticated;
+revoke all on function pipeline.alert_delivery_json(public.alerts, public.locations)
+  from public, anon, authenticated;
+revoke all on function pipeline.claim_alerts(bigint, bigint, integer, integer, boolean, boolean)
+  from public, anon, authenticated;
+revoke all on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+  from public, anon, authenticated;
+revoke all on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
+  from public, anon, authenticated;
+revoke all on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
+  text, integer, boolean, integer, integer) from public, anon, authenticated;
+revoke all on function pipeline.reserve_webhook_slot(text, integer, integer)
+  from public, anon, authenticated;
+revoke all on function pipeline.requeue_alerts(bigint) from public, anon, authenticated;
+
+-- What the notifier calls (it normally connects as postgres via SUPABASE_DB_URL; service_role
+-- may call the same functions).
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+  to service_role;
+grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
+  to service_role;
+grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
+  text, integer, boolean, integer, integer) to service_role;
+grant execute on function pipeline.reserve_webhook_slot(text, integer, integer) to service_role;
+grant execute on function pipeline.requeue_alerts(bigint) to service_role;
+grant execute on function pipeline.request_alert_sweep() to service_role;
+
+-- ---------------------------------------------------------------------------------------
+-- pg_net and pg_cron where the platform offers them
+-- ---------------------------------------------------------------------------------------
+
+-- On Supabase pg_net is available but not always enabled; the local stack provides its own
+-- `net` schema. Never fatal: without it alerts wait for the sweep or a manual call.
+do $$
+begin
+  if pg_catalog.to_regnamespace('net') is null
+    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_net') then
+    begin
+      create extension if not exists pg_net with schema extensions;
+    exception when others then
+      raise warning 'pg_net could not be enabled: %', sqlerrm;
+    end;
+  end if;
+end
+$$;
+
+-- The sweep runs every minute where pg_cron exists (Supabase), or the local stack's
+-- compatible scheduler.
+do $$
+begin
+  if pg_catalog.to_regnamespace('cron') is null
+    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_cron') then
+    begin
+      create extension if not exists pg_cron;
+    exception when others then
+      raise warning 'pg_cron could not be enabled: %', sqlerrm;
+    end;
+  end if;
+  if pg_catalog.to_regnamespace('cron') is not null then
+    perform cron.schedule('alert-notifier-sweep', '* * * * *',
+      'select pipeline.request_alert_sweep()');
+  end if;
+end
+$$;
