@@ -12,7 +12,7 @@
  * ```
  *
  * Answers (per service, as documented):
- * - `ok`: Slack 200 `ok`; Discord 204 No Content.
+ * - `ok`: Slack 200 `ok`; Discord 204 No Content (after `delayMs`, to widen races in tests).
  * - `rate_limited`: Slack 429 with `Retry-After: <s>`; Discord 429 with JSON
  *   `{"retry_after": <s>, ...}` and the same header.
  * - `server_error`: 500 (or the given 5xx).
@@ -38,7 +38,7 @@ export type ChannelService = "slack" | "discord";
 
 /** How the receiver answers one request. */
 export type ScriptedAnswer =
-  | { kind: "ok" }
+  | { kind: "ok"; delayMs?: number }
   | { kind: "rate_limited"; retryAfterSeconds?: number }
   | { kind: "server_error"; status?: number }
   | { kind: "invalid_payload" }
@@ -342,6 +342,9 @@ export function startChannelReceiver(opts: ChannelReceiverOptions = {}): Promise
         return;
       }
       // A payload Slack or Discord would refuse is refused here too, whatever was scripted.
+      if (answer.kind === "ok" && answer.delayMs) {
+        await new Promise((r) => setTimeout(r, answer.delayMs));
+      }
       const refused = body === undefined || typeof body !== "object" || body === null;
       if (refused) record.answer = "invalid_payload";
       const reply = documentedReply(service, refused ? { kind: "invalid_payload" } : answer);

@@ -1,0 +1,497 @@
+/**
+ * The alert-notifier handler against the real database and a fake Slack and Discord that
+ * answer as the services document (local/channel_receiver.ts). Alerts are written straight
+ * into the outbox with the database webhook suppressed, so only the handler under test
+ * delivers them; tests/alerts/end_to_end_test.ts covers the path through pg_net.
+ */
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+import { testDb } from "../_support/env.ts";
+import {
+  type ChannelReceiver,
+  type ReceivedMessage,
+  type ScriptedAnswer,
+  startChannelReceiver,
+} from "../../local/channel_receiver.ts";
+import {
+  createAlertNotifierHandler,
+  type NotifierDeps,
+  type NotifierSettings,
+  type NotifierSummary,
+  postgresNotifierDb,
+} from "../../supabase/functions/alert-notifier/handler.ts";
+import { slackMessageProblems } from "../../shared/alert_messages.ts";
+
+const SECRET = "delivery-test-secret";
+
+interface Fixture {
+  sql: postgres.Sql;
+  rx: ChannelReceiver;
+  /** Every wait the handler asked for, in ms (waits themselves are shortened to ≤ 20 ms). */
+  sleeps: number[];
+  locations: number[];
+  handler(settings?: Partial<NotifierSettings>, deps?: Partial<NotifierDeps>): (
+    req: Request,
+  ) => Promise<Response>;
+}
+
+/** A test with its own pool, fake channels and locations (cleaned up afterwards). */
+function deliveryTest(name: string, fn: (f: Fixture) => Promise<void>) {
+  Deno.test(name, async () => {
+    const sql = testDb();
+    const rx = await startChannelReceiver();
+    const fixture: Fixture = {
+      sql,
+      rx,
+      sleeps: [],
+      locations: [],
+      handler: (settings = {}, deps = {}) =>
+        createAlertNotifierHandler({
+          db: postgresNotifierDb(sql),
+          // Waits are shortened, so the webhook pace (real time in the database) would defer
+          // posts; the pacing test below runs with real waits and the real limit.
+          settings: {
+            alertWebhookSecret: SECRET,
+            fetchTimeoutMs: 300,
+            maxPacingWaitMs: 600_000,
+            ...settings,
+          },
+          random: () => 0,
+          sleep: (ms) => {
+            fixture.sleeps.push(ms);
+            return new Promise((r) => setTimeout(r, Math.min(ms, 20)));
+          },
+          log: () => {},
+          ...deps,
+        }),
+    };
+    try {
+      await fn(fixture);
+    } finally {
+      // Nothing of this test may be left for a later sweep to pick up.
+      if (fixture.locations.length > 0) {
+        await sql`delete from public.alerts where location_id = any(${fixture.locations})`;
+      }
+      await rx.stop();
+      await sql.end();
+    }
+  });
+}
+
+async function newLocation(
+  f: Fixture,
+  channels: { slack?: string | null; discord?: string | null },
+): Promise<number> {
+  const [row] = await f.sql`
+    insert into public.locations ${
+    f.sql({
+      name: `Delivery ${crypto.randomUUID().slice(0, 8)}`,
+      time_zone: "America/New_York",
+      toast_restaurant_guid: crypto.randomUUID(),
+      slack_webhook_url: channels.slack ?? null,
+      discord_webhook_url: channels.discord ?? null,
+    })
+  }
+    returning id::int`;
+  f.locations.push(row.id);
+  return row.id;
+}
+
+/** Writes an outbox row as the state machine would, without firing the database webhook. */
+async function newAlert(
+  f: Fixture,
+  locationId: number,
+  kind: "over" | "critical" | "recovered" = "over",
+): Promise<number> {
+  return await f.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    const [row] = await tx`
+      insert into public.alerts (location_id, business_date, kind, from_state, location_name,
+        time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
+        net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
+        order_count, punch_count, open_punch_count, metrics_as_of)
+      select l.id, current_date, ${kind}, 'ok', l.name, l.time_zone, 2745, 2500, 3000, 2400,
+        245000, 67253, 153000, 1582, 5765, 40, 9, 3, now()
+      from public.locations l where l.id = ${locationId}
+      returning id::int`;
+    return row.id;
+  });
+}
+
+const insertCall = (alertId: number, secret = SECRET) =>
+  new Request("http://notifier.local/alert-notifier", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-alert-webhook-secret": secret },
+    body: JSON.stringify({
+      type: "INSERT",
+      table: "alerts",
+      schema: "public",
+      record: { id: alertId },
+      old_record: null,
+    }),
+  });
+
+const sweepCall = () =>
+  new Request("http://notifier.local/alert-notifier", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` },
+    body: JSON.stringify({ type: "SWEEP" }),
+  });
+
+/**
+ * The handler's answer, reduced to this test's alerts (a sweep also settles whatever other
+ * test files left due, which is none of this test's business).
+ */
+async function summary(res: Response, f: Fixture): Promise<NotifierSummary> {
+  assert.equal(res.status, 200, await res.clone().text());
+  const body: NotifierSummary = await res.json();
+  return { ...body, alerts: body.alerts.filter((a) => f.locations.includes(a.locationId)) };
+}
+
+/** The alert id a delivered message announces ("Alert #N" in Slack's context block). */
+function alertIdOf(message: ReceivedMessage): number {
+  const m = /Alert #(\d+)/.exec(JSON.stringify(message.body));
+  assert.ok(m, "message names its alert");
+  return Number(m[1]);
+}
+
+async function alertRow(f: Fixture, id: number) {
+  const [row] = await f.sql`
+    select status, attempt_count, delivered_channels, failed_channels, last_error,
+      next_attempt_at > now() as later, lease_token
+    from public.alerts where id = ${id}`;
+  return row;
+}
+
+async function attemptsOf(f: Fixture, id: number) {
+  return [
+    ...await f.sql`
+      select channel, outcome, status_code, error, response_excerpt
+      from public.alert_attempts where alert_id = ${id} order by id`,
+  ];
+}
+
+/** Makes every pending alert of these locations due now (instead of waiting out backoff). */
+async function makeDue(f: Fixture) {
+  await f.sql`update public.alerts set next_attempt_at = now()
+    where location_id = any(${f.locations}) and status = 'pending'`;
+}
+
+deliveryTest(
+  "notifier: 429 honours Retry-After (Slack) and retry_after (Discord), then delivers once",
+  async (f) => {
+    const loc = await newLocation(f, {
+      slack: f.rx.slackWebhookUrl("rate"),
+      discord: f.rx.discordWebhookUrl("rate"),
+    });
+    const id = await newAlert(f, loc);
+    f.rx.script("slack", { kind: "rate_limited", retryAfterSeconds: 1 });
+    f.rx.script("discord", { kind: "rate_limited", retryAfterSeconds: 0.25 });
+    const result = await summary(await f.handler()(insertCall(id)), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status, a.channels]), [
+      [id, "sent", { slack: "delivered", discord: "delivered" }],
+    ]);
+    assert.equal(f.rx.messages("slack").length, 1);
+    assert.equal(f.rx.messages("discord").length, 1);
+    assert.ok(f.sleeps.includes(1000), `waited Slack's Retry-After: ${f.sleeps}`);
+    assert.ok(f.sleeps.includes(250), `waited Discord's retry_after: ${f.sleeps}`);
+    const row = await alertRow(f, id);
+    assert.equal(row.status, "sent");
+    assert.deepEqual(row.delivered_channels, ["slack", "discord"]);
+    assert.equal(row.lease_token, null);
+    assert.deepEqual(
+      (await attemptsOf(f, id)).map((a) => `${a.channel} ${a.outcome} ${a.status_code}`),
+      ["slack retry 429", "slack delivered 200", "discord retry 429", "discord delivered 204"],
+    );
+    // What was posted is a valid Slack body.
+    assert.deepEqual(slackMessageProblems(f.rx.messages("slack")[0].body as never), []);
+  },
+);
+
+deliveryTest(
+  "notifier: after 500s, a hang past the timeout and a dropped connection, every alert is delivered exactly once, in creation order",
+  async (f) => {
+    const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("faults") });
+    const ids = [await newAlert(f, loc), await newAlert(f, loc, "critical")];
+    ids.push(await newAlert(f, loc, "recovered"));
+    f.rx.script(
+      "slack",
+      { kind: "server_error" },
+      { kind: "hang" },
+      { kind: "close" },
+      { kind: "server_error", status: 503 },
+    );
+    const handler = f.handler();
+    // First sweep: the oldest alert meets 500, a hang, a dropped connection (two in-process
+    // retries) and is left pending; the newer two wait behind it.
+    let result = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[ids[0], "pending"]]);
+    assert.equal(f.rx.messages().length, 0);
+    assert.equal((await alertRow(f, ids[1])).status, "pending");
+    assert.equal((await alertRow(f, ids[1])).attempt_count, 0);
+    // A webhook call for a newer alert does not jump the line.
+    result = await summary(await handler(insertCall(ids[2])), f);
+    assert.deepEqual(result.alerts, []);
+    // Second sweep: 503 once more; third: the fault has cleared.
+    await makeDue(f);
+    result = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[ids[0], "pending"]]);
+    await makeDue(f);
+    result = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
+      [ids[0], "sent"],
+      [ids[1], "sent"],
+      [ids[2], "sent"],
+    ]);
+    assert.deepEqual(f.rx.messages().map(alertIdOf), ids, "each once, in creation order");
+    const attempts = await attemptsOf(f, ids[0]);
+    assert.deepEqual(attempts.map((a) => `${a.outcome} ${a.status_code ?? a.error}`).slice(0, 2), [
+      "retry 500",
+      "retry Slack did not answer within 300 ms",
+    ]);
+    assert.equal(attempts[2].status_code, null);
+    assert.match(attempts[2].error, /^Slack connection failed: /);
+    assert.deepEqual(attempts.slice(3).map((a) => `${a.outcome} ${a.status_code}`), [
+      "retry 503",
+      "delivered 200",
+    ]);
+    for (const later of ids.slice(1)) {
+      assert.deepEqual(
+        (await attemptsOf(f, later)).map((a) => a.outcome),
+        ["delivered"],
+        "alerts waiting in line were not attempted early",
+      );
+    }
+  },
+);
+
+deliveryTest(
+  "notifier: a refused connection is retried and delivered once the channel answers",
+  async (f) => {
+    const gone = await startChannelReceiver();
+    const deadUrl = gone.slackWebhookUrl("moved");
+    await gone.stop(); // nothing listens on that port any more
+    const loc = await newLocation(f, { slack: deadUrl });
+    const id = await newAlert(f, loc);
+    const handler = f.handler({ inProcessRetries: 0 });
+    const first = await summary(await handler(insertCall(id)), f);
+    assert.equal(first.alerts[0].status, "pending");
+    assert.match(first.alerts[0].error ?? "", /^Slack connection failed: /);
+    assert.ok(!(first.alerts[0].error ?? "").includes(deadUrl), "the webhook URL is not logged");
+    const row = await alertRow(f, id);
+    assert.equal(row.later, true, "next attempt is scheduled with backoff");
+    assert.doesNotMatch(row.last_error, /http:\/\//);
+    // The channel comes back (here: the location's webhook is fixed).
+    await f.sql`update public.locations set slack_webhook_url = ${f.rx.slackWebhookUrl()}
+    where id = ${loc}`;
+    await makeDue(f);
+    const second = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
+    assert.deepEqual(f.rx.messages().map(alertIdOf), [id]);
+  },
+);
+
+deliveryTest(
+  "notifier: a channel that already took the alert is never posted again while another retries",
+  async (f) => {
+    const loc = await newLocation(f, {
+      slack: f.rx.slackWebhookUrl("both"),
+      discord: f.rx.discordWebhookUrl("both"),
+    });
+    const id = await newAlert(f, loc);
+    f.rx.script("discord", { kind: "server_error" }, { kind: "server_error" }, {
+      kind: "server_error",
+    });
+    const handler = f.handler();
+    const first = await summary(await handler(insertCall(id)), f);
+    assert.deepEqual(first.alerts[0].channels, { slack: "delivered", discord: "retry" });
+    assert.equal(first.alerts[0].status, "pending");
+    await makeDue(f);
+    const second = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(second.alerts[0].channels, { slack: "delivered", discord: "delivered" });
+    assert.equal(second.alerts[0].status, "sent");
+    assert.equal(f.rx.messages("slack").length, 1);
+    assert.equal(f.rx.messages("discord").length, 1);
+    assert.equal(f.rx.requests("discord").length, 4);
+  },
+);
+
+deliveryTest(
+  "notifier: permanent errors end as failed with the service's reason, and do not block the line",
+  async (f) => {
+    const cases: Array<[string, "slack" | "discord", ScriptedAnswer, string]> = [
+      ["slack-404", "slack", { kind: "not_found" }, "Slack 404 channel_not_found"],
+      ["slack-410", "slack", { kind: "archived" }, "Slack 410 channel_is_archived"],
+      ["slack-400", "slack", { kind: "invalid_payload" }, "Slack 400 invalid_payload"],
+      ["slack-403", "slack", { kind: "forbidden" }, "Slack 403 action_prohibited"],
+      [
+        "discord-404",
+        "discord",
+        { kind: "not_found" },
+        "Discord 404 Unknown Webhook (code 10015)",
+      ],
+    ];
+    const handler = f.handler();
+    for (const [name, channel, answer, reason] of cases) {
+      const url = channel === "slack" ? f.rx.slackWebhookUrl(name) : f.rx.discordWebhookUrl(name);
+      const loc = await newLocation(f, { [channel]: url });
+      const failing = await newAlert(f, loc);
+      const next = await newAlert(f, loc, "critical");
+      f.rx.script(url, answer);
+      const result = await summary(await handler(insertCall(failing)), f);
+      // The failed alert is final; the location's next alert goes out right after it.
+      assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
+        [failing, "failed"],
+        [next, "sent"],
+      ], name);
+      const row = await alertRow(f, failing);
+      assert.equal(row.status, "failed");
+      assert.equal(row.last_error, reason);
+      assert.deepEqual(row.failed_channels, [channel]);
+      assert.equal(row.attempt_count, 1, `${name}: no retry of a permanent error`);
+      const attempts = await attemptsOf(f, failing);
+      assert.equal(attempts.length, 1);
+      assert.equal(attempts[0].outcome, "failed");
+      assert.ok(attempts[0].response_excerpt.length > 0, "the response is kept");
+    }
+  },
+);
+
+deliveryTest("notifier: two invocations racing on the same alert post it once", async (f) => {
+  const loc = await newLocation(f, {
+    slack: f.rx.slackWebhookUrl("race"),
+    discord: f.rx.discordWebhookUrl("race"),
+  });
+  const id = await newAlert(f, loc);
+  f.rx.setDefault("slack", { kind: "ok", delayMs: 150 });
+  const a = f.handler();
+  const b = f.handler();
+  const results = await Promise.all([
+    a(insertCall(id)).then((r) => summary(r, f)),
+    b(insertCall(id)).then((r) => summary(r, f)),
+    a(sweepCall()).then((r) => summary(r, f)),
+    b(sweepCall()).then((r) => summary(r, f)),
+  ]);
+  const handled = results.flatMap((r) => r.alerts.map((x) => x.alertId));
+  assert.deepEqual(handled, [id], "exactly one invocation got the alert");
+  assert.equal(f.rx.requests("slack").length, 1);
+  assert.equal(f.rx.requests("discord").length, 1);
+  assert.equal((await alertRow(f, id)).status, "sent");
+});
+
+deliveryTest(
+  "notifier: a location with no channel keeps its alerts as undeliverable, visibly",
+  async (f) => {
+    const loc = await newLocation(f, {});
+    const id = await newAlert(f, loc);
+    const handler = f.handler(); // no SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL either
+    const result = await summary(await handler(insertCall(id)), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[id, "undeliverable"]]);
+    const row = await alertRow(f, id);
+    assert.equal(row.status, "undeliverable");
+    assert.match(row.last_error, /No Slack or Discord webhook for this location/);
+    assert.equal(f.rx.requests().length, 0);
+    // With a default channel configured, re-queued alerts go out.
+    const [{ n }] = await f.sql`select pipeline.requeue_alerts(${loc}) as n`;
+    assert.equal(n, 1);
+    const withDefault = f.handler({ slackWebhookUrl: f.rx.slackWebhookUrl("default") });
+    const again = await summary(await withDefault(sweepCall()), f);
+    assert.deepEqual(again.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
+    assert.equal(f.rx.messages("slack")[0].path, new URL(f.rx.slackWebhookUrl("default")).pathname);
+  },
+);
+
+deliveryTest("notifier: no more than about one message per second per Slack webhook", async (f) => {
+  const shared = f.rx.slackWebhookUrl("shared");
+  const locs = [
+    await newLocation(f, { slack: shared }),
+    await newLocation(f, { slack: shared }),
+    await newLocation(f, { slack: shared }),
+  ];
+  const ids = [];
+  for (const loc of locs) ids.push(await newAlert(f, loc));
+  // Real waits here: the pace is the point. A post that would wait more than 1.5 s is
+  // rescheduled instead of holding the invocation.
+  const handler = f.handler({ maxPacingWaitMs: 1_500 }, {
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  const first = await summary(await handler(sweepCall()), f);
+  const statuses = first.alerts.map((a) => a.status).sort();
+  assert.deepEqual(statuses, ["pending", "sent", "sent"]);
+  const deferred = first.alerts.find((a) => a.status === "pending")!;
+  assert.equal(deferred.channels.slack, "deferred");
+  assert.deepEqual(await attemptsOf(f, deferred.alertId), [], "a deferral is not an attempt");
+  assert.equal((await alertRow(f, deferred.alertId)).later, true);
+  // Once its slot has come, the next sweep delivers it.
+  await new Promise((r) => setTimeout(r, 1_200));
+  const second = await summary(await handler(sweepCall()), f);
+  assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[deferred.alertId, "sent"]]);
+  const times = f.rx.messages().map((m) => m.receivedAt.getTime());
+  assert.equal(times.length, 3);
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(times[i] - times[i - 1] >= 950, `gap ${times[i] - times[i - 1]} ms`);
+  }
+  assert.deepEqual(f.rx.messages().map(alertIdOf).sort(), [...ids].sort());
+});
+
+deliveryTest(
+  "notifier: an expired claim is taken over; the stale holder's record is refused",
+  async (f) => {
+    const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("lease") });
+    const id = await newAlert(f, loc);
+    // An invocation claims the alert and dies before posting.
+    const [{ alert }] = await f.sql`select pipeline.claim_alert(${id}, 60, false, false) as alert`;
+    assert.equal(alert.status, "sending");
+    const nothing = await summary(await f.handler()(sweepCall()), f);
+    assert.deepEqual(nothing.alerts, [], "a live claim is respected");
+    await f.sql`update public.alerts set lease_expires_at = now() - interval '1 second'
+    where id = ${id}`;
+    const taken = await summary(await f.handler()(sweepCall()), f);
+    assert.deepEqual(taken.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
+    const [{ status }] = await f.sql`
+    select pipeline.record_alert_attempt(${id}, ${alert.leaseToken}::uuid, 'slack',
+      'delivered', 200) as status`;
+    assert.equal(status, "lease_lost");
+    assert.equal(f.rx.messages().length, 1);
+  },
+);
+
+deliveryTest(
+  "notifier: requests without the right secret get 401; malformed bodies 400",
+  async (f) => {
+    const handler = f.handler();
+    const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("auth") });
+    const id = await newAlert(f, loc);
+    for (
+      const req of [
+        insertCall(id, "wrong-secret"),
+        insertCall(id, ""),
+        new Request("http://x/", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer nope" },
+          body: "{}",
+        }),
+      ]
+    ) {
+      const res = await handler(req);
+      assert.equal(res.status, 401);
+      assert.equal((await res.json()).error.code, "unauthorized");
+    }
+    assert.equal(f.rx.requests().length, 0);
+    assert.equal((await alertRow(f, id)).status, "pending");
+    const bad = await handler(
+      new Request("http://x/", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-alert-webhook-secret": SECRET },
+        body: JSON.stringify({ type: "UPDATE", table: "alerts", record: { id } }),
+      }),
+    );
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, "invalid_payload");
+    const get = await handler(new Request("http://x/", { method: "GET" }));
+    assert.equal(get.status, 405);
+    // An empty secret setting refuses everything, even an empty header.
+    const unset = f.handler({ alertWebhookSecret: "" });
+    assert.equal((await unset(insertCall(id, ""))).status, 401);
+  },
+);
