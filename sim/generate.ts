@@ -1,0 +1,233 @@
+/**
+ * The simulator's generator: from a seed, the locations, their business days of Toast
+ * orders and 7shifts punches, the ground truth, and the delivery plan. Pure and
+ * deterministic: the same options give the same simulation, byte for byte.
+ *
+ * Two random streams: the content (what is sold, who works when) comes from the seed alone;
+ * the identities (GUIDs, punch and company ids) come from the seed and the run id, so two
+ * runs of one seed against one database do not collide, and still compute the same figures.
+ *
+ * @module
+ */
+import { LOCATION_SEEDS, MENU, type ShiftPlan } from "./catalog.ts";
+import type { SimLocation, SimOrder, SimPunch } from "./model.ts";
+import { buildEvents, type Delivery, planDeliveries } from "./plan.ts";
+import { hashString, Rng } from "./prng.ts";
+import type { ToastConfigGuids, WageUnit } from "./render.ts";
+import {
+  generatePunchDay,
+  generateStaff,
+  type NumericIds,
+  type PunchFeature,
+} from "./sevenshifts_gen.ts";
+import { addDays } from "./time.ts";
+import { generateOrderDay, type OrderFeature } from "./toast_gen.ts";
+import { groundTruth, type TruthRow } from "./truth.ts";
+
+/** How one location behaves (defaults give an ordinary full-service restaurant). */
+export interface LocationScenario {
+  name: string;
+  timeZone: string;
+  laborTargetBp: number;
+  /** Orders per day (before the daily specials). */
+  ordersPerDay: number;
+  /** The day's shift plan. */
+  shifts: readonly ShiftPlan[];
+  /** Relative order volume per local half-hour from midnight (52 slots, past midnight). */
+  intensity: readonly number[];
+  /** Order features that must appear each day. */
+  orderFeatures: readonly OrderFeature[];
+  /** Punch features that must appear each day. */
+  punchFeatures: readonly PunchFeature[];
+  /** Scale of the random extra order features (0 = only the required ones). */
+  featureRateScale: number;
+  /** Share of punches sent open at clock-in. */
+  openAtClockInRate: number;
+  /** Share of punches approved (an edit) the next morning. */
+  approvalRate: number;
+}
+
+/** What a simulation is generated from. */
+export interface SimulationOptions {
+  /** Any integer: the same seed gives the same business days. */
+  seed: number;
+  /** Number of locations (1 or more). */
+  locations: number;
+  /** Number of business days per location (1 or more). */
+  days: number;
+  /** First business date, `YYYY-MM-DD`. */
+  startDate: string;
+  /** Namespace of the vendor ids (default `run-<seed>`). */
+  runId?: string;
+  /** Share of events delivered twice (0-1, default 0). */
+  duplicateRate?: number;
+  /** Share of events delivered out of time order (0-1, default 0). */
+  reorderRate?: number;
+  /** Unit of 7shifts `hourly_wage` (default dollars, as in 7shifts' webhook samples). */
+  wageUnit?: WageUnit;
+  /** Per-location overrides, by position (the demo's stories). */
+  scenarios?: ReadonlyArray<Partial<LocationScenario> | undefined>;
+}
+
+/** A generated simulation. */
+export interface Simulation {
+  options: Required<Omit<SimulationOptions, "scenarios">>;
+  locations: SimLocation[];
+  orders: SimOrder[];
+  punches: SimPunch[];
+  /** The webhooks, in the order they are sent. */
+  deliveries: Delivery[];
+  /** Final figures per location and business day. */
+  truth: TruthRow[];
+  /** Business dates generated, in order. */
+  dates: string[];
+}
+
+/** Checks the options and fills in defaults; throws `RangeError` on a bad value. */
+export function resolveOptions(opts: SimulationOptions): Simulation["options"] {
+  const fail = (m: string) => {
+    throw new RangeError(m);
+  };
+  if (!Number.isSafeInteger(opts.seed)) fail("seed must be an integer");
+  if (!Number.isInteger(opts.locations) || opts.locations < 1 || opts.locations > 200) {
+    fail("locations must be an integer from 1 to 200");
+  }
+  if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 60) {
+    fail("days must be an integer from 1 to 60");
+  }
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(opts.startDate) || addDays(opts.startDate, 0) !== opts.startDate
+  ) {
+    fail("startDate must be a real date YYYY-MM-DD");
+  }
+  const rate = (v: number | undefined, name: string) => {
+    const r = v ?? 0;
+    if (!(r >= 0 && r <= 1)) fail(`${name} must be between 0 and 1`);
+    return r;
+  };
+  return {
+    seed: opts.seed,
+    locations: opts.locations,
+    days: opts.days,
+    startDate: opts.startDate,
+    runId: opts.runId ?? `run-${opts.seed}`,
+    duplicateRate: rate(opts.duplicateRate, "duplicateRate"),
+    reorderRate: rate(opts.reorderRate, "reorderRate"),
+    wageUnit: opts.wageUnit ?? "dollars",
+  };
+}
+
+/** Numeric vendor ids within a run's own block, so runs never collide. */
+function numericIds(runId: string, seed: number) {
+  // A block of a million ids per kind under a per-run base; far below 2^53.
+  const base = (hashString(`${runId}#${seed}`) % 9_000_000) + 1_000_000;
+  let punch = 0;
+  let brk = 0;
+  let shift = 0;
+  let user = 0;
+  const ids: NumericIds & { userId(): number; base: number } = {
+    base,
+    punchId: () => base * 1_000_000 + ++punch,
+    breakId: () => base * 1_000_000 + ++brk,
+    shiftId: () => base * 1_000_000 + ++shift,
+    userId: () => base * 10_000 + ++user,
+  };
+  return ids;
+}
+
+/** Generates the whole simulation (see the module doc). */
+export function generateSimulation(options: SimulationOptions): Simulation {
+  const opts = resolveOptions(options);
+  const content = new Rng(`content/${opts.seed}`);
+  const idRng = new Rng(`ids/${opts.runId}/${opts.seed}`);
+  const uuid = () => idRng.uuid();
+  const nums = numericIds(opts.runId, opts.seed);
+  const dates = Array.from({ length: opts.days }, (_, i) => addDays(opts.startDate, i));
+
+  const locations: SimLocation[] = [];
+  const configs: ToastConfigGuids[] = [];
+  const orders: SimOrder[] = [];
+  const punches: SimPunch[] = [];
+  for (let i = 0; i < opts.locations; i++) {
+    const seedInfo = LOCATION_SEEDS[i % LOCATION_SEEDS.length];
+    const over = options.scenarios?.[i] ?? {};
+    const lr = content.fork(`location ${i}`);
+    const name = over.name ??
+      (i < LOCATION_SEEDS.length
+        ? seedInfo.name
+        : `${seedInfo.name} #${Math.floor(i / LOCATION_SEEDS.length) + 1}`);
+    const location: SimLocation = {
+      index: i,
+      name,
+      timeZone: over.timeZone ?? seedInfo.timeZone,
+      cutoffHour: 4,
+      toastRestaurantGuid: uuid(),
+      sevenShiftsCompanyId: nums.base * 100 + i + 1,
+      sevenShiftsLocationId: nums.base * 100 + 50 + i,
+      laborTargetBp: over.laborTargetBp ?? 2500,
+      taxRatePpm: seedInfo.taxRatePpm,
+    };
+    locations.push(location);
+    configs.push({
+      diningOptions: { DINE_IN: uuid(), TAKE_OUT: uuid(), DELIVERY: uuid() },
+      menuGroup: uuid(),
+      salesCategory: uuid(),
+      server: uuid(),
+      revenueCenter: uuid(),
+    });
+    const menuGuids = MENU.map(() => uuid());
+    const staff = generateStaff(lr.fork("staff"), nums.userId, over.shifts);
+    const ordersPerDay = over.ordersPerDay ?? lr.int(70, 110);
+    for (const date of dates) {
+      const dr = lr.fork(`day ${date}`);
+      const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+      const busy = weekday === 5 || weekday === 6 ? 1.25 : 1;
+      orders.push(...generateOrderDay({
+        location,
+        date,
+        rng: dr.fork("orders"),
+        ids: { uuid },
+        menuGuids,
+        orderCount: Math.round(ordersPerDay * busy * (0.9 + dr.int(0, 20) / 100)),
+        intensity: over.intensity,
+        requiredFeatures: over.orderFeatures,
+        featureRateScale: over.featureRateScale,
+        latestRefundDate: addDays(dates[dates.length - 1], 1),
+      }));
+      punches.push(...generatePunchDay({
+        location,
+        date,
+        rng: dr.fork("punches"),
+        ids: nums,
+        staff,
+        shifts: over.shifts,
+        requiredFeatures: over.punchFeatures,
+        openAtClockInRate: over.openAtClockInRate,
+        approvalRate: over.approvalRate,
+      }));
+    }
+  }
+  const events = buildEvents(
+    locations,
+    orders,
+    punches,
+    configs,
+    uuid,
+    content.fork("latency"),
+    opts.wageUnit,
+  );
+  const deliveries = planDeliveries(events, content.fork("delivery"), {
+    duplicateRate: opts.duplicateRate,
+    reorderRate: opts.reorderRate,
+    wageUnit: opts.wageUnit,
+  });
+  return {
+    options: opts,
+    locations,
+    orders,
+    punches,
+    deliveries,
+    truth: groundTruth(locations, orders, punches),
+    dates,
+  };
+}

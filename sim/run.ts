@@ -1,0 +1,118 @@
+/**
+ * One simulator run as a library call: generate, map the locations, deliver every webhook,
+ * then read what the system computed and compare it with the ground truth.
+ *
+ * ```ts
+ * const report = await runSimulation({
+ *   seed: 42, locations: 3, days: 1, startDate: "2026-11-20",
+ *   duplicateRate: 0.1, reorderRate: 0.1, ...targetFromEnv(),
+ * });
+ * if (!report.ok) console.log(formatComparison(report.comparison, report.simulation.locations));
+ * ```
+ *
+ * @module
+ */
+import { compareFigures, type DayComparison } from "./compare.ts";
+import { connect, type LocationSettings, mapLocations, readDailyMetrics } from "./db.ts";
+import {
+  deliverAll,
+  type DeliveryResult,
+  type DeliveryTarget,
+  type DeliveryTotals,
+  type SendOptions,
+} from "./deliver.ts";
+import { generateSimulation, type Simulation, type SimulationOptions } from "./generate.ts";
+import { type ProgressSink, silentProgress } from "./progress.ts";
+import { clockText } from "./time.ts";
+
+/** Everything a run needs: what to generate, where to send it, where to read results. */
+export interface RunOptions extends SimulationOptions, DeliveryTarget {
+  /** Postgres URL of the project's database (`DATABASE_URL` / `SUPABASE_DB_URL`). */
+  databaseUrl: string;
+  /** Retry and pacing policy of the deliveries. */
+  send?: Omit<SendOptions, "onDelivered">;
+  /** Channels and thresholds per location, by index. */
+  settings?: ReadonlyArray<LocationSettings | undefined>;
+  /** Progress of the deliveries (default: silent). */
+  progress?: ProgressSink;
+  /** Called with each settled delivery (after the progress sink). */
+  onDelivered?: (result: DeliveryResult, totals: DeliveryTotals) => void;
+  /** Called once the locations are mapped, before the first delivery. */
+  onMapped?: (locationIds: number[], simulation: Simulation) => void | Promise<void>;
+  /** A simulation generated beforehand (the options' generation fields are then ignored). */
+  simulation?: Simulation;
+}
+
+/** What a run found. */
+export interface RunReport {
+  simulation: Simulation;
+  /** `public.locations.id` per location index. */
+  locationIds: number[];
+  totals: DeliveryTotals;
+  /** Deliveries that were not accepted (rejected or given up). */
+  undelivered: DeliveryResult[];
+  comparison: DayComparison[];
+  /** True when every delivery was accepted and every figure matches. */
+  ok: boolean;
+  /** Milliseconds spent delivering. */
+  deliveryMs: number;
+}
+
+/** The delivery target and database from the environment (what the harness and CLI set). */
+export function targetFromEnv(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): DeliveryTarget & {
+  databaseUrl: string;
+} {
+  const need = (name: string, value: string | undefined) => {
+    if (!value) throw new Error(`${name} is not set`);
+    return value;
+  };
+  return {
+    supabaseUrl: need("SUPABASE_URL", env.SUPABASE_URL),
+    anonKey: need("SUPABASE_ANON_KEY", env.SUPABASE_ANON_KEY),
+    toastWebhookSecret: need("TOAST_WEBHOOK_SECRET", env.TOAST_WEBHOOK_SECRET),
+    sevenShiftsGrantGuid: need("SEVENSHIFTS_GRANT_GUID", env.SEVENSHIFTS_GRANT_GUID),
+    databaseUrl: need("DATABASE_URL or SUPABASE_DB_URL", env.DATABASE_URL ?? env.SUPABASE_DB_URL),
+  };
+}
+
+/** Generates (unless given), maps, delivers and compares. */
+export async function runSimulation(opts: RunOptions): Promise<RunReport> {
+  const simulation = opts.simulation ?? generateSimulation(opts);
+  const sql = connect(opts.databaseUrl);
+  try {
+    const locationIds = await mapLocations(sql, simulation.locations, opts.settings);
+    await opts.onMapped?.(locationIds, simulation);
+    const progress = opts.progress ?? silentProgress;
+    const started = Date.now();
+    const { results, totals } = await deliverAll(simulation.deliveries, opts, {
+      ...opts.send,
+      onDelivered: (r, t) => {
+        const loc = simulation.locations[r.delivery.locationIndex];
+        progress.update(t, `${loc.name} ${clockText(r.delivery.at, loc.timeZone)}`);
+        opts.onDelivered?.(r, t);
+      },
+    });
+    progress.done(totals);
+    const deliveryMs = Date.now() - started;
+    const system = await readDailyMetrics(sql, locationIds);
+    const indexById = new Map(locationIds.map((id, i) => [id, i]));
+    const comparison = compareFigures(
+      simulation.truth,
+      system.map((r) => ({ ...r, locationIndex: indexById.get(r.locationId) ?? -1 })),
+    );
+    const undelivered = results.filter((r) => r.status !== "accepted");
+    return {
+      simulation,
+      locationIds,
+      totals,
+      undelivered,
+      comparison,
+      ok: undelivered.length === 0 && comparison.every((c) => c.differences.length === 0),
+      deliveryMs,
+    };
+  } finally {
+    await sql.end();
+  }
+}
