@@ -99,3 +99,39 @@ export async function readDailyMetrics(
     punchCount: Number(r.punch_count),
   }));
 }
+
+/** A row of `public.alerts`, as the simulator compares it. */
+export interface SystemAlert {
+  id: number;
+  locationId: number;
+  businessDate: string;
+  kind: "over" | "critical" | "recovered";
+  fromState: string;
+  laborPctBp: number;
+  netSalesCents: number;
+  status: string;
+}
+
+/** The alerts raised for the given locations, in creation order. */
+export async function readAlerts(
+  sql: postgres.Sql,
+  locationIds: readonly number[],
+): Promise<SystemAlert[]> {
+  const rows = await sql`
+    select id, location_id, to_char(business_date, 'YYYY-MM-DD') as business_date, kind,
+      from_state, labor_pct_bp, net_sales_cents, status
+    from public.alerts
+    where location_id = any(${locationIds as number[]}::bigint[])
+    order by id
+  `;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    locationId: Number(r.location_id),
+    businessDate: String(r.business_date),
+    kind: r.kind,
+    fromState: String(r.from_state),
+    laborPctBp: Number(r.labor_pct_bp),
+    netSalesCents: Number(r.net_sales_cents),
+    status: String(r.status),
+  }));
+}

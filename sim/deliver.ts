@@ -52,6 +52,8 @@ export interface DeliveryResult {
   attempts: number;
   /** The function's JSON answer on success (`{outcome, duplicate}`), else the error text. */
   answer: unknown;
+  /** Real time (epoch ms) the last attempt's answer arrived. */
+  settledAt: number;
 }
 
 /** Running counts across the whole plan. */
@@ -157,14 +159,35 @@ export async function sendWithRetries(
   for (let attempt = 1;; attempt++) {
     const { status, answer } = await attemptOnce(client, d, target, attempt, timeoutMs);
     if (status !== null && status >= 200 && status < 300) {
-      return { delivery: d, status: "accepted", httpStatus: status, attempts: attempt, answer };
+      return {
+        delivery: d,
+        status: "accepted",
+        httpStatus: status,
+        attempts: attempt,
+        answer,
+        settledAt: Date.now(),
+      };
     }
     if (status !== null && !isRetryableStatus(status)) {
-      return { delivery: d, status: "rejected", httpStatus: status, attempts: attempt, answer };
+      return {
+        delivery: d,
+        status: "rejected",
+        httpStatus: status,
+        attempts: attempt,
+        answer,
+        settledAt: Date.now(),
+      };
     }
     const delay = Math.min(maxDelay, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
     if (Date.now() + delay > giveUpAt) {
-      return { delivery: d, status: "failed", httpStatus: status, attempts: attempt, answer };
+      return {
+        delivery: d,
+        status: "failed",
+        httpStatus: status,
+        attempts: attempt,
+        answer,
+        settledAt: Date.now(),
+      };
     }
     opts.onRetry?.(d, attempt, status === null ? String(answer) : `HTTP ${status}`);
     await sleep(delay);

@@ -45,6 +45,8 @@ export interface LocationScenario {
   openAtClockInRate: number;
   /** Share of punches approved (an edit) the next morning. */
   approvalRate: number;
+  /** Whether punches may be sent open at clock-in (see sevenshifts_gen.ts). */
+  openPunches: boolean;
 }
 
 /** What a simulation is generated from. */
@@ -65,6 +67,11 @@ export interface SimulationOptions {
   reorderRate?: number;
   /** Unit of 7shifts `hourly_wage` (default dollars, as in 7shifts' webhook samples). */
   wageUnit?: WageUnit;
+  /**
+   * Whether punches may be sent open at clock-in (default true). Open punches accrue labor
+   * until the database's clock, so a run that predicts the alerts turns them off.
+   */
+  openPunches?: boolean;
   /** Per-location overrides, by position (the demo's stories). */
   scenarios?: ReadonlyArray<Partial<LocationScenario> | undefined>;
 }
@@ -114,6 +121,7 @@ export function resolveOptions(opts: SimulationOptions): Simulation["options"] {
     duplicateRate: rate(opts.duplicateRate, "duplicateRate"),
     reorderRate: rate(opts.reorderRate, "reorderRate"),
     wageUnit: opts.wageUnit ?? "dollars",
+    openPunches: opts.openPunches ?? true,
   };
 }
 
@@ -204,6 +212,7 @@ export function generateSimulation(options: SimulationOptions): Simulation {
         requiredFeatures: over.punchFeatures,
         openAtClockInRate: over.openAtClockInRate,
         approvalRate: over.approvalRate,
+        openPunches: over.openPunches ?? opts.openPunches,
       }));
     }
   }

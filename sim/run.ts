@@ -12,8 +12,21 @@
  *
  * @module
  */
+import {
+  type AlertRules,
+  DEFAULT_ALERT_RULES,
+  type ExpectedAlert,
+  predictAlerts,
+} from "./alerts_model.ts";
 import { compareFigures, type DayComparison } from "./compare.ts";
-import { connect, type LocationSettings, mapLocations, readDailyMetrics } from "./db.ts";
+import {
+  connect,
+  type LocationSettings,
+  mapLocations,
+  readAlerts,
+  readDailyMetrics,
+  type SystemAlert,
+} from "./db.ts";
 import {
   deliverAll,
   type DeliveryResult,
@@ -41,6 +54,19 @@ export interface RunOptions extends SimulationOptions, DeliveryTarget {
   onMapped?: (locationIds: number[], simulation: Simulation) => void | Promise<void>;
   /** A simulation generated beforehand (the options' generation fields are then ignored). */
   simulation?: Simulation;
+  /**
+   * Also predict the alerts and compare them with `public.alerts` (needs a simulation
+   * without open punches; see alerts_model.ts).
+   */
+  checkAlerts?: boolean;
+}
+
+/** Expected alerts next to the ones the system raised. */
+export interface AlertCheck {
+  expected: ExpectedAlert[];
+  actual: SystemAlert[];
+  /** One line per difference; empty when they agree. */
+  differences: string[];
 }
 
 /** What a run found. */
@@ -52,7 +78,9 @@ export interface RunReport {
   /** Deliveries that were not accepted (rejected or given up). */
   undelivered: DeliveryResult[];
   comparison: DayComparison[];
-  /** True when every delivery was accepted and every figure matches. */
+  /** Present when {@link RunOptions.checkAlerts} was set. */
+  alerts?: AlertCheck;
+  /** True when every delivery was accepted, every figure matches (and the alerts, if checked). */
   ok: boolean;
   /** Milliseconds spent delivering. */
   deliveryMs: number;
@@ -103,16 +131,66 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
       system.map((r) => ({ ...r, locationIndex: indexById.get(r.locationId) ?? -1 })),
     );
     const undelivered = results.filter((r) => r.status !== "accepted");
+    let alerts: AlertCheck | undefined;
+    if (opts.checkAlerts) {
+      const rules: AlertRules[] = simulation.locations.map((l) => ({
+        ...DEFAULT_ALERT_RULES,
+        laborTargetBp: l.laborTargetBp,
+        alertMinNetSalesCents: opts.settings?.[l.index]?.alertMinNetSalesCents ??
+          DEFAULT_ALERT_RULES.alertMinNetSalesCents,
+      }));
+      const accepted = results.filter((r) => r.status === "accepted")
+        .map((r) => ({ delivery: r.delivery, acceptedAt: r.settledAt }));
+      const expected = predictAlerts(simulation, accepted, rules);
+      const actual = await readAlerts(sql, locationIds);
+      alerts = { expected, actual, differences: compareAlerts(expected, actual, locationIds) };
+    }
     return {
       simulation,
       locationIds,
       totals,
       undelivered,
       comparison,
-      ok: undelivered.length === 0 && comparison.every((c) => c.differences.length === 0),
+      alerts,
+      ok: undelivered.length === 0 && comparison.every((c) => c.differences.length === 0) &&
+        (alerts === undefined || alerts.differences.length === 0),
       deliveryMs,
     };
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Compares expected and raised alerts per location and business day, in order: kind, the
+ * state it left, and the labor % and net sales at that moment.
+ */
+export function compareAlerts(
+  expected: readonly ExpectedAlert[],
+  actual: readonly SystemAlert[],
+  locationIds: readonly number[],
+): string[] {
+  const group = <T>(items: readonly T[], key: (t: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const i of items) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    return m;
+  };
+  const exp = group(expected, (a) => `${locationIds[a.locationIndex]}|${a.businessDate}`);
+  const act = group(actual, (a) => `${a.locationId}|${a.businessDate}`);
+  const describe = (
+    a: { kind: string; fromState: string; laborPctBp: number; netSalesCents: number },
+  ) => `${a.fromState}→${a.kind} at ${a.laborPctBp} bp, ${a.netSalesCents} ¢`;
+  const out: string[] = [];
+  for (const key of [...new Set([...exp.keys(), ...act.keys()])].sort()) {
+    const e = (exp.get(key) ?? []).map(describe);
+    const a = (act.get(key) ?? []).map(describe);
+    if (JSON.stringify(e) !== JSON.stringify(a)) {
+      out.push(
+        `location ${key.replace("|", ", day ")}: expected [${e.join("; ")}], raised [${
+          a.join("; ")
+        }]`,
+      );
+    }
+  }
+  return out;
 }

@@ -65,6 +65,12 @@ export interface PunchDayInput {
   openAtClockInRate?: number;
   /** Chance a punch is approved by the manager the next morning (an edit). Default 0.3. */
   approvalRate?: number;
+  /**
+   * When false, no version of any punch is open (every punch is created already clocked out):
+   * an open punch accrues labor until the database's clock, so runs whose intermediate
+   * figures must be predictable (the alert checks, the demo) turn this off. Default true.
+   */
+  openPunches?: boolean;
 }
 
 const SECOND = 1000;
@@ -140,7 +146,8 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
   const { rng, ids, location, date } = input;
   const tz = location.timeZone;
   const shifts = input.shifts ?? STANDARD_SHIFTS;
-  const openRate = input.openAtClockInRate ?? 0.6;
+  const allowOpen = input.openPunches ?? true;
+  const openRate = allowOpen ? input.openAtClockInRate ?? 0.6 : 0;
   const approvalRate = input.approvalRate ?? 0.3;
   const required = new Set<PunchFeature>(input.requiredFeatures ?? PUNCH_FEATURES);
   const at = (hours: number) => localInstant(date, hours, tz);
@@ -201,7 +208,7 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
 
   /** The ordinary life of a punch: created at clock-in and closed later, or created closed. */
   const live = (d: Draft, createdClosed: boolean) => {
-    if (createdClosed) {
+    if (createdClosed || !allowOpen) {
       d.punch.createdAt = d.clockedOutAt + rng.int(60, 900) * SECOND;
       push(d, {
         ...baseVersion(d),
@@ -286,23 +293,23 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
   if (required.has("mistakeDeleted")) {
     // Clocked in at the wrong location or by the wrong person, deleted within the hour.
     const inAt = at(12 + rng.int(0, 180) / 60);
-    const d = newDraft(pickMember("host", inAt), inAt, inAt + 4 * 3600 * SECOND, false);
-    d.punch.createdAt = inAt + rng.int(5, 60) * SECOND;
+    const d = newDraft(pickMember("host", inAt), inAt, inAt + rng.int(10, 30) * MINUTE, false);
+    const open = allowOpen ? null : d.clockedOutAt;
     push(d, {
       ...baseVersion(d),
-      clockedOutAt: null,
+      clockedOutAt: open,
       breaks: [],
       topic: "time_punch.created",
-      modifiedAt: d.punch.createdAt,
+      modifiedAt: (open ?? inAt) + rng.int(5, 60) * SECOND,
       change: "clocked in by mistake",
     });
     push(d, {
       ...baseVersion(d),
-      clockedOutAt: null,
+      clockedOutAt: open,
       breaks: [],
       deleted: true,
       topic: "time_punch.deleted",
-      modifiedAt: inAt + rng.int(5, 45) * MINUTE,
+      modifiedAt: (open ?? inAt) + rng.int(5, 45) * MINUTE,
       change: "deleted",
     });
   }
