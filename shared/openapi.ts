@@ -1,0 +1,999 @@
+/**
+ * The OpenAPI 3.1 description of the project's edge functions, built from the same zod
+ * schemas the functions validate with (`z.toJSONSchema`, zod 4's JSON Schema output): no
+ * schema is written twice. Pure: the request examples (the test fixtures) and the response
+ * examples (what the real handlers answer) are handed in by scripts/gen-openapi.ts, which
+ * writes docs/openapi.json; the `api-docs` function serves that file.
+ *
+ * Response bodies have zod schemas here: the one error shape of shared/errors.ts (narrowed
+ * per status to the codes that status carries), the ingest answer and the notifier summary.
+ * tests/docs/openapi_test.ts holds them to the TypeScript types the code uses.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { ErrorCode } from "./errors.ts";
+import {
+  TOAST_ORDER_EVENT_TYPES,
+  toastCheckSchema,
+  toastEnvelopeSchema,
+  toastOrderSchema,
+  toastPaymentSchema,
+  toastSelectionSchema,
+  toastServiceChargeSchema,
+} from "./toast.ts";
+import {
+  SEVENSHIFTS_PUNCH_TOPICS,
+  sevenShiftsBreakSchema,
+  sevenShiftsDeletedPunchSchema,
+  sevenShiftsPunchSchema,
+} from "./sevenshifts.ts";
+import {
+  alertInsertWebhookSchema,
+  alertSweepRequestSchema,
+  notifierRequestSchema,
+} from "./notifier_request.ts";
+
+// ---------------------------------------------------------------------------------------
+// Response bodies
+// ---------------------------------------------------------------------------------------
+
+/** Every error code, once; `satisfies` makes the compiler reject a missing or unknown one. */
+const ERROR_CODE_SET = {
+  method_not_allowed: true,
+  unsupported_media_type: true,
+  payload_too_large: true,
+  invalid_json: true,
+  invalid_payload: true,
+  unauthorized: true,
+  not_found: true,
+  not_implemented: true,
+  database_unavailable: true,
+  internal_error: true,
+} satisfies Record<ErrorCode, true>;
+
+/** The stable error codes of shared/errors.ts. */
+export const ERROR_CODES = Object.keys(ERROR_CODE_SET) as ErrorCode[];
+
+/** One problem with one field (shared/errors.ts `FieldProblem`). */
+export const fieldProblemSchema = z.strictObject({
+  path: z.string(),
+  message: z.string(),
+});
+
+function errorSchema(codes: readonly ErrorCode[]) {
+  return z.strictObject({
+    error: z.strictObject({
+      code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      fields: z.array(fieldProblemSchema).min(1).optional(),
+    }),
+  });
+}
+
+/** The one error body of every function (shared/errors.ts `ErrorBody`). */
+export const errorBodySchema = errorSchema(ERROR_CODES);
+
+/** The error codes each HTTP status carries (shared/errors.ts, functions' handlers). */
+export const ERROR_CODES_BY_STATUS: Readonly<Record<number, readonly ErrorCode[]>> = {
+  400: ["invalid_json", "invalid_payload"],
+  401: ["unauthorized"],
+  404: ["not_found"],
+  405: ["method_not_allowed"],
+  413: ["payload_too_large"],
+  415: ["unsupported_media_type"],
+  500: ["internal_error"],
+  503: ["database_unavailable"],
+};
+
+/** The error body narrowed to the codes of `status`. */
+export function errorBodySchemaFor(status: number) {
+  const codes = ERROR_CODES_BY_STATUS[status];
+  if (!codes) throw new RangeError(`no error codes documented for status ${status}`);
+  return errorSchema(codes);
+}
+
+/** A webhook's answer once the event is stored (200) or kept without effect (202). */
+export const ingestAnswerSchema = z.strictObject({
+  outcome: z.enum(["applied", "stale", "ignored", "unmapped"]),
+  duplicate: z.boolean(),
+  eventId: z.int().positive().optional(),
+});
+
+/** What one notifier invocation did to one alert. */
+export const alertOutcomeSchema = z.strictObject({
+  alertId: z.int().positive(),
+  locationId: z.int().positive(),
+  status: z.string(),
+  channels: z.partialRecord(z.enum(["slack", "discord"]), z.string()),
+  error: z.string().optional(),
+});
+
+/** The notifier's 200 answer. */
+export const notifierSummarySchema = z.strictObject({
+  mode: z.enum(["insert", "sweep"]),
+  alerts: z.array(alertOutcomeSchema),
+});
+
+// ---------------------------------------------------------------------------------------
+// Request bodies as documented (compositions of the functions' own schemas)
+// ---------------------------------------------------------------------------------------
+
+/** `details` wrapped as some senders do: `{restaurantGuid, order}`. */
+export const toastWrappedOrderDetailsSchema = z.looseObject({
+  restaurantGuid: toastOrderSchema.shape.guid.nullish(),
+  order: toastOrderSchema,
+});
+
+/** An order event: `details` is the Order, or the Order wrapped with its restaurant. */
+export const toastOrderEventSchema = toastEnvelopeSchema.extend({
+  eventType: z.enum(TOAST_ORDER_EVENT_TYPES as [string, ...string[]]),
+  details: z.union([toastOrderSchema, toastWrappedOrderDetailsSchema]),
+});
+
+/** The body `toast-webhook` accepts: an order event, or any other event (stored unread). */
+export const toastWebhookBodySchema = z.union([toastOrderEventSchema, toastEnvelopeSchema]);
+
+/** The body of a 7shifts topic other than `time_punch.*`: stored unread. */
+export const sevenShiftsOtherTopicBodySchema = z.looseObject({});
+
+/** The body `sevenshifts-webhook` accepts; the `x-webhook-topic` header says which. */
+export const sevenShiftsWebhookBodySchema = z.union([
+  sevenShiftsPunchSchema,
+  sevenShiftsDeletedPunchSchema,
+  sevenShiftsOtherTopicBodySchema,
+]);
+
+// ---------------------------------------------------------------------------------------
+// Components
+// ---------------------------------------------------------------------------------------
+
+/** Component schema names of the error bodies, by status. */
+const ERROR_SCHEMA_IDS: Readonly<Record<number, string>> = {
+  400: "BadRequestError",
+  401: "UnauthorizedError",
+  404: "NotFoundError",
+  405: "MethodNotAllowedError",
+  413: "PayloadTooLargeError",
+  415: "UnsupportedMediaTypeError",
+  500: "InternalError",
+  503: "DatabaseUnavailableError",
+};
+
+interface ComponentMeta {
+  id: string;
+  description: string;
+}
+
+const MONEY_NOTE = "Amounts are decimal dollars as JSON numbers (converted exactly to cents).";
+
+/** The named schemas of `components.schemas`, in document order, with what each means. */
+function componentRegistry() {
+  const registry = z.registry<ComponentMeta>();
+  const descriptions = new Map<string, string>();
+  const add = (schema: z.ZodType, id: string, description: string) => {
+    registry.add(schema, { id, description });
+    descriptions.set(id, description);
+  };
+  add(
+    toastWebhookBodySchema,
+    "ToastWebhookBody",
+    "A Toast webhook delivery: an order event, or any other event type (logged, answered 202).",
+  );
+  add(
+    toastOrderEventSchema,
+    "ToastOrderEvent",
+    "An `order_updated` or `channel_order_updated` event. `timestamp` is part of the signed " +
+      "message, byte for byte.",
+  );
+  add(
+    toastEnvelopeSchema,
+    "ToastEnvelope",
+    "The envelope every Toast webhook shares. Events other than order events are stored " +
+      "with their raw body and not applied.",
+  );
+  add(
+    toastWrappedOrderDetailsSchema,
+    "ToastWrappedOrderDetails",
+    "`details` as some senders wrap it. The body's `restaurantGuid` wins over the " +
+      "`Toast-Restaurant-External-ID` header (the body is signed, the header is not).",
+  );
+  add(
+    toastOrderSchema,
+    "ToastOrder",
+    "The Toast `Order`, as far as the daily figures need it; every other field is accepted " +
+      "and kept in the raw log. `businessDate` is an integer `yyyyMMdd`; `modifiedDate` " +
+      "orders versions (older versions are stale). Payment GUIDs must be unique within the " +
+      `order. ${MONEY_NOTE}`,
+  );
+  add(
+    toastCheckSchema,
+    "ToastCheck",
+    "A check. `amount` is Toast's post-discount, pre-tax, pre-gratuity price of the check: " +
+      `net sales start from it. Voided or deleted checks count for nothing. ${MONEY_NOTE}`,
+  );
+  add(
+    toastSelectionSchema,
+    "ToastSelection",
+    "A menu item selection. Voided selections are already outside `check.amount`; deferred " +
+      "(gift card) and `HOUSE_ACCOUNT_PAY_BALANCE` selections are taken out of net sales.",
+  );
+  add(
+    toastServiceChargeSchema,
+    "ToastServiceCharge",
+    "An applied service charge. Gratuities go to staff, `FUNDRAISING_CAMPAIGN` charges are " +
+      "taken out of net sales.",
+  );
+  add(
+    toastPaymentSchema,
+    "ToastPayment",
+    "A payment with its tip and, when refunded, its refund (counted on its own " +
+      "`refundBusinessDate`, an integer `yyyyMMdd`).",
+  );
+  add(
+    sevenShiftsWebhookBodySchema,
+    "SevenShiftsWebhookBody",
+    "A 7shifts webhook body. `time_punch.created` and `time_punch.edited` carry the full " +
+      "punch; `time_punch.deleted` carries the full punch or at least `{id, company_id}`; any " +
+      "other topic is logged and answered 202.",
+  );
+  add(
+    sevenShiftsPunchSchema,
+    "SevenShiftsTimePunch",
+    "The bare time punch (no envelope). Times are ISO-8601 or `YYYY-MM-DD HH:MM:SS` UTC; the " +
+      "`*_iso` fields win when present. A clock-in time is required and clock-out may not be " +
+      "before it. `hourly_wage` is in the unit set by `SEVENSHIFTS_WAGE_UNIT` (decimal " +
+      "dollars by default, as 7shifts' webhook samples send it); null counts the hours at " +
+      "zero cost.",
+  );
+  add(
+    sevenShiftsBreakSchema,
+    "SevenShiftsBreak",
+    "A break. Unpaid, closed, non-deleted breaks are taken out of paid time.",
+  );
+  add(
+    sevenShiftsDeletedPunchSchema,
+    "SevenShiftsDeletedTimePunch",
+    "The least a `time_punch.deleted` body may carry: the punch id, and the company from the " +
+      "body or the `x-company-id` header.",
+  );
+  add(
+    sevenShiftsOtherTopicBodySchema,
+    "SevenShiftsOtherTopicBody",
+    "The body of any other topic (e.g. `user.modified`): stored with its raw body, not read.",
+  );
+  add(
+    notifierRequestSchema,
+    "NotifierRequest",
+    "What the alert notifier is called with: the database webhook of a new alert, or a sweep.",
+  );
+  add(
+    alertInsertWebhookSchema,
+    "AlertInsertWebhook",
+    "Supabase's Database Webhook body for an INSERT on `public.alerts` (sent by the " +
+      "`alerts_database_webhook` trigger through pg_net). Only `record.id` is read: the alert " +
+      "is re-read from the database when it is claimed.",
+  );
+  add(
+    alertSweepRequestSchema,
+    "AlertSweepRequest",
+    "The sweep (pg_cron, every minute while alerts are due): deliver every due alert, " +
+      "oldest first, each location's in order.",
+  );
+  add(
+    errorBodySchema,
+    "ErrorBody",
+    "The one error shape of every function. `code` is stable (branch on it); `message` is " +
+      "for people; `fields` names each bad field by dotted path (`details.checks.0.amount`) " +
+      "or `header:<name>`, and is left out when empty.",
+  );
+  add(fieldProblemSchema, "FieldProblem", "One problem with one field of the request.");
+  for (const [status, id] of Object.entries(ERROR_SCHEMA_IDS)) {
+    const codes = ERROR_CODES_BY_STATUS[Number(status)].map((c) => `\`${c}\``).join(", ");
+    add(errorBodySchemaFor(Number(status)), id, `The error body of a ${status}: code ${codes}.`);
+  }
+  add(
+    ingestAnswerSchema,
+    "IngestAnswer",
+    "A webhook's answer. 200: `applied` (the figures were updated) or `stale` (an older " +
+      "version than the one stored). 202: `ignored` (not an event this pipeline reads) or " +
+      "`unmapped` (the restaurant or 7shifts location is not mapped to a location yet; kept " +
+      "and applied once it is). `duplicate` is true for a redelivery of a stored event.",
+  );
+  add(
+    notifierSummarySchema,
+    "NotifierSummary",
+    "What one notifier invocation did: one outcome per alert it handled.",
+  );
+  add(
+    alertOutcomeSchema,
+    "AlertOutcome",
+    "One alert's outcome: `status` afterwards (`sent`, `pending` = will retry, `failed`, " +
+      "`undeliverable` = no channel configured, or `lease_lost`), and per channel " +
+      "(`slack`, `discord`) `delivered`, `retry`, `deferred` or `failed`.",
+  );
+  return { registry, descriptions };
+}
+
+/** A JSON value (what `z.toJSONSchema` emits and the document holds). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** The `components.schemas` of the document, generated from the zod schemas. */
+export function componentSchemas(): Record<string, JsonObject> {
+  const { registry, descriptions } = componentRegistry();
+  const { schemas } = z.toJSONSchema(registry, {
+    target: "draft-2020-12",
+    io: "input",
+    unrepresentable: "any",
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  if ("__shared" in schemas) {
+    throw new Error("a schema outside the registry was extracted; register it with an id");
+  }
+  const out: Record<string, JsonObject> = {};
+  for (const [id, generated] of Object.entries(schemas)) {
+    // Components share the document's dialect (jsonSchemaDialect), and a fragment `$id` is
+    // not a valid 2020-12 `$id`: both are dropped; `$ref`s already use the component URI.
+    const { $schema: _dialect, $id: _id, ...schema } = generated as JsonObject;
+    const description = schema.description ?? descriptions.get(id);
+    out[id] = description === undefined ? schema : { description, ...schema };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The functions
+// ---------------------------------------------------------------------------------------
+
+/** The functions documented, as served at `<SUPABASE_URL>/functions/v1/<name>`. */
+export type ApiFunctionName =
+  | "toast-webhook"
+  | "sevenshifts-webhook"
+  | "alert-notifier"
+  | "api-docs";
+
+/** An example for a request or response body, by name. */
+export interface NamedExample {
+  /** Key in the `examples` map (stable, URL-safe). */
+  name: string;
+  summary: string;
+  description?: string;
+  value: unknown;
+}
+
+/** Responses of one operation: status → what it means, its body schema, its headers. */
+interface ResponseDoc {
+  description: string;
+  /** Component schema of the JSON body (absent: the api-docs page and document). */
+  schema?: string;
+  headers?: Record<string, { description: string; schema: JsonObject }>;
+}
+
+const ALLOW_HEADER = {
+  Allow: { description: "The method to use.", schema: { type: "string" } },
+};
+const RETRY_AFTER_HEADER = {
+  "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
+};
+
+/** The answers every function shares for a malformed request. */
+function requestErrors(maxBody: string): Record<number, ResponseDoc> {
+  return {
+    400: {
+      description: "The body is not UTF-8 JSON, or fails its schema: every bad field is " +
+        "listed in `error.fields` by path.",
+      schema: ERROR_SCHEMA_IDS[400],
+    },
+    405: {
+      description: "Not POST.",
+      schema: ERROR_SCHEMA_IDS[405],
+      headers: ALLOW_HEADER,
+    },
+    413: {
+      description: `The body is larger than ${maxBody} (refused while streaming; never ` +
+        "buffered whole).",
+      schema: ERROR_SCHEMA_IDS[413],
+    },
+    415: {
+      description: "The body is not `application/json` (or `+json`).",
+      schema: ERROR_SCHEMA_IDS[415],
+    },
+    500: {
+      description: "Anything unexpected. Nothing is answered 2xx that was not committed.",
+      schema: ERROR_SCHEMA_IDS[500],
+    },
+  };
+}
+
+const WEBHOOK_STORED = {
+  description: "Stored: `applied`, or `stale` (older than the stored version); `duplicate` " +
+    "for a redelivery.",
+  schema: "IngestAnswer",
+};
+const WEBHOOK_ACCEPTED = {
+  description: "Kept without effect: `ignored` (not an event this pipeline reads) or " +
+    "`unmapped` (applied once the location is mapped).",
+  schema: "IngestAnswer",
+};
+const WEBHOOK_UNAVAILABLE = {
+  description: "The database is unreachable; the vendor retries.",
+  schema: ERROR_SCHEMA_IDS[503],
+  headers: RETRY_AFTER_HEADER,
+};
+
+/** One documented operation. */
+interface OperationDoc {
+  fn: ApiFunctionName;
+  path: string;
+  method: "get" | "post";
+  operationId: string;
+  tag: string;
+  summary: string;
+  description: string;
+  parameters: JsonObject[];
+  security?: Json[];
+  requestSchema?: string;
+  responses: Record<number, ResponseDoc>;
+  /** Media type of the 200 body when it is not JSON. */
+  okMediaType?: string;
+}
+
+const SIX_MIB = "6 MiB (6,291,456 bytes)";
+
+const OPERATIONS: readonly OperationDoc[] = [
+  {
+    fn: "toast-webhook",
+    path: "/toast-webhook",
+    method: "post",
+    operationId: "toastWebhook",
+    tag: "Ingest",
+    summary: "Toast orders webhook",
+    description: [
+      "Receives Toast orders webhooks (`order_updated`, `channel_order_updated`): verifies the " +
+      "signature, validates the envelope and the Order, reduces it to integer cents and stores " +
+      "it in one database round trip. The location's daily labor %, CPLH and SPLH follow.",
+      "",
+      "**Signature**: `Toast-Signature` is the base64 HMAC-SHA256, keyed with the " +
+      "subscription's secret (`TOAST_WEBHOOK_SECRET`), of the raw body followed by the " +
+      "envelope's `timestamp` text. It is checked before the body is used.",
+      "",
+      "**Retries and duplicates**: Toast retries after 5 and 15 minutes on timeouts, 404, 429 " +
+      "and 5xx, never on other 4xx; the same event delivered again is stored once. Answer " +
+      "time is one database call.",
+    ].join("\n"),
+    parameters: [
+      {
+        name: "Toast-Signature",
+        in: "header",
+        required: true,
+        description: "base64(HMAC-SHA256(subscription secret, raw body + envelope `timestamp`)). " +
+          "Missing or not matching: 401.",
+        schema: { type: "string" },
+        example: "bm90IGEgcmVhbCBzaWduYXR1cmU=",
+      },
+      {
+        name: "Toast-Restaurant-External-ID",
+        in: "header",
+        required: false,
+        description: "The restaurant GUID. Needed when `details` is the bare Order; when " +
+          "`details` carries `restaurantGuid`, that one is used (it is signed).",
+        schema: { type: "string", format: "uuid" },
+        example: "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b",
+      },
+      {
+        name: "Toast-Event-Type",
+        in: "header",
+        required: false,
+        description: "The event type, as in the body's `eventType` (kept in the log).",
+        schema: { type: "string" },
+        example: "order_updated",
+      },
+      {
+        name: "Toast-Attempt-Number",
+        in: "header",
+        required: false,
+        description: "Toast's delivery attempt counter (kept in the log).",
+        schema: { type: "string" },
+        example: "1",
+      },
+    ],
+    requestSchema: "ToastWebhookBody",
+    responses: {
+      200: WEBHOOK_STORED,
+      202: WEBHOOK_ACCEPTED,
+      ...requestErrors(SIX_MIB),
+      401: {
+        description: "`Toast-Signature` is missing, or is not the HMAC of this body and " +
+          "timestamp.",
+        schema: ERROR_SCHEMA_IDS[401],
+      },
+      503: WEBHOOK_UNAVAILABLE,
+    },
+  },
+  {
+    fn: "sevenshifts-webhook",
+    path: "/sevenshifts-webhook",
+    method: "post",
+    operationId: "sevenShiftsWebhook",
+    tag: "Ingest",
+    summary: "7shifts time punch webhook",
+    description: [
+      "Receives 7shifts time punch webhooks (`time_punch.created`, `time_punch.edited`, " +
+      "`time_punch.deleted`); the body is the bare punch and the topic comes in " +
+      "`x-webhook-topic`. Paid time (clocked time less unpaid breaks) and the wage in cents " +
+      "are stored in one database round trip; deletions are final.",
+      "",
+      "**Authentication**, either of:",
+      "- **HMAC** (OAuth partner webhooks): `x-hmac-signature` is HMAC-SHA256 of the raw body " +
+      "keyed with `{x-hmac-timestamp}#{grant GUID}` (`SEVENSHIFTS_GRANT_GUID`), hex or base64; " +
+      "the timestamp must be within 5 minutes. When either HMAC header is sent, it must verify.",
+      "- **URL token** (company webhooks made in the 7shifts app, which carry no HMAC): " +
+      "`?token=` equal to `SEVENSHIFTS_WEBHOOK_TOKEN`.",
+      "",
+      "7shifts sends no event id: a delivery is identified by its topic and raw body, so a " +
+      "redelivery of the same body is stored once.",
+    ].join("\n"),
+    parameters: [
+      {
+        name: "x-webhook-topic",
+        in: "header",
+        required: true,
+        description: `The topic. ${
+          SEVENSHIFTS_PUNCH_TOPICS.map((t) => `\`${t}\``).join(", ")
+        } are applied; any other topic is logged and answered 202. Missing: 400.`,
+        schema: { type: "string" },
+        example: "time_punch.created",
+      },
+      {
+        name: "x-company-id",
+        in: "header",
+        required: false,
+        description: "The 7shifts company id; used when a `time_punch.deleted` body lacks " +
+          "`company_id`.",
+        schema: { type: "string" },
+        example: "7001",
+      },
+      {
+        name: "x-hmac-timestamp",
+        in: "header",
+        required: false,
+        description: "Unix time of the signature (seconds or milliseconds). Sent with " +
+          "`x-hmac-signature`; within 5 minutes of now.",
+        schema: { type: "string" },
+        example: "1793793600",
+      },
+      {
+        name: "x-hmac-signature",
+        in: "header",
+        required: false,
+        description: "HMAC-SHA256(`{x-hmac-timestamp}#{grant GUID}`, raw body), hex or " +
+          "base64. Required for HMAC authentication; otherwise use `token`.",
+        schema: { type: "string" },
+        example: "6e6f742061207265616c207369676e6174757265",
+      },
+      {
+        name: "token",
+        in: "query",
+        required: false,
+        description: "The webhook token (`SEVENSHIFTS_WEBHOOK_TOKEN`) for company webhooks " +
+          "without HMAC. Compared in constant time. Not needed with a valid HMAC.",
+        schema: { type: "string" },
+        example: "your-webhook-token",
+      },
+    ],
+    requestSchema: "SevenShiftsWebhookBody",
+    responses: {
+      200: WEBHOOK_STORED,
+      202: WEBHOOK_ACCEPTED,
+      ...requestErrors(SIX_MIB),
+      400: {
+        description: "The body is not UTF-8 JSON, `x-webhook-topic` is missing, or the punch " +
+          "fails its schema: every bad field is listed in `error.fields` by path.",
+        schema: ERROR_SCHEMA_IDS[400],
+      },
+      401: {
+        description: "Neither authentication holds: no HMAC headers and no valid token, a " +
+          "signature that does not match, or a timestamp more than 5 minutes away.",
+        schema: ERROR_SCHEMA_IDS[401],
+      },
+      503: WEBHOOK_UNAVAILABLE,
+    },
+  },
+  {
+    fn: "alert-notifier",
+    path: "/alert-notifier",
+    method: "post",
+    operationId: "alertNotifier",
+    tag: "Alerts",
+    summary: "Deliver labor alerts to Slack and Discord",
+    description: [
+      "Called by the database, not by people: the `public.alerts` outbox's database webhook " +
+      "(AFTER INSERT, through pg_net) with Supabase's Database Webhook body, and the pg_cron " +
+      'sweep with `{"type": "SWEEP"}`. Claims each alert under a lease, posts it to each ' +
+      "channel it still owes (the location's own webhook, else `SLACK_WEBHOOK_URL` / " +
+      "`DISCORD_WEBHOOK_URL`), and records every attempt; retries follow Slack's " +
+      "`Retry-After` and Discord's `retry_after`.",
+      "",
+      "**Authentication**: the shared secret `ALERT_WEBHOOK_SECRET`, in `x-alert-webhook-secret` " +
+      "or as `Authorization: Bearer <secret>`, checked before the body is read.",
+    ].join("\n"),
+    parameters: [],
+    security: [{ AlertWebhookSecret: [] }, { AlertWebhookBearer: [] }],
+    requestSchema: "NotifierRequest",
+    responses: {
+      200: {
+        description: "What happened to each alert handled (possibly none).",
+        schema: "NotifierSummary",
+      },
+      ...requestErrors("256 KiB (262,144 bytes)"),
+      400: {
+        description: "The body is not UTF-8 JSON, or not a database webhook INSERT of an " +
+          "alert or a sweep request.",
+        schema: ERROR_SCHEMA_IDS[400],
+      },
+      401: {
+        description: "The shared secret is missing or wrong (the body is not read).",
+        schema: ERROR_SCHEMA_IDS[401],
+      },
+      503: {
+        description: "The database is unreachable; the sweep tries again.",
+        schema: ERROR_SCHEMA_IDS[503],
+      },
+    },
+  },
+  {
+    fn: "api-docs",
+    path: "/api-docs/openapi.json",
+    method: "get",
+    operationId: "getOpenApiDocument",
+    tag: "Documentation",
+    summary: "This document",
+    description: "The OpenAPI 3.1 document of these functions, generated from the zod " +
+      "schemas they validate with.",
+    parameters: [],
+    security: [],
+    responses: {
+      200: { description: "The OpenAPI 3.1 document." },
+      405: {
+        description: "Not GET or HEAD.",
+        schema: ERROR_SCHEMA_IDS[405],
+        headers: ALLOW_HEADER,
+      },
+    },
+  },
+  {
+    fn: "api-docs",
+    path: "/api-docs",
+    method: "get",
+    operationId: "getApiDocsPage",
+    tag: "Documentation",
+    summary: "The documentation page",
+    description: "This page: the document rendered by Swagger UI, served by the same " +
+      "function with its assets (no CDN).",
+    parameters: [],
+    security: [],
+    okMediaType: "text/html",
+    responses: {
+      200: { description: "The HTML page." },
+      404: {
+        description: "No such page or asset under `/api-docs`.",
+        schema: ERROR_SCHEMA_IDS[404],
+      },
+      405: {
+        description: "Not GET or HEAD.",
+        schema: ERROR_SCHEMA_IDS[405],
+        headers: ALLOW_HEADER,
+      },
+    },
+  },
+];
+
+/** Each documented function's path, method and the statuses it answers with. */
+export function documentedOperations(): Array<
+  { fn: ApiFunctionName; path: string; method: string; statuses: number[] }
+> {
+  return OPERATIONS.map((op) => ({
+    fn: op.fn,
+    path: op.path,
+    method: op.method,
+    statuses: Object.keys(op.responses).map(Number).sort((a, b) => a - b),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Examples
+// ---------------------------------------------------------------------------------------
+
+/** A request example taken from a test fixture (path relative to tests/fixtures/). */
+export interface FixtureExample {
+  name: string;
+  fixture: string;
+  summary: string;
+}
+
+/** The fixtures shown as request examples, first one the default. */
+export const REQUEST_EXAMPLE_FIXTURES: Readonly<
+  Record<"toast-webhook" | "sevenshifts-webhook", readonly FixtureExample[]>
+> = {
+  "toast-webhook": [
+    {
+      name: "order_updated",
+      fixture: "toast/order_updated_moved_v1.json",
+      summary: "order_updated: details = {restaurantGuid, order}",
+    },
+    {
+      name: "order_updated_bare_order_refund",
+      fixture: "toast/order_updated_full_v2_refund.json",
+      summary: "order_updated: details = the Order itself (a dinner with a refund)",
+    },
+    {
+      name: "order_updated_voided",
+      fixture: "toast/order_updated_voided_v2.json",
+      summary: "order_updated: a voided order (counts for nothing)",
+    },
+    {
+      name: "channel_order_updated",
+      fixture: "toast/order_updated_moved_v2.json",
+      summary: "channel_order_updated: an online-ordering channel's order",
+    },
+    {
+      name: "menus_updated",
+      fixture: "toast/menus_updated.json",
+      summary: "menus_updated: another event type (logged, 202 ignored)",
+    },
+  ],
+  "sevenshifts-webhook": [
+    {
+      name: "time_punch_created",
+      fixture: "7shifts/time_punch.created.breaks.json",
+      summary: "x-webhook-topic: time_punch.created (closed punch with breaks)",
+    },
+    {
+      name: "time_punch_created_open",
+      fixture: "7shifts/time_punch.created.open.json",
+      summary: "x-webhook-topic: time_punch.created (still clocked in)",
+    },
+    {
+      name: "time_punch_edited",
+      fixture: "7shifts/time_punch.edited.moved.json",
+      summary: "x-webhook-topic: time_punch.edited",
+    },
+    {
+      name: "time_punch_deleted_minimal",
+      fixture: "7shifts/time_punch.deleted.minimal.json",
+      summary: "x-webhook-topic: time_punch.deleted (ids only)",
+    },
+    {
+      name: "user_modified",
+      fixture: "7shifts/user.modified.json",
+      summary: "x-webhook-topic: user.modified (another topic: logged, 202 ignored)",
+    },
+  ],
+};
+
+/**
+ * The alert row of the notifier's INSERT example, as `to_jsonb(new)` of `public.alerts`
+ * gives it (tests/docs checks its keys against the table's columns).
+ */
+export const EXAMPLE_ALERT_RECORD = {
+  id: 4102,
+  location_id: 12,
+  business_date: "2026-11-01",
+  kind: "over",
+  from_state: "ok",
+  location_name: "Maple Street Bistro",
+  time_zone: "America/Chicago",
+  labor_pct_bp: 2814,
+  labor_target_bp: 2500,
+  critical_threshold_bp: 3000,
+  recovery_threshold_bp: 2400,
+  net_sales_cents: 412_550,
+  labor_cost_cents: 116_092,
+  paid_labor_seconds: 216_000,
+  cplh_cents: 1935,
+  splh_cents: 6876,
+  order_count: 96,
+  punch_count: 14,
+  open_punch_count: 3,
+  metrics_as_of: "2026-11-01T20:31:07.412+00:00",
+  previous_alert_id: null,
+  previous: null,
+  created_at: "2026-11-01T20:31:07.5+00:00",
+  status: "pending",
+  target_channels: [],
+  delivered_channels: [],
+  failed_channels: [],
+  attempt_count: 0,
+  next_attempt_at: "2026-11-01T20:31:07.5+00:00",
+  lease_token: null,
+  lease_expires_at: null,
+  last_error: null,
+  sent_at: null,
+  updated_at: "2026-11-01T20:31:07.5+00:00",
+} as const;
+
+/** The notifier's request examples (it has no vendor fixtures: the database calls it). */
+export const NOTIFIER_REQUEST_EXAMPLES: readonly NamedExample[] = [
+  {
+    name: "database_webhook_insert",
+    summary: "Database webhook: a new alert row",
+    value: {
+      type: "INSERT",
+      table: "alerts",
+      schema: "public",
+      record: EXAMPLE_ALERT_RECORD,
+      old_record: null,
+    },
+  },
+  {
+    name: "sweep",
+    summary: "Sweep: deliver every due alert",
+    value: { type: "SWEEP" },
+  },
+];
+
+// ---------------------------------------------------------------------------------------
+// The document
+// ---------------------------------------------------------------------------------------
+
+/** What {@link buildOpenApiDocument} needs besides the schemas. */
+export interface OpenApiInput {
+  /** `info.version` (the package version). */
+  version: string;
+  /** Request examples per function (the fixtures, loaded). */
+  requestExamples: Partial<Record<ApiFunctionName, readonly NamedExample[]>>;
+  /** Response examples per function and status (what the handlers answered). */
+  responseExamples: Partial<Record<ApiFunctionName, Partial<Record<number, NamedExample[]>>>>;
+}
+
+function examplesMap(examples: readonly NamedExample[] | undefined): JsonObject | undefined {
+  if (!examples || examples.length === 0) return undefined;
+  const out: JsonObject = {};
+  for (const e of examples) {
+    if (e.name in out) throw new Error(`duplicate example name '${e.name}'`);
+    out[e.name] = {
+      summary: e.summary,
+      ...(e.description ? { description: e.description } : {}),
+      value: e.value as Json,
+    };
+  }
+  return out;
+}
+
+const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
+
+function operationObject(op: OperationDoc, input: OpenApiInput): JsonObject {
+  const responses: JsonObject = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    const examples = examplesMap(input.responseExamples[op.fn]?.[Number(status)]);
+    let content: JsonObject;
+    if (!r.schema) {
+      content = op.okMediaType ? { [op.okMediaType]: { schema: { type: "string" } } } : {
+        "application/json": {
+          schema: {
+            type: "object",
+            description: "An OpenAPI 3.1 document.",
+            required: ["openapi", "info"],
+          },
+        },
+      };
+    } else {
+      content = {
+        "application/json": { schema: ref(r.schema), ...(examples ? { examples } : {}) },
+      };
+    }
+    responses[status] = {
+      description: r.description,
+      ...(r.headers ? { headers: r.headers as Json } : {}),
+      content,
+    };
+  }
+  const requestExamples = op.fn === "alert-notifier"
+    ? NOTIFIER_REQUEST_EXAMPLES
+    : input.requestExamples[op.fn];
+  return {
+    tags: [op.tag],
+    summary: op.summary,
+    description: op.description,
+    operationId: op.operationId,
+    ...(op.parameters.length > 0 ? { parameters: op.parameters } : {}),
+    ...(op.security ? { security: op.security } : {}),
+    ...(op.requestSchema
+      ? {
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: ref(op.requestSchema),
+              ...(examplesMap(requestExamples) ? { examples: examplesMap(requestExamples)! } : {}),
+            },
+          },
+        },
+      }
+      : {}),
+    responses,
+  };
+}
+
+/**
+ * Builds the OpenAPI 3.1 document: the functions' paths, methods, headers, request bodies
+ * (with the given examples), every response status with its body schema, and the component
+ * schemas generated from zod.
+ */
+export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
+  const paths: JsonObject = {};
+  for (const op of OPERATIONS) {
+    const item = (paths[op.path] ?? {}) as JsonObject;
+    item[op.method] = operationObject(op, input);
+    paths[op.path] = item;
+  }
+  return {
+    openapi: "3.1.0",
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    info: {
+      title: "Labor Pulse functions",
+      version: input.version,
+      summary: "Toast sales and 7shifts labor in, labor % / CPLH / SPLH alerts out.",
+      description: [
+        "The Supabase Edge Functions of the labor-vs-sales pipeline. Toast and 7shifts call " +
+        "the two webhooks; the database calls the alert notifier. Every function answers " +
+        'JSON; every error has the one shape `{"error": {"code", "message", ' +
+        '"fields"?}}` (`ErrorBody`).',
+        "",
+        "The request schemas below are generated from the zod schemas the functions validate " +
+        "with (shared/toast.ts, shared/sevenshifts.ts, shared/notifier_request.ts); request " +
+        "examples are the project's test fixtures and response examples are what the " +
+        "handlers answered to them. Header examples are placeholders, never real secrets.",
+        "",
+        "The functions run with `verify_jwt = false`: vendors cannot send a Supabase JWT, so " +
+        "each function authenticates its caller itself.",
+      ].join("\n"),
+    },
+    servers: [
+      {
+        url: "/functions/v1",
+        description: "This deployment (the functions next to this document)",
+      },
+      {
+        url: "https://{projectRef}.supabase.co/functions/v1",
+        description: "A Supabase project",
+        variables: {
+          projectRef: { default: "your-project-ref", description: "The project's reference id" },
+        },
+      },
+      {
+        url: "http://127.0.0.1:54321/functions/v1",
+        description: "Local: npm start (Docker-free stack) or supabase start",
+      },
+    ],
+    tags: [
+      { name: "Ingest", description: "Vendor webhooks: sales and labor in." },
+      { name: "Alerts", description: "Alert delivery, called by the database." },
+      { name: "Documentation", description: "This document and its page." },
+    ],
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        AlertWebhookSecret: {
+          type: "apiKey",
+          in: "header",
+          name: "x-alert-webhook-secret",
+          description: "The shared secret `ALERT_WEBHOOK_SECRET` (set for the database with " +
+            "`pipeline.set_runtime_config('alert_webhook_secret', ...)` or in Vault).",
+        },
+        AlertWebhookBearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "The same shared secret as `Authorization: Bearer <secret>`.",
+        },
+      },
+    },
+  };
+}
+
+/** The document as committed in docs/openapi.json: 2-space JSON and a final newline. */
+export function renderOpenApiJson(document: Json): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
