@@ -3,6 +3,10 @@
  * `prepare: false` so Supabase's transaction pooler works, and a classifier that tells a
  * database outage (answer 503 so the vendor retries) from a bug.
  *
+ * The connection runs as the least-privilege role `pipeline_functions` (migration
+ * 20261128000500_security.sql), not as the URL's user: it may only call the functions' SQL
+ * entry points. See SECURITY.md.
+ *
  * @module
  */
 import postgres from "postgres";
@@ -16,12 +20,24 @@ export interface ConnectOptions {
   max?: number;
   /** Seconds to wait for a connection before failing (default 3). */
   connectTimeoutSeconds?: number;
+  /**
+   * Role to run as (default: env `PIPELINE_DB_ROLE`, else {@link FUNCTIONS_DB_ROLE}); `""`
+   * keeps the URL's user.
+   */
+  role?: string;
 }
+
+/** The least-privilege role the functions run as (see migration 20261128000500_security). */
+export const FUNCTIONS_DB_ROLE = "pipeline_functions";
 
 /** Opens a lazily-connecting pool to `url`. */
 export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
+  const role = opts.role ?? Deno.env.get("PIPELINE_DB_ROLE") ?? FUNCTIONS_DB_ROLE;
   return postgres(url, {
     prepare: false,
+    // `role` as a startup parameter: Postgres sets it before the first query, so the least
+    // privilege costs no extra round trip and survives reconnects.
+    connection: role ? { role } : {},
     max: opts.max ?? 5,
     connect_timeout: opts.connectTimeoutSeconds ?? 3,
     idle_timeout: 30,

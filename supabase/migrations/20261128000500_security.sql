@@ -1,0 +1,41 @@
+-- Security: the least-privilege database role the edge functions run as.
+--
+-- Supabase injects SUPABASE_DB_URL with the `postgres` role, which can read every table
+-- (channel webhook URLs included) and change the schema. The functions need none of that:
+-- each call is one SQL function that is `security definer` with a fixed search_path. So the
+-- functions switch, at connect time, to `pipeline_functions` (supabase/functions/_shared/db.ts
+-- sends `role=pipeline_functions` as a startup parameter: Postgres runs SET ROLE before the
+-- first query, no extra round trip). That role can execute exactly the six entry points below
+-- and nothing else: no table, no sequence, no other function that is security definer, no
+-- CREATE anywhere, no login of its own. A stolen connection or an injected statement in a
+-- function process gets only what a webhook could do anyway.
+--
+-- Tested by tests/security/function_role_test.ts; see SECURITY.md.
+
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'pipeline_functions') then
+    create role pipeline_functions nologin noinherit nosuperuser nocreatedb nocreaterole
+      noreplication nobypassrls;
+  end if;
+end
+$$;
+
+-- The session user of SUPABASE_DB_URL may switch to it (SET ROLE needs membership).
+grant pipeline_functions to postgres;
+
+grant usage on schema pipeline to pipeline_functions;
+
+-- toast-webhook and sevenshifts-webhook: one call per delivery.
+grant execute on function pipeline.ingest_toast(jsonb) to pipeline_functions;
+grant execute on function pipeline.ingest_sevenshifts(jsonb) to pipeline_functions;
+
+-- alert-notifier: claim, record, pace.
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+  to pipeline_functions;
+grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
+  to pipeline_functions;
+grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
+  text, integer, boolean, integer, integer) to pipeline_functions;
+grant execute on function pipeline.reserve_webhook_slot(text, integer, integer)
+  to pipeline_functions;
