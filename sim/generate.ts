@@ -186,10 +186,12 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     const menuGuids = MENU.map(() => uuid());
     const staff = generateStaff(lr.fork("staff"), nums.userId, over.shifts);
     const ordersPerDay = over.ordersPerDay ?? lr.int(70, 110);
-    for (const date of dates) {
-      const dr = lr.fork(`day ${date}`);
+    for (const [dayIndex, date] of dates.entries()) {
+      // Forked by position, not date: a scenario plays the same in local time on any date.
+      const dr = lr.fork(`day ${dayIndex}`);
       const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-      const busy = weekday === 5 || weekday === 6 ? 1.25 : 1;
+      // Friday and Saturday are busier, unless the scenario fixes the volume.
+      const busy = over.ordersPerDay === undefined && (weekday === 5 || weekday === 6) ? 1.25 : 1;
       orders.push(...generateOrderDay({
         location,
         date,
