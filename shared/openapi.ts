@@ -333,8 +333,9 @@ export function componentSchemas(): Record<string, JsonObject> {
   }
   const out: Record<string, JsonObject> = {};
   for (const [id, generated] of Object.entries(schemas)) {
-    // Components share the document's dialect (jsonSchemaDialect), and a fragment `$id` is
-    // not a valid 2020-12 `$id`: both are dropped; `$ref`s already use the component URI.
+    // Components use the document's dialect (OpenAPI 3.1's default, a JSON Schema 2020-12
+    // superset), and a fragment `$id` is not a valid `$id`: both are dropped; the `$ref`s
+    // already point at `#/components/schemas/<id>`.
     const { $schema: _dialect, $id: _id, ...schema } = generated as JsonObject;
     const description = schema.description ?? descriptions.get(id);
     out[id] = description === undefined ? schema : { description, ...schema };
@@ -930,7 +931,6 @@ export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
   }
   return {
     openapi: "3.1.0",
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     info: {
       title: "Labor Pulse functions",
       version: input.version,
