@@ -13,6 +13,11 @@
  *
  * Answers: 200; 404 anything else under `/api-docs`; 405 a method other than GET or HEAD.
  *
+ * Hosted Supabase serves a GET answer of `text/html` as `text/plain` unless the project has a
+ * custom domain (a platform limit; `supabase start` and the local stack do not have it). The
+ * JSON document works everywhere; the page renders on the local stack, `supabase start`, and
+ * on a project with a custom domain.
+ *
  * @module
  */
 import { errorResponse } from "../_shared/http.ts";
