@@ -216,7 +216,7 @@ export async function deliverAll(
   const results: DeliveryResult[] = new Array(deliveries.length);
   const position = new Map(deliveries.map((d, i) => [d, i]));
   const speed = opts.speed ?? Infinity;
-  const simStart = deliveries.length > 0 ? Math.min(...deliveries.map((d) => d.sendAt)) : 0;
+  const simStart = deliveries.reduce((m, d) => Math.min(m, d.sendAt), Infinity);
   const realStart = Date.now();
   const streams = new Map<number, Delivery[]>();
   for (const d of deliveries) {
