@@ -19,6 +19,9 @@ const lint = !Deno.args.includes("--no-lint");
 let passed = 0;
 let failed = 0;
 
+/** The whole suite must stay under ten minutes; a hung test must not hang CI. */
+const TEST_WATCHDOG_MS = Number(Deno.env.get("TEST_WATCHDOG_MS") ?? 15 * 60_000);
+
 async function run(name: string, cmdArgs: string[], env?: Record<string, string>) {
   const started = Date.now();
   const child = new Deno.Command(deno, {
@@ -28,6 +31,10 @@ async function run(name: string, cmdArgs: string[], env?: Record<string, string>
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const watchdog = setTimeout(() => {
+    console.error(`\n${name} ran past ${TEST_WATCHDOG_MS / 60_000} minutes: stopping it.`);
+    child.kill("SIGKILL");
+  }, TEST_WATCHDOG_MS);
   let tail = "";
   const forward = async (stream: ReadableStream<Uint8Array>, out: typeof Deno.stdout) => {
     for await (const chunk of stream) {
@@ -37,6 +44,7 @@ async function run(name: string, cmdArgs: string[], env?: Record<string, string>
   };
   await Promise.all([forward(child.stdout, Deno.stdout), forward(child.stderr, Deno.stderr)]);
   const status = await child.status;
+  clearTimeout(watchdog);
   return { ok: status.success, tail, seconds: (Date.now() - started) / 1000, name };
 }
 
