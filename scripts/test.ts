@@ -114,6 +114,14 @@ try {
   Deno.exit(1);
 }
 
+// Ctrl-C or a CI stop: take the throwaway cluster and the functions down with us.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await stack.stop().catch(() => {});
+    Deno.exit(130);
+  });
+}
+
 try {
   const paths = args.length > 0 ? args : ["tests/"];
   console.log(`\n== deno test ${paths.join(" ")}`);
