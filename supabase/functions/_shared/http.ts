@@ -90,7 +90,9 @@ export async function readRequestBody(req: Request, opts: ReadBodyOptions): Prom
     offset += chunk.byteLength;
   }
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    // ignoreBOM keeps a byte-order mark in the text, so the signature covers the bytes sent.
+    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    return { ok: true, text: decoder.decode(bytes) };
   } catch {
     return {
       ok: false,
