@@ -21,7 +21,7 @@
  * @module
  */
 import { errorResponse, parseJson, readRequestBody } from "../_shared/http.ts";
-import { callIngest, pickHeaders, type SqlRunner } from "../toast-webhook/handler.ts";
+import { callIngest, pickHeaders, type SqlRunner } from "../_shared/ingest.ts";
 import {
   parseSevenShiftsPunchEvent,
   SEVENSHIFTS_PUNCH_TOPICS,
