@@ -36,6 +36,12 @@ const HELP = `Usage: npm run simulate -- [options]
                      or dollars; must match the function's setting)
   --help             this text
 
+Against \`supabase start\` + \`supabase functions serve --env-file supabase/functions/.env\`:
+  SUPABASE_URL=http://127.0.0.1:54321  SUPABASE_ANON_KEY=<anon key from \`supabase status\`>
+  DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:54322/postgres
+  TOAST_WEBHOOK_SECRET / SEVENSHIFTS_GRANT_GUID: the values in supabase/functions/.env
+  (read from there, or from .local/dev-secrets.env, when not in the environment).
+
 Exit status: 0 when every webhook was accepted and every figure matches the ground truth.`;
 
 function fail(message: string): never {
