@@ -69,7 +69,8 @@ function pad(n: number, width = 2): string {
  * `2026-11-01T01:30:00.000-0400`), and text without an offset, read as **UTC** (7shifts'
  * `clocked_in` / `modified` fields are UTC `YYYY-MM-DD HH:MM:SS`; one documented sample has a
  * one-digit second, `16:00:0`, which is accepted). Fractions beyond milliseconds are truncated.
- * Every calendar field is range-checked: `2026-02-30` is rejected, not rolled over.
+ * Every calendar field is range-checked: `2026-02-30` is rejected, not rolled over, and so is
+ * an instant outside years 1-9999 once its offset is applied.
  */
 export function parseInstant(text: string): string | null {
   const m = ISO_INSTANT.exec(text.trim());
@@ -93,7 +94,10 @@ export function parseInstant(text: string): string | null {
   if (year < 100) d.setUTCFullYear(year);
   const utc = d.getTime() - offsetMinutes * 60_000;
   const out = new Date(utc);
-  return Number.isNaN(utc) ? null : out.toISOString();
+  // A clock reading of 9999-12-31 with a negative offset is in year 10000 UTC (and 0001-01-01
+  // with a positive one in year 0): Postgres cannot store either, so neither is an instant.
+  if (Number.isNaN(utc) || out.getUTCFullYear() < 1 || out.getUTCFullYear() > 9999) return null;
+  return out.toISOString();
 }
 
 /**

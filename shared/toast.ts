@@ -36,6 +36,15 @@ const money = z.number().refine((n) => dollarsToCents(n).ok, {
 });
 
 /**
+ * An amount that is the size of something (a check, a tax, a tip, a refund, a discount, a
+ * charge): never negative. A negative refund would add to sales. Only a selection's `price`
+ * may be negative (open items are used for credits).
+ */
+const amount = z.number().refine((n) => n >= 0 && dollarsToCents(n).ok, {
+  message: "expected a non-negative amount in dollars (finite, plain decimal, under $1 trillion)",
+});
+
+/**
  * Converts a Toast business date (`yyyyMMdd` as an integer, e.g. 20261101) to `YYYY-MM-DD`,
  * or null when it is not a real calendar date.
  */
@@ -64,12 +73,12 @@ const refundTransaction = z.looseObject({ guid: z.string().nullish() }).nullish(
 
 /** `RefundDetails` on a selection or service charge: what one refund took back, and its tax. */
 const refundDetails = z.looseObject({
-  refundAmount: money.nullish(),
-  taxRefundAmount: money.nullish(),
+  refundAmount: amount.nullish(),
+  taxRefundAmount: amount.nullish(),
   refundTransaction,
 }).nullish();
 
-const appliedDiscount = z.looseObject({ discountAmount: money.nullish() });
+const appliedDiscount = z.looseObject({ discountAmount: amount.nullish() });
 
 /** A menu item selection (modifiers are priced into `price`, so they are not read). */
 export const toastSelectionSchema = z.looseObject({
@@ -83,7 +92,7 @@ export const toastSelectionSchema = z.looseObject({
 
 /** An applied service charge; `gratuity` ones are paid to staff, not restaurant revenue. */
 export const toastServiceChargeSchema = z.looseObject({
-  chargeAmount: money.nullish(),
+  chargeAmount: amount.nullish(),
   gratuity: flag,
   serviceChargeCategory: z.string().nullish(),
   refundDetails,
@@ -92,11 +101,11 @@ export const toastServiceChargeSchema = z.looseObject({
 /** A payment, with its tip and (when refunded) its `Refund`. */
 export const toastPaymentSchema = z.looseObject({
   guid: z.string().min(1),
-  tipAmount: money.nullish(),
+  tipAmount: amount.nullish(),
   paymentStatus: z.string().nullish(),
   refund: z.looseObject({
-    refundAmount: money.nullish(),
-    tipRefundAmount: money.nullish(),
+    refundAmount: amount.nullish(),
+    tipRefundAmount: amount.nullish(),
     refundBusinessDate: businessDate,
     refundTransaction,
   }).nullish(),
@@ -105,8 +114,8 @@ export const toastPaymentSchema = z.looseObject({
 /** A check: `amount` is Toast's own post-discount, pre-tax price of the check. */
 export const toastCheckSchema = z.looseObject({
   guid,
-  amount: money,
-  taxAmount: money.nullish(),
+  amount: amount,
+  taxAmount: amount.nullish(),
   voided: flag,
   deleted: flag,
   selections: z.array(toastSelectionSchema),

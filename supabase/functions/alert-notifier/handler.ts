@@ -212,17 +212,31 @@ type ParsedCall = { mode: "insert"; alertId: number } | { mode: "sweep" };
 
 /** Reads the caller's body: the Database Webhook INSERT of an alert, or a sweep request. */
 export function parseNotifierCall(body: unknown): ParsedCall | { problem: string } {
-  if (!body || typeof body !== "object") return { problem: "body must be a JSON object" };
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    return { problem: "body must be a JSON object" };
+  }
   const b = body as Record<string, unknown>;
   if (b.type === "SWEEP") return { mode: "sweep" };
   if (b.type === "INSERT") {
-    if (b.table !== "alerts") return { problem: `table must be "alerts", got ${String(b.table)}` };
-    const record = b.record as Record<string, unknown> | null | undefined;
-    const id = Number(record?.id);
-    if (!Number.isSafeInteger(id) || id <= 0) return { problem: "record.id must be an alert id" };
+    if (b.table !== "alerts") return { problem: `table must be "alerts", got ${brief(b.table)}` };
+    const record = b.record;
+    const id = record && typeof record === "object" && !Array.isArray(record)
+      ? (record as Record<string, unknown>).id
+      : undefined;
+    // A JSON number only: `true`, "7" or [7] would coerce to an id and claim that alert.
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) {
+      return { problem: "record.id must be an alert id (a positive integer)" };
+    }
     return { mode: "insert", alertId: id };
   }
   return { problem: 'type must be "INSERT" or "SWEEP"' };
+}
+
+/** A short, safe description of a value (never `String()` of an object: it can recurse). */
+function brief(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
 }
 
 /** The secret the caller presented, from either accepted header. */

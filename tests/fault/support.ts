@@ -1,0 +1,332 @@
+/**
+ * Shared tools of the fault and security suites: table fingerprints (to prove a request
+ * changed nothing), the function processes of a stack (to prove none crashed), raw HTTP
+ * requests, the checks every error answer must pass (the one error shape, no secret, no stack
+ * trace), and a JSON writer that can emit what `JSON.stringify` cannot (duplicate keys, raw
+ * number tokens such as `1e400`).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+
+// ---------------------------------------------------------------------------------------
+// Table fingerprints
+// ---------------------------------------------------------------------------------------
+
+/** Schemas whose every table and sequence is fingerprinted. */
+export const FINGERPRINT_SCHEMAS = ["public", "pipeline", "net", "cron"];
+
+/** Row count and content hash per table, last value per sequence. */
+export type Fingerprint = Map<string, string>;
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Fingerprints every table (row count and an order-independent hash of every row's text)
+ * and every sequence (last value: even a rolled-back insert moves it) in
+ * {@link FINGERPRINT_SCHEMAS}.
+ */
+export async function fingerprint(sql: postgres.Sql): Promise<Fingerprint> {
+  const rels = await sql<{ schema: string; name: string; kind: string }[]>`
+    select n.nspname as schema, c.relname as name, c.relkind::text as kind
+    from pg_catalog.pg_class c
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = any(${FINGERPRINT_SCHEMAS}) and c.relkind in ('r', 'p', 'S')
+    order by 1, 2`;
+  const out: Fingerprint = new Map();
+  for (const r of rels) {
+    const name = `${ident(r.schema)}.${ident(r.name)}`;
+    if (r.kind === "S") {
+      const [s] = await sql.unsafe(`select last_value::text || '/' || is_called as v from ${name}`);
+      out.set(`${r.schema}.${r.name}`, String(s.v));
+    } else {
+      const [t] = await sql.unsafe(
+        `select count(*)::text || '/' || md5(coalesce(string_agg(md5(t::text), '' order by
+          md5(t::text)), '')) as v from ${name} t`,
+      );
+      out.set(`${r.schema}.${r.name}`, String(t.v));
+    }
+  }
+  return out;
+}
+
+/** The relations whose fingerprint differs (added, removed or changed). */
+export function fingerprintDiff(before: Fingerprint, after: Fingerprint): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names].filter((n) => before.get(n) !== after.get(n)).map((n) =>
+    `${n}: ${before.get(n) ?? "(absent)"} -> ${after.get(n) ?? "(absent)"}`
+  );
+}
+
+/**
+ * Waits until the database is quiet (two fingerprints `gapMs` apart agree), so work left
+ * running by an earlier test (an alert delivery, a pg_net request) is not blamed on the next.
+ */
+export async function quietFingerprint(
+  sql: postgres.Sql,
+  timeoutMs = 20_000,
+  gapMs = 400,
+): Promise<Fingerprint> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await fingerprint(sql);
+  while (true) {
+    await new Promise((r) => setTimeout(r, gapMs));
+    const next = await fingerprint(sql);
+    if (fingerprintDiff(last, next).length === 0) return next;
+    if (Date.now() > deadline) {
+      throw new Error(`database not quiet: ${fingerprintDiff(last, next).join("; ")}`);
+    }
+    last = next;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Function processes
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Process ids of the function processes serving `apiUrl` (found in /proc by their command
+ * line and their `SUPABASE_URL`), by function name. A pid that changes means the process
+ * died and was restarted.
+ */
+export async function functionProcesses(apiUrl: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmd = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
+      const m = /supabase\/functions\/([^/\0]+)\/index\.ts/.exec(cmd);
+      if (!m) continue;
+      const env = (await Deno.readTextFile(`/proc/${entry.name}/environ`)).split("\0");
+      if (!env.includes(`SUPABASE_URL=${apiUrl}`)) continue;
+      out[m[1]] = Number(entry.name);
+    } catch {
+      // The process ended while we looked, or is not ours to read.
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------
+
+/** A request as sent byte for byte. */
+export interface RawRequest {
+  method: string;
+  headers: Record<string, string>;
+  /** Null sends no body. Bytes are sent as they are (no content type is added). */
+  body: Uint8Array | null;
+}
+
+/** An answer: status, the body text and its JSON (undefined when not JSON). */
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+  json: unknown;
+}
+
+/** Sends `req` to `url`; a connection error is thrown. */
+export async function send(url: string, req: RawRequest): Promise<RawAnswer> {
+  const res = await fetch(url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body as BodyInit | null,
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, contentType: res.headers.get("content-type") ?? "", text, json };
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** UTF-8 bytes of `text`. */
+export const utf8 = (text: string) => new TextEncoder().encode(text);
+
+// ---------------------------------------------------------------------------------------
+// Error answers
+// ---------------------------------------------------------------------------------------
+
+/** What an error answer must look like: status, code, and (when given) the field it names. */
+export interface ExpectedError {
+  status: number;
+  code: string;
+  /** A field path (`details.checks.0.amount`, `header:x-webhook-topic`) the answer names. */
+  path?: string;
+  /** Text the answer's message or one of its field messages must contain. */
+  mentions?: string;
+}
+
+/** The problems with `answer` as an error answer per `expected`; empty when it is right. */
+export function errorAnswerProblems(answer: RawAnswer, expected: ExpectedError): string[] {
+  const problems: string[] = [];
+  if (answer.status !== expected.status) {
+    problems.push(`status ${answer.status}, expected ${expected.status}`);
+  }
+  if (!answer.contentType.startsWith("application/json")) {
+    problems.push(`content-type '${answer.contentType}'`);
+  }
+  const err = (answer.json as { error?: Record<string, unknown> } | undefined)?.error;
+  if (!err || typeof err !== "object") return [...problems, `no error object: ${answer.text}`];
+  if (err.code !== expected.code) problems.push(`code ${err.code}, expected ${expected.code}`);
+  if (typeof err.message !== "string" || err.message.length === 0) problems.push("no message");
+  if (expected.path !== undefined) {
+    const fields = Array.isArray(err.fields) ? err.fields as Array<{ path?: unknown }> : [];
+    const p = expected.path;
+    const named = fields.some((f) =>
+      typeof f.path === "string" && (f.path === p || f.path.startsWith(`${p}.`))
+    );
+    if (!named) problems.push(`fields do not name ${p}: ${JSON.stringify(err.fields)}`);
+  }
+  if (expected.mentions !== undefined && !answer.text.includes(expected.mentions)) {
+    problems.push(`answer does not mention '${expected.mentions}': ${answer.text.slice(0, 200)}`);
+  }
+  return problems;
+}
+
+/** Text that reads like a stack trace or a source location. */
+const TRACE_PATTERNS = [
+  /\n\s+at\s/,
+  /file:\/\//,
+  /\.ts:\d+/,
+  /\.js:\d+/,
+  /node_modules/,
+  /Stack backtrace/i,
+];
+
+/**
+ * The leaks in an answer body: any of `secrets` (also as the database password and URL
+ * parts), or anything that reads like a stack trace.
+ */
+export function leaks(text: string, secrets: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const s of secrets) {
+    if (s.length >= 6 && text.includes(s)) found.push(`secret ${s.slice(0, 4)}…`);
+  }
+  for (const p of TRACE_PATTERNS) if (p.test(text)) found.push(`trace-like ${p}`);
+  return found;
+}
+
+/** The secrets of the test environment that must never appear in an answer. */
+export function secretsOf(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (
+    const name of [
+      "TOAST_WEBHOOK_SECRET",
+      "SEVENSHIFTS_GRANT_GUID",
+      "SEVENSHIFTS_WEBHOOK_TOKEN",
+      "ALERT_WEBHOOK_SECRET",
+      "SUPABASE_SERVICE_ROLE_KEY",
+      "DATABASE_URL",
+    ]
+  ) {
+    const v = env[name];
+    if (v) out.push(v);
+  }
+  const db = env.DATABASE_URL ? new URL(env.DATABASE_URL) : undefined;
+  if (db?.password) out.push(`:${decodeURIComponent(db.password)}@`);
+  return out;
+}
+
+/** Asserts nothing in `text` leaks (see {@link leaks}). */
+export function assertNoLeak(text: string, secrets: readonly string[], what: string): void {
+  const found = leaks(text, secrets);
+  assert.deepEqual(found, [], `${what} leaks: ${text.slice(0, 300)}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON with what JSON.stringify cannot write
+// ---------------------------------------------------------------------------------------
+
+/** A raw JSON token written as is (e.g. `1e400`, `-0.0`, `00012`). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** A key written twice in its object: first `first`, then `last` (JSON.parse keeps `last`). */
+export class DuplicateKey {
+  constructor(readonly first: unknown, readonly last: unknown) {}
+}
+
+/** Writes `value` as JSON text, honouring {@link RawJson} and {@link DuplicateKey}. */
+export function writeJson(value: unknown): string {
+  if (value instanceof RawJson) return value.text;
+  if (Array.isArray(value)) return `[${value.map(writeJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      if (v instanceof DuplicateKey) {
+        parts.push(`${JSON.stringify(k)}:${writeJson(v.first)}`);
+        parts.push(`${JSON.stringify(k)}:${writeJson(v.last)}`);
+      } else parts.push(`${JSON.stringify(k)}:${writeJson(v)}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Nested arrays `depth` deep around `inner` (as JSON text, built without recursion). */
+export function deepArrayText(depth: number, inner = "1"): string {
+  return "[".repeat(depth) + inner + "]".repeat(depth);
+}
+
+/** Nested objects `{"a":{"a":…}}` `depth` deep (as JSON text). */
+export function deepObjectText(depth: number, inner = "1"): string {
+  return '{"a":'.repeat(depth) + inner + "}".repeat(depth);
+}
+
+/** A deep copy of a JSON value with the value at `path` replaced (or deleted when `undefined`). */
+export function setAtPath(root: unknown, path: ReadonlyArray<string | number>, value: unknown) {
+  const copy = structuredClone(root) as Record<string | number, unknown>;
+  let node = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return copy;
+}
+
+/** Every path in a JSON value (objects and arrays), depth first. */
+export function allPaths(root: unknown): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [];
+  const walk = (node: unknown, path: Array<string | number>) => {
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        out.push([...path, i]);
+        walk(v, [...path, i]);
+      });
+    } else if (node !== null && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        out.push([...path, k]);
+        walk(v, [...path, k]);
+      }
+    }
+  };
+  walk(root, []);
+  return out;
+}
