@@ -241,7 +241,8 @@ async function main(): Promise<number> {
     });
     const widths = head.map((_, c) => Math.max(...[head, ...rows].map((r) => r[c].length)));
     const fmt = (r: string[]) =>
-      r.map((v, c) => (c >= 1 && c <= 6 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join("  ");
+      r.map((v, c) => (c >= 1 && c <= 6 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join("  ")
+        .trimEnd();
     out(`\n${bold(`The day at a glance (${date}, from public.daily_metrics)`)}\n`);
     out(fmt(head));
     out(widths.map((w) => "-".repeat(w)).join("  "));
