@@ -84,7 +84,7 @@ export async function startDispatcher(
   }
 
   async function drainOnce(): Promise<void> {
-    do {
+    while (!stopped) {
       again = false;
       while (!stopped) {
         const room = concurrency - inFlight.size;
@@ -106,8 +106,10 @@ export async function startDispatcher(
           inFlight.add(p);
         }
       }
-    } while (again && !stopped);
-    await Promise.all(inFlight);
+      await Promise.all(inFlight);
+      // A notification that arrived while we were finishing: look again, or it is lost.
+      if (!again) break;
+    }
   }
 
   function wake(): Promise<void> {
@@ -117,6 +119,8 @@ export async function startDispatcher(
     }
     draining = drainOnce().finally(() => {
       draining = null;
+      // Set between the last check and here: start over rather than drop it.
+      if (again && !stopped) void wake();
     });
     return draining;
   }

@@ -136,3 +136,29 @@ Deno.test("net.http_post: a refused connection is recorded with its error", asyn
     await sql.end();
   }
 });
+
+Deno.test("net.http_post: a request queued while a slow one is in flight is still delivered", async () => {
+  const sql = testDb();
+  const slow = receiver({ hangMs: 500 });
+  const fast = receiver();
+  try {
+    await sql`select net.http_post(${slow.url + "/slow"}, '{}'::jsonb) as id`;
+    // Queued while the dispatcher waits on the slow request: its wake-up must not be lost.
+    await new Promise((r) => setTimeout(r, 150));
+    const [{ id }] = await sql`select net.http_post(${fast.url + "/fast"}, '{}'::jsonb) as id`;
+    const response = await eventually(
+      async () => {
+        const rows = await sql`select status_code from net._http_response where id = ${id}`;
+        return rows[0];
+      },
+      3000,
+      "the request queued during the slow one",
+    );
+    assert.equal(response.status_code, 201);
+  } finally {
+    await new Promise((r) => setTimeout(r, 400));
+    await slow.server.shutdown();
+    await fast.server.shutdown();
+    await sql.end();
+  }
+});
