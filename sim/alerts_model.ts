@@ -7,7 +7,8 @@
  *
  * - levels: `over` when labor % > target, `critical` when > target + critical margin;
  * - from `ok` or `recovered`: a new episode at the current level, only once net sales reach the
- *   floor and only for the location's current or previous business day;
+ *   floor and only for the location's current or previous business day; after a recovery only
+ *   once labor % is above target + hysteresis;
  * - `over` → `critical` (floor met), `over`/`critical` → `recovered` once labor % ≤ target −
  *   hysteresis (the target itself on a closed day, before the current business day);
  * - no labor % (net sales ≤ 0): nothing happens.
@@ -81,8 +82,13 @@ export function nextAlertState(
     : "ok";
   switch (state) {
     case "ok":
-    case "recovered":
       return level !== "ok" && floorMet && day.mayOpenEpisode ? level : null;
+    case "recovered":
+      // Re-arms only past target + hysteresis (no flapping around the target).
+      return level !== "ok" && floorMet && day.mayOpenEpisode &&
+          laborPctBp > rules.laborTargetBp + rules.recoveryHysteresisBp
+        ? level
+        : null;
     case "over":
       if (level === "critical" && floorMet) return "critical";
       return laborPctBp <= recovery ? "recovered" : null;

@@ -284,8 +284,16 @@ begin
   end;
 
   v_next := case
-    when st.state in ('ok', 'recovered') then
+    when st.state = 'ok' then
       case when v_level <> 'ok' and v_floor_met and v_day >= v_today - 1 then v_level end
+    -- After a recovery the day re-arms only past target + hysteresis, so late data hovering
+    -- around the target (recovery on a closed day is at the target itself) cannot flap.
+    when st.state = 'recovered' then
+      case
+        when v_level <> 'ok' and v_floor_met and v_day >= v_today - 1
+          and m.labor_pct_bp > loc.labor_target_bp + loc.recovery_hysteresis_bp
+        then v_level
+      end
     when st.state = 'over' then
       case
         when v_level = 'critical' and v_floor_met then 'critical'

@@ -245,8 +245,21 @@ dbTest("alerts: a recovered day that goes over again starts a new episode", asyn
   await writeDay(loc, loc.today, { salesCents: 100_000, laborCents: 27_000 });
   await writeDay(loc, loc.today, { laborCents: 23_000 }); // recovered
   await writeDay(loc, loc.today, { laborCents: 23_500 }); // still fine: nothing
-  await writeDay(loc, loc.today, { laborCents: 26_000 }); // over again, after "back on target"
+  await writeDay(loc, loc.today, { laborCents: 26_000 }); // 26.00 %: not past target + 1 yet
+  assert.deepEqual(kinds(await alertsOf(loc)), ["ok→over", "over→recovered"]);
+  await writeDay(loc, loc.today, { laborCents: 26_500 }); // over again, after "back on target"
   assert.deepEqual(kinds(await alertsOf(loc)), ["ok→over", "over→recovered", "recovered→over"]);
+});
+
+dbTest("alerts: late data hovering around the target on a closed day does not flap", async () => {
+  const loc = await newLocation();
+  await writeDay(loc, loc.yesterday, { salesCents: 100_000, laborCents: 25_400 }); // 25.40 %
+  await writeDay(loc, loc.yesterday, { laborCents: 24_900 }); // 24.90 %: recovered (closed day)
+  // Back and forth across the target, never past target + hysteresis: silence.
+  for (const laborCents of [25_300, 24_800, 25_600, 24_950, 25_900]) {
+    await writeDay(loc, loc.yesterday, { laborCents });
+  }
+  assert.deepEqual(kinds(await alertsOf(loc)), ["ok→over", "over→recovered"]);
 });
 
 dbTest("alerts: per-location settings, disabled alerts, and no alerts for old days", async () => {

@@ -440,5 +440,6 @@ Deno.test("simulator: the alert state machine follows the documented rules", () 
   assert.equal(nextAlertState("over", 2500, 100_000, rules, closed), "recovered", "closed day");
   assert.equal(nextAlertState("critical", 2800, 100_000, rules, open), null, "stays critical");
   assert.equal(nextAlertState("critical", 2400, 100_000, rules, open), "recovered");
-  assert.equal(nextAlertState("recovered", 2600, 100_000, rules, open), "over", "new episode");
+  assert.equal(nextAlertState("recovered", 2600, 100_000, rules, open), null, "within re-arm band");
+  assert.equal(nextAlertState("recovered", 2601, 100_000, rules, open), "over", "new episode");
 });
