@@ -15,8 +15,8 @@
 --              itself: late data that brings a closed day under target after an alert
 --              produces a recovery notice.
 -- * A recovered day that goes over again starts a new episode and alerts again: after a
---   "back on target" message, silence would mislead. The hysteresis band keeps this from
---   flapping.
+--   "back on target" message, silence would mislead. It re-arms only once labor % is above
+--   target + hysteresis, so figures hovering around the target cannot flap.
 -- * No over/critical alert while the day's net sales are under alert_min_net_sales_cents
 --   (default $500.00): 100 % labor at 7 am is not news.
 -- * A new episode only starts on the location's current or previous business day, so
