@@ -39,3 +39,13 @@ grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text
   text, integer, boolean, integer, integer) to pipeline_functions;
 grant execute on function pipeline.reserve_webhook_slot(text, integer, integer)
   to pipeline_functions;
+
+-- The API roles (anon, authenticated: what a leaked anon key or a signed-in user holds) get
+-- nothing in public. Each table is revoked where it is created and RLS denies the rest, but
+-- Supabase's default privileges also hand them USAGE, SELECT and UPDATE on every sequence
+-- (nextval/setval on the id sequences) and EXECUTE on any function later created in public
+-- (an RPC endpoint). Take those back, now and for what later migrations create.
+revoke all on all sequences in schema public from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on functions from anon, authenticated;

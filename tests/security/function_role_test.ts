@@ -1,0 +1,233 @@
+/**
+ * The functions' database role, `pipeline_functions` (migration 20261128000500_security.sql):
+ * the running functions use it, and it can do exactly what they need (execute the six SQL
+ * entry points) and nothing else: no table, sequence or other security-definer function, no
+ * CREATE anywhere, no login, no membership, no RLS bypass. A failure it causes is answered
+ * with a plain 500 that names no SQL, role or secret.
+ */
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+import { connectDatabase, FUNCTIONS_DB_ROLE } from "../../supabase/functions/_shared/db.ts";
+import { testDb, testEnv } from "../_support/env.ts";
+import { assertNoLeak, secretsOf, send, utf8 } from "../fault/support.ts";
+import {
+  deliverPunch,
+  deliverToast,
+  newLocation,
+  punchBody,
+  toastEnvelope,
+  vendorIds,
+} from "../fault/vendors.ts";
+
+const env = testEnv();
+const ROLE = FUNCTIONS_DB_ROLE;
+const SECRETS = secretsOf(Deno.env.toObject());
+
+/** What the three functions call, and nothing more. */
+const NEEDED = [
+  "pipeline.ingest_toast(jsonb)",
+  "pipeline.ingest_sevenshifts(jsonb)",
+  "pipeline.claim_alert(bigint,integer,boolean,boolean)",
+  "pipeline.claim_due_alerts(integer,integer,boolean,boolean,bigint)",
+  "pipeline.record_alert_attempt(bigint,uuid,text,text,integer,text,text,integer,boolean,integer,integer)",
+  "pipeline.reserve_webhook_slot(text,integer,integer)",
+].sort();
+
+class RollbackSignal extends Error {}
+
+/** Runs `statement` as the functions' role, rolled back: its error code, or null. */
+async function tryAsRole(sql: postgres.Sql, statement: string): Promise<string | null> {
+  try {
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`set local role ${ROLE}`);
+      await tx.unsafe(statement);
+      throw new RollbackSignal();
+    });
+  } catch (err) {
+    if (!(err instanceof RollbackSignal)) return (err as { code?: string }).code ?? String(err);
+  }
+  return null;
+}
+
+Deno.test("function role: pipeline_functions holds only what the functions need", async () => {
+  const sql = testDb();
+  try {
+    const [role] = await sql`select rolsuper, rolinherit, rolcreaterole, rolcreatedb,
+        rolcanlogin, rolreplication, rolbypassrls
+      from pg_catalog.pg_roles where rolname = ${ROLE}`;
+    assert.deepEqual({ ...role }, {
+      rolsuper: false,
+      rolinherit: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      rolcanlogin: false,
+      rolreplication: false,
+      rolbypassrls: false,
+    });
+    const memberOf = await sql`select r.rolname from pg_catalog.pg_auth_members m
+      join pg_catalog.pg_roles r on r.oid = m.roleid
+      join pg_catalog.pg_roles u on u.oid = m.member where u.rolname = ${ROLE}`;
+    assert.deepEqual([...memberOf], [], "member of no role (anon, service_role, …)");
+
+    // Functions: among everything that runs with more rights than the caller (security
+    // definer) or could touch data, exactly the six entry points.
+    const callable = await sql<{ fn: string }[]>`
+      select p.oid::regprocedure::text as fn
+      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+      where n.nspname not in ('pg_catalog', 'information_schema')
+        and p.prosecdef
+        and pg_catalog.has_function_privilege(${ROLE}, p.oid, 'EXECUTE')
+        and pg_catalog.has_schema_privilege(${ROLE}, n.oid, 'USAGE')`;
+    assert.deepEqual(callable.map((c) => c.fn.replaceAll(" ", "")).sort(), NEEDED);
+
+    // Tables, views and sequences, in every schema: nothing at all.
+    const tables = await sql`
+      select n.nspname || '.' || c.relname as rel, p.priv
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',
+        'REFERENCES', 'TRIGGER']) as p(priv)
+      where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+        and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        and pg_catalog.has_table_privilege(${ROLE}, c.oid, p.priv)
+      union all
+      select n.nspname || '.' || c.relname, 'USAGE/SELECT/UPDATE'
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+        and c.relkind = 'S'
+        and (pg_catalog.has_sequence_privilege(${ROLE}, c.oid, 'USAGE')
+          or pg_catalog.has_sequence_privilege(${ROLE}, c.oid, 'UPDATE'))`;
+    assert.deepEqual(tables.map((t) => `${t.priv} on ${t.rel}`), []);
+
+    // Schemas: USAGE on pipeline only (to name the entry points); CREATE nowhere.
+    const schemas = await sql`
+      select nspname, pg_catalog.has_schema_privilege(${ROLE}, oid, 'USAGE') as usage,
+        pg_catalog.has_schema_privilege(${ROLE}, oid, 'CREATE') as create
+      from pg_catalog.pg_namespace
+      where nspname not like 'pg\\_%' and nspname <> 'information_schema'`;
+    assert.deepEqual(schemas.filter((s) => s.create).map((s) => s.nspname), [], "CREATE");
+    assert.deepEqual(
+      schemas.filter((s) => s.usage && !["public", "extensions"].includes(s.nspname)).map((s) =>
+        s.nspname
+      ),
+      ["pipeline"],
+      "USAGE beyond the shared schemas",
+    );
+
+    // Tried: everything else is refused…
+    const ids = vendorIds();
+    const locationId = await newLocation(sql, ids);
+    for (
+      const statement of [
+        `select * from public.locations`,
+        `select slack_webhook_url from public.locations where id = ${locationId}`,
+        `update public.daily_metrics set net_sales_cents = 0`,
+        `insert into public.orders (toast_order_guid) values (gen_random_uuid())`,
+        `delete from public.inbound_events`,
+        `select * from pipeline.runtime_settings`,
+        `select pipeline.runtime_config('alert_webhook_secret')`,
+        `select pipeline.set_runtime_config('functions_base_url', 'http://evil.example')`,
+        `select pipeline.requeue_alerts(${locationId})`,
+        `select pipeline.recompute_day(${locationId}, current_date)`,
+        `select pipeline.apply_toast_order(${locationId}, '{}'::jsonb, 'x')`,
+        `select * from net.http_request_queue`,
+        `create table pipeline.evil (x int)`,
+        `create table public.evil (x int)`,
+      ]
+    ) {
+      assert.equal(await tryAsRole(sql, statement), "42501", statement);
+    }
+    // …and the entry points run (here reaching their own validation).
+    assert.equal(await tryAsRole(sql, `select pipeline.ingest_toast('{}'::jsonb)`), "22023");
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("function role: the functions' connection runs as pipeline_functions", async () => {
+  const fnSql = connectDatabase(env.databaseUrl, { max: 1 });
+  try {
+    const [who] = await fnSql`select current_user, session_user`;
+    assert.deepEqual({ ...who }, { current_user: ROLE, session_user: "postgres" });
+  } finally {
+    await fnSql.end();
+  }
+});
+
+Deno.test("function role: the running functions use it; what it refuses is a plain 500 that leaks nothing", async () => {
+  const sql = testDb();
+  const ids = vendorIds();
+  await newLocation(sql, ids);
+  const order = {
+    orderGuid: crypto.randomUUID(),
+    businessDate: 20261115,
+    modifiedDate: "2026-11-15T20:00:00.000Z",
+    amountCents: 3_100,
+    tipCents: 0,
+  };
+  const punch = {
+    id: 1_500_000_000 + Math.floor(Math.random() * 400_000_000),
+    companyId: ids.companyId,
+    locationId: ids.sevenShiftsLocationId,
+    clockedIn: "2026-11-15 14:00:00",
+    clockedOut: "2026-11-15 20:00:00",
+    modified: "2026-11-15 20:01:00",
+    hourlyWage: 17,
+  };
+  const revoke = `revoke execute on function pipeline.ingest_toast(jsonb),
+    pipeline.ingest_sevenshifts(jsonb),
+    pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint) from ${ROLE}`;
+  const grant = revoke.replace("revoke", "grant").replace(" from ", " to ");
+  try {
+    // Taken away from the role only: were the functions connected as postgres, nothing would
+    // change.
+    await sql.unsafe(revoke);
+    const toast = await deliverToast(
+      env.functionsUrl,
+      env.toastSecret,
+      toastEnvelope(order, ids.toastGuid),
+      ids.toastGuid,
+    );
+    const sevenShifts = await deliverPunch(
+      env.functionsUrl,
+      env.sevenShiftsGrantGuid,
+      punchBody(punch),
+      "time_punch.created",
+    );
+    const sweep = await send(`${env.functionsUrl}/alert-notifier`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-alert-webhook-secret": env.alertSecret },
+      body: utf8(JSON.stringify({ type: "SWEEP" })),
+    });
+    for (
+      const [name, status, body] of [
+        ["toast-webhook", toast.status, JSON.stringify(toast.json)],
+        ["sevenshifts-webhook", sevenShifts.status, JSON.stringify(sevenShifts.json)],
+        ["alert-notifier", sweep.status, sweep.text],
+      ] as const
+    ) {
+      assert.equal(status, 500, `${name}: ${body}`);
+      assert.equal(JSON.parse(body).error.code, "internal_error");
+      assertNoLeak(body, SECRETS, name);
+      assert.doesNotMatch(body, /permission|denied|pipeline\.|ingest_|claim_|select |42501|role/i);
+    }
+    await sql.unsafe(grant);
+    // Given back, the same deliveries are stored (Toast and 7shifts retry a 500).
+    const again = await deliverToast(
+      env.functionsUrl,
+      env.toastSecret,
+      toastEnvelope(order, ids.toastGuid),
+      ids.toastGuid,
+    );
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    const punchAgain = await deliverPunch(
+      env.functionsUrl,
+      env.sevenShiftsGrantGuid,
+      punchBody(punch),
+      "time_punch.created",
+    );
+    assert.equal(punchAgain.status, 200, JSON.stringify(punchAgain.json));
+  } finally {
+    await sql.unsafe(grant);
+    await sql.end();
+  }
+});
