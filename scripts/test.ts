@@ -86,6 +86,18 @@ if (lint) {
   }
 }
 
+// The API docs page is tested in Debian's Chromium; install it on a fresh machine.
+const paths = args.length > 0 ? args : ["tests/"];
+if (paths.some((p) => /^(\.\/)?tests\/?$|tests\/docs/.test(p))) {
+  console.log("\n== bash scripts/ensure-chromium.sh");
+  const out = await new Deno.Command("bash", {
+    args: [repoPath("scripts/ensure-chromium.sh")],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) failed++;
+}
+
 const secrets = {
   TOAST_WEBHOOK_SECRET: `test-toast-${crypto.randomUUID()}`,
   SEVENSHIFTS_GRANT_GUID: crypto.randomUUID(),
@@ -123,7 +135,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  const paths = args.length > 0 ? args : ["tests/"];
   console.log(`\n== deno test ${paths.join(" ")}`);
   const r = await run("deno test", ["test", "-A", "--no-prompt", ...paths], {
     ...stack.env,
