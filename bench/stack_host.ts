@@ -1,0 +1,103 @@
+/**
+ * The benchmark's stack, in a process of its own: a fresh embedded Postgres 17 (fsync off,
+ * `track_commit_timestamp` on so alert latency can be measured from the exact commit of the
+ * crossing event), migrations, the functions behind their gateway, and the pg_net dispatcher;
+ * no cron scheduler. Running it apart from the runner means the gateway's memory figure is
+ * the gateway's (plus the dispatcher it shares a process with), not the runner's.
+ *
+ * Protocol: argument 1 is a JSON {@link HostOptions}. Once up, one JSON line on stdout:
+ * `{"ready": true, databaseUrl, apiUrl, env, pids, hostPid}` (or `{"ready": false, error}`).
+ * Then each stdin line `pids` answers `{"pids": {...}}`; `stop`, end of stdin (the runner is
+ * gone) or SIGTERM/SIGINT stops everything and removes the data folder.
+ *
+ * @module
+ */
+import { startPostgres } from "../local/postgres.ts";
+import { startStack } from "../local/stack.ts";
+
+/** What the runner asks for. */
+export interface HostOptions {
+  apiPort: number;
+  dbPort: number;
+  dataDir: string;
+  functionEnv: Record<string, string>;
+}
+
+const encoder = new TextEncoder();
+const say = (value: unknown) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
+const log = (line: string) => Deno.stderr.writeSync(encoder.encode(`[stack] ${line}\n`));
+
+async function main() {
+  const opts = JSON.parse(Deno.args[0] ?? "{}") as HostOptions;
+  const pg = await startPostgres({
+    port: opts.dbPort,
+    dataDir: opts.dataDir,
+    reset: true,
+    fast: true,
+    // Commit times of the crossing events (alert latency); no effect on the pipeline.
+    settings: { track_commit_timestamp: "on" },
+  });
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    stack = await startStack({
+      apiPort: opts.apiPort,
+      databaseUrl: pg.url,
+      scheduler: false,
+      functionEnv: opts.functionEnv,
+      log,
+      functionLog: (name, line) => log(`${name}: ${line}`),
+    });
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await stack.stop().catch((e) => log(`stop: ${e}`));
+      await pg.stop().catch((e) => log(`postgres stop: ${e}`));
+      await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
+      await Deno.remove(`${pg.dataDir}.log`).catch(() => {});
+    })();
+    return stopping;
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, async () => {
+      await stop();
+      Deno.exit(0);
+    });
+  }
+  say({
+    ready: true,
+    databaseUrl: stack.databaseUrl,
+    apiUrl: stack.apiUrl,
+    env: stack.env,
+    pids: stack.functions.pids(),
+    hostPid: Deno.pid,
+  });
+  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  let buffered = "";
+  for await (const chunk of lines) {
+    buffered += chunk;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const line of parts) {
+      if (line.trim() === "pids") say({ pids: stack.functions.pids() });
+      if (line.trim() === "stop") {
+        await stop();
+        Deno.exit(0);
+      }
+    }
+  }
+  await stop();
+  Deno.exit(0);
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (err) {
+    say({ ready: false, error: err instanceof Error ? err.message : String(err) });
+    Deno.exit(1);
+  }
+}
