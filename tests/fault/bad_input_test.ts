@@ -42,6 +42,7 @@ import {
   TOAST_ORDER_FIELDS,
   type ToastBase,
   toastBaseArb,
+  unstorableValues,
   valuesFor,
   wrongTypeValues,
 } from "./payloads.ts";
@@ -133,6 +134,17 @@ function toastCase(category: Category): fc.Arbitrary<Case> {
       baseText,
       baseMeta,
     });
+    /** Valid UTF-8 whose JSON escapes decode to text Postgres cannot store. */
+    const unstorable = () =>
+      brokenField("invalidUtf8", toastTargets(base))!.map(({ target, value }) => {
+        const text = jsonText(breakAt(base.envelope, target, value, "invalidUtf8"));
+        return plan({
+          description: `${dotted(target.path)} = ${JSON.stringify(value)}`,
+          body: utf8(text),
+          signedText: text,
+          expect: { status: 400, code: "invalid_payload", path: dotted(target.path) },
+        });
+      });
     if (FIELD_CATEGORIES.includes(category)) {
       // `details.order` of a wrapped body is structural: leaving it out makes `details` the
       // order itself, a different (also invalid) body.
@@ -168,9 +180,11 @@ function toastCase(category: Category): fc.Arbitrary<Case> {
       return fc.oneof({ arbitrary: field, weight: 9 }, { arbitrary: notObject, weight: 1 });
     }
     if (category === "truncated" || category === "invalidUtf8" || category === "emptyBody") {
-      return textBreakage(category, baseText).map((b) =>
+      const text = textBreakage(category, baseText).map((b) =>
         plan({ ...b, expect: { status: 400, code: "invalid_json", path: "(body)" } })
       );
+      if (category !== "invalidUtf8") return text;
+      return fc.oneof({ arbitrary: text, weight: 3 }, { arbitrary: unstorable(), weight: 1 });
     }
     // missingHeaders: authentication, media type, method, restaurant header.
     const tampered = jsonText({ ...base.envelope, guid: crypto.randomUUID() });
@@ -312,9 +326,22 @@ function sevenShiftsCase(category: Category): fc.Arbitrary<Case> {
       return field;
     }
     if (category === "truncated" || category === "invalidUtf8" || category === "emptyBody") {
-      return textBreakage(category, baseText).map((b) =>
+      const text = textBreakage(category, baseText).map((b) =>
         plan({ ...b, expect: { status: 400, code: "invalid_json", path: "(body)" } })
       );
+      if (category !== "invalidUtf8" || topic === "time_punch.deleted") return text;
+      const unstorable = brokenField(category, targets(base, PUNCH_FIELDS))!.map((
+        { target, value },
+      ) => {
+        const broken = jsonText(breakAt(base, target, value, category));
+        return plan({
+          description: `${topic}: ${dotted(target.path)} = ${JSON.stringify(value)}`,
+          body: utf8(broken),
+          signedText: broken,
+          expect: { status: 400, code: "invalid_payload", path: dotted(target.path) },
+        });
+      });
+      return fc.oneof({ arbitrary: text, weight: 3 }, { arbitrary: unstorable, weight: 1 });
     }
     const tampered = jsonText({ ...base, hourly_wage: 99.99 });
     return fc.oneof(
@@ -425,8 +452,8 @@ async function sevenShiftsRequest(c: Case, staleShift: number) {
 // ---------------------------------------------------------------------------------------
 
 const NOTIFIER_FIELDS: Array<{ path: string[]; kind: FieldKind; mentions: string }> = [
-  { path: ["type"], kind: { t: "string", required: true }, mentions: "type" },
-  { path: ["table"], kind: { t: "string", required: true }, mentions: "table" },
+  { path: ["type"], kind: { t: "string", required: true, stored: true }, mentions: "type" },
+  { path: ["table"], kind: { t: "string", required: true, stored: true }, mentions: "table" },
   { path: ["record"], kind: { t: "object", required: true }, mentions: "record.id" },
   { path: ["record", "id"], kind: { t: "posInt" }, mentions: "record.id" },
 ];
@@ -508,9 +535,22 @@ function notifierCase(category: Category): fc.Arbitrary<Case> {
       return fc.oneof({ arbitrary: field, weight: 9 }, { arbitrary: notObject, weight: 1 });
     }
     if (category === "truncated" || category === "invalidUtf8" || category === "emptyBody") {
-      return textBreakage(category, baseText).map((b) =>
+      const text = textBreakage(category, baseText).map((b) =>
         plan({ ...b, expect: { status: 400, code: "invalid_json", path: "(body)" } })
       );
+      if (category !== "invalidUtf8") return text;
+      const unstorable = fc.constantFrom(...NOTIFIER_FIELDS.slice(0, 2)).chain((f) =>
+        unstorableValues(f.kind)!.map((value) => {
+          const broken = jsonText(breakAt(base, { path: f.path, kind: f.kind }, value, category));
+          return plan({
+            description: `${f.path.join(".")} = ${JSON.stringify(value)}`,
+            body: utf8(broken),
+            signedText: broken,
+            expect: { status: 400, code: "invalid_payload", path: "(body)", mentions: f.mentions },
+          });
+        })
+      );
+      return fc.oneof({ arbitrary: text, weight: 3 }, { arbitrary: unstorable, weight: 1 });
     }
     return fc.oneof(
       fc.constantFrom("none", "wrongSecret", "bearerWrong", "garbage").map((auth) =>

@@ -265,7 +265,14 @@ export const notifierBaseArb = fc.record({
 
 /** What a field must be. */
 export type FieldKind =
-  | { t: "string"; required: boolean; min?: number; max?: number }
+  | {
+    t: "string";
+    required: boolean;
+    min?: number;
+    max?: number;
+    /** Kept as text in the database (or compared exactly): NUL or a lone surrogate is refused. */
+    stored?: boolean;
+  }
   | { t: "guid"; required: boolean }
   | { t: "money"; required: boolean; nonNegative: boolean }
   | { t: "businessDate"; required: boolean }
@@ -318,7 +325,7 @@ export const TOAST_ORDER_FIELDS: Record<string, FieldKind> = {
   "checks.*.appliedDiscounts.*.discountAmount": amount(false),
   "checks.*.payments": { t: "array", required: false },
   "checks.*.payments.*": { t: "object", required: true },
-  "checks.*.payments.*.guid": { t: "string", required: true, min: 1 },
+  "checks.*.payments.*.guid": { t: "string", required: true, min: 1, stored: true },
   "checks.*.payments.*.tipAmount": amount(false),
   "checks.*.payments.*.paymentStatus": { t: "string", required: false },
   "checks.*.payments.*.refund": { t: "object", required: false },
@@ -330,8 +337,8 @@ export const TOAST_ORDER_FIELDS: Record<string, FieldKind> = {
 /** The envelope fields every Toast webhook must have. */
 export const TOAST_ENVELOPE_FIELDS: Record<string, FieldKind> = {
   "timestamp": { t: "string", required: true, min: 1 },
-  "eventType": { t: "string", required: true, min: 1 },
-  "guid": { t: "string", required: true, min: 1, max: 200 },
+  "eventType": { t: "string", required: true, min: 1, stored: true },
+  "guid": { t: "string", required: true, min: 1, max: 200, stored: true },
   "details": { t: "object", required: true },
 };
 
@@ -533,6 +540,26 @@ export function deepValues(kind: FieldKind): fc.Arbitrary<unknown> {
   );
 }
 
+/**
+ * Text JSON can carry (as `\\u` escapes in valid UTF-8) that Postgres cannot store: a NUL
+ * character or an unpaired surrogate, inside a value that is otherwise plausible. Null when
+ * the field is not kept or checked as text.
+ */
+export function unstorableValues(kind: FieldKind): fc.Arbitrary<unknown> | null {
+  const plausible = kind.t === "guid"
+    ? "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01"
+    : kind.t === "instant"
+    ? "2026-11-01T10:00:00Z"
+    : kind.t === "string" && kind.stored
+    ? "order_updated"
+    : null;
+  if (plausible === null) return null;
+  return fc.record({
+    bad: fc.constantFrom("\u0000", "\ud800", "\udfff", "\ud83d", "a\u0000"),
+    at: fc.nat(plausible.length),
+  }).map(({ bad, at }) => plausible.slice(0, at) + bad + plausible.slice(at));
+}
+
 /** The broken value for `category`, or null when the category does not apply to `kind`. */
 export function valuesFor(
   category: Category,
@@ -552,6 +579,8 @@ export function valuesFor(
       return deepValues(kind);
     case "duplicateKeys":
       return canDelete ? wrongTypeValues(kind, false) : null;
+    case "invalidUtf8":
+      return unstorableValues(kind);
     default:
       return null;
   }
