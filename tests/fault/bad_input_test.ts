@@ -60,6 +60,14 @@ import {
   send,
   utf8,
 } from "./support.ts";
+import {
+  deliverPunch,
+  newLocation,
+  punchBody,
+  type SimpleOrder,
+  toastEnvelope,
+  vendorIds,
+} from "./vendors.ts";
 
 const env = testEnv();
 const SEED = 20261128;
@@ -799,6 +807,68 @@ Deno.test("bad input: duplicate keys are read last-wins by the function and by P
       const [{ v }] = await sql`select (${text}::text::jsonb -> ${s.key}) as v`;
       assert.deepEqual(v, JSON.parse(text)[s.key], text);
     }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("bad input: unknown event types and topics are logged as ignored (202), once, and never applied", async () => {
+  // Not errors: Toast and 7shifts send other event types to the same endpoint, and Toast
+  // pauses a subscription after 50 error answers in 5 minutes.
+  const sql = testDb();
+  try {
+    const ids = vendorIds();
+    const locationId = await newLocation(sql, ids);
+    const order: SimpleOrder = {
+      orderGuid: crypto.randomUUID(),
+      businessDate: 20261119,
+      modifiedDate: "2026-11-19T18:00:00.000Z",
+      amountCents: 9_900,
+      tipCents: 0,
+    };
+    const envelope = JSON.parse(toastEnvelope(order, ids.toastGuid));
+    envelope.eventType = "order_deleted_v9";
+    const body = JSON.stringify(envelope);
+    const topics = ["time_punch.approved", "user.modified", "TIME_PUNCH.CREATED"];
+    for (let round = 0; round < 2; round++) {
+      const toast = await send(`${env.functionsUrl}/toast-webhook`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "toast-signature": await signToastPayload(body, envelope.timestamp, env.toastSecret),
+          "toast-restaurant-external-id": ids.toastGuid,
+        },
+        body: utf8(body),
+      });
+      assert.equal(toast.status, 202, toast.text);
+      assert.deepEqual(
+        { ...(toast.json as Record<string, unknown>), eventId: undefined },
+        { outcome: "ignored", duplicate: round === 1, eventId: undefined },
+      );
+      for (const topic of topics) {
+        const punch = punchBody({
+          id: 1_700_000_000 + topics.indexOf(topic),
+          companyId: ids.companyId,
+          locationId: ids.sevenShiftsLocationId,
+          clockedIn: "2026-11-19 14:00:00",
+          clockedOut: "2026-11-19 22:00:00",
+          modified: "2026-11-19 22:01:00",
+          hourlyWage: 20,
+        });
+        const res = await deliverPunch(env.functionsUrl, env.sevenShiftsGrantGuid, punch, topic);
+        assert.equal(res.status, 202, JSON.stringify(res.json));
+        assert.equal(res.json.outcome, "ignored");
+      }
+    }
+    const counts = await sql`select
+        (select count(*)::int from public.orders where location_id = ${locationId}) as orders,
+        (select count(*)::int from public.punches where location_id = ${locationId}) as punches,
+        (select count(*)::int from public.daily_metrics where location_id = ${locationId})
+          as days`;
+    assert.deepEqual({ ...counts[0] }, { orders: 0, punches: 0, days: 0 });
+    const [logged] = await sql`select outcome, delivery_count from public.inbound_events
+      where source = 'toast' and event_key = ${envelope.guid}`;
+    assert.deepEqual({ ...logged }, { outcome: "ignored", delivery_count: 2 });
   } finally {
     await sql.end();
   }
