@@ -1,8 +1,9 @@
 /**
  * The benchmark's load generator, run as a process of its own (`deno run -A bench/loadgen.ts`)
  * so its CPU and memory are not the system's. It speaks JSON lines: the first stdin line is a
- * {@link LoadEnv}; each later line `{id, spec}` runs one {@link LoadSpec} and answers one
- * line `{id, result}` (or `{id, error}`). End of stdin ends it.
+ * {@link LoadEnv}; each later line `{id, spec}` runs one {@link LoadSpec}, says `{id, measuring:
+ * true}` when its measured part starts (events are built, signed and warmed up by then) and
+ * answers `{id, result}` (or `{id, error}`) when it ends. End of stdin ends it.
  *
  * Every event is built and signed before the clock starts (Toast: base64 HMAC-SHA256 of the
  * raw body + envelope timestamp; 7shifts: hex HMAC-SHA256 keyed `"{timestamp}#{grant guid}"`),
@@ -363,7 +364,11 @@ async function poolFor(env: LoadEnv, size: number): Promise<postgres.Sql> {
 }
 
 /** Runs one measurement. */
-export async function runLoad(env: LoadEnv, spec: LoadSpec): Promise<LoadResult> {
+export async function runLoad(
+  env: LoadEnv,
+  spec: LoadSpec,
+  onMeasuring: () => void = () => {},
+): Promise<LoadResult> {
   if (spec.count < 1 || spec.maxSeconds <= 0) throw new Error("count and maxSeconds must be > 0");
   if (spec.space < 1 || spec.space > 899) throw new Error("space must be 1 … 899");
   const warmupCount = spec.warmup ?? 0;
@@ -381,6 +386,7 @@ export async function runLoad(env: LoadEnv, spec: LoadSpec): Promise<LoadResult>
     await closedLoop(warm, Math.min(concurrency, 8), performance.now() + 60_000, send, null);
   }
   const samples: Sample[] = [];
+  onMeasuring();
   const startedAtMs = Date.now();
   const t0 = performance.now();
   const deadline = t0 + spec.maxSeconds * 1000;
@@ -445,7 +451,8 @@ async function serve() {
         continue;
       }
       try {
-        out({ id: msg.id, result: await runLoad(env, msg.spec as LoadSpec) });
+        const measuring = () => out({ id: msg.id, measuring: true });
+        out({ id: msg.id, result: await runLoad(env, msg.spec as LoadSpec, measuring) });
       } catch (err) {
         out({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
       }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CpuUsage } from "./cpu.ts";
 import type { LoadResult } from "./loadgen.ts";
 import type { LatencySummary } from "./stats.ts";
 
@@ -49,6 +50,14 @@ export interface ScalingScenario {
   http: LoadResult;
   /** `pipeline.recompute_day` called directly on one of these days (ms). */
   recomputeDayMs: LatencySummary;
+  /** EXPLAIN ANALYZE of the day's sales aggregate inside the recompute. */
+  salesAggregate: {
+    plan: string;
+    rows: number;
+    executionMs: number;
+    sharedBuffers: number;
+    heapFetches: number;
+  };
   /** Recomputes counted in daily_metrics: the target days, and every other day. */
   recomputesOfTargetDays: number;
   recomputesElsewhere: number;
@@ -215,6 +224,8 @@ export function scalingTable(scenarios: ScalingScenario[]): string {
       "HTTP p50",
       "HTTP mean",
       "recompute_day p50",
+      "sales agg ms",
+      "buffers",
     ],
     scenarios.map((s) => [
       s.label,
@@ -224,6 +235,8 @@ export function scalingTable(scenarios: ScalingScenario[]): string {
       s.http.latency.p50,
       s.http.latency.mean,
       s.recomputeDayMs.p50,
+      s.salesAggregate.executionMs,
+      s.salesAggregate.sharedBuffers,
     ]),
   );
 }
@@ -233,5 +246,22 @@ export function targetsTable(verdicts: TargetVerdict[]): string {
   return table(
     ["target", "wanted", "this run", "met"],
     verdicts.map((v) => [v.name, v.target, v.value, v.met ? "yes" : "NO"]),
+  );
+}
+
+/** CPU milliseconds per successful event, per process group, for some runs. */
+export function cpuTable(runs: Array<LoadResult & { cpu: CpuUsage | null }>): string {
+  const groups = ["loadgen", "gateway", "toast-webhook", "sevenshifts-webhook", "postgres"];
+  const per = (r: LoadResult & { cpu: CpuUsage | null }, ms: number | undefined) =>
+    r.cpu && r.ok > 0 && ms !== undefined ? Math.round((ms / r.ok) * 1000) / 1000 : null;
+  return table(
+    ["run", "ev/s", ...groups, "other", "machine busy %"],
+    runs.map((r) => [
+      r.name,
+      r.eventsPerSecond,
+      ...groups.map((g) => per(r, r.cpu?.groupMs[g])),
+      per(r, r.cpu?.otherMs),
+      r.cpu ? Math.round((r.cpu.machineBusyMs / (r.cpu.elapsedMs * r.cpu.cores)) * 100) : null,
+    ]),
   );
 }

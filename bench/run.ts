@@ -26,10 +26,12 @@ import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
 import { normalizeToastOrder, parseToastOrderDetails } from "../shared/toast.ts";
 import type { LoadEnv, LoadResult, LoadSpec } from "./loadgen.ts";
+import { childrenOf, type CpuGroup, CpuMeter, type CpuUsage, parentOf } from "./cpu.ts";
 import { readProcessMemory, RssSampler } from "./memory.ts";
 import { benchUuid, toastOrderEnvelope } from "./payloads.ts";
 import {
   type AlertFigures,
+  cpuTable,
   type IngestComparison,
   ingestTable,
   judgeTargets,
@@ -54,6 +56,9 @@ import {
 } from "./setup.ts";
 import { ratio, round, summarize } from "./stats.ts";
 
+/** A load run with the CPU spent by each process during its measured part. */
+type Measured = LoadResult & { cpu: CpuUsage | null };
+
 /** Sizes of one run. */
 interface Profile {
   name: "quick" | "full";
@@ -63,6 +68,7 @@ interface Profile {
   ingestCount: number;
   ingestSeconds: number;
   ingestWarmup: number;
+  /** Fresh locations per ingest run, so every run sees days of a typical size. */
   ingestLocations: number;
   fixedRate: number;
   fixedRateSeconds: number;
@@ -82,7 +88,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     ingestCount: 1500,
     ingestSeconds: 3,
     ingestWarmup: 50,
-    ingestLocations: 50,
+    ingestLocations: 200,
     fixedRate: 200,
     fixedRateSeconds: 8,
     scalingEvents: 100,
@@ -99,7 +105,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     ingestCount: 5000,
     ingestSeconds: 10,
     ingestWarmup: 200,
-    ingestLocations: 100,
+    ingestLocations: 200,
     fixedRate: 200,
     fixedRateSeconds: 30,
     scalingEvents: 300,
@@ -206,7 +212,8 @@ async function startHost(functionEnv: Record<string, string>, logPath: string): 
 /** The load generator process. */
 interface Loadgen {
   pid: number;
-  run(spec: LoadSpec): Promise<LoadResult>;
+  /** Runs one spec; `onMeasuring` is called when its measured part starts. */
+  run(spec: LoadSpec, onMeasuring?: () => void): Promise<LoadResult>;
   stop(): Promise<void>;
 }
 
@@ -221,15 +228,22 @@ async function startLoadgen(env: LoadEnv): Promise<Loadgen> {
   const stdin = child.stdin.getWriter();
   const pending = new Map<
     number,
-    { resolve: (r: LoadResult) => void; reject: (e: Error) => void }
+    { resolve: (r: LoadResult) => void; reject: (e: Error) => void; measuring?: () => void }
   >();
   let resolveReady: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
   void jsonLines(child.stdout, (v) => {
-    const msg = v as { ready?: boolean; id?: number; result?: LoadResult; error?: string };
+    const msg = v as {
+      ready?: boolean;
+      id?: number;
+      measuring?: boolean;
+      result?: LoadResult;
+      error?: string;
+    };
     if (msg.ready) return resolveReady();
     const waiter = msg.id === undefined ? undefined : pending.get(msg.id);
     if (!waiter) return;
+    if (msg.measuring) return waiter.measuring?.();
     pending.delete(msg.id!);
     if (msg.error) waiter.reject(new Error(`loadgen: ${msg.error}`));
     else waiter.resolve(msg.result!);
@@ -242,10 +256,10 @@ async function startLoadgen(env: LoadEnv): Promise<Loadgen> {
   let nextId = 1;
   return {
     pid: child.pid,
-    run(spec) {
+    run(spec, measuring) {
       const id = nextId++;
       const result = new Promise<LoadResult>((resolve, reject) =>
-        pending.set(id, { resolve, reject })
+        pending.set(id, { resolve, reject, measuring })
       );
       void stdin.write(encoder.encode(JSON.stringify({ id, spec }) + "\n"));
       return result;
@@ -321,6 +335,38 @@ async function timeRecomputeDay(sql: postgres.Sql, locationId: number, date: str
   return summarize(ms);
 }
 
+/**
+ * The plan of the day's sales aggregate exactly as `pipeline.recompute_day` runs it: how the
+ * recompute reads a day, and what it costs there (the profile behind the scaling ratio).
+ */
+async function explainSalesAggregate(sql: postgres.Sql, locationId: number, date: string) {
+  const [row] = await sql`
+    explain (analyze, buffers, format json)
+    select coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0),
+      count(*) filter (where not o.voided and not o.deleted)
+    from public.orders as o
+    where o.location_id = ${locationId} and o.business_date = ${date}::date
+  `;
+  const doc = (row["QUERY PLAN"] as Array<Record<string, unknown>>)[0];
+  type Node = Record<string, unknown> & { Plans?: Node[] };
+  const nodes: string[] = [];
+  let heapFetches = 0;
+  const walk = (n: Node) => {
+    nodes.push(`${n["Node Type"]}${n["Index Name"] ? ` (${n["Index Name"]})` : ""}`);
+    heapFetches += Number(n["Heap Fetches"] ?? 0);
+    for (const c of n.Plans ?? []) walk(c);
+  };
+  const plan = doc.Plan as Node;
+  walk(plan);
+  return {
+    plan: nodes.join(" > "),
+    rows: Number((plan.Plans?.[0] ?? plan)["Actual Rows"] ?? 0),
+    executionMs: Number(doc["Execution Time"]),
+    sharedBuffers: Number(plan["Shared Hit Blocks"] ?? 0) + Number(plan["Shared Read Blocks"] ?? 0),
+    heapFetches,
+  };
+}
+
 async function main(): Promise<number> {
   const args = new Set(Deno.args);
   if (args.has("--help") || args.has("-h")) {
@@ -388,6 +434,23 @@ async function main(): Promise<number> {
     const nextGroup = () => ++group;
     const day = await benchDay(sql);
     const pids = (): Record<string, number> => ({ gateway: host.hostPid, ...host.pids });
+    const [{ pid: backendPid }] = await sql`select pg_backend_pid() as pid`;
+    const postmaster = parentOf(Number(backendPid)) ?? 0;
+    const cpuGroups = (): Record<string, CpuGroup> => ({
+      loadgen: { pids: [lg.pid] },
+      gateway: { pids: [host.hostPid] },
+      ...Object.fromEntries(Object.entries(host.pids).map(([n, p]) => [n, { pids: [p] }])),
+      postgres: { pids: [postmaster, ...childrenOf(postmaster)], withReapedChildren: true },
+      runner: { pids: [Deno.pid] },
+    });
+    /** One load run with the CPU each process spent during its measured part. */
+    const measure = async (spec: LoadSpec): Promise<Measured> => {
+      let meter: CpuMeter | null = null;
+      const r = await lg.run(spec, () => {
+        meter = new CpuMeter(cpuGroups).start();
+      });
+      return { ...r, cpu: (meter as CpuMeter | null)?.stop() ?? null };
+    };
 
     // A first pass through every path (JIT, pools, plan caches), not measured.
     const warmLocations = await createLocations(sql, nextGroup(), 20);
@@ -434,7 +497,7 @@ async function main(): Promise<number> {
         mode: "sql",
         space: nextSpace(),
       });
-      const httpRun = await lg.run({
+      const httpRun = await measure({
         ...base,
         name: `${label} http`,
         mode: "http",
@@ -442,6 +505,7 @@ async function main(): Promise<number> {
       });
       const after = await recomputeCounts(sql, ids);
       const recomputeDayMs = await timeRecomputeDay(sql, ids[0], day.date, 30);
+      const salesAggregate = await explainSalesAggregate(sql, ids[0], day.date);
       const rows = await tableRows(sql);
       const s: ScalingScenario = {
         label,
@@ -451,6 +515,7 @@ async function main(): Promise<number> {
         sql: sqlRun,
         http: httpRun,
         recomputeDayMs,
+        salesAggregate,
         recomputesOfTargetDays: after.target - before.target,
         recomputesElsewhere: after.other - before.other,
       };
@@ -464,16 +529,16 @@ async function main(): Promise<number> {
     const emptySmall = await scenario("10-order days, no history", 10);
 
     // ---- 1 + 2. Ingest throughput: HTTP through the functions vs the same SQL, direct.
-    const ingestLocations = await createLocations(sql, nextGroup(), profile.ingestLocations);
-    const ingestRuns: LoadResult[] = [];
+    const ingestRuns: Measured[] = [];
     const sampler = new RssSampler(pids, 200);
     const comparisons: IngestComparison[] = [];
     for (const kind of ["toast", "7shifts"] as const) {
       const rows: IngestComparison["rows"] = [];
       for (const concurrency of profile.ingestConcurrencies) {
-        const results: Partial<Record<"sql" | "http", LoadResult>> = {};
+        const results: Partial<Record<"sql" | "http", Measured>> = {};
         for (const mode of ["sql", "http"] as const) {
-          const r = await lg.run({
+          const fleet = await createLocations(sql, nextGroup(), profile.ingestLocations);
+          const r = await measure({
             name: `${kind} ${mode} c=${concurrency}`,
             mode,
             workload: kind,
@@ -482,8 +547,8 @@ async function main(): Promise<number> {
             maxSeconds: profile.ingestSeconds,
             warmup: profile.ingestWarmup,
             space: nextSpace(),
-            toastTargets: toastTargets(ingestLocations, day),
-            punchTargets: punchTargets(ingestLocations, day),
+            toastTargets: toastTargets(fleet, day),
+            punchTargets: punchTargets(fleet, day),
           });
           results[mode] = r;
           ingestRuns.push(r);
@@ -517,7 +582,8 @@ async function main(): Promise<number> {
     }
 
     // The p99 target: an open-loop run at a fixed rate, Toast and 7shifts alternating.
-    const fixedRate = await lg.run({
+    const fixedFleet = await createLocations(sql, nextGroup(), profile.ingestLocations);
+    const fixedRate = await measure({
       name: `fixed ${profile.fixedRate}/s http mixed`,
       mode: "http",
       workload: "mixed",
@@ -527,8 +593,8 @@ async function main(): Promise<number> {
       maxSeconds: profile.fixedRateSeconds + 5,
       warmup: 100,
       space: nextSpace(),
-      toastTargets: toastTargets(ingestLocations, day),
-      punchTargets: punchTargets(ingestLocations, day),
+      toastTargets: toastTargets(fixedFleet, day),
+      punchTargets: punchTargets(fixedFleet, day),
     });
     ingestRuns.push(fixedRate);
     step(
@@ -775,6 +841,13 @@ async function main(): Promise<number> {
         ) => [k, null, s.p50, s.p95, s.p99, s.max, null]),
       ],
     ));
+    out("\n== CPU per event by process (ms; 'other' = the rest of the machine, not ours)");
+    out(cpuTable([
+      ...ingestRuns.filter((r) => r.concurrency === 1 || r === fixedRate),
+      ...ingestRuns.filter((r) =>
+        r.concurrency === Math.max(...profile.ingestConcurrencies) && r !== fixedRate
+      ),
+    ]));
     out("\n== Recompute scaling: one ingest at a time (ms per event)");
     out(scalingTable(scenarios));
     out(
