@@ -536,3 +536,21 @@ Deno.test("access: anon and authenticated see nothing in daily_metrics; service_
       }
     }
   }));
+
+Deno.test("figures: a labor % beyond 2^31 bp (1 ¢ of sales, $2,400 of labor) is stored", () =>
+  withDb(async (sql) => {
+    // An integer column would overflow here and fail the whole ingest transaction, so the
+    // vendor would be answered 503 and retry forever; the column is bigint.
+    const loc = await newLocation(sql);
+    await sql.begin(async (tx) => {
+      await addOrder(tx, loc, "2026-09-01", 1);
+      await addPunch(tx, loc, "2026-09-01", {
+        clockedInAt: "2026-09-01T14:00:00Z",
+        clockedOutAt: "2026-09-01T22:00:00Z",
+        wageCents: 30_000,
+      });
+    });
+    const m = day(await metrics(sql, loc), "2026-09-01");
+    assert.equal(m.laborCostCents, 240_000);
+    assert.equal(m.laborPctBp, 2_400_000_000);
+  }));
