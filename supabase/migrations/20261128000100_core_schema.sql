@@ -140,8 +140,8 @@ create table if not exists public.daily_metrics (
   paid_labor_seconds bigint not null,
   paid_labor_minutes bigint not null,
   -- Derived figures (shared/transformations.ts, rounding half away from zero); null when
-  -- the denominator is zero.
-  labor_pct_bp integer,
+  -- the denominator is zero. bigint: a 1-cent sales day with $2,150 of labor is 2^31 bp.
+  labor_pct_bp bigint,
   cplh_cents bigint,
   splh_cents bigint,
   order_count integer not null,

@@ -135,7 +135,7 @@ create table if not exists public.alert_states (
   state text not null default 'ok' check (state in ('ok', 'over', 'critical', 'recovered')),
   last_alert_id bigint,
   alert_count integer not null default 0,
-  last_labor_pct_bp integer,
+  last_labor_pct_bp bigint,
   last_net_sales_cents bigint,
   evaluated_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
@@ -153,7 +153,7 @@ create table if not exists public.alerts (
   location_name text not null,
   time_zone text not null,
   -- Figures at the moment of the transition (public.daily_metrics).
-  labor_pct_bp integer not null,
+  labor_pct_bp bigint not null,
   labor_target_bp integer not null,
   critical_threshold_bp integer not null,
   recovery_threshold_bp integer not null,

@@ -257,18 +257,6 @@ as $$
       compute_daily_metrics.max_open_shift_seconds) as m
 $$;
 
--- labor_pct_bp can exceed an integer (a 1-cent net-sales day with $2,150 of labor is
--- 2^31 bp); an overflow there would fail the ingest transaction, so the column is widened.
-do $$
-begin
-  if (select a.atttypid from pg_catalog.pg_attribute as a
-      where a.attrelid = 'public.daily_metrics'::regclass and a.attname = 'labor_pct_bp')
-    = 'integer'::regtype then
-    alter table public.daily_metrics alter column labor_pct_bp type bigint;
-  end if;
-end
-$$;
-
 -- ---------------------------------------------------------------------------------------
 -- The recompute
 -- ---------------------------------------------------------------------------------------

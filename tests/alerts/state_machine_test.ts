@@ -119,7 +119,7 @@ interface AlertRow {
 async function alertsOf(loc: Location): Promise<AlertRow[]> {
   return [
     ...await sql<AlertRow[]>`
-    select id::int, kind, from_state, business_date::text, labor_pct_bp,
+    select id::int, kind, from_state, business_date::text, labor_pct_bp::float8 as labor_pct_bp,
       net_sales_cents::int, labor_cost_cents::int, critical_threshold_bp,
       recovery_threshold_bp, previous, previous_alert_id::int
     from public.alerts where location_id = ${loc.id} order by id`,

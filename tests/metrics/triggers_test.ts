@@ -25,10 +25,15 @@ interface DayRow {
   asOf: Date;
 }
 
-async function newLocation(sql: Sql, name = "metrics trigger test"): Promise<number> {
-  // Alerts off: these tests are about the figures, not the alert outbox.
+async function newLocation(
+  sql: Sql,
+  name = "metrics trigger test",
+  alertsEnabled = false,
+): Promise<number> {
+  // Alerts off by default: these tests are about the figures, not the alert outbox.
   const [row] = await sql`
-    insert into public.locations (name, alerts_enabled) values (${name}, false) returning id`;
+    insert into public.locations (name, alerts_enabled)
+    values (${name}, ${alertsEnabled}) returning id`;
   return Number(row.id);
 }
 
@@ -540,8 +545,9 @@ Deno.test("access: anon and authenticated see nothing in daily_metrics; service_
 Deno.test("figures: a labor % beyond 2^31 bp (1 ¢ of sales, $2,400 of labor) is stored", () =>
   withDb(async (sql) => {
     // An integer column would overflow here and fail the whole ingest transaction, so the
-    // vendor would be answered 503 and retry forever; the column is bigint.
-    const loc = await newLocation(sql);
+    // vendor would be answered 503 and retry forever; the columns are bigint. Alerts on, so
+    // the alert state and outbox take the figure too.
+    const loc = await newLocation(sql, "huge labor %", true);
     await sql.begin(async (tx) => {
       await addOrder(tx, loc, "2026-09-01", 1);
       await addPunch(tx, loc, "2026-09-01", {
