@@ -140,3 +140,12 @@ export class CpuMeter {
     };
   }
 }
+
+/** How busy the whole machine is over the next `ms` milliseconds (0–100 %). */
+export async function machineBusyPercent(ms: number): Promise<number> {
+  const a = machineTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = machineTicks();
+  const total = b.total - a.total;
+  return total > 0 ? Math.round(((b.busy - a.busy) / total) * 100) : 0;
+}

@@ -1,6 +1,7 @@
 /**
- * The benchmark report: its JSON shape, the targets judged against it, and the table printed
- * to the terminal. Pure: the runner measures, this only arranges.
+ * The benchmark report: its JSON shape, the targets judged against it, and its tables, laid
+ * out for the terminal or as Markdown for bench/README.md. Pure: the runner measures, this
+ * only arranges.
  *
  * @module
  */
@@ -46,8 +47,8 @@ export interface ScalingScenario {
   days: number;
   /** Order rows in the database when measured. */
   ordersInDatabase: number;
-  sql: LoadResult;
-  http: LoadResult;
+  sql: Measured;
+  http: Measured;
   /** `pipeline.recompute_day` called directly on one of these days (ms). */
   recomputeDayMs: LatencySummary;
   /** EXPLAIN ANALYZE of the day's sales aggregate inside the recompute. */
@@ -71,12 +72,25 @@ export interface TargetVerdict {
   met: boolean;
 }
 
+/** A load run with the CPU each process spent during its measured part. */
+export type Measured = LoadResult & {
+  cpu: CpuUsage | null;
+  /** VmRSS of each function server process right after the run (MiB). */
+  rssAfterMiB?: Record<string, number | null>;
+};
+
 /** A row of the memory table. */
 export interface MemoryRow {
   name: string;
   pid: number;
   peakMiB: number | null;
   maxSampledRssMiB: number | null;
+}
+
+/** How busy the machine was during a measurement, and the part that was not ours (%). */
+export interface MachineShare {
+  busyPct: number;
+  restOfMachinePct: number;
 }
 
 /** The alert measurements. */
@@ -87,6 +101,7 @@ export interface AlertFigures {
     ratePerSecond: number;
     latencyMs: LatencySummary;
     duplicates: number;
+    machine: MachineShare;
   };
   throughput: {
     locations: number;
@@ -97,13 +112,14 @@ export interface AlertFigures {
     latencyMs: LatencySummary;
     duplicates: number;
     pgNetReferencePerSecond: number;
+    machine: MachineShare;
   };
 }
 
 /** Judges the issue's targets. */
 export function judgeTargets(input: {
   ingest: IngestComparison[];
-  fixedRate: LoadResult;
+  fixedRate: Measured;
   dayRatio: { sql: number | null; http: number | null };
   historyRatio: { sql: number | null; http: number | null };
   alerts: AlertFigures;
@@ -170,9 +186,51 @@ export function judgeTargets(input: {
   return verdicts;
 }
 
+/** Everything one run measured: what bench/results/*.json holds. */
+export interface BenchReport {
+  schema: 1;
+  mode: "quick" | "full";
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  git: { commit: string; subject: string; uncommittedFiles: string[] };
+  machine: MachineInfo;
+  profile: Record<string, unknown> & { ingestConcurrencies: number[]; fixedRate: number };
+  businessDate: string;
+  tables: Record<string, number>;
+  targets: TargetVerdict[];
+  ingest: { comparisons: IngestComparison[]; fixedRate: Measured; runs: Measured[] };
+  recompute: {
+    dayRatio: { sql: number | null; http: number | null };
+    historyRatio: { sql: number | null; http: number | null };
+    history: {
+      locations: number;
+      days: number;
+      orders: number;
+      punches: number;
+      dailyMetricsRows: number;
+      seconds: number;
+    };
+    scenarios: ScalingScenario[];
+  };
+  alerts: AlertFigures;
+  memory: { processes: MemoryRow[]; totalPeakMiB: number; samples: number };
+}
+
+/** One table of the report. */
+export interface Section {
+  title: string;
+  head: string[];
+  rows: Array<Array<string | number | null>>;
+  /** A line under the table. */
+  note?: string;
+}
+
+const cell = (v: string | number | null) => (v === null ? "—" : String(v));
+
 /** Lays rows out as a text table (first column left-aligned, the rest right-aligned). */
 export function table(head: string[], rows: Array<Array<string | number | null>>): string {
-  const cells = [head, ...rows.map((r) => r.map((v) => (v === null ? "—" : String(v))))];
+  const cells = [head, ...rows.map((r) => r.map(cell))];
   const widths = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
   const line = (r: string[]) =>
     r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join("  ");
@@ -180,88 +238,230 @@ export function table(head: string[], rows: Array<Array<string | number | null>>
     .join("\n");
 }
 
-/** The ingest table: one row per vendor and concurrency. */
-export function ingestTable(ingest: IngestComparison[]): string {
-  const rows = ingest.flatMap((c) =>
-    c.rows.map((r) => [
-      c.kind,
-      r.concurrency,
-      r.httpEventsPerSecond,
-      r.sqlEventsPerSecond,
-      r.ratio,
-      r.httpLatency.p50,
-      r.httpLatency.p95,
-      r.httpLatency.p99,
-      r.sqlLatency.p50,
-      r.sqlLatency.p99,
-    ])
-  );
-  return table(
-    [
-      "vendor",
-      "conc",
-      "HTTP ev/s",
-      "SQL ev/s",
-      "HTTP÷SQL",
-      "HTTP p50",
-      "p95",
-      "p99 ms",
-      "SQL p50",
-      "p99 ms",
-    ],
-    rows,
-  );
+/** The same rows as a Markdown table (first column left-aligned, the rest right-aligned). */
+export function markdownTable(head: string[], rows: Array<Array<string | number | null>>): string {
+  const esc = (v: string) => v.replaceAll("|", "\\|");
+  return [
+    `| ${head.map(esc).join(" | ")} |`,
+    `| ${head.map((_, c) => (c === 0 ? ":--" : "--:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map((v) => esc(cell(v))).join(" | ")} |`),
+  ].join("\n");
 }
 
-/** The recompute-scaling table. */
-export function scalingTable(scenarios: ScalingScenario[]): string {
-  return table(
-    [
-      "day (orders before) / database",
-      "orders in db",
-      "SQL p50",
-      "SQL mean",
-      "HTTP p50",
-      "HTTP mean",
-      "recompute_day p50",
-      "sales agg ms",
-      "buffers",
-    ],
-    scenarios.map((s) => [
-      s.label,
-      s.ordersInDatabase,
-      s.sql.latency.p50,
-      s.sql.latency.mean,
-      s.http.latency.p50,
-      s.http.latency.mean,
-      s.recomputeDayMs.p50,
-      s.salesAggregate.executionMs,
-      s.salesAggregate.sharedBuffers,
-    ]),
-  );
+/** CPU milliseconds per successful event of a run, for one process group. */
+function cpuPerEvent(r: Measured, ms: number | undefined): number | null {
+  return r.cpu && r.ok > 0 && ms !== undefined ? Math.round((ms / r.ok) * 1000) / 1000 : null;
 }
 
-/** The targets table. */
-export function targetsTable(verdicts: TargetVerdict[]): string {
-  return table(
-    ["target", "wanted", "this run", "met"],
-    verdicts.map((v) => [v.name, v.target, v.value, v.met ? "yes" : "NO"]),
-  );
-}
-
-/** CPU milliseconds per successful event, per process group, for some runs. */
-export function cpuTable(runs: Array<LoadResult & { cpu: CpuUsage | null }>): string {
+/** The report's tables, in reading order. */
+export function sections(report: BenchReport): Section[] {
+  const { comparisons, fixedRate, runs } = report.ingest;
+  const { scenarios, dayRatio, historyRatio, history } = report.recompute;
+  const { latency, throughput } = report.alerts;
+  const top = Math.max(...report.profile.ingestConcurrencies);
+  const cpuRuns = [
+    ...runs.filter((r) => r.concurrency === 1 && r !== fixedRate),
+    fixedRate,
+    ...runs.filter((r) => r.concurrency === top && r !== fixedRate),
+  ];
   const groups = ["loadgen", "gateway", "toast-webhook", "sevenshifts-webhook", "postgres"];
-  const per = (r: LoadResult & { cpu: CpuUsage | null }, ms: number | undefined) =>
-    r.cpu && r.ok > 0 && ms !== undefined ? Math.round((ms / r.ok) * 1000) / 1000 : null;
-  return table(
-    ["run", "ev/s", ...groups, "other", "machine busy %"],
-    runs.map((r) => [
-      r.name,
-      r.eventsPerSecond,
-      ...groups.map((g) => per(r, r.cpu?.groupMs[g])),
-      per(r, r.cpu?.otherMs),
-      r.cpu ? Math.round((r.cpu.machineBusyMs / (r.cpu.elapsedMs * r.cpu.cores)) * 100) : null,
-    ]),
-  );
+  return [
+    {
+      title: "Targets",
+      head: ["target", "wanted", "this run", "met"],
+      rows: report.targets.map((v) => [v.name, v.target, v.value, v.met ? "yes" : "**NO**"]),
+    },
+    {
+      title: "Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)",
+      head: [
+        "vendor",
+        "concurrency",
+        "HTTP ev/s",
+        "SQL ev/s",
+        "HTTP ÷ SQL",
+        "HTTP p50",
+        "HTTP p95",
+        "HTTP p99",
+        "SQL p50",
+        "SQL p99",
+      ],
+      rows: comparisons.flatMap((c) =>
+        c.rows.map((r) => [
+          c.kind,
+          r.concurrency,
+          r.httpEventsPerSecond,
+          r.sqlEventsPerSecond,
+          r.ratio,
+          r.httpLatency.p50,
+          r.httpLatency.p95,
+          r.httpLatency.p99,
+          r.sqlLatency.p50,
+          r.sqlLatency.p99,
+        ])
+      ),
+      note:
+        comparisons.map((c) =>
+          `${c.kind}: peak HTTP ${c.peakHttpEventsPerSecond} ev/s ÷ peak SQL ` +
+          `${c.peakSqlEventsPerSecond} ev/s = ${c.peakRatio}`
+        ).join("; ") + `. Errors in every run: ${runs.reduce((n, r) => n + r.errors, 0)}.`,
+    },
+    {
+      title: `Fixed rate: ${fixedRate.ratePerSecond} events/s over HTTP, Toast and 7shifts ` +
+        `alternating, latency from when each event was due (ms)`,
+      head: ["events", "sent", "ev/s", "p50", "p95", "p99", "max", "errors"],
+      rows: [
+        [
+          "all",
+          fixedRate.sent,
+          fixedRate.eventsPerSecond,
+          ...pcts(fixedRate.latency),
+          fixedRate
+            .errors,
+        ],
+        ...Object.entries(fixedRate.byKind).map(([k, s]) => [k, s.count, null, ...pcts(s), null]),
+      ],
+    },
+    {
+      title: "CPU per event by process (ms): where an ingest's work goes",
+      head: ["run", "ev/s", ...groups, "rest of machine", "machine busy %"],
+      rows: cpuRuns.map((r) => [
+        r.name,
+        r.eventsPerSecond,
+        ...groups.map((g) => cpuPerEvent(r, r.cpu?.groupMs[g])),
+        cpuPerEvent(r, r.cpu?.otherMs),
+        r.cpu ? Math.round((r.cpu.machineBusyMs / (r.cpu.elapsedMs * r.cpu.cores)) * 100) : null,
+      ]),
+      note: "“rest of machine” is CPU used by processes that are not part of the benchmark.",
+    },
+    {
+      title: "Recompute scaling: one ingest at a time into days of a given size (ms per event)",
+      head: [
+        "days (orders before) / database",
+        "orders in db",
+        "SQL p50",
+        "SQL mean",
+        "HTTP p50",
+        "HTTP mean",
+        "recompute_day p50",
+        "day's sales aggregate ms",
+        "buffers",
+        "recomputes: target days / elsewhere",
+        "machine busy % (not ours)",
+      ],
+      rows: scenarios.map((s) => [
+        s.label,
+        s.ordersInDatabase,
+        s.sql.latency.p50,
+        s.sql.latency.mean,
+        s.http.latency.p50,
+        s.http.latency.mean,
+        s.recomputeDayMs.p50,
+        s.salesAggregate.executionMs,
+        s.salesAggregate.sharedBuffers,
+        `${s.recomputesOfTargetDays} / ${s.recomputesElsewhere}`,
+        busyShare([s.sql, s.http]),
+      ]),
+      note: `Ratios (p50): 5,000-order ÷ 10-order days: SQL ${dayRatio.sql}, HTTP ` +
+        `${dayRatio.http}; ${history.orders.toLocaleString("en-US")} history rows ÷ none: SQL ` +
+        `${historyRatio.sql}, HTTP ${historyRatio.http}.`,
+    },
+    {
+      title: "Alerts: commit of the crossing event → the fake Slack received the message (ms)",
+      head: [
+        "run",
+        "alerts",
+        "delivered",
+        "duplicates",
+        "p50",
+        "p99",
+        "max",
+        "alerts/s",
+        "machine busy % (not ours)",
+      ],
+      rows: [
+        [
+          `one crossing at a time, ${latency.ratePerSecond}/s`,
+          latency.crossings,
+          latency.delivered,
+          latency.duplicates,
+          latency.latencyMs.p50,
+          latency.latencyMs.p99,
+          latency.latencyMs.max,
+          null,
+          `${latency.machine.busyPct} (${latency.machine.restOfMachinePct})`,
+        ],
+        [
+          `${throughput.locations} locations cross in one transaction`,
+          throughput.locations,
+          throughput.delivered,
+          throughput.duplicates,
+          throughput.latencyMs.p50,
+          throughput.latencyMs.p99,
+          throughput.latencyMs.max,
+          throughput.alertsPerSecond,
+          `${throughput.machine.busyPct} (${throughput.machine.restOfMachinePct})`,
+        ],
+      ],
+      note: `pg_net's documented ceiling: about ${throughput.pgNetReferencePerSecond} requests/s.`,
+    },
+    {
+      title: "Memory of the function server under the ingest load (MiB)",
+      head: ["process", "peak RSS (VmHWM)", "largest sampled RSS"],
+      rows: [
+        ...report.memory.processes.map((m) => [m.name, m.peakMiB, m.maxSampledRssMiB]),
+        ["all together", report.memory.totalPeakMiB, null],
+      ],
+    },
+  ];
+}
+
+/** "busy % (not ours %)" over some runs' measured parts. */
+function busyShare(runs: Measured[]): string | null {
+  const cpus = runs.map((r) => r.cpu).filter((c) => c !== null);
+  if (cpus.length === 0) return null;
+  const capacity = cpus.reduce((n, c) => n + c.elapsedMs * c.cores, 0);
+  const busy = cpus.reduce((n, c) => n + c.machineBusyMs, 0);
+  const other = cpus.reduce((n, c) => n + c.otherMs, 0);
+  return `${Math.round((busy / capacity) * 100)} (${Math.round((other / capacity) * 100)})`;
+}
+
+function pcts(s: LatencySummary): number[] {
+  return [s.p50, s.p95, s.p99, s.max];
+}
+
+/** The report for the terminal. */
+export function renderText(report: BenchReport): string {
+  return sections(report).map((s) =>
+    `\n== ${s.title}\n${table(s.head, s.rows)}${s.note ? `\n${s.note}` : ""}`
+  ).join("\n");
+}
+
+/** The report as Markdown: the figures block of bench/README.md. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `Full run of ${report.startedAt.slice(0, 16).replace("T", " ")} UTC, ` +
+    `${report.durationSeconds} s, commit \`${report.git.commit.slice(0, 10)}\`` +
+    (report.git.uncommittedFiles.length > 0
+      ? ` plus uncommitted changes to ${report.git.uncommittedFiles.join(", ")}`
+      : "") +
+    `; ${m.cores} cores (${m.cpuModel}), ${Math.round(m.memoryTotalMiB / 1024)} GiB, ` +
+    `${m.postgres}, Deno ${m.deno}; load average ${m.loadAvgStart[0]} before, ` +
+    `${m.loadAvgEnd[0]} after. JSON: \`bench/results/latest-full.json\`.`,
+  ];
+  for (const s of sections(report)) {
+    lines.push("", `#### ${s.title}`, "", markdownTable(s.head, s.rows));
+    if (s.note) lines.push("", s.note);
+  }
+  return lines.join("\n");
+}
+
+/** Replaces the text between `<!-- figures:start -->` and `<!-- figures:end -->`. */
+export function replaceFigures(readme: string, figures: string): string | null {
+  const start = "<!-- figures:start -->";
+  const end = "<!-- figures:end -->";
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) return null;
+  return `${readme.slice(0, i + start.length)}\n\n${figures}\n\n${readme.slice(j)}`;
 }

@@ -26,21 +26,28 @@ import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
 import { normalizeToastOrder, parseToastOrderDetails } from "../shared/toast.ts";
 import type { LoadEnv, LoadResult, LoadSpec } from "./loadgen.ts";
-import { childrenOf, type CpuGroup, CpuMeter, type CpuUsage, parentOf } from "./cpu.ts";
+import {
+  childrenOf,
+  type CpuGroup,
+  CpuMeter,
+  type CpuUsage,
+  machineBusyPercent,
+  parentOf,
+} from "./cpu.ts";
 import { readProcessMemory, RssSampler } from "./memory.ts";
 import { benchUuid, toastOrderEnvelope } from "./payloads.ts";
 import {
   type AlertFigures,
-  cpuTable,
+  type BenchReport,
   type IngestComparison,
-  ingestTable,
   judgeTargets,
   type MachineInfo,
+  type Measured,
   type MemoryRow,
+  renderMarkdown,
+  renderText,
+  replaceFigures,
   type ScalingScenario,
-  scalingTable,
-  table,
-  targetsTable,
 } from "./report.ts";
 import {
   benchDay,
@@ -56,9 +63,6 @@ import {
 } from "./setup.ts";
 import { ratio, round, summarize } from "./stats.ts";
 
-/** A load run with the CPU spent by each process during its measured part. */
-type Measured = LoadResult & { cpu: CpuUsage | null };
-
 /** Sizes of one run. */
 interface Profile {
   name: "quick" | "full";
@@ -73,6 +77,8 @@ interface Profile {
   fixedRate: number;
   fixedRateSeconds: number;
   scalingEvents: number;
+  /** The events of a scaling measurement are sent in this many rounds, fleets taking turns. */
+  scalingRounds: number;
   scalingDays: number;
   history: { locations: number; days: number; ordersPerDay: number; punchesPerDay: number };
   alertCrossings: number;
@@ -92,6 +98,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     fixedRate: 200,
     fixedRateSeconds: 8,
     scalingEvents: 100,
+    scalingRounds: 2,
     scalingDays: 20,
     history: { locations: 40, days: 250, ordersPerDay: 20, punchesPerDay: 4 },
     alertCrossings: 40,
@@ -108,7 +115,8 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     ingestLocations: 200,
     fixedRate: 200,
     fixedRateSeconds: 30,
-    scalingEvents: 300,
+    scalingEvents: 400,
+    scalingRounds: 4,
     scalingDays: 50,
     history: { locations: 200, days: 250, ordersPerDay: 20, punchesPerDay: 4 },
     alertCrossings: 200,
@@ -318,6 +326,62 @@ async function recomputeCounts(sql: postgres.Sql, ids: number[]) {
   return { target: Number(r.target), other: Number(r.other) };
 }
 
+/** How busy the machine was during a measurement, and how much of that was not ours (%). */
+function machineShare(u: CpuUsage): { busyPct: number; restOfMachinePct: number } {
+  const capacity = u.elapsedMs * u.cores;
+  return {
+    busyPct: Math.round((u.machineBusyMs / capacity) * 100),
+    restOfMachinePct: Math.round((u.otherMs / capacity) * 100),
+  };
+}
+
+/** Locations whose days were pre-filled for a recompute-scaling measurement. */
+interface Fleet {
+  label: string;
+  perDay: number;
+  locations: BenchLocation[];
+}
+
+/** Several runs of one measurement as one: counts and CPU added, latencies pooled. */
+function mergeRuns(runs: Measured[]): Measured {
+  const first = runs[0];
+  const latencies = runs.flatMap((r) => r.latenciesMs ?? []);
+  const statuses: Record<string, number> = {};
+  for (const r of runs) {
+    for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  }
+  const elapsedSeconds = runs.reduce((n, r) => n + r.elapsedSeconds, 0);
+  const ok = runs.reduce((n, r) => n + r.ok, 0);
+  const cpus = runs.map((r) => r.cpu).filter((c) => c !== null);
+  const groupMs: Record<string, number> = {};
+  for (const c of cpus) {
+    for (const [k, v] of Object.entries(c.groupMs)) groupMs[k] = (groupMs[k] ?? 0) + v;
+  }
+  return {
+    ...first,
+    sent: runs.reduce((n, r) => n + r.sent, 0),
+    ok,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    statuses,
+    errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
+    elapsedSeconds: round(elapsedSeconds, 3),
+    eventsPerSecond: round(ok / elapsedSeconds, 1),
+    latency: summarize(latencies),
+    byKind: {},
+    startedAtMs: first.startedAtMs,
+    endedAtMs: runs[runs.length - 1].endedAtMs,
+    latenciesMs: undefined,
+    cpu: cpus.length === 0 ? null : {
+      elapsedMs: cpus.reduce((n, c) => n + c.elapsedMs, 0),
+      groupMs,
+      machineBusyMs: cpus.reduce((n, c) => n + c.machineBusyMs, 0),
+      otherMs: cpus.reduce((n, c) => n + c.otherMs, 0),
+      cores: cpus[0].cores,
+    },
+    rssAfterMiB: runs[runs.length - 1].rssAfterMiB,
+  };
+}
+
 /** Times `pipeline.recompute_day` on one day, `n` times (rolled back, so nothing changes). */
 async function timeRecomputeDay(sql: postgres.Sql, locationId: number, date: string, n: number) {
   const ms: number[] = [];
@@ -370,10 +434,27 @@ async function explainSalesAggregate(sql: postgres.Sql, locationId: number, date
 async function main(): Promise<number> {
   const args = new Set(Deno.args);
   if (args.has("--help") || args.has("-h")) {
-    out("Usage: npm run bench [-- --quick]\n  --quick  the short run (under 2 minutes)");
+    out(
+      "Usage: npm run bench [-- --quick] [--no-readme] [--wait-quiet[=seconds]]\n" +
+        "  --quick      the short run (under 2 minutes)\n" +
+        "  --wait-quiet first wait (up to 600 s) until the machine is under 15 % busy\n" +
+        "  --no-readme  do not write a full run's figures into bench/README.md",
+    );
     return 0;
   }
   const profile = PROFILES[args.has("--quick") ? "quick" : "full"];
+  const quietArg = Deno.args.find((a) => a.startsWith("--wait-quiet"));
+  if (quietArg) {
+    // A shared machine: wait (bounded) for other work to pause, so it does not skew the run.
+    const limit = Number(quietArg.split("=")[1] ?? 600) * 1000;
+    const until = Date.now() + limit;
+    let busy = await machineBusyPercent(3000);
+    while (busy > 15 && Date.now() < until) {
+      out(`waiting for a quiet machine (${busy} % busy over the last 3 s)...`);
+      busy = await machineBusyPercent(3000);
+    }
+    out(`machine ${busy} % busy; starting.`);
+  }
   const startedAt = new Date();
   const loadAvgStart = Deno.loadavg().map((x) => round(x, 2));
   out(`labor-pulse benchmarks (${profile.name}) — ${startedAt.toISOString()}`);
@@ -449,11 +530,16 @@ async function main(): Promise<number> {
       const r = await lg.run(spec, () => {
         meter = new CpuMeter(cpuGroups).start();
       });
-      return { ...r, cpu: (meter as CpuMeter | null)?.stop() ?? null };
+      const cpu = (meter as CpuMeter | null)?.stop() ?? null;
+      const rssAfterMiB = Object.fromEntries(
+        Object.entries(pids()).map(([n, p]) => [n, readProcessMemory(p).rssMiB]),
+      );
+      return { ...r, cpu, rssAfterMiB };
     };
 
     // A first pass through every path (JIT, pools, plan caches), not measured.
-    const warmLocations = await createLocations(sql, nextGroup(), 20);
+    const warmLocations = await createLocations(sql, nextGroup(), 100);
+    const warmCount = 500;
     for (const mode of ["sql", "http"] as const) {
       for (const workload of ["toast", "7shifts"] as const) {
         const r = await lg.run({
@@ -461,8 +547,8 @@ async function main(): Promise<number> {
           mode,
           workload,
           concurrency: 4,
-          count: 200,
-          maxSeconds: 10,
+          count: warmCount,
+          maxSeconds: 15,
           space: nextSpace(),
           toastTargets: toastTargets(warmLocations, day),
           punchTargets: punchTargets(warmLocations, day),
@@ -472,61 +558,84 @@ async function main(): Promise<number> {
         }
       }
     }
-    step("warmed up (800 events through both paths)");
+    step(`warmed up (${4 * warmCount} events through both paths)`);
 
     // ---- 3a. Recompute baseline on an empty database (before anything else is stored).
     const scenarios: ScalingScenario[] = [];
-    const scenario = async (label: string, perDay: number): Promise<ScalingScenario> => {
+    /** Days of `perDay` orders on fresh locations, vacuumed as autovacuum would have. */
+    const prepareFleet = async (label: string, perDay: number): Promise<Fleet> => {
       const locations = await createLocations(sql, nextGroup(), profile.scalingDays);
-      const ids = locations.map((l) => l.id);
-      await fillDay(sql, ids, day.date, perDay);
+      await fillDay(sql, locations.map((l) => l.id), day.date, perDay);
       await sql`vacuum analyze public.orders, public.daily_metrics`;
-      const before = await recomputeCounts(sql, ids);
-      const base = {
-        workload: "toast" as const,
-        concurrency: 1,
-        count: profile.scalingEvents,
-        maxSeconds: 40,
-        warmup: 10,
-        toastTargets: toastTargets(locations, day),
-        punchTargets: [],
-      };
-      const sqlRun = await lg.run({
-        ...base,
-        name: `${label} sql`,
-        mode: "sql",
-        space: nextSpace(),
-      });
-      const httpRun = await measure({
-        ...base,
-        name: `${label} http`,
-        mode: "http",
-        space: nextSpace(),
-      });
-      const after = await recomputeCounts(sql, ids);
-      const recomputeDayMs = await timeRecomputeDay(sql, ids[0], day.date, 30);
-      const salesAggregate = await explainSalesAggregate(sql, ids[0], day.date);
-      const rows = await tableRows(sql);
-      const s: ScalingScenario = {
-        label,
-        ordersPerDayBefore: perDay,
-        days: locations.length,
-        ordersInDatabase: rows.orders ?? 0,
-        sql: sqlRun,
-        http: httpRun,
-        recomputeDayMs,
-        salesAggregate,
-        recomputesOfTargetDays: after.target - before.target,
-        recomputesElsewhere: after.other - before.other,
-      };
-      scenarios.push(s);
-      step(
-        `recompute: ${label}: SQL p50 ${sqlRun.latency.p50} ms, HTTP p50 ${httpRun.latency.p50} ms, ` +
-          `recompute_day p50 ${recomputeDayMs.p50} ms`,
-      );
-      return s;
+      return { label, perDay, locations };
     };
-    const emptySmall = await scenario("10-order days, no history", 10);
+    /**
+     * One ingest at a time into each fleet's days, the fleets taking turns in rounds (SQL then
+     * HTTP each round), so drift on the machine falls on every fleet alike.
+     */
+    const measureFleets = async (fleets: Fleet[]): Promise<ScalingScenario[]> => {
+      const allIds = fleets.flatMap((f) => f.locations.map((l) => l.id));
+      const before = await Promise.all(
+        fleets.map((f) => recomputeCounts(sql, f.locations.map((l) => l.id))),
+      );
+      const totalBefore = await recomputeCounts(sql, allIds);
+      const runs = fleets.map(() => ({ sql: [] as Measured[], http: [] as Measured[] }));
+      const rounds = profile.scalingRounds;
+      for (let round = 0; round < rounds; round++) {
+        for (const mode of ["sql", "http"] as const) {
+          for (const [k, fleet] of fleets.entries()) {
+            runs[k][mode].push(
+              await measure({
+                name: `${fleet.label} ${mode}`,
+                mode,
+                workload: "toast",
+                concurrency: 1,
+                count: Math.ceil(profile.scalingEvents / rounds),
+                maxSeconds: 30,
+                warmup: round === 0 ? 10 : 2,
+                space: nextSpace(),
+                toastTargets: toastTargets(fleet.locations, day),
+                punchTargets: [],
+                keepLatencies: true,
+              }),
+            );
+          }
+        }
+      }
+      const totalAfter = await recomputeCounts(sql, allIds);
+      const rows = await tableRows(sql);
+      const out: ScalingScenario[] = [];
+      for (const [k, fleet] of fleets.entries()) {
+        const ids = fleet.locations.map((l) => l.id);
+        const after = await recomputeCounts(sql, ids);
+        const sqlRun = mergeRuns(runs[k].sql);
+        const httpRun = mergeRuns(runs[k].http);
+        const recomputeDayMs = await timeRecomputeDay(sql, ids[0], day.date, 30);
+        const s: ScalingScenario = {
+          label: fleet.label,
+          ordersPerDayBefore: fleet.perDay,
+          days: fleet.locations.length,
+          ordersInDatabase: rows.orders ?? 0,
+          sql: sqlRun,
+          http: httpRun,
+          recomputeDayMs,
+          salesAggregate: await explainSalesAggregate(sql, ids[0], day.date),
+          recomputesOfTargetDays: after.target - before[k].target,
+          // Every day outside the fleets measured together.
+          recomputesElsewhere: totalAfter.other - totalBefore.other,
+        };
+        scenarios.push(s);
+        out.push(s);
+        step(
+          `recompute: ${fleet.label}: SQL p50 ${sqlRun.latency.p50} ms, HTTP p50 ` +
+            `${httpRun.latency.p50} ms, recompute_day p50 ${recomputeDayMs.p50} ms`,
+        );
+      }
+      return out;
+    };
+    const [emptySmall] = await measureFleets([
+      await prepareFleet("10-order days, no history", 10),
+    ]);
 
     // ---- 1 + 2. Ingest throughput: HTTP through the functions vs the same SQL, direct.
     const ingestRuns: Measured[] = [];
@@ -613,8 +722,10 @@ async function main(): Promise<number> {
     );
 
     // ---- 3b. Recompute scaling: 5,000-order days vs 10-order days, same database.
-    const bigDays = await scenario("5,000-order days", 5000);
-    const smallDays = await scenario("10-order days", 10);
+    const [bigDays, smallDays] = await measureFleets([
+      await prepareFleet("5,000-order days", 5000),
+      await prepareFleet("10-order days", 10),
+    ]);
 
     // ---- 3c. About a million rows of history, then 10-order days again.
     step(
@@ -631,7 +742,9 @@ async function main(): Promise<number> {
       `history: ${history.orders} orders, ${history.punches} punches, ` +
         `${history.dailyMetricsRows} days of figures in ${history.seconds} s`,
     );
-    const historySmall = await scenario("10-order days, with history", 10);
+    const [historySmall] = await measureFleets([
+      await prepareFleet("10-order days, with history", 10),
+    ]);
 
     // ---- 4. Alerts: latency of single crossings, then a burst across many locations.
     const slackOf = (g: number) => (i: number) => receiver.slackWebhookUrl(`bench-${g}-${i}`);
@@ -678,6 +791,7 @@ async function main(): Promise<number> {
       slackOf(latencyGroup),
     );
     await fillLabor(sql, latencyLocations, day, 30_000, 700_000_000_000);
+    const latencyCpu = new CpuMeter(cpuGroups).start();
     const crossingRun = await lg.run({
       name: "alert crossings",
       mode: "http",
@@ -696,6 +810,7 @@ async function main(): Promise<number> {
       latencyLocations.length,
       30_000,
     );
+    const latencyUsage = latencyCpu.stop();
     await sleep(500);
     const latencyCrossings = await crossings(latencyLocations);
     let seen = deliveredAt();
@@ -739,11 +854,13 @@ async function main(): Promise<number> {
         order: normalizeToastOrder(details.value.order),
       };
     });
+    const burstCpu = new CpuMeter(cpuGroups).start();
     await sql.unsafe("select pipeline.ingest_toast(e) from jsonb_array_elements($1::jsonb) e", [
       burstEvents as unknown as postgres.SerializableParameter,
     ]);
     const burstIds = async () => (await crossings(burstLocations)).map((c) => c.alertId);
     await waitForAlerts(burstIds, burstLocations.length, 90_000);
+    const burstUsage = burstCpu.stop();
     await sleep(500);
     const burstCrossings = await crossings(burstLocations);
     seen = deliveredAt();
@@ -760,6 +877,7 @@ async function main(): Promise<number> {
         ratePerSecond: profile.alertRate,
         latencyMs: alertLatency,
         duplicates: dupes(latencyCrossings),
+        machine: machineShare(latencyUsage),
       },
       throughput: {
         locations: burstLocations.length,
@@ -770,6 +888,7 @@ async function main(): Promise<number> {
           burstDelivered.map((c) => Math.min(...seen.get(c.alertId)!) - c.committedMs),
         ),
         duplicates: dupes(burstCrossings),
+        machine: machineShare(burstUsage),
         pgNetReferencePerSecond: PG_NET_REFERENCE_PER_SECOND,
       },
     };
@@ -800,7 +919,7 @@ async function main(): Promise<number> {
       ingestErrors,
     });
     const finishedAt = new Date();
-    const report = {
+    const report: BenchReport = {
       schema: 1,
       mode: profile.name,
       startedAt: startedAt.toISOString(),
@@ -808,83 +927,20 @@ async function main(): Promise<number> {
       durationSeconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
       git: await gitInfo(),
       machine: await machineInfo(sql, loadAvgStart),
-      profile,
+      profile: { ...profile },
       businessDate: day.date,
       tables: await tableRows(sql),
       targets,
       ingest: { comparisons, fixedRate, runs: ingestRuns },
       recompute: { dayRatio, historyRatio, history, scenarios },
       alerts,
-      memory: { processes: memory, samples: sampled.samples },
+      memory: {
+        processes: memory,
+        totalPeakMiB: round(memory.reduce((n, m) => n + (m.peakMiB ?? 0), 0), 1),
+        samples: sampled.samples,
+      },
     };
-
-    out("\n== Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)");
-    out(ingestTable(comparisons));
-    out(
-      `\n== Fixed rate: ${profile.fixedRate} events/s over HTTP, Toast and 7shifts alternating ` +
-        `(${fixedRate.sent} events)`,
-    );
-    out(table(
-      ["run", "ev/s", "p50", "p95", "p99", "max", "errors"],
-      [
-        [
-          "all",
-          fixedRate.eventsPerSecond,
-          fixedRate.latency.p50,
-          fixedRate.latency.p95,
-          fixedRate.latency.p99,
-          fixedRate.latency.max,
-          fixedRate.errors,
-        ],
-        ...Object.entries(fixedRate.byKind).map((
-          [k, s],
-        ) => [k, null, s.p50, s.p95, s.p99, s.max, null]),
-      ],
-    ));
-    out("\n== CPU per event by process (ms; 'other' = the rest of the machine, not ours)");
-    out(cpuTable([
-      ...ingestRuns.filter((r) => r.concurrency === 1 || r === fixedRate),
-      ...ingestRuns.filter((r) =>
-        r.concurrency === Math.max(...profile.ingestConcurrencies) && r !== fixedRate
-      ),
-    ]));
-    out("\n== Recompute scaling: one ingest at a time (ms per event)");
-    out(scalingTable(scenarios));
-    out(
-      `ratios (p50): 5,000 ÷ 10 orders SQL ${dayRatio.sql}, HTTP ${dayRatio.http}; ` +
-        `history ÷ none SQL ${historyRatio.sql}, HTTP ${historyRatio.http}`,
-    );
-    out("\n== Alerts (commit of the crossing event → fake Slack received it)");
-    out(table(
-      ["run", "alerts", "delivered", "p50 ms", "p99 ms", "max ms", "alerts/s"],
-      [
-        [
-          `${profile.alertRate}/s crossings`,
-          alerts.latency.crossings,
-          alerts.latency.delivered,
-          alerts.latency.latencyMs.p50,
-          alerts.latency.latencyMs.p99,
-          alerts.latency.latencyMs.max,
-          null,
-        ],
-        [
-          "one-transaction burst",
-          alerts.throughput.locations,
-          alerts.throughput.delivered,
-          alerts.throughput.latencyMs.p50,
-          alerts.throughput.latencyMs.p99,
-          alerts.throughput.latencyMs.max,
-          alerts.throughput.alertsPerSecond,
-        ],
-      ],
-    ));
-    out("\n== Memory of the function server under the ingest load (MiB)");
-    out(table(
-      ["process", "pid", "peak RSS (VmHWM)", "max sampled RSS"],
-      memory.map((m) => [m.name, m.pid, m.peakMiB, m.maxSampledRssMiB]),
-    ));
-    out("\n== Targets");
-    out(targetsTable(targets));
+    out(renderText(report));
 
     const stamp = startedAt.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
     await Deno.mkdir(repoPath("bench/results"), { recursive: true });
@@ -897,6 +953,15 @@ async function main(): Promise<number> {
         file.replace(repoPath() + "/", "")
       } (and latest-${profile.name}.json) in ${elapsed().trim()}.`,
     );
+    if (profile.name === "full" && !args.has("--no-readme")) {
+      const readmePath = repoPath("bench/README.md");
+      const readme = await Deno.readTextFile(readmePath).catch(() => "");
+      const updated = replaceFigures(readme, renderMarkdown(report));
+      if (updated) {
+        await Deno.writeTextFile(readmePath, updated);
+        out("Updated the figures in bench/README.md.");
+      }
+    }
     return targets.every((t) => t.met) ? 0 : 1;
   } finally {
     clearTimeout(watchdog);
