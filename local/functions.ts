@@ -73,6 +73,24 @@ export async function readEnvFile(path: string): Promise<Record<string, string>>
   return env;
 }
 
+/**
+ * Largest request body the gateway forwards, like the size limit of Supabase's own gateway;
+ * each function enforces its own, smaller limit.
+ */
+export const GATEWAY_MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+function tooLarge(): Response {
+  return Response.json(
+    {
+      error: {
+        code: "payload_too_large",
+        message: `Body is larger than ${GATEWAY_MAX_BODY_BYTES} bytes.`,
+      },
+    },
+    { status: 413 },
+  );
+}
+
 interface Worker {
   name: string;
   port: number;
@@ -170,6 +188,24 @@ export async function startFunctionServer(
           { status: 404 },
         );
       }
+      const declared = Number(req.headers.get("content-length") ?? "NaN");
+      if (Number.isFinite(declared) && declared > GATEWAY_MAX_BODY_BYTES) return tooLarge();
+      // Count what streams through, so a chunked upload with no length is cut off too.
+      let forwarded = 0;
+      let overLimit = false;
+      const body = req.body?.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            forwarded += chunk.byteLength;
+            if (forwarded > GATEWAY_MAX_BODY_BYTES) {
+              overLimit = true;
+              controller.error(new Error("request body over the gateway limit"));
+              return;
+            }
+            controller.enqueue(chunk);
+          },
+        }),
+      );
       try {
         await worker.ready;
         const target = `http://127.0.0.1:${worker.port}${incoming.pathname}${incoming.search}`;
@@ -178,11 +214,12 @@ export async function startFunctionServer(
         const res = await fetch(target, {
           method: req.method,
           headers,
-          body: req.body,
+          body,
           redirect: "manual",
         });
         return new Response(res.body, { status: res.status, headers: res.headers });
       } catch {
+        if (overLimit) return tooLarge();
         // The function process died mid-request: what the edge runtime answers then.
         return Response.json(
           { error: { code: "internal_error", message: "The function is not reachable." } },

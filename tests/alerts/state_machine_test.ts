@@ -401,9 +401,17 @@ dbTest("alerts: committed alerts reach the notifier through pg_net", async () =>
     "the notifier to settle the alert",
   );
   assert.match(row.last_error, /No Slack or Discord webhook/);
-  const responses = await sql`
-    select status_code, content from net._http_response
-    where content like ${`%"alertId":${alert.id},%`}`;
+  // The notifier settles the alert before pg_net records its answer: wait for that too.
+  const responses = await eventually(
+    async () => {
+      const rows = await sql`
+      select status_code, content from net._http_response
+      where content like ${`%"alertId":${alert.id},%`}`;
+      return rows.length > 0 ? rows : undefined;
+    },
+    10_000,
+    "pg_net to record the notifier's answer",
+  );
   assert.equal(responses.length, 1);
   assert.equal(responses[0].status_code, 200);
 });

@@ -134,3 +134,25 @@ Deno.test("scheduler: runs a job registered with cron.schedule and records the r
     await db.drop();
   }
 });
+
+Deno.test("functions: the gateway cuts off a chunked upload past its limit with 413", async () => {
+  const env = testEnv();
+  const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+  let sent = 0;
+  // No Content-Length: 64 MiB streamed in 1 MiB chunks; the gateway must stop reading.
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= 64 * 1024 * 1024) return controller.close();
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  const res = await fetch(`${env.functionsUrl}/toast-webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  assert.equal(res.status, 413);
+  assert.equal((await res.json()).error.code, "payload_too_large");
+  assert.ok(sent < 64 * 1024 * 1024, `the whole upload was read (${sent} bytes)`);
+});
