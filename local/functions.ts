@@ -190,10 +190,11 @@ export async function startFunctionServer(
       }
       const declared = Number(req.headers.get("content-length") ?? "NaN");
       if (Number.isFinite(declared) && declared > GATEWAY_MAX_BODY_BYTES) return tooLarge();
-      // Count what streams through, so a chunked upload with no length is cut off too.
+      // A declared length is enforced by HTTP framing; a chunked upload with no length is
+      // counted as it streams through and cut off past the limit.
       let forwarded = 0;
       let overLimit = false;
-      const body = req.body?.pipeThrough(
+      const body = Number.isFinite(declared) ? req.body : req.body?.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
             forwarded += chunk.byteLength;
