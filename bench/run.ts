@@ -917,6 +917,7 @@ async function main(): Promise<number> {
       alerts,
       memory,
       ingestErrors,
+      historyOrders: history.orders,
     });
     const finishedAt = new Date();
     const report: BenchReport = {
