@@ -80,12 +80,13 @@ begin
     end
   $f$;
 
-  create function net.http_post(
+  -- Queues one request and announces it; the announcement is delivered at commit.
+  create function net._enqueue(
+    method text,
     url text,
-    body jsonb default '{}'::jsonb,
-    params jsonb default '{}'::jsonb,
-    headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
-    timeout_milliseconds integer default 5000
+    headers jsonb,
+    body bytea,
+    timeout_milliseconds integer
   )
   returns bigint
   language plpgsql
@@ -96,17 +97,28 @@ begin
     request_id bigint;
   begin
     insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-    values (
-      'POST',
-      net._urlencode_params(url, params),
-      coalesce(headers, '{}'::jsonb),
-      convert_to(coalesce(body, 'null'::jsonb)::text, 'UTF8'),
-      timeout_milliseconds
-    )
+    values (method, url, coalesce(headers, '{}'::jsonb), body, timeout_milliseconds)
     returning id into request_id;
     perform pg_notify('net_http_request', request_id::text);
     return request_id;
   end
+  $f$;
+  revoke all on function net._enqueue(text, text, jsonb, bytea, integer) from public;
+
+  create function net.http_post(
+    url text,
+    body jsonb default '{}'::jsonb,
+    params jsonb default '{}'::jsonb,
+    headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
+    timeout_milliseconds integer default 5000
+  )
+  returns bigint
+  language sql
+  security definer
+  set search_path = ''
+  as $f$
+    select net._enqueue('POST', net._urlencode_params(url, params), headers,
+      convert_to(coalesce(body, 'null'::jsonb)::text, 'UTF8'), timeout_milliseconds)
   $f$;
 
   create function net.http_get(
@@ -116,20 +128,12 @@ begin
     timeout_milliseconds integer default 5000
   )
   returns bigint
-  language plpgsql
+  language sql
   security definer
   set search_path = ''
   as $f$
-  declare
-    request_id bigint;
-  begin
-    insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-    values ('GET', net._urlencode_params(url, params), coalesce(headers, '{}'::jsonb), null,
+    select net._enqueue('GET', net._urlencode_params(url, params), headers, null,
       timeout_milliseconds)
-    returning id into request_id;
-    perform pg_notify('net_http_request', request_id::text);
-    return request_id;
-  end
   $f$;
 end
 $$;

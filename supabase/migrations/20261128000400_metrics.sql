@@ -430,44 +430,28 @@ create constraint trigger recompute_at_commit
   for each row execute function pipeline.recompute_pending_metric_days();
 
 -- Transition tables allow one event per trigger, hence three per table.
-create or replace trigger queue_metric_days_on_insert
-  after insert on public.orders
-  referencing new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_update
-  after update on public.orders
-  referencing old table as old_rows new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_delete
-  after delete on public.orders
-  referencing old table as old_rows
-  for each statement execute function pipeline.queue_metric_days();
-
-create or replace trigger queue_metric_days_on_insert
-  after insert on public.order_refunds
-  referencing new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_update
-  after update on public.order_refunds
-  referencing old table as old_rows new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_delete
-  after delete on public.order_refunds
-  referencing old table as old_rows
-  for each statement execute function pipeline.queue_metric_days();
-
-create or replace trigger queue_metric_days_on_insert
-  after insert on public.punches
-  referencing new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_update
-  after update on public.punches
-  referencing old table as old_rows new table as new_rows
-  for each statement execute function pipeline.queue_metric_days();
-create or replace trigger queue_metric_days_on_delete
-  after delete on public.punches
-  referencing old table as old_rows
-  for each statement execute function pipeline.queue_metric_days();
+do $$
+declare
+  t text;
+begin
+  foreach t in array array['orders', 'order_refunds', 'punches'] loop
+    execute format($f$
+      create or replace trigger queue_metric_days_on_insert
+        after insert on public.%1$I
+        referencing new table as new_rows
+        for each statement execute function pipeline.queue_metric_days();
+      create or replace trigger queue_metric_days_on_update
+        after update on public.%1$I
+        referencing old table as old_rows new table as new_rows
+        for each statement execute function pipeline.queue_metric_days();
+      create or replace trigger queue_metric_days_on_delete
+        after delete on public.%1$I
+        referencing old table as old_rows
+        for each statement execute function pipeline.queue_metric_days();
+    $f$, t);
+  end loop;
+end
+$$;
 
 -- ---------------------------------------------------------------------------------------
 -- Open punches: the scheduled re-evaluation
