@@ -354,7 +354,8 @@ Deno.test("parity: the edges, one by one, through SQL", async () => {
 /**
  * The table path: rows inserted into public.orders / order_refunds / punches, recomputed by
  * the triggers at commit, read back from public.daily_metrics, equal to TypeScript on the
- * same rows. Covers recompute_day's own aggregation, which the array formula does not.
+ * same rows. Covers the recompute's own reading of the tables (the day's order totals, refunds
+ * and punches), which the array formula does not.
  */
 Deno.test("parity: figures recomputed from real rows by the triggers equal TypeScript", async () => {
   const sql = testDb();
