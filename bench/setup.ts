@@ -198,7 +198,18 @@ export async function generateHistory(
           with ordinality as l (id, company, loc, n),
         generate_series(1, ${opts.days}) as d, generate_series(1, ${opts.punchesPerDay}) as g
     `;
-    // The figures the recompute would have written, day by day (same formulas, in bulk).
+    // The order totals the triggers would have kept, then the figures the recompute would
+    // have written, day by day (same formulas, in bulk).
+    await tx`
+      insert into pipeline.day_order_totals (location_id, business_date, counted_sales_cents,
+        counted_orders)
+      select o.location_id, o.business_date,
+        coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0),
+        count(*) filter (where not o.voided and not o.deleted)
+      from public.orders as o
+      where o.location_id = any(${ids}::bigint[])
+      group by 1, 2
+    `;
     await tx`
       insert into public.daily_metrics (location_id, business_date, net_sales_cents,
         refund_cents, labor_cost_cents, paid_labor_seconds, paid_labor_minutes, labor_pct_bp,
@@ -224,7 +235,8 @@ export async function generateHistory(
           now(), pipeline.max_open_shift_seconds()) as m
     `;
   });
-  await sql`vacuum analyze public.orders, public.punches, public.daily_metrics`;
+  await sql`vacuum analyze public.orders, public.punches, public.daily_metrics,
+    pipeline.day_order_totals`;
   const [counts] = await sql`
     select
       (select count(*) from public.orders where location_id = any(${ids}::bigint[])) as orders,
