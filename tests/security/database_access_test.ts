@@ -167,6 +167,7 @@ Deno.test("security: no function in an exposed schema and no private schema is r
       for (
         const statement of [
           `select pipeline.ingest_toast('{}'::jsonb)`,
+          `call pipeline.ingest_toast_committed('{}'::jsonb, null)`,
           `select pipeline.set_runtime_config('functions_base_url', 'http://evil.example')`,
           `select pipeline.runtime_config('alert_webhook_secret')`,
           `select * from pipeline.runtime_settings`,

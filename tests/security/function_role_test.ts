@@ -80,6 +80,21 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
         and pg_catalog.has_schema_privilege(${ROLE}, n.oid, 'USAGE')`;
     assert.deepEqual(callable.map((c) => c.fn.replaceAll(" ", "")).sort(), NEEDED);
 
+    // Procedures: the two the webhooks call, which commit inside the call and therefore run as
+    // the caller (not security definer, no SET clause) and only call the entry points above.
+    const procedures = await sql<{ fn: string; secdef: boolean; config: string[] | null }[]>`
+      select p.oid::regprocedure::text as fn, p.prosecdef as secdef, p.proconfig as config
+      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+      where n.nspname not in ('pg_catalog', 'information_schema')
+        and p.prokind = 'p'
+        and pg_catalog.has_function_privilege(${ROLE}, p.oid, 'EXECUTE')
+        and pg_catalog.has_schema_privilege(${ROLE}, n.oid, 'USAGE')
+      order by 1`;
+    assert.deepEqual(procedures.map((p) => ({ ...p, fn: p.fn.replaceAll(" ", "") })), [
+      { fn: "pipeline.ingest_sevenshifts_committed(jsonb,jsonb)", secdef: false, config: null },
+      { fn: "pipeline.ingest_toast_committed(jsonb,jsonb)", secdef: false, config: null },
+    ]);
+
     // Tables, views and sequences, in every schema: nothing at all.
     const tables = await sql`
       select n.nspname || '.' || c.relname as rel, p.priv
@@ -138,6 +153,10 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
     }
     // …and the entry points run (here reaching their own validation).
     assert.equal(await tryAsRole(sql, `select pipeline.ingest_toast('{}'::jsonb)`), "22023");
+    assert.equal(
+      await tryAsRole(sql, `call pipeline.ingest_toast_committed('{}'::jsonb, null)`),
+      "22023",
+    );
   } finally {
     await sql.end();
   }

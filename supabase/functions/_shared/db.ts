@@ -85,24 +85,3 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     err instanceof Deno.errors.ConnectionReset ||
     err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.TimedOut;
 }
-
-/**
- * Runs one parameterised statement in a transaction of its own and resolves only once that
- * transaction is committed (BEGIN, the statement, COMMIT: three round trips instead of one).
- *
- * Plain `sql.unsafe(text, params)` is not enough for a webhook: postgres.js resolves a
- * parameterised query at its CommandComplete, before the implicit commit at Sync, and drops
- * an error that arrives after it (a deferred trigger failing at commit, the server shutting
- * down): the function would answer 2xx for data that was never committed, and the vendor
- * would not retry. An explicit COMMIT is answered only after the commit. (Pipelining the
- * three on one `sql.reserve()`d connection would save the round trips, but in the outage test
- * requests waiting on `reserve()` while the database restarted never settled.)
- */
-export async function runCommitted(
-  sql: Sql,
-  text: string,
-  params: unknown[],
-): Promise<ReadonlyArray<Record<string, unknown>>> {
-  // deno-lint-ignore no-explicit-any
-  return await sql.begin((tx) => tx.unsafe(text, params as any[]));
-}

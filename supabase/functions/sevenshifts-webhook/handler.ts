@@ -1,6 +1,7 @@
 /**
  * The 7shifts time punch webhook: authenticate, validate, normalise, then exactly one database
- * round trip (`select pipeline.ingest_sevenshifts($1::jsonb)`).
+ * round trip (`call pipeline.ingest_sevenshifts_committed($1::jsonb, null)`), answered only
+ * once the event is committed.
  *
  * Authentication, either of:
  * - **HMAC** (OAuth partner webhooks): `x-hmac-signature` over the raw body keyed with
@@ -34,8 +35,8 @@ import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
 /** Largest accepted body: 6 MiB (a punch is a few KB; same limit as Toast for simplicity). */
 export const SEVENSHIFTS_MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-/** The one SQL statement this function runs per delivery. */
-export const INGEST_SEVENSHIFTS_SQL = "select pipeline.ingest_sevenshifts($1::jsonb) as result";
+/** The one SQL statement this function runs per delivery (see INGEST_TOAST_SQL). */
+export const INGEST_SEVENSHIFTS_SQL = "call pipeline.ingest_sevenshifts_committed($1::jsonb, null)";
 
 /** What {@link createSevenShiftsWebhookHandler} needs from the outside world. */
 export interface SevenShiftsWebhookDeps {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { connectDatabase, runCommitted } from "../_shared/db.ts";
+import { connectDatabase } from "../_shared/db.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 
@@ -20,8 +20,8 @@ if (!grantGuid && !webhookToken) {
 }
 
 Deno.serve(createSevenShiftsWebhookHandler({
-  // Answered only once committed (see runCommitted): never 2xx for data that was not stored.
-  db: { query: (text, params) => runCommitted(sql, text, params) },
+  // deno-lint-ignore no-explicit-any
+  db: { query: (text, params) => sql.unsafe(text, params as any[]) },
   grantGuid,
   webhookToken,
   wageUnit: parseWageUnit(Deno.env.get("SEVENSHIFTS_WAGE_UNIT")),

@@ -1,7 +1,7 @@
 /**
  * The Toast orders webhook: verify, validate, normalise, then exactly one database round trip
- * (`select pipeline.ingest_toast($1::jsonb)`) that logs and applies the event in one
- * transaction.
+ * (`call pipeline.ingest_toast_committed($1::jsonb, null)`) that logs and applies the event in
+ * one transaction and returns once it is committed.
  *
  * Answers (always JSON, never a secret or a stack trace):
  * - 405 not POST; 415 not JSON; 413 body over {@link TOAST_MAX_BODY_BYTES} (6 MiB: Toast
@@ -33,8 +33,13 @@ import type { NormalizedOrder } from "../../../shared/types.ts";
 /** Largest accepted body: 6 MiB. */
 export const TOAST_MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-/** The one SQL statement this function runs per delivery. */
-export const INGEST_TOAST_SQL = "select pipeline.ingest_toast($1::jsonb) as result";
+/**
+ * The one SQL statement this function runs per delivery: one round trip that returns only
+ * after the commit. The procedure commits inside the call (migration
+ * 20261128000700_committed_ingest.sql): postgres.js resolves a plain statement before its
+ * implicit commit and would drop an error raised there, so a 2xx could follow a rollback.
+ */
+export const INGEST_TOAST_SQL = "call pipeline.ingest_toast_committed($1::jsonb, null)";
 
 export type { IngestResult, SqlRunner };
 
