@@ -50,6 +50,21 @@ Deno.test("Toast: a signature over body + envelope timestamp verifies; anything 
   assert.equal(await verifyToastSignature(body, ts, toHex(fromBase64(sig)!), secret), false);
 });
 
+Deno.test("Toast: the imported key follows a changed secret (no stale key is reused)", async () => {
+  const sigA = await signToastPayload(body, ts, "secret-a");
+  const sigB = await signToastPayload(body, ts, "secret-b");
+  assert.equal(await verifyToastSignature(body, ts, sigA, "secret-a"), true);
+  assert.equal(await verifyToastSignature(body, ts, sigA, "secret-a"), true);
+  // Rotated: B's signature verifies, A's no longer does, and back again.
+  assert.equal(await verifyToastSignature(body, ts, sigB, "secret-b"), true);
+  assert.equal(await verifyToastSignature(body, ts, sigA, "secret-b"), false);
+  assert.equal(await verifyToastSignature(body, ts, sigB, "secret-a"), false);
+  assert.equal(await verifyToastSignature(body, ts, sigA, "secret-a"), true);
+  // Checked against node:crypto, so a key cached for the wrong secret could not pass.
+  const oracle = createHmac("sha256", "secret-b").update(body + ts).digest("base64");
+  assert.equal(await verifyToastSignature(body, ts, oracle, "secret-b"), true);
+});
+
 Deno.test("7shifts: hex and base64 signatures verify within 5 minutes, seconds or ms", async () => {
   const guid = "0b7e7dd4-4f6b-4f59-9f0e-3f1d1c1a2b3c";
   const now = Date.UTC(2026, 10, 1, 12, 0, 0);
