@@ -12,7 +12,7 @@
  * - `http`: POST to `<apiUrl>/functions/v1/toast-webhook` or `sevenshifts-webhook`, through
  *   the gateway and the real function (signature check, validation, one SQL call, trigger
  *   recompute, commit). Success is a 200 whose body says `"outcome":"applied"`.
- * - `sql`: the database ceiling: the same `select pipeline.ingest_*($1::jsonb)` the functions
+ * - `sql`: the database ceiling: the same statement the functions (`INGEST_*_SQL`)
  *   run, with the event the function would have built from the same body (same
  *   normalisation, same headers), over a postgres.js pool (`prepare: false`, role
  *   `pipeline_functions`, as the functions connect). Success is `outcome = applied`.
@@ -33,6 +33,8 @@ import {
 import { parseSevenShiftsPunchEvent } from "../shared/sevenshifts.ts";
 import { sha256Hex, signSevenShiftsPayload, signToastPayload } from "../shared/signatures.ts";
 import { benchUuid, sevenShiftsPunchBody, toastOrderEnvelope } from "./payloads.ts";
+import { INGEST_TOAST_SQL } from "../supabase/functions/toast-webhook/handler.ts";
+import { INGEST_SEVENSHIFTS_SQL } from "../supabase/functions/sevenshifts-webhook/handler.ts";
 import { type LatencySummary, round, summarize } from "./stats.ts";
 
 /** Where to send, and the secrets to sign with. */
@@ -129,8 +131,6 @@ interface Outcome {
   detail?: string;
 }
 
-const TOAST_SQL = "select pipeline.ingest_toast($1::jsonb) as result";
-const SEVENSHIFTS_SQL = "select pipeline.ingest_sevenshifts($1::jsonb) as result";
 const encoder = new TextEncoder();
 
 /** Content length in bytes of a body (the header the vendor sends). */
@@ -190,7 +190,7 @@ async function prepare(env: LoadEnv, spec: LoadSpec, i: number): Promise<Prepare
       url: `${env.apiUrl}/functions/v1/toast-webhook`,
       headers,
       body,
-      sqlText: TOAST_SQL,
+      sqlText: INGEST_TOAST_SQL,
       sqlEvent,
     };
   }
@@ -237,7 +237,7 @@ async function prepare(env: LoadEnv, spec: LoadSpec, i: number): Promise<Prepare
     url: `${env.apiUrl}/functions/v1/sevenshifts-webhook`,
     headers,
     body,
-    sqlText: SEVENSHIFTS_SQL,
+    sqlText: INGEST_SEVENSHIFTS_SQL,
     sqlEvent,
   };
 }
