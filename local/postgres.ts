@@ -139,8 +139,37 @@ export function assertPortFree(port: number, what: string): void {
   }
 }
 
-/** A free TCP port on 127.0.0.1 chosen by the OS. */
+/** The kernel's ephemeral port range (outgoing connections' local ports). */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range")
+      .trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low <= high) return [low, high];
+  } catch {
+    // Not Linux, or /proc unavailable: assume Linux's default range.
+  }
+  return [32768, 60999];
+}
+
+/**
+ * A free TCP port on 127.0.0.1, outside the ephemeral range. A port the OS hands out for
+ * `port: 0` comes from that range, so between choosing it and listening on it (seconds, for a
+ * stack that starts Postgres first) any outgoing connection could take it as its local port:
+ * the listen then fails with "address in use" (seen once in a full test run).
+ */
 export function freePort(): number {
+  const [ephemeralLow, ephemeralHigh] = ephemeralPortRange();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 55_000);
+    if (port >= ephemeralLow && port <= ephemeralHigh) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    }
+  }
+  // Every candidate was taken (or there is no room outside the range): let the OS choose.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();

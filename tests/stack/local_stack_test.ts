@@ -92,6 +92,17 @@ Deno.test("postgres: a taken port is a clear error, not a hang", async () => {
   }
 });
 
+Deno.test("ports: freePort picks free ports outside the kernel's ephemeral range", () => {
+  // An ephemeral port can be taken by any outgoing connection before the stack listens on it.
+  const [low, high] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim()
+    .split(/\s+/).map(Number);
+  for (let i = 0; i < 50; i++) {
+    const port = freePort();
+    assert.ok(port < low || port > high, `${port} is in the ephemeral range ${low}-${high}`);
+    assertPortFree(port, "test");
+  }
+});
+
 Deno.test("scheduler: pg_cron schedules are parsed as pg_cron does", () => {
   const at = (iso: string) => new Date(iso);
   assert.equal(cronMatches("*/5 * * * *", at("2026-03-08T10:15:00Z")), true);
