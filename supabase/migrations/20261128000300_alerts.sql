@@ -23,7 +23,7 @@
 --   replaying or backfilling history never floods a channel; an open episode on an older day
 --   still escalates and recovers.
 -- Each transition inserts exactly one row into public.alerts, in the transaction of the
--- recompute that caused it (pipeline.recompute_day, migration 20261128000400).
+-- recompute that caused it (migrations 20261128000400 and 20261128000600).
 --
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier with the shared secret (both read at run time from
@@ -226,8 +226,8 @@ grant select on public.alert_states, public.alerts, public.alert_attempts to ser
 -- ---------------------------------------------------------------------------------------
 
 -- Evaluates one location's business day against its settings and, on a transition, inserts
--- one alert. Called by pipeline.recompute_day right after it upserts public.daily_metrics,
--- in the same transaction.
+-- one alert. Called by the recompute (pipeline.write_daily_metrics, 20261128000600) right
+-- after it upserts public.daily_metrics, in the same transaction.
 create or replace function pipeline.evaluate_alerts(location_id bigint, business_date date)
 returns void
 language plpgsql

@@ -7,6 +7,11 @@
 -- constraint trigger recomputes each queued day once, in key order, and calls the alert
 -- state machine (pipeline.evaluate_alerts, migration 20261128000300). A recompute reads only
 -- that day's rows through the (location_id, day) indexes, never the table's history.
+--
+-- Superseded in part by 20261128000600_day_order_totals.sql: the recompute now reads running
+-- per-day order totals instead of summing the day's orders, and redefines recompute_day,
+-- queue_metric_days and recompute_pending_metric_days (a comment-only edit here; this file's
+-- SQL is unchanged, as it may already be applied).
 
 -- ---------------------------------------------------------------------------------------
 -- The clock and the open-shift cap
