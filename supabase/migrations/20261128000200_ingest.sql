@@ -1,5 +1,6 @@
--- Ingest: the SQL half of the two webhooks. Each webhook makes exactly one call,
--- `select pipeline.ingest_toast($1::jsonb)` or `select pipeline.ingest_sevenshifts($1::jsonb)`,
+-- Ingest: the SQL half of the two webhooks. Each delivery is exactly one call of
+-- pipeline.ingest_toast(event) or pipeline.ingest_sevenshifts(event) (the functions reach them
+-- through procedures that also commit: 20261128000700_committed_ingest.sql),
 -- which in ONE transaction logs the delivery in public.inbound_events, maps it to a location
 -- and upserts the order (with its refunds) or the punch. The payload was validated and
 -- normalised in TypeScript (shared/toast.ts, shared/sevenshifts.ts; shapes in shared/types.ts).

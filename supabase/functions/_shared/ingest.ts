@@ -1,6 +1,9 @@
 /**
- * The one ingest round trip both webhook functions make: call `pipeline.ingest_*` with the
- * normalised event and turn its outcome, or the database's failure, into the response.
+ * The one ingest round trip both webhook functions make: their `INGEST_*_SQL`
+ * (`call pipeline.ingest_*_committed($1::jsonb, null)`) with the normalised event, and its
+ * outcome, or the database's failure, turned into the response. The procedure commits inside
+ * the call, so the statement resolves only after the commit and a failure at commit (a
+ * deferred trigger, a shutdown) is its own error: never a 2xx for data that was rolled back.
  *
  * @module
  */
