@@ -15,27 +15,18 @@ import {
   deliverToast,
   newLocation,
   punchBody,
+  sixHourPunch,
   toastEnvelope,
   vendorIds,
 } from "./vendors.ts";
+import { failAtCommitFor } from "./support.ts";
 
 const env = testEnv();
 const MARKER = "fail-at-commit-";
 
 Deno.test("commit failure: a delivery whose transaction fails at commit gets a 5xx (retried), and nothing is stored", async () => {
   const sql = testDb();
-  await sql.unsafe(`
-    create or replace function pipeline.fault_fail_at_commit() returns trigger
-    language plpgsql set search_path = '' as $$
-    begin
-      raise exception 'injected failure at commit';
-    end
-    $$`);
-  await sql.unsafe(`
-    create constraint trigger fault_fail_at_commit after insert on public.inbound_events
-    deferrable initially deferred for each row
-    when (new.raw_body like '%${MARKER}%')
-    execute function pipeline.fault_fail_at_commit()`);
+  const removeFailure = await failAtCommitFor(sql, "fault_fail_at_commit", MARKER);
   try {
     const ids = vendorIds();
     const locationId = await newLocation(sql, ids);
@@ -54,15 +45,7 @@ Deno.test("commit failure: a delivery whose transaction fails at commit gets a 5
       JSON.stringify(envelope),
       ids.toastGuid,
     );
-    const punch = JSON.parse(punchBody({
-      id: 1_950_000_000 + Math.floor(Math.random() * 40_000_000),
-      companyId: ids.companyId,
-      locationId: ids.sevenShiftsLocationId,
-      clockedIn: "2026-11-21 14:00:00",
-      clockedOut: "2026-11-21 20:00:00",
-      modified: "2026-11-21 20:01:00",
-      hourlyWage: 18,
-    }));
+    const punch = JSON.parse(punchBody(sixHourPunch(ids)));
     punch.notes = marker;
     const sevenShifts = await deliverPunch(
       env.functionsUrl,
@@ -83,8 +66,7 @@ Deno.test("commit failure: a delivery whose transaction fails at commit gets a 5
         (select count(*)::int from public.punches where location_id = ${locationId}) as punches`;
     assert.deepEqual({ ...stored }, { events: 0, orders: 0, punches: 0 });
   } finally {
-    await sql.unsafe(`drop trigger if exists fault_fail_at_commit on public.inbound_events`);
-    await sql.unsafe(`drop function if exists pipeline.fault_fail_at_commit()`);
+    await removeFailure();
     await sql.end();
   }
 });

@@ -286,3 +286,31 @@ export function allPaths(root: unknown): Array<Array<string | number>> {
   walk(root, []);
   return out;
 }
+
+/**
+ * Installs a deferred constraint trigger (`pipeline.<name>`) that raises "injected failure at
+ * commit" (P0001) for every inbound event whose raw body contains `marker`: the ingest
+ * transaction of such a delivery then fails at its commit. Returns the function that removes it.
+ */
+export async function failAtCommitFor(
+  sql: postgres.Sql,
+  name: string,
+  marker: string,
+): Promise<() => Promise<void>> {
+  await sql.unsafe(`
+    create or replace function pipeline.${name}() returns trigger
+    language plpgsql set search_path = '' as $$
+    begin
+      raise exception 'injected failure at commit';
+    end
+    $$`);
+  await sql.unsafe(`
+    create constraint trigger ${name} after insert on public.inbound_events
+    deferrable initially deferred for each row
+    when (new.raw_body like '%${marker}%')
+    execute function pipeline.${name}()`);
+  return async () => {
+    await sql.unsafe(`drop trigger if exists ${name} on public.inbound_events`);
+    await sql.unsafe(`drop function if exists pipeline.${name}()`);
+  };
+}

@@ -131,6 +131,21 @@ export function punchBody(p: SimplePunch): string {
   });
 }
 
+/** A closed 6-hour punch at $18/h on 2026-11-21 for the location of `ids`, with a fresh id. */
+export function sixHourPunch(
+  ids: { companyId: number; sevenShiftsLocationId: number },
+): SimplePunch {
+  return {
+    id: 1_950_000_000 + Math.floor(Math.random() * 40_000_000),
+    companyId: ids.companyId,
+    locationId: ids.sevenShiftsLocationId,
+    clockedIn: "2026-11-21 14:00:00",
+    clockedOut: "2026-11-21 20:00:00",
+    modified: "2026-11-21 20:01:00",
+    hourlyWage: 18,
+  };
+}
+
 /** Sends a 7shifts delivery signed with a fresh timestamp. */
 export async function deliverPunch(
   functionsUrl: string,

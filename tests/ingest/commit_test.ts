@@ -20,7 +20,14 @@ import {
 } from "../../supabase/functions/sevenshifts-webhook/handler.ts";
 import { signToastPayload } from "../../shared/signatures.ts";
 import { testDb, testEnv } from "../_support/env.ts";
-import { newLocation, punchBody, toastEnvelope, vendorIds } from "../fault/vendors.ts";
+import { failAtCommitFor } from "../fault/support.ts";
+import {
+  newLocation,
+  punchBody,
+  sixHourPunch,
+  toastEnvelope,
+  vendorIds,
+} from "../fault/vendors.ts";
 
 const SECRET = "commit-test-secret";
 const TOKEN = "commit-test-token";
@@ -122,15 +129,7 @@ Deno.test("committed ingest: what the call stored is visible elsewhere as soon a
     const [punch] = await call(
       fn,
       INGEST_SEVENSHIFTS_SQL,
-      await punchEvent(punchBody({
-        id: 1_950_000_000 + Math.floor(Math.random() * 40_000_000),
-        companyId: ids.companyId,
-        locationId: ids.sevenShiftsLocationId,
-        clockedIn: "2026-11-21 14:00:00",
-        clockedOut: "2026-11-21 20:00:00",
-        modified: "2026-11-21 20:01:00",
-        hourlyWage: 18,
-      })),
+      await punchEvent(punchBody(sixHourPunch(ids))),
     );
     assert.equal(punch.result.outcome, "applied");
     const [labor] = await admin`
@@ -159,31 +158,12 @@ Deno.test("committed ingest: a failure at commit rejects the CALL itself, and no
   const env = testEnv();
   const fn = connectDatabase(env.databaseUrl, { max: 1 });
   const admin = testDb();
-  await admin.unsafe(`
-    create or replace function pipeline.commit_test_fail_at_commit() returns trigger
-    language plpgsql set search_path = '' as $$
-    begin
-      raise exception 'injected failure at commit';
-    end
-    $$`);
-  await admin.unsafe(`
-    create constraint trigger commit_test_fail_at_commit after insert on public.inbound_events
-    deferrable initially deferred for each row
-    when (new.raw_body like '%${MARKER}%')
-    execute function pipeline.commit_test_fail_at_commit()`);
+  const removeFailure = await failAtCommitFor(admin, "commit_test_fail_at_commit", MARKER);
   try {
     const ids = vendorIds();
     const locationId = await newLocation(admin, ids);
     const marker = `${MARKER}${crypto.randomUUID()}`;
-    const punch = JSON.parse(punchBody({
-      id: 1_950_000_000 + Math.floor(Math.random() * 40_000_000),
-      companyId: ids.companyId,
-      locationId: ids.sevenShiftsLocationId,
-      clockedIn: "2026-11-21 14:00:00",
-      clockedOut: "2026-11-21 20:00:00",
-      modified: "2026-11-21 20:01:00",
-      hourlyWage: 18,
-    }));
+    const punch = JSON.parse(punchBody(sixHourPunch(ids)));
     punch.notes = marker;
     const calls = [
       ["toast", INGEST_TOAST_SQL, await toastEvent(toastBody(ids.toastGuid, 5_000, marker))],
@@ -213,10 +193,7 @@ Deno.test("committed ingest: a failure at commit rejects the CALL itself, and no
       select count(*)::int as orders from public.orders where location_id = ${locationId}`;
     assert.equal(after.orders, 1);
   } finally {
-    await admin.unsafe(
-      `drop trigger if exists commit_test_fail_at_commit on public.inbound_events`,
-    );
-    await admin.unsafe(`drop function if exists pipeline.commit_test_fail_at_commit()`);
+    await removeFailure();
     await fn.end();
     await admin.end();
   }
