@@ -22,9 +22,14 @@ let failed = 0;
 /** The whole suite must stay under ten minutes; a hung test must not hang CI. */
 const TEST_WATCHDOG_MS = Number(Deno.env.get("TEST_WATCHDOG_MS") ?? 15 * 60_000);
 
-async function run(name: string, cmdArgs: string[], env?: Record<string, string>) {
+async function run(
+  name: string,
+  cmdArgs: string[],
+  env?: Record<string, string>,
+  executable = deno,
+) {
   const started = Date.now();
-  const child = new Deno.Command(deno, {
+  const child = new Deno.Command(executable, {
     args: cmdArgs,
     cwd: repoPath(),
     env,
@@ -84,6 +89,21 @@ if (lint) {
     else failed++;
     console.log(`${r.ok ? "ok" : "FAILED"}: ${name} (${r.seconds.toFixed(1)} s)`);
   }
+  // The migrations, linted by squawk (rules and the ones switched off, with why: .squawk.toml).
+  console.log("\n== squawk supabase/migrations");
+  const migrations: string[] = [];
+  for await (const e of Deno.readDir(repoPath("supabase/migrations"))) {
+    if (e.isFile && e.name.endsWith(".sql")) migrations.push(`supabase/migrations/${e.name}`);
+  }
+  const squawk = await run(
+    "squawk",
+    ["--config", ".squawk.toml", ...migrations.sort()],
+    { NO_COLOR: "1" },
+    repoPath("node_modules/.bin/squawk"),
+  );
+  if (squawk.ok) passed++;
+  else failed++;
+  console.log(`${squawk.ok ? "ok" : "FAILED"}: squawk (${squawk.seconds.toFixed(1)} s)`);
 }
 
 // The API docs page is tested in Debian's Chromium; install it on a fresh machine.

@@ -7,7 +7,7 @@
  *
  * Computed exactly on BigInt, never on floats: `q = ⌊(2·|n| + |d|) / (2·|d|)⌋`, then the sign of
  * `n / d` is applied. The SQL mirror is `pipeline.round_half_away(numerator, denominator)` in
- * supabase/migrations/20261128000400_metrics.sql, which computes the same expression with
+ * supabase/migrations/20261128000300_metrics.sql, which computes the same expression with
  * `div()` on numeric, so TypeScript and Postgres agree on every input.
  *
  * @module

@@ -2,7 +2,7 @@
  * The one TypeScript definition of the daily figures of a location and business day.
  *
  * Mirrored exactly, input for input and rounding for rounding, by
- * `pipeline.compute_daily_metrics` in supabase/migrations/20261128000400_metrics.sql, which the
+ * `pipeline.compute_daily_metrics` in supabase/migrations/20261128000300_metrics.sql, which the
  * database recomputes on every change. The rules:
  *
  * - **Net sales** = Σ net sales of the counted orders (neither voided nor deleted) − Σ refunds

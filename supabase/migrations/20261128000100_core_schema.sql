@@ -3,6 +3,10 @@
 -- them through PostgREST, with RLS on and no policy, so anon and authenticated see nothing.
 -- Functions live in the private `pipeline` schema, which PostgREST does not expose.
 
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '120s';
+
 create schema if not exists pipeline;
 revoke all on schema pipeline from public;
 grant usage on schema pipeline to service_role;
@@ -182,4 +186,32 @@ parallel safe
 set search_path = ''
 as $$
   select ((instant at time zone time_zone) - make_interval(hours => cutoff_hour))::date
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Platform extensions, where the platform offers them
+-- ---------------------------------------------------------------------------------------
+
+-- pg_net (the database webhook) and pg_cron (the jobs) are available on Supabase but not
+-- always enabled; the local stack provides compatible `net` and `cron` schemas of its own.
+-- Never fatal: without pg_net alerts wait for the sweep, without pg_cron for a manual call.
+do $$
+begin
+  if pg_catalog.to_regnamespace('net') is null
+    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_net') then
+    begin
+      create extension if not exists pg_net with schema extensions;
+    exception when others then
+      raise warning 'pg_net could not be enabled: %', sqlerrm;
+    end;
+  end if;
+  if pg_catalog.to_regnamespace('cron') is null
+    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_cron') then
+    begin
+      create extension if not exists pg_cron with schema pg_catalog;
+    exception when others then
+      raise warning 'pg_cron could not be enabled: %', sqlerrm;
+    end;
+  end if;
+end
 $$;

@@ -1,8 +1,8 @@
 -- Ingest: the SQL half of the two webhooks. Each delivery is exactly one call of
--- pipeline.ingest_toast(event) or pipeline.ingest_sevenshifts(event) (the functions reach them
--- through procedures that also commit: 20261128000700_committed_ingest.sql),
--- which in ONE transaction logs the delivery in public.inbound_events, maps it to a location
--- and upserts the order (with its refunds) or the punch. The payload was validated and
+-- pipeline.ingest_toast(event) or pipeline.ingest_sevenshifts(event), reached through a
+-- procedure that also commits (pipeline.ingest_*_committed, at the end of this file), which
+-- in ONE transaction logs the delivery in public.inbound_events, maps it to a location and
+-- upserts the order (with its refunds) or the punch. The payload was validated and
 -- normalised in TypeScript (shared/toast.ts, shared/sevenshifts.ts; shapes in shared/types.ts).
 --
 -- Order independence: a row keeps the newest version by (vendor modified time, version hash);
@@ -15,7 +15,11 @@
 -- payload, and a trigger on public.locations applies it when the mapping appears.
 --
 -- The daily metrics are recomputed by statement-level triggers on orders, order_refunds and
--- punches in a later migration; nothing here computes them.
+-- punches (20261128000300_metrics.sql); nothing here computes them.
+
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '120s';
 
 -- Punches known to be deleted, even before (or without) their row: deletion is terminal.
 create table if not exists pipeline.punch_tombstones (
@@ -491,3 +495,57 @@ revoke all on function pipeline.ingest_sevenshifts(jsonb) from public, anon, aut
 revoke all on function pipeline.apply_unmapped_events() from public, anon, authenticated;
 grant execute on function pipeline.ingest_toast(jsonb) to service_role;
 grant execute on function pipeline.ingest_sevenshifts(jsonb) to service_role;
+
+-- ---------------------------------------------------------------------------------------
+-- One round trip per delivery, answered only after the commit
+-- ---------------------------------------------------------------------------------------
+
+-- A webhook may answer 2xx only for data that is committed. postgres.js resolves a
+-- parameterised statement at its CommandComplete, before the implicit commit at Sync, and
+-- drops an error raised at that commit (a deferred trigger such as the daily-metrics
+-- recompute, or a server shutting down). These procedures commit inside the CALL instead:
+-- every deferred trigger runs and the commit completes before the statement does, so a
+-- failure there is the CALL's own error and a dropped connection fails the call. One round
+-- trip (BEGIN / call / COMMIT cost two more and put the Toast function's HTTP ÷ direct-SQL
+-- throughput under its 0.5 target in `npm run bench`).
+--
+-- A procedure that commits may not be security definer nor carry a SET clause, so these run
+-- as the caller (the functions' role, pipeline_functions: 20261128000500_security.sql) and
+-- name everything with its schema; the ingest functions they call are security definer with
+-- a fixed search_path and stay the only thing that writes.
+
+-- Called as `call pipeline.ingest_toast_committed($1::jsonb, null)`: one row, `result`.
+create or replace procedure pipeline.ingest_toast_committed(
+  event jsonb,
+  inout result jsonb default null
+)
+language plpgsql
+as $$
+begin
+  result := pipeline.ingest_toast(event);
+  commit;
+end
+$$;
+
+-- Called as `call pipeline.ingest_sevenshifts_committed($1::jsonb, null)`.
+create or replace procedure pipeline.ingest_sevenshifts_committed(
+  event jsonb,
+  inout result jsonb default null
+)
+language plpgsql
+as $$
+begin
+  result := pipeline.ingest_sevenshifts(event);
+  commit;
+end
+$$;
+
+revoke execute on procedure
+  pipeline.ingest_toast_committed(jsonb, jsonb),
+  pipeline.ingest_sevenshifts_committed(jsonb, jsonb)
+from public, anon, authenticated;
+
+grant execute on procedure
+  pipeline.ingest_toast_committed(jsonb, jsonb),
+  pipeline.ingest_sevenshifts_committed(jsonb, jsonb)
+to service_role;

@@ -5,12 +5,16 @@
 -- each call is one SQL function that is `security definer` with a fixed search_path. So the
 -- functions switch, at connect time, to `pipeline_functions` (supabase/functions/_shared/db.ts
 -- sends `role=pipeline_functions` as a startup parameter: Postgres runs SET ROLE before the
--- first query, no extra round trip). That role can execute exactly the six entry points below
+-- first query, no extra round trip). That role can execute exactly the entry points below
 -- and nothing else: no table, no sequence, no other function that is security definer, no
 -- CREATE anywhere, no login of its own. A stolen connection or an injected statement in a
 -- function process gets only what a webhook could do anyway.
 --
 -- Tested by tests/security/function_role_test.ts; see SECURITY.md.
+
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '120s';
 
 do $$
 begin
@@ -26,9 +30,14 @@ grant pipeline_functions to postgres;
 
 grant usage on schema pipeline to pipeline_functions;
 
--- toast-webhook and sevenshifts-webhook: one call per delivery.
+-- toast-webhook and sevenshifts-webhook: one call per delivery, through the procedures that
+-- commit inside the call (20261128000200_ingest.sql).
 grant execute on function pipeline.ingest_toast(jsonb) to pipeline_functions;
 grant execute on function pipeline.ingest_sevenshifts(jsonb) to pipeline_functions;
+grant execute on procedure
+  pipeline.ingest_toast_committed(jsonb, jsonb),
+  pipeline.ingest_sevenshifts_committed(jsonb, jsonb)
+to pipeline_functions;
 
 -- alert-notifier: claim, record, pace.
 grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)

@@ -519,7 +519,7 @@ dbTest(
           where id = secret_id $$;
     `);
       await scratch.file(repoPath("supabase/migrations/20261128000100_core_schema.sql"));
-      await scratch.file(repoPath("supabase/migrations/20261128000300_alerts.sql"));
+      await scratch.file(repoPath("supabase/migrations/20261128000400_alerts.sql"));
       // Settings made before Vault was used are shadowed by Vault's copy.
       await scratch`insert into pipeline.runtime_settings (key, value)
       values ('alert_webhook_secret', 'stale-local')`;

@@ -5,7 +5,7 @@
  * commit-time recompute, is visible from another connection the moment it resolves, and a
  * failure raised at commit is the CALL's own error, with nothing stored. (A plain `select
  * pipeline.ingest_*($1)` resolves at CommandComplete, before the implicit commit, and
- * postgres.js drops an error raised there: migration 20261128000700_committed_ingest.sql.)
+ * postgres.js drops an error raised there: migration 20261128000200_ingest.sql.)
  */
 import assert from "node:assert/strict";
 import { connectDatabase, type Sql } from "../../supabase/functions/_shared/db.ts";

@@ -1,5 +1,5 @@
 /**
- * pipeline.day_order_totals (migration 20261128000600): each day's counted net sales and order
+ * pipeline.day_order_totals (migration 20261128000300_metrics.sql): each day's counted net sales and order
  * count, moved by each transaction's change instead of re-summed on every ingest. Whatever the
  * statements, rollbacks, concurrent writers or hand-called recomputes, the totals and the
  * figures in public.daily_metrics equal a fresh sum over public.orders; and a recompute by hand

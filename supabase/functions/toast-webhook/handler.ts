@@ -36,7 +36,7 @@ export const TOAST_MAX_BODY_BYTES = 6 * 1024 * 1024;
 /**
  * The one SQL statement this function runs per delivery: one round trip that returns only
  * after the commit. The procedure commits inside the call (migration
- * 20261128000700_committed_ingest.sql): postgres.js resolves a plain statement before its
+ * 20261128000200_ingest.sql): postgres.js resolves a plain statement before its
  * implicit commit and would drop an error raised there, so a 2xx could follow a rollback.
  */
 export const INGEST_TOAST_SQL = "call pipeline.ingest_toast_committed($1::jsonb, null)";

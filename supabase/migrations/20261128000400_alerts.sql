@@ -23,13 +23,17 @@
 --   replaying or backfilling history never floods a channel; an open episode on an older day
 --   still escalates and recovers.
 -- Each transition inserts exactly one row into public.alerts, in the transaction of the
--- recompute that caused it (migrations 20261128000400 and 20261128000600).
+-- recompute that caused it (pipeline.write_daily_metrics, 20261128000300_metrics.sql).
 --
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier with the shared secret (both read at run time from
 -- Vault, or locally from pipeline.runtime_settings; never in this file). The notifier claims
 -- alerts with a lease (FOR UPDATE SKIP LOCKED), one location's alerts strictly in creation
 -- order, records every attempt, and marks an alert sent only after the channel's 2xx.
+
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '120s';
 
 -- ---------------------------------------------------------------------------------------
 -- Runtime configuration (functions_base_url, alert_webhook_secret)
@@ -226,8 +230,8 @@ grant select on public.alert_states, public.alerts, public.alert_attempts to ser
 -- ---------------------------------------------------------------------------------------
 
 -- Evaluates one location's business day against its settings and, on a transition, inserts
--- one alert. Called by the recompute (pipeline.write_daily_metrics, 20261128000600) right
--- after it upserts public.daily_metrics, in the same transaction.
+-- one alert. Called by the recompute (pipeline.write_daily_metrics, 20261128000300_metrics.sql)
+-- right after it upserts public.daily_metrics, in the same transaction.
 create or replace function pipeline.evaluate_alerts(location_id bigint, business_date date)
 returns void
 language plpgsql
@@ -838,36 +842,13 @@ grant execute on function pipeline.requeue_alerts(bigint) to service_role;
 grant execute on function pipeline.request_alert_sweep() to service_role;
 
 -- ---------------------------------------------------------------------------------------
--- pg_net and pg_cron where the platform offers them
+-- The sweep's schedule
 -- ---------------------------------------------------------------------------------------
 
--- On Supabase pg_net is available but not always enabled; the local stack provides its own
--- `net` schema. Never fatal: without it alerts wait for the sweep or a manual call.
+-- Every minute on pg_cron (Supabase; enabled in 20261128000100_core_schema.sql) or the local
+-- stack's compatible scheduler; without either, alerts wait for the database webhook alone.
 do $$
 begin
-  if pg_catalog.to_regnamespace('net') is null
-    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_net') then
-    begin
-      create extension if not exists pg_net with schema extensions;
-    exception when others then
-      raise warning 'pg_net could not be enabled: %', sqlerrm;
-    end;
-  end if;
-end
-$$;
-
--- The sweep runs every minute where pg_cron exists (Supabase), or the local stack's
--- compatible scheduler.
-do $$
-begin
-  if pg_catalog.to_regnamespace('cron') is null
-    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_cron') then
-    begin
-      create extension if not exists pg_cron;
-    exception when others then
-      raise warning 'pg_cron could not be enabled: %', sqlerrm;
-    end;
-  end if;
   if pg_catalog.to_regnamespace('cron') is not null then
     perform cron.schedule('alert-notifier-sweep', '* * * * *',
       'select pipeline.request_alert_sweep()');

@@ -3,15 +3,18 @@
 -- that lets open punches accrue.
 --
 -- Flow: a statement on orders / order_refunds / punches queues the (location, day) pairs it
--- touched (old and new rows) in pipeline.pending_metric_days; at commit a deferred
--- constraint trigger recomputes each queued day once, in key order, and calls the alert
--- state machine (pipeline.evaluate_alerts, migration 20261128000300). A recompute reads only
--- that day's rows through the (location_id, day) indexes, never the table's history.
---
--- Superseded in part by 20261128000600_day_order_totals.sql: the recompute now reads running
--- per-day order totals instead of summing the day's orders, and redefines recompute_day,
--- queue_metric_days and recompute_pending_metric_days (a comment-only edit here; this file's
--- SQL is unchanged, as it may already be applied).
+-- touched (old and new rows) in pipeline.pending_metric_days, with the statement's change to
+-- the day's counted orders; at commit a deferred constraint trigger adds each queued change
+-- to the running per-day order totals (pipeline.day_order_totals) and writes each queued day
+-- once, in key order, then calls the alert state machine (pipeline.evaluate_alerts, migration
+-- 20261128000400_alerts.sql). A write reads one totals row plus that day's refunds and
+-- punches through the (location_id, day) indexes: a 5,000-order day costs what a 10-order day
+-- does, and history never matters. pipeline.recompute_day rebuilds a day from its rows (by
+-- hand, and the 5-minute open-day job), so anything that ever bypassed the triggers heals.
+
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '120s';
 
 -- ---------------------------------------------------------------------------------------
 -- The clock and the open-shift cap
@@ -262,14 +265,61 @@ as $$
       compute_daily_metrics.max_open_shift_seconds) as m
 $$;
 
+
+-- ---------------------------------------------------------------------------------------
+-- Running per-day order totals
+-- ---------------------------------------------------------------------------------------
+
+-- One row per (location, business day) that has ever had an order. An order counts unless it
+-- is voided or deleted (orderCounts in shared/transformations.ts).
+create table if not exists pipeline.day_order_totals (
+  location_id bigint not null,
+  business_date date not null,
+  counted_sales_cents bigint not null default 0,
+  counted_orders bigint not null default 0,
+  primary key (location_id, business_date)
+);
+revoke all on pipeline.day_order_totals from public, anon, authenticated;
+
+-- Adds one transaction's change to a day's totals at its commit. The row lock it takes makes
+-- a concurrent writer of the same day wait here until this transaction commits, so each
+-- change is added to the latest totals exactly once.
+create or replace function pipeline.add_to_day_order_totals(
+  location_id bigint,
+  business_date date,
+  sales_cents bigint,
+  orders bigint
+)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if add_to_day_order_totals.sales_cents = 0 and add_to_day_order_totals.orders = 0 then
+    return;
+  end if;
+  insert into pipeline.day_order_totals as t (location_id, business_date, counted_sales_cents,
+    counted_orders)
+  values (add_to_day_order_totals.location_id, add_to_day_order_totals.business_date,
+    add_to_day_order_totals.sales_cents, add_to_day_order_totals.orders)
+  on conflict (location_id, business_date) do update set
+    counted_sales_cents = t.counted_sales_cents + excluded.counted_sales_cents,
+    counted_orders = t.counted_orders + excluded.counted_orders;
+end
+$$;
+
+
 -- ---------------------------------------------------------------------------------------
 -- The recompute
 -- ---------------------------------------------------------------------------------------
 
--- Recomputes one location's business day from that day's rows only, upserts
+-- Writes one day's figures from its order totals, its refunds and its punches, upserts
 -- public.daily_metrics (recompute_count + 1) and evaluates the alert state machine. A day
--- left with no rows keeps a row of zeros (and null ratios), so alerts see it fall.
-create or replace function pipeline.recompute_day(location_id bigint, business_date date)
+-- left with no rows keeps a row of zeros (and null ratios), so alerts see it fall. The cost
+-- does not depend on how many orders the day has.
+create or replace function pipeline.write_daily_metrics(location_id bigint, business_date date)
 returns void
 language plpgsql
 security definer
@@ -280,39 +330,40 @@ declare
   clock timestamptz := pipeline.current_clock();
   m record;
 begin
-  if not exists (select 1 from public.locations as l where l.id = recompute_day.location_id) then
+  if not exists (
+    select 1 from public.locations as l where l.id = write_daily_metrics.location_id
+  ) then
     return;
   end if;
-  -- Serialise recomputes of the same day: the aggregate below then runs after any concurrent
-  -- recompute has committed and sees its rows (read committed takes a new snapshot per
+  -- Serialise recomputes of the same day: the reads below then run after any concurrent
+  -- recompute has committed and see its rows (read committed takes a new snapshot per
   -- statement), so the last writer never overwrites newer figures with older ones.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
-    'pipeline.daily_metrics:' || recompute_day.location_id || ':' || recompute_day.business_date,
+    'pipeline.daily_metrics:' || write_daily_metrics.location_id || ':'
+      || write_daily_metrics.business_date,
     0));
 
   select t.* into strict m
   from (
-      -- The same rule as compute_daily_metrics: an order counts unless voided or deleted.
-      select coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0)
-          as cents,
-        count(*) filter (where not o.voided and not o.deleted) as orders
-      from public.orders as o
-      where o.location_id = recompute_day.location_id
-        and o.business_date = recompute_day.business_date
+      select coalesce(max(o.counted_sales_cents), 0) as cents,
+        coalesce(max(o.counted_orders), 0) as orders
+      from pipeline.day_order_totals as o
+      where o.location_id = write_daily_metrics.location_id
+        and o.business_date = write_daily_metrics.business_date
     ) as sales,
     (
       select coalesce(sum(r.refund_cents), 0) as cents
       from public.order_refunds as r
-      where r.location_id = recompute_day.location_id
-        and r.refund_business_date = recompute_day.business_date
+      where r.location_id = write_daily_metrics.location_id
+        and r.refund_business_date = write_daily_metrics.business_date
     ) as refunded,
     lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
       array(
         select row(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds, p.paid_seconds,
             p.hourly_wage_cents, p.deleted)::pipeline.metric_punch
         from public.punches as p
-        where p.location_id = recompute_day.location_id
-          and p.business_date = recompute_day.business_date
+        where p.location_id = write_daily_metrics.location_id
+          and p.business_date = write_daily_metrics.business_date
       ),
       clock,
       pipeline.max_open_shift_seconds()) as t;
@@ -323,10 +374,10 @@ begin
     order_count, punch_count, open_punch_count, as_of, recompute_count, updated_at
   )
   values (
-    recompute_day.location_id, recompute_day.business_date, m.net_sales_cents, m.refund_cents,
-    m.labor_cost_cents, m.paid_labor_seconds, m.paid_labor_minutes, m.labor_pct_bp,
-    m.cplh_cents, m.splh_cents, m.order_count, m.punch_count, m.open_punch_count, clock, 1,
-    pg_catalog.now()
+    write_daily_metrics.location_id, write_daily_metrics.business_date, m.net_sales_cents,
+    m.refund_cents, m.labor_cost_cents, m.paid_labor_seconds, m.paid_labor_minutes,
+    m.labor_pct_bp, m.cplh_cents, m.splh_cents, m.order_count, m.punch_count,
+    m.open_punch_count, clock, 1, pg_catalog.now()
   )
   on conflict on constraint daily_metrics_pkey do update set
     net_sales_cents = excluded.net_sales_cents,
@@ -344,30 +395,85 @@ begin
     recompute_count = d.recompute_count + 1,
     updated_at = excluded.updated_at;
 
-  -- The alert state machine lives in migration 20261128000300, which runs before this one.
-  perform pipeline.evaluate_alerts(recompute_day.location_id, recompute_day.business_date);
+  perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
+    write_daily_metrics.business_date);
 end
 $$;
 
+-- Recomputes one day from its rows: rebuilds its order totals from public.orders, then writes
+-- its figures. For calls by hand and the open-day job; the triggers use the cheaper
+-- incremental path. The totals row is locked before the orders are summed, so a writer that
+-- is adding its change at commit either finishes first (and the sum sees its orders) or
+-- waits and adds its change to the rebuilt totals.
+create or replace function pipeline.recompute_day(location_id bigint, business_date date)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if not exists (select 1 from public.locations as l where l.id = recompute_day.location_id) then
+    return;
+  end if;
+  -- Called inside a transaction that changed this day's orders: the sum below already sees
+  -- those rows, so that transaction's queued change must not be added again at commit.
+  delete from pipeline.pending_metric_days as q
+  where q.xact_id = pg_catalog.pg_current_xact_id()
+    and q.location_id = recompute_day.location_id
+    and q.business_date = recompute_day.business_date;
+
+  insert into pipeline.day_order_totals (location_id, business_date)
+  values (recompute_day.location_id, recompute_day.business_date)
+  on conflict do nothing;
+  perform 1 from pipeline.day_order_totals as t
+  where t.location_id = recompute_day.location_id
+    and t.business_date = recompute_day.business_date
+  for update;
+
+  update pipeline.day_order_totals as t set
+    counted_sales_cents = s.cents,
+    counted_orders = s.orders
+  from (
+      -- The same rule as compute_daily_metrics: an order counts unless voided or deleted.
+      select coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0)
+          as cents,
+        count(*) filter (where not o.voided and not o.deleted) as orders
+      from public.orders as o
+      where o.location_id = recompute_day.location_id
+        and o.business_date = recompute_day.business_date
+    ) as s
+  where t.location_id = recompute_day.location_id
+    and t.business_date = recompute_day.business_date;
+
+  perform pipeline.write_daily_metrics(recompute_day.location_id, recompute_day.business_date);
+end
+$$;
+
+
 -- ---------------------------------------------------------------------------------------
--- Triggers: queue the touched days per statement, recompute each once at commit
+-- Triggers: queue each statement's change, apply it and recompute once at commit
 -- ---------------------------------------------------------------------------------------
 
--- Days touched by the current transaction. Rows live only until that transaction's commit
--- (the deferred trigger deletes them), so the table is unlogged: no WAL for bookkeeping. The
--- transaction id in the key keeps concurrent transactions from ever waiting on each other
--- here.
+-- Days touched by the current transaction, with its change to each day's counted orders
+-- (summed over its statements; zeros for rows of punches and refunds). Rows live only until
+-- that transaction's commit (the deferred trigger deletes them), so the table is unlogged: no
+-- WAL for bookkeeping. The transaction id in the key keeps concurrent transactions from ever
+-- waiting on each other here.
 create unlogged table if not exists pipeline.pending_metric_days (
   xact_id xid8 not null default pg_catalog.pg_current_xact_id(),
   location_id bigint not null,
   business_date date not null,
+  counted_sales_delta bigint not null default 0,
+  counted_orders_delta bigint not null default 0,
   primary key (xact_id, location_id, business_date)
 );
 revoke all on pipeline.pending_metric_days from public, anon, authenticated;
 
--- Statement-level: reads the transition tables, so a 1,000-row upsert queues each of its
--- days once. Both old and new rows count: a row that moves between days or locations
--- recomputes both.
+-- Statement-level, reading the transition tables: a 1,000-row upsert queues each of its days
+-- once. Both old and new rows count: a row that moves between days or locations recomputes
+-- both, its amount leaving one and joining the other. For orders, each day's row also carries
+-- the statement's change to its counted totals (new rows minus old rows).
 create or replace function pipeline.queue_metric_days()
 returns trigger
 language plpgsql
@@ -375,7 +481,33 @@ security definer
 set search_path = ''
 as $$
 begin
-  if tg_table_name = 'order_refunds' then
+  -- An insert trigger has no old_rows and a delete trigger no new_rows, hence the branches.
+  if tg_table_name = 'orders' then
+    if tg_op in ('UPDATE', 'DELETE') then
+      insert into pipeline.pending_metric_days as p (location_id, business_date,
+        counted_sales_delta, counted_orders_delta)
+      select o.location_id, o.business_date,
+        -coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0),
+        -count(*) filter (where not o.voided and not o.deleted)
+      from old_rows as o
+      group by 1, 2
+      on conflict (xact_id, location_id, business_date) do update set
+        counted_sales_delta = p.counted_sales_delta + excluded.counted_sales_delta,
+        counted_orders_delta = p.counted_orders_delta + excluded.counted_orders_delta;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+      insert into pipeline.pending_metric_days as p (location_id, business_date,
+        counted_sales_delta, counted_orders_delta)
+      select n.location_id, n.business_date,
+        coalesce(sum(n.net_sales_cents) filter (where not n.voided and not n.deleted), 0),
+        count(*) filter (where not n.voided and not n.deleted)
+      from new_rows as n
+      group by 1, 2
+      on conflict (xact_id, location_id, business_date) do update set
+        counted_sales_delta = p.counted_sales_delta + excluded.counted_sales_delta,
+        counted_orders_delta = p.counted_orders_delta + excluded.counted_orders_delta;
+    end if;
+  elsif tg_table_name = 'order_refunds' then
     if tg_op in ('UPDATE', 'DELETE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct o.location_id, o.refund_business_date from old_rows as o
@@ -402,9 +534,10 @@ begin
 end
 $$;
 
--- At commit: the first firing takes every day this transaction queued and recomputes them in
--- (location, day) order, so two transactions always lock days in the same order (no
--- deadlock); later firings of the same transaction find nothing left.
+-- At commit: the first firing takes every day this transaction queued and, in (location, day)
+-- order, adds its change to the day's totals and writes the day's figures. The fixed order
+-- means two transactions always lock days in the same order (no deadlock); later firings of
+-- the same transaction find nothing left.
 create or replace function pipeline.recompute_pending_metric_days()
 returns trigger
 language plpgsql
@@ -418,15 +551,20 @@ begin
     with taken as (
       delete from pipeline.pending_metric_days as p
       where p.xact_id = pg_catalog.pg_current_xact_id()
-      returning p.location_id, p.business_date
+      returning p.location_id, p.business_date, p.counted_sales_delta, p.counted_orders_delta
     )
-    select t.location_id, t.business_date from taken as t order by 1, 2
+    select t.location_id, t.business_date, t.counted_sales_delta, t.counted_orders_delta
+    from taken as t
+    order by 1, 2
   loop
-    perform pipeline.recompute_day(day.location_id, day.business_date);
+    perform pipeline.add_to_day_order_totals(day.location_id, day.business_date,
+      day.counted_sales_delta, day.counted_orders_delta);
+    perform pipeline.write_daily_metrics(day.location_id, day.business_date);
   end loop;
   return null;
 end
 $$;
+
 
 drop trigger if exists recompute_at_commit on pipeline.pending_metric_days;
 create constraint trigger recompute_at_commit
@@ -457,6 +595,7 @@ begin
   end loop;
 end
 $$;
+
 
 -- ---------------------------------------------------------------------------------------
 -- Open punches: the scheduled re-evaluation
@@ -493,19 +632,10 @@ begin
 end
 $$;
 
--- Every 5 minutes on pg_cron (Supabase) or the local stack's compatible scheduler. Where the
--- extension is available but not installed, install it; where it cannot load (not in
--- shared_preload_libraries), carry on without a schedule rather than fail the migration.
+-- Every 5 minutes on pg_cron (Supabase; enabled in 20261128000100_core_schema.sql) or the
+-- local stack's compatible scheduler; without either, no schedule.
 do $$
 begin
-  if pg_catalog.to_regnamespace('cron') is null
-    and exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_cron') then
-    begin
-      create extension if not exists pg_cron with schema pg_catalog;
-    exception when others then
-      raise notice 'pg_cron is available but could not be created (%); no schedule', sqlerrm;
-    end;
-  end if;
   if pg_catalog.to_regnamespace('cron') is not null then
     perform cron.schedule('pipeline-recompute-open-days', '*/5 * * * *',
       'select pipeline.recompute_open_days()');
@@ -529,6 +659,8 @@ revoke execute on function
     timestamptz, integer),
   pipeline.compute_daily_metrics(pipeline.metric_order[], bigint[], pipeline.metric_punch[],
     timestamptz, integer),
+  pipeline.add_to_day_order_totals(bigint, date, bigint, bigint),
+  pipeline.write_daily_metrics(bigint, date),
   pipeline.recompute_day(bigint, date),
   pipeline.queue_metric_days(),
   pipeline.recompute_pending_metric_days(),
