@@ -145,20 +145,23 @@ async function readUpTo(
   body: ReadableStream<Uint8Array>,
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer> | null> {
-  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > limit) return null; // leaving the loop cancels the stream
-    chunks.push(chunk);
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        // Erroring here cancels the rest of the upload.
+        if (size > limit) controller.error(new RangeError("request body over the limit"));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    return new Uint8Array(await new Response(counted).arrayBuffer());
+  } catch (err) {
+    if (size > limit) return null;
+    throw err;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 interface Worker {
@@ -313,7 +316,15 @@ export async function startFunctionServer(
       const headers = new Headers(req.headers);
       let body: Uint8Array<ArrayBuffer> | null = null;
       if (req.body) {
-        body = await readUpTo(req.body, GATEWAY_MAX_BODY_BYTES);
+        try {
+          body = await readUpTo(req.body, GATEWAY_MAX_BODY_BYTES);
+        } catch {
+          // The sender broke off its upload: nobody is left to read an answer.
+          return Response.json(
+            { error: { code: "bad_request", message: "The request body was cut off." } },
+            { status: 400 },
+          );
+        }
         if (!body) return tooLarge();
         headers.delete("transfer-encoding");
         headers.set("content-length", String(body.byteLength));
