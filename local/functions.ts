@@ -3,12 +3,19 @@
  * (except `_`-prefixed ones) runs as its own Deno process, as each function gets its own
  * isolate on Supabase, behind one gateway at `<base>/functions/v1/<name>`.
  *
- * Each function's `index.ts` is started unchanged (`Deno.serve(handler)`), told where to
- * listen through `DENO_SERVE_ADDRESS`, with the env vars Supabase injects. A function that
+ * Each function runs on the edge runtime's Deno (2.1.4, local/edge_runtime.ts) with the import
+ * map the supabase CLI would give it (local/import_maps.ts) and nothing else: never the
+ * repo-root deno.json, so a function that would not resolve its imports on Supabase fails
+ * here first. Its `index.ts` is started unchanged (`Deno.serve(handler)`) through
+ * local/edge_bootstrap.ts, which serves it on the port the gateway chose (as the edge runtime
+ * owns the listener), with the env vars Supabase injects and the edge runtime's permissions:
+ * network and env, reading its own files, writing only the temp folder. A function that
  * crashes is restarted, as the edge runtime starts a fresh worker.
  *
  * @module
  */
+import { edgeRuntimeDeno, edgeRuntimeDenoEnv, importMapFlags } from "./edge_runtime.ts";
+import { findImportMap, readConfiguredImportMaps } from "./import_maps.ts";
 import { repoPath } from "./paths.ts";
 import { assertPortFree, freePort } from "./postgres.ts";
 
@@ -25,6 +32,17 @@ export interface FunctionServerHandle {
   stop(): Promise<void>;
 }
 
+/** One function to serve: its name (the URL's), entry point and import map. */
+export interface FunctionSpec {
+  name: string;
+  /** Absolute path of its entry point (index.ts). */
+  entrypoint: string;
+  /** Absolute path of its import map or deno.json; null for none. */
+  importMap: string | null;
+  /** The project folder its files live in: the one folder it may read. */
+  root: string;
+}
+
 /** Options for {@link startFunctionServer}. */
 export interface FunctionServerOptions {
   port: number;
@@ -32,8 +50,12 @@ export interface FunctionServerOptions {
   env: Record<string, string>;
   /** Where function logs go (default: inherited stderr with a `[name]` prefix). */
   log?: (name: string, line: string) => void;
-  /** Folder holding the functions (default supabase/functions). */
+  /** Folder holding the functions (default supabase/functions); its `.env` is read. */
   functionsDir?: string;
+  /** One import map for every function, like `supabase functions serve --import-map`. */
+  importMap?: string;
+  /** Serve exactly these (e.g. what a deploy uploaded) instead of those in functionsDir. */
+  functions?: FunctionSpec[];
 }
 
 /** Lists the servable function folders of `dir` (default supabase/functions). */
@@ -49,6 +71,33 @@ export async function listFunctions(dir = repoPath("supabase/functions")): Promi
     }
   }
   return names.sort();
+}
+
+/**
+ * Every servable function of `functionsDir` with the import map the supabase CLI would give
+ * it: `--import-map`, then `[functions.<name>] import_map` in the config.toml beside the
+ * folder, then the function's deno.json / deno.jsonc / import_map.json, then the folder's
+ * import_map.json (see local/import_maps.ts).
+ */
+export async function discoverFunctions(
+  functionsDir = repoPath("supabase/functions"),
+  importMap?: string,
+): Promise<FunctionSpec[]> {
+  const configured = await readConfiguredImportMaps(functionsDir.replace(/\/[^/]+\/?$/, ""));
+  // A function imports from its project (shared/, docs/), not only from its own folder.
+  const root = functionsDir.endsWith("/supabase/functions")
+    ? functionsDir.slice(0, -"/supabase/functions".length)
+    : functionsDir;
+  const specs: FunctionSpec[] = [];
+  for (const name of await listFunctions(functionsDir)) {
+    specs.push({
+      name,
+      entrypoint: `${functionsDir}/${name}/index.ts`,
+      importMap: await findImportMap(name, { functionsDir, importMap, configured }),
+      root,
+    });
+  }
+  return specs;
 }
 
 /** Reads a dotenv file (KEY=VALUE lines, # comments, optional quotes); {} when missing. */
@@ -91,6 +140,30 @@ function tooLarge(): Response {
   );
 }
 
+/** The whole of `body`, or null (and the rest left unread) once it passes `limit` bytes. */
+async function readUpTo(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  let size = 0;
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        // Erroring here cancels the rest of the upload.
+        if (size > limit) controller.error(new RangeError("request body over the limit"));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    return new Uint8Array(await new Response(counted).arrayBuffer());
+  } catch (err) {
+    if (size > limit) return null;
+    throw err;
+  }
+}
+
 interface Worker {
   name: string;
   port: number;
@@ -98,12 +171,21 @@ interface Worker {
   ready: Promise<void>;
 }
 
-async function waitForPort(port: number, child: Deno.ChildProcess, name: string): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: Deno.ChildProcess,
+  name: string,
+  output: { recent: string[]; drained: Promise<unknown> },
+): Promise<void> {
   let exited = false;
   child.status.then(() => (exited = true));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`function ${name} exited during start-up (see its log above)`);
+    if (exited) {
+      await output.drained; // the last lines it wrote
+      const said = output.recent.join("\n") || "(no output)";
+      throw new Error(`function ${name} exited during start-up:\n${said}`);
+    }
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       conn.close();
@@ -122,52 +204,89 @@ export async function startFunctionServer(
   assertPortFree(opts.port, "functions");
   const url = `http://127.0.0.1:${opts.port}`;
   const dir = opts.functionsDir ?? repoPath("supabase/functions");
-  const names = await listFunctions(dir);
-  const fileEnv = await readEnvFile(`${dir}/.env`);
+  const specs = opts.functions ?? await discoverFunctions(dir, opts.importMap);
+  const names = specs.map((s) => s.name);
+  // Functions given as they are (e.g. a deploy's upload) get only `opts.env`.
+  const fileEnv = opts.functions ? {} : await readEnvFile(`${dir}/.env`);
   const baseEnv = { SUPABASE_URL: url, ...fileEnv, ...opts.env };
-  const deno = Deno.execPath();
+  const deno = edgeRuntimeDeno();
+  const bootstrap = repoPath("local/edge_bootstrap.ts");
+  // The edge runtime lets a function write only its temp folder.
+  const tempDir = Deno.env.get("TMPDIR") ?? "/tmp";
   const workers = new Map<string, Worker>();
   let stopping = false;
 
   const log = opts.log ??
     ((name: string, line: string) => console.error(`[${name}] ${line}`));
 
-  async function pump(name: string, stream: ReadableStream<Uint8Array>) {
+  async function pump(name: string, stream: ReadableStream<Uint8Array>, recent: string[]) {
     let buffered = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       buffered += chunk;
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      for (const line of lines) if (line && !line.startsWith("Listening on")) log(name, line);
+      for (const line of lines) {
+        if (!line || line.startsWith("Listening on")) continue;
+        log(name, line);
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+      }
     }
   }
 
-  function spawn(name: string): Worker {
+  function spawn(spec: FunctionSpec): Worker {
+    const { name } = spec;
     const port = freePort();
     const child = new Deno.Command(deno, {
-      args: ["run", "-A", "--no-prompt", `${dir}/${name}/index.ts`],
-      cwd: repoPath(),
-      env: { ...baseEnv, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`, NO_COLOR: "1" },
+      args: [
+        "run",
+        "--no-prompt",
+        ...importMapFlags(spec.importMap),
+        "--allow-net",
+        "--allow-env",
+        `--allow-read=${spec.root}`,
+        `--allow-write=${tempDir}`,
+        bootstrap,
+        spec.entrypoint,
+      ],
+      // The edge runtime runs a function from its own folder.
+      cwd: spec.entrypoint.replace(/\/[^/]+$/, ""),
+      env: {
+        ...baseEnv,
+        ...edgeRuntimeDenoEnv(),
+        EDGE_BOOTSTRAP_PORT: String(port),
+        EDGE_BOOTSTRAP_ENTRYPOINT: `file://${
+          spec.entrypoint.split("/").map(encodeURIComponent).join("/")
+        }`,
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    void pump(name, child.stdout);
-    void pump(name, child.stderr);
-    const worker: Worker = { name, port, child, ready: waitForPort(port, child, name) };
+    const recent: string[] = [];
+    const drained = Promise.all([
+      pump(name, child.stdout, recent),
+      pump(name, child.stderr, recent),
+    ]);
+    const worker: Worker = {
+      name,
+      port,
+      child,
+      ready: waitForPort(port, child, name, { recent, drained }),
+    };
     child.status.then((status) => {
       if (stopping || workers.get(name) !== worker) return;
       // Ctrl-C in a terminal signals the whole process group: that is a stop, not a crash.
       if (status.signal === "SIGINT" || status.signal === "SIGTERM") return;
       log(name, "process exited; starting a new one");
-      const next = spawn(name);
+      const next = spawn(spec);
       workers.set(name, next);
       next.ready.catch((err) => log(name, String(err)));
     });
     return worker;
   }
 
-  for (const name of names) workers.set(name, spawn(name));
+  for (const spec of specs) workers.set(spec.name, spawn(spec));
   try {
     await Promise.all([...workers.values()].map((w) => w.ready));
   } catch (err) {
@@ -190,38 +309,53 @@ export async function startFunctionServer(
       }
       const declared = Number(req.headers.get("content-length") ?? "NaN");
       if (Number.isFinite(declared) && declared > GATEWAY_MAX_BODY_BYTES) return tooLarge();
-      // A declared length is enforced by HTTP framing; a chunked upload with no length is
-      // counted as it streams through and cut off past the limit.
-      let forwarded = 0;
-      let overLimit = false;
-      const body = Number.isFinite(declared) ? req.body : req.body?.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            forwarded += chunk.byteLength;
-            if (forwarded > GATEWAY_MAX_BODY_BYTES) {
-              overLimit = true;
-              controller.error(new Error("request body over the gateway limit"));
-              return;
-            }
-            controller.enqueue(chunk);
-          },
-        }),
-      );
+      // The body is read here whole, counted and cut off past the limit, before the function
+      // sees it, as Kong buffers request bodies by default (route `request_buffering`). A
+      // relayed stream would also break: Deno 2.1.4 closes the connection once it has
+      // answered early (a 413 before the body is read), and fetch then drops the answer.
+      const headers = new Headers(req.headers);
+      let body: Uint8Array<ArrayBuffer> | null = null;
+      if (req.body) {
+        try {
+          // A declared length is bounded by HTTP framing (checked above); only a chunked
+          // upload needs counting.
+          body = Number.isFinite(declared)
+            ? new Uint8Array(await req.arrayBuffer())
+            : await readUpTo(req.body, GATEWAY_MAX_BODY_BYTES);
+        } catch {
+          // The sender broke off its upload: nobody is left to read an answer.
+          return Response.json(
+            { error: { code: "bad_request", message: "The request body was cut off." } },
+            { status: 400 },
+          );
+        }
+        if (!body) return tooLarge();
+        headers.delete("transfer-encoding");
+        headers.set("content-length", String(body.byteLength));
+      }
       try {
         await worker.ready;
         const target = `http://127.0.0.1:${worker.port}${incoming.pathname}${incoming.search}`;
-        const headers = new Headers(req.headers);
         headers.set("x-forwarded-host", incoming.host);
+        // The function answers uncompressed (this server compresses for the caller if asked):
+        // no gzip in the function, gunzip in fetch and gzip again here per request.
+        headers.set("accept-encoding", "identity");
         const res = await fetch(target, {
           method: req.method,
           headers,
           body,
           redirect: "manual",
         });
-        return new Response(res.body, { status: res.status, headers: res.headers });
-      } catch {
-        if (overLimit) return tooLarge();
+        // A function that compresses anyway: fetch has decoded it, so pass it on decoded.
+        const answerHeaders = new Headers(res.headers);
+        if (answerHeaders.has("content-encoding")) {
+          answerHeaders.delete("content-encoding");
+          answerHeaders.delete("content-length");
+        }
+        return new Response(res.body, { status: res.status, headers: answerHeaders });
+      } catch (err) {
         // The function process died mid-request: what the edge runtime answers then.
+        log(worker.name, `gateway: no answer (${err instanceof Error ? err.message : err})`);
         return Response.json(
           { error: { code: "internal_error", message: "The function is not reachable." } },
           { status: 502 },
@@ -236,8 +370,9 @@ export async function startFunctionServer(
     pids: () => Object.fromEntries([...workers].map(([n, w]) => [n, w.child.pid])),
     async restart(name: string) {
       const old = workers.get(name);
-      if (!old) throw new Error(`no function '${name}'`);
-      const next = spawn(name);
+      const spec = specs.find((s) => s.name === name);
+      if (!old || !spec) throw new Error(`no function '${name}'`);
+      const next = spawn(spec);
       workers.set(name, next);
       old.child.kill("SIGKILL");
       await old.child.status;

@@ -81,6 +81,7 @@ if (lint) {
       ["deno fmt --check", ["fmt", "--check"]],
       ["deno lint", ["lint"]],
       ["deno check", ["check", ...sources]],
+      ["deno check (edge runtime)", ["run", "-A", "scripts/check-functions.ts"]],
     ] as const
   ) {
     console.log(`\n== ${name}`);

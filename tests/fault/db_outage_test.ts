@@ -7,8 +7,8 @@
  * the same data.
  *
  * Every delivery attempt is recorded at the HTTP level. Required:
- * - every attempt made while the database was down is answered 503 (or fails to connect);
- *   none 2xx, none another 5xx;
+ * - every attempt made while the database was down is answered 503 (or fails to connect),
+ *   or 2xx only once the restart began (stored then); none another 5xx;
  * - the vendors' retries land after the restart; the simulator's figures equal its ground
  *   truth and the probe location's net sales equal the sum of its orders;
  * - zero accepted events lost: every delivery that was ever answered 2xx is in
@@ -190,8 +190,16 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
     assert.ok(during.length >= 20, `deliveries during the outage: ${during.length}`);
     assert.ok(after.some((a) => a.status === 200), "deliveries accepted after the restart");
 
-    // While down: 503 (with a Retry-After-style JSON error) or no connection; never 2xx.
-    const wrong = during.filter((a) => !(a.status === 503 || (a.status === null && a.error)));
+    // While down: 503 (with a Retry-After-style JSON error) or no connection; never a 2xx
+    // answered before the restart began. On the edge runtime's Deno (2.1.4) postgres.js keeps
+    // connecting for a query's first connection, so a delivery that arrived while the
+    // database was down may be stored once it is back, within the answer deadline: that 2xx
+    // is the truth (every 2xx's event is checked below to be in the database).
+    const storedAfterRestart = (a: Attempt) =>
+      a.status !== null && a.status < 300 && a.endedAt >= window.restartAsked;
+    const wrong = during.filter((a) =>
+      !(a.status === 503 || (a.status === null && a.error) || storedAfterRestart(a))
+    );
     assert.deepEqual(wrong.map((a) => `${a.status} ${a.answer}`), [], "answers during the outage");
     // …and at once: Toast counts an answer after 2 s as a timeout.
     const slowest = Math.max(...during.map((a) => a.endedAt - a.startedAt));
@@ -236,7 +244,8 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
       console.log(
         `outage: ${attempts.length} delivery attempts, ${during.length} during the outage ` +
           `(${during.filter((a) => a.status === 503).length} answered 503, ` +
-          `${during.filter((a) => a.status === null).length} connection errors, 0 2xx), ` +
+          `${during.filter((a) => a.status === null).length} connection errors, ` +
+          `${during.filter(storedAfterRestart).length} stored after the restart), ` +
           `${keys.length} distinct events accepted, ${lost} lost, ` +
           `${probeCents.length} probe orders, simulator retries ${report.totals.retries}`,
       );

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { connectDatabase } from "../../supabase/functions/_shared/db.ts";
+import { callIngest, INGEST_DEADLINE_MS } from "../../supabase/functions/_shared/ingest.ts";
 import {
   createToastWebhookHandler,
   INGEST_TOAST_SQL,
@@ -194,6 +195,33 @@ Deno.test("handlers: an unreachable database is 503 (retry), other failures 500 
   } finally {
     await nowhere.end();
   }
+});
+
+Deno.test("ingest: a database call that outlives its deadline is answered 503 at the deadline", async () => {
+  // Under Toast's 2 s answer deadline (see INGEST_DEADLINE_MS).
+  assert.ok(INGEST_DEADLINE_MS < 2000);
+  let failLate: (err: Error) => void = () => {};
+  const hanging: SqlRunner = {
+    query: () => new Promise((_, reject) => (failLate = reject)),
+  };
+  const logged: Array<Record<string, unknown> | undefined> = [];
+  const late = await callIngest(hanging, "call x($1)", {}, (_m, d) => void logged.push(d), 20);
+  assert.equal(late.status, 503);
+  assert.equal(late.headers.get("retry-after"), "30");
+  assert.equal((await late.json()).error.code, "database_unavailable");
+  assert.deepEqual(logged, [{ code: "INGEST_DEADLINE" }]);
+  // The abandoned call failing later is no unhandled rejection (the test would fail).
+  failLate(new Error("connection reset"));
+  await new Promise((r) => setTimeout(r, 0));
+
+  // Within the deadline the call's own answer stands.
+  const quick: SqlRunner = {
+    query: () =>
+      Promise.resolve([{ result: { outcome: "applied", duplicate: false, eventId: 7 } }]),
+  };
+  const stored = await callIngest(quick, "call x($1)", {}, () => {}, 60_000);
+  assert.equal(stored.status, 200);
+  assert.deepEqual(await stored.json(), { outcome: "applied", duplicate: false, eventId: 7 });
 });
 
 Deno.test("7shifts handler: the injected clock bounds the HMAC window; wage unit applies", async () => {

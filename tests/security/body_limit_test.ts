@@ -6,9 +6,10 @@
  * - Called directly with a body streamed without a Content-Length (so only counting can stop
  *   it): the handler pulls at most the limit plus one chunk, cancels the stream, answers 413,
  *   and never reaches the database.
- * - Over HTTP, on a raw connection: a Content-Length over the limit is refused before any
- *   body is sent, and a chunked body streamed past the limit gets its 413 while the sender is
- *   still sending, long before the 64 MiB it would send if the function kept reading.
+ * - Over HTTP, on a raw connection to the function's own port: a Content-Length over the
+ *   limit is refused before any body is sent, and a chunked body streamed past the limit gets
+ *   its 413 while the sender is still sending, long before the 64 MiB it would send if the
+ *   function kept reading.
  */
 import assert from "node:assert/strict";
 import {
@@ -178,9 +179,23 @@ const FUNCTIONS: Array<{ name: string; limit: number; headers: Record<string, st
   },
 ];
 
+/** `host:port` a function process itself listens on (the local gateway forwards to it). */
+async function functionAddress(name: string): Promise<string> {
+  const pids = await functionProcesses(env.apiUrl);
+  const environ = await Deno.readTextFile(`/proc/${pids[name]}/environ`);
+  const port = environ.split("\0").find((e) => e.startsWith("EDGE_BOOTSTRAP_PORT="));
+  // The port the gateway chose, as the process was started (local/edge_bootstrap.ts).
+  assert.ok(port, `${name}: EDGE_BOOTSTRAP_PORT`);
+  return `127.0.0.1:${port.split("=")[1]}`;
+}
+
+// Sent to each function's own port: on Supabase the edge runtime stands in front of the
+// function; the local gateway (local/functions.ts) is not what is under test here, and it
+// reads a body whole (as Kong buffers request bodies) before the function sees it.
 Deno.test("body limit over HTTP: a Content-Length over the limit is refused before the body is sent", async () => {
   for (const f of FUNCTIONS) {
-    const r = await rawExchange(`${env.functionsUrl}/${f.name}`, {
+    const addr = await functionAddress(f.name);
+    const r = await rawExchange(`http://${addr}/functions/v1/${f.name}`, {
       "content-type": "application/json",
       "content-length": String(f.limit + 1),
       connection: "close",
@@ -192,18 +207,7 @@ Deno.test("body limit over HTTP: a Content-Length over the limit is refused befo
   }
 });
 
-/** `host:port` a function process itself listens on (the local gateway forwards to it). */
-async function functionAddress(name: string): Promise<string> {
-  const pids = await functionProcesses(env.apiUrl);
-  const environ = await Deno.readTextFile(`/proc/${pids[name]}/environ`);
-  const addr = environ.split("\0").find((e) => e.startsWith("DENO_SERVE_ADDRESS="));
-  assert.ok(addr, `${name}: DENO_SERVE_ADDRESS`);
-  return addr.split("tcp:")[1];
-}
-
-// Sent to each function's own port: on Supabase the edge runtime stands in front of the
-// function; the local gateway (local/functions.ts) is not what is under test here, and it
-// passes the whole upload on before relaying the function's early answer.
+// Also on each function's own port (see above).
 Deno.test("body limit over HTTP: a chunked body streamed past the limit is cut off by the function", async () => {
   const chunk = new TextEncoder().encode("x".repeat(CHUNK));
   const frame = new Uint8Array([

@@ -35,24 +35,45 @@ export function pickHeaders(headers: Headers, names: readonly string[]): Record<
 }
 
 /**
+ * The longest a webhook waits for its database call before answering 503: Toast counts an
+ * answer after 2 s as a timeout. On the edge runtime's Deno (2.1.4) postgres.js can sit on a
+ * connection for its whole connect timeout (3 s) while the database restarts, where the
+ * tooling Deno fails at once (tests/fault/db_outage_test.ts shows both).
+ */
+export const INGEST_DEADLINE_MS = 1500;
+
+/** The database call outlived its deadline (logged with this code). */
+class DeadlineExceeded extends Error {
+  readonly code = "INGEST_DEADLINE";
+}
+
+/**
  * Runs one ingest call and turns its result, or its failure, into the response. Shared shape
  * for both vendors: 200 for stored (applied/stale/duplicate of those), 202 for ignored or
- * unmapped, 503 when the database cannot take the write.
+ * unmapped, 503 when the database cannot take the write or has not answered within
+ * `deadlineMs`. A call still running then may yet commit: the vendor's retry is then a
+ * duplicate, which ingest recognises (never a 2xx for what was not committed).
  */
 export async function callIngest(
   db: SqlRunner,
   sqlText: string,
   event: unknown,
   logError: (message: string, detail?: Record<string, unknown>) => void,
+  deadlineMs = INGEST_DEADLINE_MS,
 ): Promise<Response> {
   let result: IngestResult;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     // The driver serialises the object for the jsonb parameter (postgres.js JSON-encodes
     // values of json/jsonb parameters; a pre-encoded string would arrive as a JSON string).
-    const rows = await db.query(sqlText, [event]);
+    const call = db.query(sqlText, [event]);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceeded()), deadlineMs);
+    });
+    const rows = await Promise.race([call, deadline]);
     result = rows[0]?.result as IngestResult;
   } catch (err) {
-    if (isDatabaseUnavailable(err)) {
+    if (err instanceof DeadlineExceeded || isDatabaseUnavailable(err)) {
       logError("database unavailable", { code: (err as { code?: unknown }).code });
       return errorResponse(503, "database_unavailable", "Database unavailable; retry later.", [], {
         "retry-after": "30",
@@ -63,6 +84,8 @@ export async function callIngest(
       message: err instanceof Error ? err.message : String(err),
     });
     return errorResponse(500, "internal_error", "The event could not be stored.");
+  } finally {
+    clearTimeout(timer);
   }
   if (!result || typeof result.outcome !== "string") {
     logError("ingest returned no result");

@@ -7,12 +7,14 @@
  * @module
  */
 import { connectDatabase } from "../_shared/db.ts";
+import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
 import {
   createAlertNotifierHandler,
   notifierSettingsFromEnv,
   postgresNotifierDb,
 } from "./handler.ts";
 
+keepWorkerAliveThroughDriverCrash();
 const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
 const settings = notifierSettingsFromEnv((name) => Deno.env.get(name));
 if (!settings.alertWebhookSecret) {

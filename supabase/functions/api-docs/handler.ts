@@ -29,8 +29,15 @@ export const RENDERER_ASSETS: Readonly<Record<string, string>> = {
   "favicon-32x32.png": "image/png",
 };
 
+/**
+ * File bytes as `Deno.readFile` gives them: `Uint8Array<ArrayBuffer>` where TypeScript knows
+ * typed arrays' buffers (5.7+, the tooling Deno), plain `Uint8Array` on the edge runtime's
+ * TypeScript 5.6. Either way a Response body, with no cast that only one of them accepts.
+ */
+export type AssetBytes = Awaited<ReturnType<typeof Deno.readFile>>;
+
 /** Reads one renderer file by name; null when it cannot be found. */
-export type AssetReader = (name: string) => Promise<Uint8Array | null>;
+export type AssetReader = (name: string) => Promise<AssetBytes | null>;
 
 /** What {@link createApiDocsHandler} needs. */
 export interface ApiDocsDeps {
@@ -107,9 +114,9 @@ const INIT_BYTES = new TextEncoder().encode(INIT_SCRIPT);
 /** Builds the request handler (`Deno.serve(createApiDocsHandler(deps))`). */
 export function createApiDocsHandler(deps: ApiDocsDeps): (req: Request) => Promise<Response> {
   const documentText = JSON.stringify(deps.document);
-  const cache = new Map<string, Uint8Array>();
+  const cache = new Map<string, AssetBytes>();
 
-  async function asset(name: string): Promise<Uint8Array | null> {
+  async function asset(name: string): Promise<AssetBytes | null> {
     if (name === "init.js") return INIT_BYTES;
     if (!(name in RENDERER_ASSETS)) return null;
     const cached = cache.get(name);
@@ -160,7 +167,7 @@ export function createApiDocsHandler(deps: ApiDocsDeps): (req: Request) => Promi
         const type = assetName === "init.js"
           ? "text/javascript; charset=utf-8"
           : RENDERER_ASSETS[assetName];
-        return send(bytes as Uint8Array<ArrayBuffer>, {
+        return send(bytes, {
           "content-type": type,
           "cache-control": "public, max-age=3600",
         });

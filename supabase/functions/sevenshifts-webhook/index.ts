@@ -7,9 +7,11 @@
  * @module
  */
 import { connectDatabase } from "../_shared/db.ts";
+import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 
+keepWorkerAliveThroughDriverCrash();
 const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
 const grantGuid = Deno.env.get("SEVENSHIFTS_GRANT_GUID") ?? "";
 const webhookToken = Deno.env.get("SEVENSHIFTS_WEBHOOK_TOKEN") ?? "";

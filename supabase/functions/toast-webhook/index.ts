@@ -5,8 +5,10 @@
  * @module
  */
 import { connectDatabase } from "../_shared/db.ts";
+import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
 import { createToastWebhookHandler } from "./handler.ts";
 
+keepWorkerAliveThroughDriverCrash();
 const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
 const secret = Deno.env.get("TOAST_WEBHOOK_SECRET") ?? "";
 if (!secret) {
