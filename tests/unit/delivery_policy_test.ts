@@ -10,7 +10,6 @@ import {
   MAX_RETRY_AFTER_MS,
   parseDiscordRetryAfter,
   parseRetryAfterHeader,
-  planWebhookSlot,
   responseExcerpt,
 } from "../../shared/delivery_policy.ts";
 
@@ -161,39 +160,4 @@ Deno.test("delivery policy: reasons and excerpts stay short", () => {
   assert.equal(describeResponse("slack", 400, "x".repeat(500)).length, "Slack 400 ".length + 120);
   assert.equal(responseExcerpt("short"), "short");
   assert.equal(responseExcerpt("y".repeat(600)).length, 501);
-});
-
-Deno.test("webhook pacing: reservations at the same moment are spaced by the interval", () => {
-  fc.assert(
-    fc.property(
-      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 30 }),
-      fc.integer({ min: 100, max: 2000 }),
-      (gaps, interval) => {
-        let nextFree: number | null = null;
-        let now = NOW;
-        let lastSend = -Infinity;
-        for (const gap of gaps) {
-          now += gap;
-          const slot = planWebhookSlot(nextFree, now, interval, 10 * interval);
-          if (!slot.reserved) continue;
-          assert.ok(slot.sendAtMs >= now, "never in the past");
-          assert.ok(slot.sendAtMs - lastSend >= interval, "at most one message per interval");
-          lastSend = slot.sendAtMs;
-          nextFree = slot.nextFreeAtMs;
-        }
-      },
-    ),
-    { seed: 7007, numRuns: 300 },
-  );
-});
-
-Deno.test("webhook pacing: a wait longer than allowed reserves nothing", () => {
-  const free = planWebhookSlot(null, NOW, 1000, 5000);
-  assert.deepEqual(free, { reserved: true, sendAtMs: NOW, nextFreeAtMs: NOW + 1000 });
-  const queued = planWebhookSlot(NOW + 3000, NOW, 1000, 5000);
-  assert.deepEqual(queued, { reserved: true, sendAtMs: NOW + 3000, nextFreeAtMs: NOW + 4000 });
-  const tooFar = planWebhookSlot(NOW + 9000, NOW, 1000, 5000);
-  assert.deepEqual(tooFar, { reserved: false, sendAtMs: NOW + 9000, nextFreeAtMs: NOW + 9000 });
-  const stale = planWebhookSlot(NOW - 60_000, NOW, 1000, 5000);
-  assert.deepEqual(stale, { reserved: true, sendAtMs: NOW, nextFreeAtMs: NOW + 1000 });
 });
