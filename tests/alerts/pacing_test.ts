@@ -49,7 +49,9 @@ Deno.test("webhook pacing (SQL): each reservation is the earliest slot the inter
           let lastSend: number | null = null;
           for (const gap of gaps) {
             now += gap;
-            const expectedSend: number = lastSend === null ? now : Math.max(now, lastSend + intervalMs);
+            const expectedSend: number = lastSend === null
+              ? now
+              : Math.max(now, lastSend + intervalMs);
             const slot = await reserveAt(conn, key, now, intervalMs, maxWaitMs);
             assert.equal(slot.waitMs, expectedSend - now, `wait at +${now - BASE} ms`);
             assert.equal(slot.reserved, expectedSend - now <= maxWaitMs);
