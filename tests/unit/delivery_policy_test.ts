@@ -54,22 +54,26 @@ Deno.test("delivery policy: Discord 429 honours JSON retry_after over the header
 });
 
 Deno.test("delivery policy: a 429 without any hint backs off; an absurd hint is clamped", () => {
+  // Third attempt: step 2 s · 2² = 8 s, of which the fixed half (4 s) with a zero draw.
   const d = classifyDelivery("slack", response(429), 3, NOW, () => 0);
-  assert.equal(d.kind === "retry" && d.delayMs, backoffDelayMs(3, () => 0));
+  assert.equal(d.kind === "retry" && d.delayMs, 4_000);
   const huge = classifyDelivery("slack", response(429, "", "999999"), 1, NOW, half);
   assert.equal(huge.kind === "retry" && huge.delayMs, MAX_RETRY_AFTER_MS);
 });
 
 Deno.test("delivery policy: 5xx, timeouts and connection errors retry with backoff", () => {
+  // Expected delays worked out by hand from the documented rule (base 2 s, doubling, equal
+  // jitter): attempt 2 → step 4 s → 2 s fixed + half of the other 2 s = 3 s; attempt 1 →
+  // step 2 s → 1 s + 0.5 s = 1.5 s.
   for (const status of [500, 502, 503, 504]) {
     const d = classifyDelivery("slack", response(status, "internal_error"), 2, NOW, half);
     assert.equal(d.kind, "retry", `status ${status}`);
-    assert.equal(d.kind === "retry" && d.delayMs, backoffDelayMs(2, half));
+    assert.equal(d.kind === "retry" && d.delayMs, 3_000);
   }
   const timeout = classifyDelivery("discord", { kind: "timeout", afterMs: 5000 }, 1, NOW, half);
   assert.deepEqual(timeout, {
     kind: "retry",
-    delayMs: backoffDelayMs(1, half),
+    delayMs: 1_500,
     reason: "Discord did not answer within 5000 ms",
   });
   const refused = classifyDelivery(
