@@ -16,8 +16,9 @@
  *   alert never retries forever.
  *
  * Pacing: Slack allows about one message per second per incoming webhook; Discord about
- * five per two seconds per webhook. {@link planWebhookSlot} is the rule the database applies
- * atomically (`pipeline.reserve_webhook_slot`) so concurrent notifier runs share one pace.
+ * five per two seconds per webhook ({@link WEBHOOK_MIN_INTERVAL_MS}). The database applies the
+ * pace atomically (`pipeline.reserve_webhook_slot`, tested in tests/alerts/pacing_test.ts) so
+ * concurrent notifier runs share one pace.
  *
  * @module
  */
@@ -188,31 +189,4 @@ export function classifyDelivery(
     return { kind: "permanent", reason: `gave up after ${attempt} attempts; last: ${reason}` };
   }
   return { kind: "retry", delayMs, reason };
-}
-
-/** The outcome of asking for a send slot on one webhook. */
-export interface WebhookSlot {
-  /** True when the slot was taken: send at `sendAtMs`. */
-  reserved: boolean;
-  /** When this message may be sent (epoch ms). */
-  sendAtMs: number;
-  /** When the webhook is free for the next message (unchanged when not reserved). */
-  nextFreeAtMs: number | null;
-}
-
-/**
- * The pacing rule for one webhook: the next message goes at the later of now and the
- * webhook's next free time, and moves the next free time on by `intervalMs`. When that
- * would mean waiting longer than `maxWaitMs`, nothing is reserved and the caller reschedules
- * the alert for `sendAtMs` instead of holding it. Mirrored by `pipeline.reserve_webhook_slot`.
- */
-export function planWebhookSlot(
-  nextFreeAtMs: number | null,
-  nowMs: number,
-  intervalMs: number,
-  maxWaitMs: number,
-): WebhookSlot {
-  const sendAtMs = Math.max(nextFreeAtMs ?? nowMs, nowMs);
-  if (sendAtMs - nowMs > maxWaitMs) return { reserved: false, sendAtMs, nextFreeAtMs };
-  return { reserved: true, sendAtMs, nextFreeAtMs: sendAtMs + intervalMs };
 }

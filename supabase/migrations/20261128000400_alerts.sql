@@ -738,11 +738,12 @@ begin
 end
 $$;
 
--- The pacing rule of shared/delivery_policy.ts planWebhookSlot, applied atomically: the next
--- post to a webhook goes at the later of now and its next free time, which moves on by
+-- The pacing rule, applied atomically so concurrent notifier runs share one pace: the next post
+-- to a webhook goes at the later of now and its next free time, which moves on by
 -- min_interval_ms. When that is more than max_wait_ms away nothing is reserved. Returns
 -- {"reserved": bool, "waitMs": int} (relative, so the function's and the database's clocks
--- never have to agree).
+-- never have to agree). "Now" is the wall clock (clock_timestamp: a run reserves slot after
+-- slot within one transaction); tests inject it with `set pipeline.now`, as for the figures.
 create or replace function pipeline.reserve_webhook_slot(
   webhook_key text,
   min_interval_ms integer,
@@ -755,7 +756,9 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_now timestamptz := pg_catalog.clock_timestamp();
+  v_now timestamptz := coalesce(
+    nullif(pg_catalog.current_setting('pipeline.now', true), '')::timestamptz,
+    pg_catalog.clock_timestamp());
   v_next timestamptz;
   v_send timestamptz;
   v_wait_ms integer;

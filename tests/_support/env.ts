@@ -30,9 +30,9 @@ export function testEnv() {
   };
 }
 
-/** A postgres.js pool on the test database; close it with `await sql.end()`. */
-export function testDb(url = requireEnv("DATABASE_URL")): postgres.Sql {
-  return postgres(url, { max: 4, onnotice: () => {} });
+/** A postgres.js pool of `max` connections on the test database; close it with `sql.end()`. */
+export function testDb(url = requireEnv("DATABASE_URL"), max = 4): postgres.Sql {
+  return postgres(url, { max, onnotice: () => {} });
 }
 
 /** A database URL with the database name replaced. */

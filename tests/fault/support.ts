@@ -10,9 +10,14 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 
-import { type Fingerprint, fingerprint, fingerprintDiff } from "../_support/fingerprint.ts";
+import {
+  type Fingerprint,
+  fingerprint,
+  fingerprintDiff,
+  type OwnRows,
+} from "../_support/fingerprint.ts";
 
-export { type Fingerprint, fingerprint, fingerprintDiff };
+export { type Fingerprint, fingerprint, fingerprintDiff, type OwnRows };
 export { FINGERPRINT_SCHEMAS } from "../_support/fingerprint.ts";
 
 /**
@@ -21,14 +26,15 @@ export { FINGERPRINT_SCHEMAS } from "../_support/fingerprint.ts";
  */
 export async function quietFingerprint(
   sql: postgres.Sql,
+  own: OwnRows = {},
   timeoutMs = 20_000,
   gapMs = 400,
 ): Promise<Fingerprint> {
   const deadline = Date.now() + timeoutMs;
-  let last = await fingerprint(sql);
+  let last = await fingerprint(sql, own);
   while (true) {
     await new Promise((r) => setTimeout(r, gapMs));
-    const next = await fingerprint(sql);
+    const next = await fingerprint(sql, own);
     if (fingerprintDiff(last, next).length === 0) return next;
     if (Date.now() > deadline) {
       throw new Error(`database not quiet: ${fingerprintDiff(last, next).join("; ")}`);
