@@ -169,10 +169,15 @@ export function parseSevenShiftsPunch(body: unknown, wageUnit: WageUnit): Parsed
   return { ok: true, value: r.data };
 }
 
-const ms = (iso: string) => Date.parse(iso);
+/**
+ * Whole seconds since the epoch of an instant, truncated toward −∞: every instant is cut to
+ * its second before anything is subtracted, the rule the daily figures follow for open
+ * punches (shared/transformations.ts `epochSeconds`), so 14:00:00.999 → 16:00:00.001 is 7200 s.
+ */
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
- * Total seconds covered by `intervals` (ms since the epoch, `[start, end)`) inside
+ * Total seconds covered by `intervals` (whole seconds since the epoch, `[start, end)`) inside
  * `[from, to)`, counting overlaps once, so two overlapping unpaid breaks are not
  * subtracted twice. `to` may be Infinity (an open punch).
  */
@@ -194,7 +199,7 @@ function coveredSeconds(intervals: Array<[number, number]>, from: number, to: nu
     }
   }
   if (curEnd > curStart) total += curEnd - curStart;
-  return Math.floor(total / 1000);
+  return total;
 }
 
 /**
@@ -206,6 +211,8 @@ function coveredSeconds(intervals: Array<[number, number]>, from: number, to: nu
  *   `out` time), clipped to the punch and with overlaps counted once. An open break is not
  *   subtracted yet: 7shifts sends no event when a break changes, so it is settled when the
  *   punch itself is next edited.
+ * - Every instant (clock-in, clock-out, break in and out) is truncated to its whole second
+ *   before anything is subtracted, as for open punches in the daily figures.
  * - **Paid seconds** = clocked seconds − unpaid break seconds, never negative; null while
  *   the punch is open (no clock-out): it accrues in the daily figures instead.
  * - **Wage** in integer cents per `wageUnit` (see the module doc); null → 0.
@@ -223,20 +230,18 @@ export function normalizePunch(body: SevenShiftsPunch, opts: NormalizeOptions): 
   ) {
     throw new RangeError("punch failed validation");
   }
-  const from = ms(clockedInAt);
-  const to = clockedOutAt === null ? Infinity : ms(clockedOutAt);
+  const from = seconds(clockedInAt);
+  const to = clockedOutAt === null ? Infinity : seconds(clockedOutAt);
   const unpaid: Array<[number, number]> = [];
   for (const b of body.time_punch_breaks ?? []) {
     if (b.paid === true || b.deleted === true) continue;
     const start = parseInstant(b.in_iso ?? b.in ?? "");
     const end = parseInstant(b.out_iso ?? b.out ?? "");
     if (start === null || end === null) continue;
-    unpaid.push([ms(start), ms(end)]);
+    unpaid.push([seconds(start), seconds(end)]);
   }
   const unpaidBreakSeconds = coveredSeconds(unpaid, from, to);
-  const paidSeconds = clockedOutAt === null
-    ? null
-    : Math.max(0, Math.floor((to - from) / 1000) - unpaidBreakSeconds);
+  const paidSeconds = clockedOutAt === null ? null : Math.max(0, to - from - unpaidBreakSeconds);
   return {
     punchId: body.id,
     companyId: body.company_id,

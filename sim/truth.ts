@@ -122,17 +122,23 @@ export function orderVersionRefunds(v: SimOrderVersion): Array<{ date: string; c
   return out;
 }
 
-/** Paid seconds of a closed punch version: clocked time minus unpaid, non-deleted breaks. */
+/** An instant (epoch ms) cut to its whole second: the rule for every punch and break time. */
+const wholeSecond = (ms: number) => Math.floor(ms / 1000);
+
+/**
+ * Paid seconds of a closed punch version: clocked time minus unpaid, non-deleted breaks, each
+ * instant cut to its whole second before subtracting.
+ */
 export function punchPaidSeconds(v: SimPunchVersion): number {
   if (v.clockedOutAt === null) throw new RangeError("an open punch has no paid time yet");
+  const punchIn = wholeSecond(v.clockedInAt);
+  const punchOut = wholeSecond(v.clockedOutAt);
   let unpaid = 0;
   for (const b of v.breaks) {
     if (b.paid || b.deleted) continue;
-    unpaid += Math.floor(
-      (Math.min(b.outAt, v.clockedOutAt) - Math.max(b.inAt, v.clockedInAt)) / 1000,
-    );
+    unpaid += Math.min(wholeSecond(b.outAt), punchOut) - Math.max(wholeSecond(b.inAt), punchIn);
   }
-  return Math.floor((v.clockedOutAt - v.clockedInAt) / 1000) - unpaid;
+  return punchOut - punchIn - unpaid;
 }
 
 /** Labor cost of a punch in cents: `round(paidSeconds × wage / 3600)`. */
