@@ -5,8 +5,9 @@
  * `pipeline.compute_daily_metrics` in supabase/migrations/20261128000300_metrics.sql, which the
  * database recomputes on every change. The rules:
  *
- * - **Net sales** = Σ net sales of the counted orders (neither voided nor deleted) − Σ refunds
- *   whose refund business date is this day. It can be negative when refunds exceed sales.
+ * - **Net sales** = Σ net sales of the counted orders (neither voided, deleted nor excess food)
+ *   − Σ refunds whose refund business date is this day. It can be negative when refunds
+ *   exceed sales.
  * - **Paid seconds of a punch** (deleted punches count for nothing):
  *   closed punch with `paidSeconds` → `paidSeconds` as ingested;
  *   otherwise `end − clockedIn − unpaidBreakSeconds`, never negative, where `end` is
@@ -25,7 +26,8 @@
  * - **CPLH** (cents per labor hour) = `round(laborCost × 3600 / paidLaborSeconds)`;
  *   **SPLH** = `round(netSales × 3600 / paidLaborSeconds)` (negative when net sales are);
  *   both null when no paid second was worked.
- * - Counts: orders counted toward sales, non-deleted punches, non-deleted open punches.
+ * - Counts: orders counted toward sales (an excess-food order, Toast's waste tracking, is no
+ *   order), non-deleted punches, non-deleted open punches.
  *
  * "round" is {@link divideRoundHalfAway} (half away from zero, exact on BigInt). Pure: the
  * clock is an input (`asOf`), never read here.
@@ -47,6 +49,8 @@ export interface DayOrder {
   netSalesCents: number;
   voided: boolean;
   deleted: boolean;
+  /** Toast `excessFood`: food recorded as waste, not sold. */
+  excessFood: boolean;
 }
 
 /** A refund counted on this day (its refund business date), in cents. */
@@ -116,9 +120,12 @@ function nonNegativeInteger(value: number, name: string): bigint {
   return big;
 }
 
-/** True when an order counts toward the day's sales and order count. */
+/**
+ * True when an order counts toward the day's sales and order count: not voided, not deleted,
+ * not excess food. Mirrored by `pipeline.order_counts`.
+ */
 export function orderCounts(order: DayOrder): boolean {
-  return !order.voided && !order.deleted;
+  return !order.voided && !order.deleted && !order.excessFood;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface DayFigures {
   laborPctBp: number | null;
   cplhCents: number | null;
   splhCents: number | null;
+  /** Orders that count: neither voided, deleted nor excess food (waste is no order). */
+  orderCount: number;
   punchCount: number;
 }
 
@@ -50,6 +52,7 @@ export interface DayTotals {
   refundCents: number;
   laborCostCents: number;
   paidLaborSeconds: number;
+  orderCount: number;
   punchCount: number;
 }
 
@@ -60,6 +63,7 @@ export function emptyTotals(): DayTotals {
     refundCents: 0,
     laborCostCents: 0,
     paidLaborSeconds: 0,
+    orderCount: 0,
     punchCount: 0,
   };
 }
@@ -77,6 +81,7 @@ export function figuresOf(t: DayTotals): DayFigures {
       ? roundDivNumber(t.laborCostCents * 3600, t.paidLaborSeconds)
       : null,
     splhCents: t.paidLaborSeconds > 0 ? roundDivNumber(net * 3600, t.paidLaborSeconds) : null,
+    orderCount: t.orderCount,
     punchCount: t.punchCount,
   };
 }
@@ -170,7 +175,9 @@ export function groundTruth(
   };
   for (const o of orders) {
     const v = newest(o.versions);
-    day(o.locationIndex, o.businessDate).orderSalesCents += orderVersionSalesCents(v);
+    const t = day(o.locationIndex, o.businessDate);
+    t.orderSalesCents += orderVersionSalesCents(v);
+    if (orderVersionCounts(v)) t.orderCount += 1;
     for (const old of o.versions) {
       for (const r of orderVersionRefunds(old)) day(o.locationIndex, r.date);
     }

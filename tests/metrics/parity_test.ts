@@ -61,9 +61,9 @@ async function sqlFigures(sql: postgres.Sql, days: DayInputs[]): Promise<Figures
      from jsonb_array_elements($1::text::jsonb) with ordinality as d (day, i)
      cross join lateral pipeline.compute_daily_metrics(
        array(
-         select row(o."netSalesCents", o.voided, o.deleted)::pipeline.metric_order
+         select row(o."netSalesCents", o.voided, o.deleted, o."excessFood")::pipeline.metric_order
          from jsonb_to_recordset(d.day -> 'orders')
-           as o ("netSalesCents" bigint, voided boolean, deleted boolean)
+           as o ("netSalesCents" bigint, voided boolean, deleted boolean, "excessFood" boolean)
        ),
        array(
          select r."refundCents"
@@ -104,6 +104,7 @@ const arbOrder: fc.Arbitrary<DayOrder> = fc.record({
   netSalesCents: arbSalesCents,
   voided: fc.constantFrom(false, false, false, true),
   deleted: fc.constantFrom(false, false, false, false, true),
+  excessFood: fc.constantFrom(false, false, false, false, false, true),
 });
 
 const arbWage = fc.oneof(
@@ -181,7 +182,7 @@ const arbHalfDay: fc.Arbitrary<DayInputs> = fc.record({
     { maxLength: 3 },
   ),
 }).map(({ sales, refund, punches }) => ({
-  orders: [{ netSalesCents: sales, voided: false, deleted: false }],
+  orders: [{ netSalesCents: sales, voided: false, deleted: false, excessFood: false }],
   refunds: [{ refundCents: refund }],
   punches: punches.map((p) => ({
     clockedInAt: iso(BASE_MS),
@@ -313,12 +314,15 @@ Deno.test("parity: the edges, one by one, through SQL", async () => {
   });
   const edges: DayInputs[] = [
     day({}), // nothing at all
-    day({ orders: [{ netSalesCents: 0, voided: false, deleted: false }] }), // zero sales
+    day({ orders: [{ netSalesCents: 0, voided: false, deleted: false, excessFood: false }] }), // zero sales
     day({ punches: [punch(3_600, 1_500)] }), // labor, no sales
-    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false }] }), // a single cent
-    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false }], punches: [punch(1, 1)] }),
+    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false, excessFood: false }] }), // a single cent
     day({
-      orders: [{ netSalesCents: 20_000, voided: false, deleted: false }],
+      orders: [{ netSalesCents: 1, voided: false, deleted: false, excessFood: false }],
+      punches: [punch(1, 1)],
+    }),
+    day({
+      orders: [{ netSalesCents: 20_000, voided: false, deleted: false, excessFood: false }],
       punches: [punch(3_600, 1)],
     }), // ½ bp
     day({ punches: [punch(1_800, 1)] }), // ½ ¢ of labor
@@ -327,7 +331,7 @@ Deno.test("parity: the edges, one by one, through SQL", async () => {
     day({
       orders: Array.from(
         { length: 12 },
-        () => ({ netSalesCents: 99_999_999, voided: false, deleted: false }),
+        () => ({ netSalesCents: 99_999_999, voided: false, deleted: false, excessFood: false }),
       ),
       punches: [punch(57_600, 100_000), punch(57_600, 100_000)],
     }), // $11,999,999.88 of sales
@@ -380,13 +384,21 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
           await sql.begin(async (tx) => {
             await tx`select set_config('pipeline.now', ${asOf}, true)`;
             const orders = days.flatMap((d, i) => [
-              { guid: carriers[i], date: dates[i], cents: 0, voided: false, deleted: true },
+              {
+                guid: carriers[i],
+                date: dates[i],
+                cents: 0,
+                voided: false,
+                deleted: true,
+                excessFood: false,
+              },
               ...d.orders.map((o) => ({
                 guid: crypto.randomUUID(),
                 date: dates[i],
                 cents: o.netSalesCents,
                 voided: o.voided,
                 deleted: o.deleted,
+                excessFood: o.excessFood,
               })),
             ]);
             await tx.unsafe(
@@ -395,9 +407,10 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
                  gratuity_cents, deferred_cents, check_count, voided, deleted, excess_food,
                  vendor_modified_at, version_hash)
                select o.guid, $2, o.date, o.cents, o.cents, 0, 0, 0, 0, 0, 1, o.voided,
-                 o.deleted, false, now(), 'parity'
+                 o.deleted, o."excessFood", now(), 'parity'
                from jsonb_to_recordset($1::text::jsonb)
-                 as o (guid uuid, date date, cents bigint, voided boolean, deleted boolean)`,
+                 as o (guid uuid, date date, cents bigint, voided boolean, deleted boolean,
+                   "excessFood" boolean)`,
               [JSON.stringify(orders), loc.id],
             );
             const refunds = days.flatMap((d, i) =>
@@ -446,7 +459,10 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
             const { date: _d, recomputes, ...got } = byDate.get(dates[i])!;
             assert.equal(recomputes, "1", `day ${dates[i]} recomputed once`);
             const want = expectedText(computeDailyMetrics({
-              orders: [{ netSalesCents: 0, voided: false, deleted: true }, ...d.orders],
+              orders: [
+                { netSalesCents: 0, voided: false, deleted: true, excessFood: false },
+                ...d.orders,
+              ],
               refunds: d.refunds.map((refundCents) => ({ refundCents })),
               punches: d.punches,
               asOf,

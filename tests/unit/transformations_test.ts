@@ -13,10 +13,11 @@ import {
   salesPerLaborHourCents,
 } from "../../shared/transformations.ts";
 
-const order = (netSalesCents: number, voided = false, deleted = false) => ({
+const order = (netSalesCents: number, voided = false, deleted = false, excessFood = false) => ({
   netSalesCents,
   voided,
   deleted,
+  excessFood,
 });
 
 const closedPunch = (
@@ -179,7 +180,7 @@ Deno.test("daily figures: sums over $10M stay exact", () => {
   assert.equal(m.cplhCents, 100_000);
 });
 
-Deno.test("daily figures: voided and deleted orders and deleted punches count for nothing", () => {
+Deno.test("daily figures: voided, deleted and excess-food orders and deleted punches count for nothing", () => {
   const base: DayInputs = {
     ...empty,
     orders: [order(10_000)],
@@ -187,7 +188,15 @@ Deno.test("daily figures: voided and deleted orders and deleted punches count fo
   };
   const noisy: DayInputs = {
     ...base,
-    orders: [...base.orders, order(5_000, true), order(7_000, false, true), order(1, true, true)],
+    orders: [
+      ...base.orders,
+      order(5_000, true),
+      order(7_000, false, true),
+      order(1, true, true),
+      // Excess food (waste tracking) is neither a sale nor an order, whatever it carries.
+      order(0, false, false, true),
+      order(300, false, false, true),
+    ],
     punches: [
       ...base.punches,
       {
@@ -258,6 +267,7 @@ const arbDay: fc.Arbitrary<DayInputs> = fc.record({
       netSalesCents: fc.integer({ min: -5_000, max: 50_000_000 }),
       voided: fc.boolean(),
       deleted: fc.boolean(),
+      excessFood: fc.boolean(),
     }),
     { maxLength: 12 },
   ),
@@ -322,7 +332,7 @@ Deno.test("daily figures: totals are the sums of per-row figures; ratios follow 
         m.laborCostCents,
         live.reduce((sum, p, i) => sum + punchLaborCostCents(paid[i], p.hourlyWageCents), 0),
       );
-      const counted = day.orders.filter((o) => !o.voided && !o.deleted);
+      const counted = day.orders.filter((o) => !o.voided && !o.deleted && !o.excessFood);
       assert.equal(m.orderCount, counted.length);
       assert.equal(
         m.netSalesCents,
