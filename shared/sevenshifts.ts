@@ -15,11 +15,17 @@
  * `dollars`; an account whose deliveries turn out to carry cents sets `cents`, and then a
  * non-integer wage is rejected (it would mean the unit is wrong, not that the wage is).
  *
+ * ## Wage precision
+ * A wage is kept exact, in cents with up to two decimals (a hundredth of a cent: $15.125 an
+ * hour is 1512.5 cents), and each punch's cost is rounded once, to the cent
+ * (shared/transformations.ts). In dollars that allows up to four decimal places; a wage finer
+ * than that (`15.12345`) is refused with 400 naming `hourly_wage` rather than rounded.
+ *
  * @module
  */
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
-import { dollarsToCents } from "./money.ts";
+import { exactUnits } from "./money.ts";
 import { parseInstant } from "./business_date.ts";
 import type { NormalizedPunch } from "./types.ts";
 
@@ -136,28 +142,43 @@ export interface NormalizeOptions {
   wageUnit: WageUnit;
 }
 
-/** The wage in cents, or why it is not one, for the configured unit. */
+/** Decimal places of a dollar a wage may have: four, a hundredth of a cent. */
+export const WAGE_DOLLAR_DECIMALS = 4;
+
+/**
+ * The wage in cents, exact to a hundredth of a cent (at most two decimals: $15.125 → 1512.5),
+ * or why it is not one, for the configured unit (see the module doc).
+ */
 export function hourlyWageCents(
   wage: number | null | undefined,
   unit: WageUnit,
 ): { ok: true; cents: number } | { ok: false; reason: string } {
   if (wage === null || wage === undefined) return { ok: true, cents: 0 };
-  let cents: number;
+  // Hundredths of a cent, exactly.
+  let hundredths: bigint;
   if (unit === "cents") {
     if (!Number.isSafeInteger(wage)) {
       return { ok: false, reason: "hourly_wage must be an integer number of cents" };
     }
-    cents = wage;
+    hundredths = BigInt(wage) * 100n;
   } else {
-    const r = dollarsToCents(wage);
-    if (!r.ok) return { ok: false, reason: `hourly_wage: ${r.reason}` };
-    cents = r.cents;
+    const r = exactUnits(wage, WAGE_DOLLAR_DECIMALS);
+    if (!r.ok) {
+      const precision = `at most ${WAGE_DOLLAR_DECIMALS} decimal places`;
+      return {
+        ok: false,
+        reason: `hourly_wage must be dollars exact to a hundredth of a cent (${precision}): ` +
+          r.reason,
+      };
+    }
+    hundredths = r.units;
   }
-  if (cents < 0) return { ok: false, reason: "hourly_wage must not be negative" };
-  if (cents > MAX_HOURLY_WAGE_CENTS) {
+  if (hundredths < 0n) return { ok: false, reason: "hourly_wage must not be negative" };
+  if (hundredths > BigInt(MAX_HOURLY_WAGE_CENTS) * 100n) {
     return { ok: false, reason: `hourly_wage is above ${MAX_HOURLY_WAGE_CENTS} cents an hour` };
   }
-  return { ok: true, cents };
+  // A two-decimal number: its shortest text (what JSON carries to SQL) is the exact value.
+  return { ok: true, cents: Number(hundredths) / 100 };
 }
 
 /** Validates a punch body and its wage in the configured unit. */
@@ -215,7 +236,8 @@ function coveredSeconds(intervals: Array<[number, number]>, from: number, to: nu
  *   before anything is subtracted, as for open punches in the daily figures.
  * - **Paid seconds** = clocked seconds − unpaid break seconds, never negative; null while
  *   the punch is open (no clock-out): it accrues in the daily figures instead.
- * - **Wage** in integer cents per `wageUnit` (see the module doc); null → 0.
+ * - **Wage** in cents, exact to a hundredth of a cent, per `wageUnit` (see the module doc);
+ *   null → 0.
  *
  * Throws `RangeError` for a body that did not pass {@link parseSevenShiftsPunch}.
  */

@@ -17,7 +17,8 @@
  *   before subtracting (the database keeps microseconds, JS milliseconds; both agree on
  *   whole seconds).
  * - **Labor cost** = Σ over punches of `round(paidSeconds × hourlyWageCents / 3600)`: each
- *   punch is rounded to the cent on its own, as a payroll line would be.
+ *   punch is rounded to the cent on its own, as a payroll line would be, once: the wage is
+ *   exact to a hundredth of a cent ($15.125 an hour is 1512.5 ¢) and is never rounded first.
  * - **Paid minutes** = `round(paidLaborSeconds / 60)`.
  * - **Labor % in basis points** (hundredths of a percent, 2500 = 25.00 %) =
  *   `round(laborCost × 10000 / netSales)`; null when net sales are zero **or negative**
@@ -34,6 +35,7 @@
  *
  * @module
  */
+import { exactUnits } from "./money.ts";
 import { divideRoundHalfAwayBig, toBigInt, toSafeNumber } from "./rounding.ts";
 
 /**
@@ -68,7 +70,7 @@ export interface DayPunch {
   unpaidBreakSeconds: number;
   /** Paid seconds as ingested for a closed punch; null while open. */
   paidSeconds: number | null;
-  /** Hourly wage in cents (non-negative). */
+  /** Hourly wage in cents (non-negative), exact to a hundredth of a cent (≤ 2 decimals). */
   hourlyWageCents: number;
   deleted: boolean;
 }
@@ -155,11 +157,21 @@ export function punchPaidSeconds(
   return toSafeNumber(paid > 0n ? paid : 0n, "paidSeconds");
 }
 
-/** Labor cost of one punch in cents: `round(paidSeconds × hourlyWageCents / 3600)`. */
+/**
+ * Labor cost of one punch in cents: `round(paidSeconds × hourlyWageCents / 3600)`, computed
+ * exactly on the wage in hundredths of a cent (`round(paidSeconds × W / 360000)`).
+ *
+ * @throws RangeError for a negative wage or one finer than a hundredth of a cent.
+ */
 export function punchLaborCostCents(paidSeconds: number, hourlyWageCents: number): number {
-  const product = nonNegativeInteger(paidSeconds, "paidSeconds") *
-    nonNegativeInteger(hourlyWageCents, "hourlyWageCents");
-  return toSafeNumber(divideRoundHalfAwayBig(product, 3600n), "laborCostCents");
+  const wage = exactUnits(hourlyWageCents, 2);
+  if (!wage.ok || wage.units < 0n) {
+    throw new RangeError(
+      `hourlyWageCents must be non-negative cents with at most two decimals, got ${hourlyWageCents}`,
+    );
+  }
+  const product = nonNegativeInteger(paidSeconds, "paidSeconds") * wage.units;
+  return toSafeNumber(divideRoundHalfAwayBig(product, 360_000n), "laborCostCents");
 }
 
 /** Labor % of net sales in basis points; null when net sales are zero or negative. */

@@ -151,7 +151,8 @@ export interface SimPunchVersion {
   clockedInAt: number;
   clockedOutAt: number | null;
   breaks: SimBreak[];
-  hourlyWageCents: number;
+  /** Hourly wage in hundredths of a cent ($15.125 an hour is 151250): exact, as 7shifts keeps it. */
+  hourlyWageCentiCents: number;
   roleId: number;
   departmentId: number;
   approved: boolean;

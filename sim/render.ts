@@ -288,9 +288,17 @@ export function renderToastOrder(
   };
 }
 
-/** The `hourly_wage` value in the account's unit. */
-function wageValue(cents: number, unit: WageUnit): number {
-  return unit === "cents" ? cents : centsToDollars(cents);
+/**
+ * The `hourly_wage` value in the account's unit, from hundredths of a cent: dollars with up to
+ * four decimals (`151250` → `15.125`; the division gives the double nearest that decimal, and
+ * JSON prints it as written), or whole cents.
+ */
+function wageValue(centiCents: number, unit: WageUnit): number {
+  if (unit === "cents") {
+    if (centiCents % 100 !== 0) throw new RangeError(`not whole cents: ${centiCents / 100}`);
+    return centiCents / 100;
+  }
+  return centiCents / 10_000;
 }
 
 /** One version of a punch as the body of a `time_punch.*` webhook. */
@@ -311,7 +319,7 @@ export function renderPunch(
     role_id: v.roleId,
     location_id: location.sevenShiftsLocationId,
     department_id: v.departmentId,
-    hourly_wage: wageValue(v.hourlyWageCents, wageUnit),
+    hourly_wage: wageValue(v.hourlyWageCentiCents, wageUnit),
     approved: v.approved,
     clocked_in: sevenShiftsUtc(v.clockedInAt),
     clocked_out: v.clockedOutAt === null ? null : sevenShiftsUtc(v.clockedOutAt),

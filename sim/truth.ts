@@ -146,9 +146,12 @@ export function punchPaidSeconds(v: SimPunchVersion): number {
   return punchOut - punchIn - unpaid;
 }
 
-/** Labor cost of a punch in cents: `round(paidSeconds × wage / 3600)`. */
-export function punchCostCents(paidSeconds: number, wageCents: number): number {
-  return roundDivNumber(paidSeconds * wageCents, 3600);
+/**
+ * Labor cost of a punch in cents: `round(paidSeconds × wage / 3600)` with the wage exact in
+ * hundredths of a cent, so `round(paidSeconds × wageCentiCents / 360000)`, rounded once.
+ */
+export function punchCostCents(paidSeconds: number, wageCentiCents: number): number {
+  return roundDivNumber(paidSeconds * wageCentiCents, 360_000);
 }
 
 function newest<T extends { modifiedAt: number }>(versions: readonly T[]): T {
@@ -194,7 +197,7 @@ export function groundTruth(
     const t = day(p.locationIndex, businessDateAt(v.clockedInAt, loc.timeZone, loc.cutoffHour));
     const paid = punchPaidSeconds(v);
     t.paidLaborSeconds += paid;
-    t.laborCostCents += punchCostCents(paid, v.hourlyWageCents);
+    t.laborCostCents += punchCostCents(paid, v.hourlyWageCentiCents);
     t.punchCount += 1;
   }
   return [...days.entries()]

@@ -97,7 +97,10 @@ create table if not exists public.punches (
   business_date date not null,
   unpaid_break_seconds integer not null check (unpaid_break_seconds >= 0),
   paid_seconds integer check (paid_seconds >= 0),
-  hourly_wage_cents integer not null check (hourly_wage_cents >= 0),
+  -- Exact to a hundredth of a cent ($15.125 an hour is 1512.5): each punch's cost is rounded
+  -- once, never its wage first (shared/sevenshifts.ts, pipeline.punch_labor_cost_cents).
+  hourly_wage_cents numeric not null
+    check (hourly_wage_cents >= 0 and hourly_wage_cents = round(hourly_wage_cents, 2)),
   approved boolean not null,
   deleted boolean not null,
   vendor_modified_at timestamptz not null,

@@ -209,7 +209,7 @@ begin
     pipeline.business_date_of(v_clocked_in, p_time_zone, p_cutoff_hour),
     (p_punch ->> 'unpaidBreakSeconds')::integer,
     (p_punch ->> 'paidSeconds')::integer,
-    (p_punch ->> 'hourlyWageCents')::integer,
+    (p_punch ->> 'hourlyWageCents')::numeric,
     coalesce((p_punch ->> 'approved')::boolean, false),
     v_deleted,
     (p_punch ->> 'modifiedAt')::timestamptz,

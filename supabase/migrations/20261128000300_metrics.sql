@@ -98,7 +98,8 @@ as $$
   end
 $$;
 
--- Labor cost of one punch in cents: round(paid seconds × hourly wage cents / 3600).
+-- Labor cost of one punch in cents: round(paid seconds × hourly wage cents / 3600), exact on
+-- numeric, the wage kept to a hundredth of a cent and rounded only with the product.
 create or replace function pipeline.punch_labor_cost_cents(
   paid_seconds numeric,
   hourly_wage_cents numeric
@@ -168,7 +169,7 @@ begin
       clocked_out_at timestamptz,
       unpaid_break_seconds bigint,
       paid_seconds bigint,
-      hourly_wage_cents bigint,
+      hourly_wage_cents numeric,
       deleted boolean
     );
   end if;

@@ -74,7 +74,7 @@ async function sqlFigures(sql: postgres.Sql, days: DayInputs[]): Promise<Figures
              p."hourlyWageCents", p.deleted)::pipeline.metric_punch
          from jsonb_to_recordset(d.day -> 'punches')
            as p ("clockedInAt" timestamptz, "clockedOutAt" timestamptz,
-             "unpaidBreakSeconds" bigint, "paidSeconds" bigint, "hourlyWageCents" bigint,
+             "unpaidBreakSeconds" bigint, "paidSeconds" bigint, "hourlyWageCents" numeric,
              deleted boolean)
        ),
        (d.day ->> 'asOf')::timestamptz,
@@ -107,10 +107,17 @@ const arbOrder: fc.Arbitrary<DayOrder> = fc.record({
   excessFood: fc.constantFrom(false, false, false, false, false, true),
 });
 
+// Wages in cents exact to a hundredth of a cent (at most two decimals, as shared/sevenshifts.ts
+// keeps them: $15.125 is 1512.5 ¢): whole cents, fractional cents, and the halves they make.
 const arbWage = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 6_000 }) },
   { weight: 2, arbitrary: fc.constantFrom(0, 1, 3, 725, 1_800, 1_801) },
   { weight: 1, arbitrary: fc.integer({ min: 6_000, max: 200_000 }) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 0, max: 600_000 }).map((hundredths) => hundredths / 100),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(0.01, 0.5, 1512.5, 1512.55, 1.01, 0.99, 2_499.99) },
 );
 
 /** A punch around the day: open or closed, ingested paid seconds or derived, odd instants. */
@@ -177,7 +184,7 @@ const arbHalfDay: fc.Arbitrary<DayInputs> = fc.record({
   punches: fc.array(
     fc.record({
       paid: fc.constantFrom(90, 1_800, 3_600, 7_200, 1_799, 1_801),
-      wage: fc.constantFrom(1, 3, 5, 725, 1_801),
+      wage: fc.constantFrom(1, 3, 5, 725, 1_801, 0.5, 1.5, 1512.5),
     }),
     { maxLength: 3 },
   ),
@@ -443,7 +450,7 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
                from jsonb_to_recordset($1::text::jsonb)
                  as p (id bigint, "clockedInAt" timestamptz, "clockedOutAt" timestamptz, date date,
                    "unpaidBreakSeconds" integer, "paidSeconds" integer,
-                   "hourlyWageCents" integer, deleted boolean)`,
+                   "hourlyWageCents" numeric, deleted boolean)`,
               [JSON.stringify(punches), loc.id],
             );
           });

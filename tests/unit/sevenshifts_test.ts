@@ -124,6 +124,26 @@ Deno.test("7shifts: wage units", () => {
   assert.equal(normalizePunch(c.value, { wageUnit: "cents" }).hourlyWageCents, 1850);
 });
 
+Deno.test("7shifts: wages are kept exact to a hundredth of a cent; finer ones are refused", () => {
+  // $15.125 an hour is 1512.5 cents: kept, never rounded to 1513 before multiplying.
+  assert.deepEqual(hourlyWageCents(15.125, "dollars"), { ok: true, cents: 1512.5 });
+  assert.deepEqual(hourlyWageCents(15.1255, "dollars"), { ok: true, cents: 1512.55 });
+  assert.deepEqual(hourlyWageCents(0.0001, "dollars"), { ok: true, cents: 0.01 });
+  const fine = hourlyWageCents(15.12345, "dollars");
+  assert.equal(fine.ok, false);
+  assert.match(!fine.ok ? fine.reason : "", /hundredth of a cent/);
+  // In cents (7shifts' v2 API unit) a wage is a whole number: a fraction means a wrong unit.
+  assert.equal(hourlyWageCents(1512.5, "cents").ok, false);
+  const body = fixture("time_punch.created.breaks.json");
+  body.hourly_wage = 15.12345;
+  const r = parseSevenShiftsPunch(body, "dollars");
+  assert.deepEqual(!r.ok && r.problems.map((p) => p.path), ["hourly_wage"]);
+  body.hourly_wage = 15.125;
+  const ok = parseSevenShiftsPunch(body, "dollars");
+  assert.ok(ok.ok);
+  assert.equal(normalizePunch(ok.value, { wageUnit: "dollars" }).hourlyWageCents, 1512.5);
+});
+
 Deno.test("7shifts: schema problems are listed by path", () => {
   const body = fixture("time_punch.created.breaks.json");
   body.id = "5550001";

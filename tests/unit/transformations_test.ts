@@ -244,6 +244,19 @@ Deno.test("punch: closed punches use their ingested paid seconds, else clocked t
   assert.equal(punchLaborCostCents(0, 3_600), 0);
 });
 
+Deno.test("punch cost: a fractional-cent wage is multiplied exactly, the cost rounded once", () => {
+  // 8 h × 1512.5 ¢/h = 12,100 ¢ exactly (rounding the wage to 1513 ¢ first gave 12,104).
+  assert.equal(punchLaborCostCents(28_800, 1512.5), 12_100);
+  // 1 h × 1512.55 ¢/h = 1512.55 → 1513; 30 min × 0.01 ¢/h = 0.005 → 0 (a half rounds away
+  // from zero only when it is exactly a half: 1 800 s × 0.01 ¢ ÷ 3 600 = 0.005 → 0.01 → 0).
+  assert.equal(punchLaborCostCents(3_600, 1512.55), 1_513);
+  assert.equal(punchLaborCostCents(1_800, 1.01), 1); // 0.505 → 1
+  assert.equal(punchLaborCostCents(1_800, 0.99), 0); // 0.495 → 0
+  assert.equal(punchLaborCostCents(1_800, 1), 1); // 0.5 → 1, half away from zero
+  // Finer than a hundredth of a cent is not a wage this pipeline stores.
+  assert.throws(() => punchLaborCostCents(3_600, 1512.555), RangeError);
+});
+
 Deno.test("daily figures: invalid inputs fail loudly instead of drifting", () => {
   assert.throws(() => computeDailyMetrics({ ...empty, orders: [order(10.5)] }), RangeError);
   assert.throws(
