@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
-import { dollarsToCents, dollarsToCentsOrThrow } from "./money.ts";
+import { dollarsToCents, dollarsToCentsOrThrow, MAX_ABS_DOLLARS } from "./money.ts";
 import { isRealDate, parseInstant } from "./business_date.ts";
 import type { NormalizedOrder, NormalizedRefund } from "./types.ts";
 
@@ -190,30 +190,41 @@ export function parseToastEnvelope(body: unknown): Parsed<ToastEnvelope> {
     : { ok: false, problems: fieldProblems(r.error.issues) };
 }
 
+/** Largest total of an order accepted, in cents (exclusive): $1 trillion, the bound of each amount. */
+export const MAX_ORDER_TOTAL_CENTS = MAX_ABS_DOLLARS * 100;
+
 /**
  * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`.
- * Problems are reported with paths from the body root (`details.checks.0.amount`).
+ * Problems are reported with paths from the body root (`details.checks.0.amount`). Besides
+ * each amount, every total of the order (its net and gross sales, discounts, tax, tips,
+ * gratuity, deferred sales and each refund) must be under $1 trillion
+ * ({@link MAX_ORDER_TOTAL_CENTS}): so each stays exact as a JavaScript number and nothing is
+ * ever stored a few cents off; past it the order is refused, its `checks` named.
  */
 export function parseToastOrderDetails(
   details: unknown,
 ): Parsed<{ order: ToastOrder; restaurantGuid: string | null }> {
   const wrapped = typeof details === "object" && details !== null && !Array.isArray(details) &&
     "order" in details;
+  let value: { order: ToastOrder; restaurantGuid: string | null };
   if (wrapped) {
     const r = wrappedDetailsSchema.safeParse(details);
     if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-    return {
-      ok: true,
-      value: { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null },
-    };
+    value = { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null };
+  } else {
+    const r = toastOrderSchema.safeParse(details);
+    if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
+    value = { order: r.data, restaurantGuid: null };
   }
-  const r = toastOrderSchema.safeParse(details);
-  if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-  return { ok: true, value: { order: r.data, restaurantGuid: null } };
+  const problems = orderTotalProblems(
+    orderTotals(value.order),
+    wrapped ? "details.order" : "details",
+  );
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 
-const cents = (dollars: number | null | undefined): number =>
-  dollars === null || dollars === undefined ? 0 : dollarsToCentsOrThrow(dollars);
+const cents = (dollars: number | null | undefined): bigint =>
+  dollars === null || dollars === undefined ? 0n : BigInt(dollarsToCentsOrThrow(dollars));
 
 type ToastSelection = z.infer<typeof toastSelectionSchema>;
 type ToastCheck = z.infer<typeof toastCheckSchema>;
@@ -243,7 +254,7 @@ function paymentCounts(p: ToastPayment): boolean {
 }
 
 /** Net sales of one counted check, in cents: `check.amount` minus what the recipe excludes. */
-function checkNetSalesCents(check: ToastCheck): number {
+function checkNetSalesCents(check: ToastCheck): bigint {
   let net = cents(check.amount);
   for (const s of check.selections) if (isExcludedSelection(s)) net -= cents(s.price);
   for (const c of check.appliedServiceCharges ?? []) {
@@ -261,22 +272,30 @@ function checkNetSalesCents(check: ToastCheck): number {
  * selections and service charges (a payment's `refundAmount` includes tax; net sales must
  * not).
  */
-function taxRefundedByTransaction(check: ToastCheck): Map<string, number> {
-  const out = new Map<string, number>();
+function taxRefundedByTransaction(check: ToastCheck): Map<string, bigint> {
+  const out = new Map<string, bigint>();
   const add = (d: z.infer<typeof refundDetails>) => {
     const tx = d?.refundTransaction?.guid;
     if (!d || !tx) return;
-    out.set(tx, (out.get(tx) ?? 0) + cents(d.taxRefundAmount));
+    out.set(tx, (out.get(tx) ?? 0n) + cents(d.taxRefundAmount));
   };
   for (const s of check.selections) if (!s.voided) add(s.refundDetails);
   for (const c of check.appliedServiceCharges ?? []) add(c.refundDetails);
   return out;
 }
 
+/** One refund of an order while it is summed: exact cents. */
+interface RefundTotals {
+  paymentGuid: string;
+  refundBusinessDate: string;
+  refundCents: bigint;
+  tipRefundCents: bigint;
+}
+
 /** The refunds of one counted check, one per refunded payment. */
-function checkRefunds(check: ToastCheck): NormalizedRefund[] {
+function checkRefunds(check: ToastCheck): RefundTotals[] {
   const taxLeft = taxRefundedByTransaction(check);
-  const refunds: NormalizedRefund[] = [];
+  const refunds: RefundTotals[] = [];
   for (const p of check.payments ?? []) {
     if (!p.refund || !paymentCounts(p)) continue;
     let refundCents = cents(p.refund.refundAmount);
@@ -284,11 +303,12 @@ function checkRefunds(check: ToastCheck): NormalizedRefund[] {
     const tx = p.refund.refundTransaction?.guid;
     if (tx && taxLeft.has(tx)) {
       // One refund transaction can span several payments: take its tax out once, in order.
-      const tax = Math.min(taxLeft.get(tx) ?? 0, refundCents);
+      const left = taxLeft.get(tx) ?? 0n;
+      const tax = left < refundCents ? left : refundCents;
       refundCents -= tax;
-      taxLeft.set(tx, (taxLeft.get(tx) ?? 0) - tax);
+      taxLeft.set(tx, left - tax);
     }
-    if (refundCents === 0 && tipRefundCents === 0) continue;
+    if (refundCents === 0n && tipRefundCents === 0n) continue;
     refunds.push({
       paymentGuid: p.guid,
       refundBusinessDate: toastBusinessDate(p.refund.refundBusinessDate) as string,
@@ -297,6 +317,82 @@ function checkRefunds(check: ToastCheck): NormalizedRefund[] {
     });
   }
   return refunds;
+}
+
+/** An order's totals, summed exactly (BigInt) before any is checked against the bound. */
+interface OrderTotals {
+  netSalesCents: bigint;
+  discountCents: bigint;
+  taxCents: bigint;
+  tipCents: bigint;
+  gratuityCents: bigint;
+  deferredCents: bigint;
+  checkCount: number;
+  refunds: RefundTotals[];
+}
+
+/** Sums an order by the recipe of {@link normalizeToastOrder}; zeros for an order that is out. */
+function orderTotals(order: ToastOrder): OrderTotals {
+  const t: OrderTotals = {
+    netSalesCents: 0n,
+    discountCents: 0n,
+    taxCents: 0n,
+    tipCents: 0n,
+    gratuityCents: 0n,
+    deferredCents: 0n,
+    checkCount: 0,
+    refunds: [],
+  };
+  if (order.voided === true || order.deleted === true || order.excessFood === true) return t;
+  for (const check of order.checks) {
+    if (!countsTowardSales(check)) continue;
+    t.checkCount += 1;
+    t.netSalesCents += checkNetSalesCents(check);
+    t.taxCents += cents(check.taxAmount);
+    for (const d of check.appliedDiscounts ?? []) t.discountCents += cents(d.discountAmount);
+    for (const s of check.selections) {
+      if (s.voided) continue;
+      if (s.deferred === true) t.deferredCents += cents(s.price);
+      if (isExcludedSelection(s)) continue;
+      for (const d of s.appliedDiscounts ?? []) t.discountCents += cents(d.discountAmount);
+    }
+    for (const c of check.appliedServiceCharges ?? []) {
+      if (c.gratuity) t.gratuityCents += cents(c.chargeAmount);
+    }
+    for (const p of check.payments ?? []) if (paymentCounts(p)) t.tipCents += cents(p.tipAmount);
+    t.refunds.push(...checkRefunds(check));
+  }
+  return t;
+}
+
+const within = (c: bigint) =>
+  c < BigInt(MAX_ORDER_TOTAL_CENTS) && c > -BigInt(MAX_ORDER_TOTAL_CENTS);
+
+/** Every total past {@link MAX_ORDER_TOTAL_CENTS}, as a problem naming the order's checks. */
+function orderTotalProblems(t: OrderTotals, prefix: string): FieldProblem[] {
+  const named: Array<[string, bigint]> = [
+    ["net sales", t.netSalesCents],
+    ["gross sales", t.netSalesCents + t.discountCents],
+    ["discount", t.discountCents],
+    ["tax", t.taxCents],
+    ["tip", t.tipCents],
+    ["gratuity", t.gratuityCents],
+    ["deferred (gift card) sales", t.deferredCents],
+    ...t.refunds.flatMap((r): Array<[string, bigint]> => [
+      [`refund of payment ${r.paymentGuid.slice(0, 40)}`, r.refundCents],
+      [`tip refund of payment ${r.paymentGuid.slice(0, 40)}`, r.tipRefundCents],
+    ]),
+  ];
+  return named.filter(([, c]) => !within(c)).map(([what, c]) => ({
+    path: `${prefix}.checks`,
+    message: `the order's ${what} total (${c} cents) is not under $1 trillion`,
+  }));
+}
+
+/** A total as a number, exact: only ever called on totals that passed the bound. */
+function exactNumber(c: bigint): number {
+  if (!within(c)) throw new RangeError(`order total ${c} cents is not under $1 trillion`);
+  return Number(c);
 }
 
 /**
@@ -322,59 +418,42 @@ function checkRefunds(check: ToastCheck): NormalizedRefund[] {
  *   out. Without a `refundTransaction` link the whole `refundAmount` counts. Payments that
  *   were voided, denied, cancelled or errored carry no tips or refunds.
  *
- * Expects an order that passed {@link toastOrderSchema}.
+ * Every total is summed exactly (BigInt) and is under $1 trillion
+ * ({@link MAX_ORDER_TOTAL_CENTS}), so the numbers returned are exact. Expects an order that
+ * passed {@link parseToastOrderDetails} (a `RangeError` otherwise).
  */
 export function normalizeToastOrder(order: ToastOrder): NormalizedOrder {
-  const voided = order.voided === true;
-  const deleted = order.deleted === true;
-  const excessFood = order.excessFood === true;
   const modifiedAt = parseInstant(order.modifiedDate);
   const businessDate = toastBusinessDate(order.businessDate);
   if (modifiedAt === null || businessDate === null) {
     throw new RangeError("order failed validation: modifiedDate or businessDate");
   }
-  const out: NormalizedOrder = {
-    orderGuid: order.guid.toLowerCase(),
-    businessDate,
-    netSalesCents: 0,
-    grossSalesCents: 0,
-    discountCents: 0,
-    taxCents: 0,
-    tipCents: 0,
-    gratuityCents: 0,
-    deferredCents: 0,
-    checkCount: 0,
-    voided,
-    deleted,
-    excessFood,
-    modifiedAt,
-    refunds: [],
-  };
-  if (voided || deleted || excessFood) return out;
-  for (const check of order.checks) {
-    if (!countsTowardSales(check)) continue;
-    out.checkCount += 1;
-    out.netSalesCents += checkNetSalesCents(check);
-    out.taxCents += cents(check.taxAmount);
-    for (const d of check.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
-    for (const s of check.selections) {
-      if (s.voided) continue;
-      if (s.deferred === true) out.deferredCents += cents(s.price);
-      if (isExcludedSelection(s)) continue;
-      for (const d of s.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
-    }
-    for (const c of check.appliedServiceCharges ?? []) {
-      if (c.gratuity) out.gratuityCents += cents(c.chargeAmount);
-    }
-    for (const p of check.payments ?? []) if (paymentCounts(p)) out.tipCents += cents(p.tipAmount);
-    out.refunds.push(...checkRefunds(check));
-  }
-  out.grossSalesCents = out.netSalesCents + out.discountCents;
+  const t = orderTotals(order);
   // Payment GUIDs are unique within an order; sorting keeps the payload (and its version
   // hash) independent of the order Toast lists checks in.
-  out.refunds.sort((
-    a,
-    b,
-  ) => (a.paymentGuid < b.paymentGuid ? -1 : a.paymentGuid > b.paymentGuid ? 1 : 0));
-  return out;
+  const refunds = t.refunds
+    .map((r): NormalizedRefund => ({
+      paymentGuid: r.paymentGuid,
+      refundBusinessDate: r.refundBusinessDate,
+      refundCents: exactNumber(r.refundCents),
+      tipRefundCents: exactNumber(r.tipRefundCents),
+    }))
+    .sort((a, b) => (a.paymentGuid < b.paymentGuid ? -1 : a.paymentGuid > b.paymentGuid ? 1 : 0));
+  return {
+    orderGuid: order.guid.toLowerCase(),
+    businessDate,
+    netSalesCents: exactNumber(t.netSalesCents),
+    grossSalesCents: exactNumber(t.netSalesCents + t.discountCents),
+    discountCents: exactNumber(t.discountCents),
+    taxCents: exactNumber(t.taxCents),
+    tipCents: exactNumber(t.tipCents),
+    gratuityCents: exactNumber(t.gratuityCents),
+    deferredCents: exactNumber(t.deferredCents),
+    checkCount: t.checkCount,
+    voided: order.voided === true,
+    deleted: order.deleted === true,
+    excessFood: order.excessFood === true,
+    modifiedAt,
+    refunds,
+  };
 }
