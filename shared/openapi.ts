@@ -17,6 +17,7 @@ import {
   TOAST_ORDER_EVENT_TYPES,
   toastCheckSchema,
   toastEnvelopeSchema,
+  toastModifierSchema,
   toastOrderSchema,
   toastPaymentSchema,
   toastSelectionSchema,
@@ -219,6 +220,12 @@ function componentRegistry() {
       "(gift card) and `HOUSE_ACCOUNT_PAY_BALANCE` selections are taken out of net sales.",
   );
   add(
+    toastModifierSchema,
+    "ToastModifier",
+    "A modifier option selection (nested to any depth). Its price is in its parent's " +
+      "`price`; its `refundDetails` count only under a parent selection that carries none.",
+  );
+  add(
     toastServiceChargeSchema,
     "ToastServiceCharge",
     "An applied service charge. Gratuities go to staff, `FUNDRAISING_CAMPAIGN` charges are " +
@@ -227,8 +234,10 @@ function componentRegistry() {
   add(
     toastPaymentSchema,
     "ToastPayment",
-    "A payment with its tip and, when refunded, its refund (counted on its own " +
-      "`refundBusinessDate`, an integer `yyyyMMdd`).",
+    "A payment with its tip and, when refunded, its refund: its `refundBusinessDate` (an " +
+      "integer `yyyyMMdd`) dates the refunded sales its `refundTransaction` links (the " +
+      "`refundDetails` of items and non-gratuity service charges); tax, tips and gratuity in " +
+      "`refundAmount` never reduce net sales.",
   );
   add(
     sevenShiftsWebhookBodySchema,

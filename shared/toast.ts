@@ -88,7 +88,27 @@ const refundDetails = z.looseObject({
 
 const appliedDiscount = z.looseObject({ discountAmount: amount.nullish() });
 
-/** A menu item selection (modifiers are priced into `price`, so they are not read). */
+/**
+ * A modifier option selection (`Selection.modifiers`, nested to any depth). Its price is already
+ * in its parent's `price`; only its refund is read, when the parent carries none.
+ */
+export const toastModifierSchema: z.ZodType<ToastModifier> = z.looseObject({
+  voided: flag,
+  refundDetails,
+  get modifiers() {
+    return z.array(toastModifierSchema).nullish();
+  },
+});
+
+/** A modifier as parsed: whether it was voided, its refund, its own modifiers. */
+export interface ToastModifier {
+  voided?: boolean | null;
+  refundDetails?: z.infer<typeof refundDetails>;
+  modifiers?: ToastModifier[] | null;
+  [key: string]: unknown;
+}
+
+/** A menu item selection (modifiers are priced into `price`; only their refunds are read). */
 export const toastSelectionSchema = z.looseObject({
   price: money,
   voided: flag,
@@ -96,6 +116,7 @@ export const toastSelectionSchema = z.looseObject({
   selectionType: z.string().nullish(),
   appliedDiscounts: z.array(appliedDiscount).nullish(),
   refundDetails,
+  modifiers: z.array(toastModifierSchema).nullish(),
 });
 
 /** An applied service charge; `gratuity` ones are paid to staff, not restaurant revenue. */
@@ -227,6 +248,7 @@ const cents = (dollars: number | null | undefined): bigint =>
   dollars === null || dollars === undefined ? 0n : BigInt(dollarsToCentsOrThrow(dollars));
 
 type ToastSelection = z.infer<typeof toastSelectionSchema>;
+type ToastServiceCharge = z.infer<typeof toastServiceChargeSchema>;
 type ToastCheck = z.infer<typeof toastCheckSchema>;
 type ToastPayment = z.infer<typeof toastPaymentSchema>;
 
@@ -267,20 +289,38 @@ function checkNetSalesCents(check: ToastCheck): bigint {
   return net;
 }
 
+/** A sales line the recipe counts: not voided, not deferred, not a house-account payment. */
+function isSalesSelection(s: ToastSelection): boolean {
+  return !s.voided && !isExcludedSelection(s);
+}
+
+/** A service charge that is a sale: not a gratuity (staff's), not a fundraising donation. */
+function isSalesServiceCharge(c: ToastServiceCharge): boolean {
+  return !c.gratuity && c.serviceChargeCategory !== "FUNDRAISING_CAMPAIGN";
+}
+
 /**
- * Tax refunded per refund transaction GUID, from the `refundDetails` of the check's
- * selections and service charges (a payment's `refundAmount` includes tax; net sales must
- * not).
+ * Sales refunded per refund transaction GUID on a check, by Toast's recipe: the pre-tax
+ * `refundDetails.refundAmount` of the sales selections and of the sales service charges. A
+ * selection's refund amount includes its priced modifiers ("includes the value of any nested
+ * modifier options"), so a modifier's own `refundDetails` count only under a selection that
+ * carries none. Refund details without a transaction GUID cannot be dated and count nothing.
  */
-function taxRefundedByTransaction(check: ToastCheck): Map<string, bigint> {
+function salesRefundedByTransaction(check: ToastCheck): Map<string, bigint> {
   const out = new Map<string, bigint>();
   const add = (d: z.infer<typeof refundDetails>) => {
     const tx = d?.refundTransaction?.guid;
     if (!d || !tx) return;
-    out.set(tx, (out.get(tx) ?? 0n) + cents(d.taxRefundAmount));
+    out.set(tx, (out.get(tx) ?? 0n) + cents(d.refundAmount));
   };
-  for (const s of check.selections) if (!s.voided) add(s.refundDetails);
-  for (const c of check.appliedServiceCharges ?? []) add(c.refundDetails);
+  const addSelection = (s: ToastSelection | ToastModifier) => {
+    if (s.refundDetails) add(s.refundDetails);
+    else for (const m of s.modifiers ?? []) if (!m.voided) addSelection(m);
+  };
+  for (const s of check.selections) if (isSalesSelection(s)) addSelection(s);
+  for (const c of check.appliedServiceCharges ?? []) {
+    if (isSalesServiceCharge(c)) add(c.refundDetails);
+  }
   return out;
 }
 
@@ -292,31 +332,39 @@ interface RefundTotals {
   tipRefundCents: bigint;
 }
 
-/** The refunds of one counted check, one per refunded payment. */
+/**
+ * The refunds of one counted check, one row per refunded payment (its tip refund, and the sales
+ * its refund transaction took back). A transaction's sales count once, on the first payment
+ * that links it (a split check refunded across two cards). Items refunded in a transaction no
+ * payment links (Toast keeps one `refund` per payment, naming its latest transaction) go to
+ * the check's refunded payment when there is exactly one; otherwise they cannot be dated and
+ * count nothing. A payment refund linking no refunded sales (no `refundTransaction`, or one
+ * no item or charge carries) takes nothing from net sales: its amount cannot be told apart
+ * from tax, tip, gratuity or a gift card.
+ */
 function checkRefunds(check: ToastCheck): RefundTotals[] {
-  const taxLeft = taxRefundedByTransaction(check);
+  const sales = salesRefundedByTransaction(check);
+  const claimed = new Set<string>();
   const refunds: RefundTotals[] = [];
   for (const p of check.payments ?? []) {
     if (!p.refund || !paymentCounts(p)) continue;
-    let refundCents = cents(p.refund.refundAmount);
-    const tipRefundCents = cents(p.refund.tipRefundAmount);
     const tx = p.refund.refundTransaction?.guid;
-    if (tx && taxLeft.has(tx)) {
-      // One refund transaction can span several payments: take its tax out once, in order.
-      const left = taxLeft.get(tx) ?? 0n;
-      const tax = left < refundCents ? left : refundCents;
-      refundCents -= tax;
-      taxLeft.set(tx, left - tax);
+    let refundCents = 0n;
+    if (tx && sales.has(tx) && !claimed.has(tx)) {
+      refundCents = sales.get(tx) ?? 0n;
+      claimed.add(tx);
     }
-    if (refundCents === 0n && tipRefundCents === 0n) continue;
     refunds.push({
       paymentGuid: p.guid,
       refundBusinessDate: toastBusinessDate(p.refund.refundBusinessDate) as string,
       refundCents,
-      tipRefundCents,
+      tipRefundCents: cents(p.refund.tipRefundAmount),
     });
   }
-  return refunds;
+  if (refunds.length === 1) {
+    for (const [tx, amount] of sales) if (!claimed.has(tx)) refunds[0].refundCents += amount;
+  }
+  return refunds.filter((r) => r.refundCents !== 0n || r.tipRefundCents !== 0n);
 }
 
 /** An order's totals, summed exactly (BigInt) before any is checked against the bound. */
@@ -411,12 +459,15 @@ function exactNumber(c: bigint): number {
  * - **Tax** = `check.taxAmount`; **tips** = `payments[].tipAmount`; **gratuity** =
  *   `appliedServiceCharges[]` with `gratuity: true`; **deferred** = price of non-voided
  *   deferred selections. None of these is revenue; they are kept for reconciliation.
- * - **Refunds** (`check.amount` does not reflect them): one per refunded payment, from
- *   `payments[].refund`, counted on its own `refundBusinessDate`. `refundAmount` excludes the
- *   tip (reported apart from `tipRefundAmount`) but includes tax, so the `taxRefundAmount` of
- *   the selections and service charges refunded in the same `refundTransaction` is taken
- *   out. Without a `refundTransaction` link the whole `refundAmount` counts. Payments that
- *   were voided, denied, cancelled or errored carry no tips or refunds.
+ * - **Refunds** (`check.amount` does not reflect them) by the same recipe: a refund takes
+ *   back the refunded *sales* only, the pre-tax `refundDetails.refundAmount` of the sales
+ *   selections (not deferred gift cards, not house-account payments; a selection's amount
+ *   includes its modifiers) and of the non-gratuity, non-fundraising service charges, on
+ *   the `refundBusinessDate` of the payment whose `refund.refundTransaction` links them.
+ *   Tax, tips, gratuity and the rest of a payment's `refundAmount` never count; the tip
+ *   refund (`tipRefundAmount`) is kept beside. One row per refunded payment (see
+ *   {@link checkRefunds} for split checks, payments refunded twice and unlinked refunds).
+ *   Payments that were voided, denied, cancelled or errored carry no tips or refunds.
  *
  * Every total is summed exactly (BigInt) and is under $1 trillion
  * ({@link MAX_ORDER_TOTAL_CENTS}), so the numbers returned are exact. Expects an order that

@@ -62,6 +62,8 @@ export interface SimServiceCharge {
   category: "SERVICE_CHARGE" | "FUNDRAISING_CAMPAIGN";
   chargeType: "FIXED" | "PERCENT";
   taxCents: number;
+  /** Set when the charge was refunded (a whole-check refund gives every charge back). */
+  refund: { transactionGuid: string; refundCents: number; taxRefundCents: number } | null;
 }
 
 /** A payment on a check, with its refund when there was one. */

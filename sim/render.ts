@@ -125,7 +125,11 @@ function renderPayment(p: SimPayment, orderGuid: string, check: SimCheck, tz: st
     amountTendered: p.type === "CASH" ? centsToDollars(p.amountCents) : null,
     cardType: p.type === "CREDIT" ? "VISA" : null,
     last4Digits: p.type === "CREDIT" ? "4242" : null,
-    refundStatus: p.refund ? "PARTIAL" : "NONE",
+    refundStatus: !p.refund
+      ? "NONE"
+      : p.refund.refundAmountCents === p.amountCents
+      ? "FULL"
+      : "PARTIAL",
     refund: p.refund
       ? {
         refundAmount: centsToDollars(p.refund.refundAmountCents),
@@ -190,7 +194,13 @@ function renderCheck(
       taxable: sc.taxCents > 0,
       appliedTaxes: [],
       serviceChargeCalculation: sc.gratuity ? "PRE_DISCOUNT" : null,
-      refundDetails: null,
+      refundDetails: sc.refund
+        ? {
+          refundAmount: centsToDollars(sc.refund.refundCents),
+          taxRefundAmount: centsToDollars(sc.refund.taxRefundCents),
+          refundTransaction: ref(sc.refund.transactionGuid, "RefundTransaction"),
+        }
+        : null,
       serviceChargeCategory: sc.category,
       paymentGuid: null,
     })),

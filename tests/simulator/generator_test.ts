@@ -224,14 +224,23 @@ Deno.test("simulator: the ground truth equals a second computation from the rend
         day(`${d.locationIndex}|${dateOf(o.businessDate)}`).sales += net;
         for (const p of c.payments) {
           if (!p.refund || p.paymentStatus !== "CAPTURED") continue;
-          const tax = c.selections.filter((s: Payload) =>
-            s.refundDetails?.refundTransaction?.guid === p.refund.refundTransaction.guid
-          ).reduce(
-            (t: number, s: Payload) => t + jsonDollarsToCents(s.refundDetails.taxRefundAmount),
+          // Toast's recipe: only refunded sales (items that are not gift cards or house-account
+          // payments, charges that are neither gratuity nor fundraising), pre-tax.
+          const tx = p.refund.refundTransaction.guid;
+          const inTx = (x: Payload) => x.refundDetails?.refundTransaction?.guid === tx;
+          const items = c.selections.filter((s: Payload) =>
+            inTx(s) && !s.voided && !s.deferred && s.selectionType === "NONE"
+          );
+          const charges = c.appliedServiceCharges.filter((sc: Payload) =>
+            inTx(sc) && !sc.gratuity && sc.serviceChargeCategory !== "FUNDRAISING_CAMPAIGN"
+          );
+          day(`${d.locationIndex}|${dateOf(p.refund.refundBusinessDate)}`).refunds += [
+            ...items,
+            ...charges,
+          ].reduce(
+            (t: number, x: Payload) => t + jsonDollarsToCents(x.refundDetails.refundAmount),
             0,
           );
-          day(`${d.locationIndex}|${dateOf(p.refund.refundBusinessDate)}`).refunds +=
-            jsonDollarsToCents(p.refund.refundAmount) - tax;
         }
       }
     } else {

@@ -69,12 +69,17 @@ Deno.test("toast: a partial refund counts on its refund business date, without t
   );
 });
 
-Deno.test("toast: a refund without a refund-transaction link counts whole", () => {
+Deno.test("toast: a payment refund without a transaction link takes its check's refunded items", () => {
+  // The check's one refunded payment names no transaction; its items say what came back
+  // (17.00 of rigatoni), never the payment's whole 18.36 with its tax.
   const { order } = orderOf("order_updated_full_v2_refund.json");
   const payment = order.checks[1].payments![0];
   payment.refund!.refundTransaction = null;
   const n = normalizeToastOrder(order);
-  assert.equal(n.refunds[0].refundCents, 1836);
+  assert.equal(n.refunds[0].refundCents, 1700);
+  // With no item refunded either, no sales came back at all.
+  order.checks[1].selections[0].refundDetails = null;
+  assert.deepEqual(normalizeToastOrder(order).refunds.map((r) => r.refundCents), [0]);
 });
 
 Deno.test("toast: voided and excess-food orders count nothing; moved orders change date", () => {
