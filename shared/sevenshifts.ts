@@ -26,7 +26,7 @@
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
 import { exactUnits } from "./money.ts";
-import { parseInstant } from "./business_date.ts";
+import { FIRST_YEAR, isInstantInRange, LAST_YEAR, parseInstant } from "./business_date.ts";
 import type { NormalizedPunch } from "./types.ts";
 
 /** Topics that change a punch; every other topic is logged and ignored. */
@@ -57,8 +57,17 @@ export const MAX_HOURLY_WAGE_CENTS = 10_000_000;
 
 const id = z.int().positive();
 const optionalId = z.int().nonnegative().nullish();
-const instantText = z.string().refine((s) => parseInstant(s) !== null, {
-  message: "expected a date-time (ISO-8601, or 'YYYY-MM-DD HH:MM:SS' UTC)",
+/** The longest a punch may span, clock-in to clock-out: a week. A longer one is a typo. */
+export const MAX_PUNCH_SECONDS = 7 * 24 * 3600;
+
+const inRange = (s: string) => {
+  const instant = parseInstant(s);
+  return instant !== null && isInstantInRange(instant);
+};
+
+const instantText = z.string().refine(inRange, {
+  message: `expected a date-time from ${FIRST_YEAR} to ${LAST_YEAR} (ISO-8601, or ` +
+    "'YYYY-MM-DD HH:MM:SS' UTC)",
 });
 
 /** One break of a punch. `in`/`out` are UTC; `in_iso`/`out_iso` carry the local offset. */
@@ -96,11 +105,20 @@ export const sevenShiftsPunchSchema = z.looseObject({
     return;
   }
   const outText = p.clocked_out_iso ?? p.clocked_out;
-  if (outText && (parseInstant(outText) ?? "") < (parseInstant(inText) ?? "")) {
+  const clockedIn = parseInstant(inText);
+  const clockedOut = outText ? parseInstant(outText) : null;
+  if (clockedIn === null || clockedOut === null) return;
+  const outPath = [p.clocked_out_iso ? "clocked_out_iso" : "clocked_out"];
+  if (clockedOut < clockedIn) {
+    ctx.addIssue({ code: "custom", path: outPath, message: "clock-out is before clock-in" });
+  } else if (
+    isInstantInRange(clockedIn) && isInstantInRange(clockedOut) &&
+    Date.parse(clockedOut) - Date.parse(clockedIn) > MAX_PUNCH_SECONDS * 1000
+  ) {
     ctx.addIssue({
       code: "custom",
-      path: [p.clocked_out_iso ? "clocked_out_iso" : "clocked_out"],
-      message: "clock-out is before clock-in",
+      path: outPath,
+      message: `a punch may span at most ${MAX_PUNCH_SECONDS / 3600} hours (a week)`,
     });
   }
 });

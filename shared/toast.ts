@@ -12,7 +12,13 @@
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
 import { dollarsToCents, dollarsToCentsOrThrow, MAX_ABS_DOLLARS } from "./money.ts";
-import { isRealDate, parseInstant } from "./business_date.ts";
+import {
+  FIRST_YEAR,
+  isInstantInRange,
+  isRealDate,
+  LAST_YEAR,
+  parseInstant,
+} from "./business_date.ts";
 import type { NormalizedOrder, NormalizedRefund } from "./types.ts";
 
 /** Event types that carry an Order; every other type is logged and ignored. */
@@ -54,10 +60,13 @@ const amount = z.number().refine((n) => n >= 0 && dollarsToCents(n).ok, {
 
 /**
  * Converts a Toast business date (`yyyyMMdd` as an integer, e.g. 20261101) to `YYYY-MM-DD`,
- * or null when it is not a real calendar date.
+ * or null when it is not a real calendar date from 2000 to 2099 (shared/business_date.ts).
  */
 export function toastBusinessDate(value: number): string | null {
-  if (!Number.isSafeInteger(value) || value < 10_000_101 || value > 99_991_231) return null;
+  if (
+    !Number.isSafeInteger(value) || value < FIRST_YEAR * 10_000 + 101 ||
+    value > LAST_YEAR * 10_000 + 1231
+  ) return null;
   const year = Math.trunc(value / 10_000);
   const month = Math.trunc(value / 100) % 100;
   const day = value % 100;
@@ -68,12 +77,14 @@ export function toastBusinessDate(value: number): string | null {
 }
 
 const businessDate = z.int().refine((n) => toastBusinessDate(n) !== null, {
-  message: "expected a real business date as an integer yyyyMMdd",
+  message: `expected a real business date from ${FIRST_YEAR} to ${LAST_YEAR} as an integer ` +
+    "yyyyMMdd",
 });
 
-const instant = z.string().refine((s) => parseInstant(s) !== null, {
-  message: "expected an ISO-8601 date-time",
-});
+const instant = z.string().refine((s) => {
+  const parsed = parseInstant(s);
+  return parsed !== null && isInstantInRange(parsed);
+}, { message: `expected an ISO-8601 date-time from ${FIRST_YEAR} to ${LAST_YEAR}` });
 
 const flag = z.boolean().nullish();
 
@@ -215,8 +226,8 @@ export function parseToastEnvelope(body: unknown): Parsed<ToastEnvelope> {
 export const MAX_ORDER_TOTAL_CENTS = MAX_ABS_DOLLARS * 100;
 
 /**
- * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`.
- * Problems are reported with paths from the body root (`details.checks.0.amount`). Besides
+ * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`
+ * (`wrapped`). Problems are reported with paths from the body root (`details.checks.0.amount`). Besides
  * each amount, every total of the order (its net and gross sales, discounts, tax, tips,
  * gratuity, deferred sales and each refund) must be under $1 trillion
  * ({@link MAX_ORDER_TOTAL_CENTS}): so each stays exact as a JavaScript number and nothing is
@@ -224,18 +235,18 @@ export const MAX_ORDER_TOTAL_CENTS = MAX_ABS_DOLLARS * 100;
  */
 export function parseToastOrderDetails(
   details: unknown,
-): Parsed<{ order: ToastOrder; restaurantGuid: string | null }> {
+): Parsed<{ order: ToastOrder; restaurantGuid: string | null; wrapped: boolean }> {
   const wrapped = typeof details === "object" && details !== null && !Array.isArray(details) &&
     "order" in details;
-  let value: { order: ToastOrder; restaurantGuid: string | null };
+  let value: { order: ToastOrder; restaurantGuid: string | null; wrapped: boolean };
   if (wrapped) {
     const r = wrappedDetailsSchema.safeParse(details);
     if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-    value = { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null };
+    value = { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null, wrapped };
   } else {
     const r = toastOrderSchema.safeParse(details);
     if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-    value = { order: r.data, restaurantGuid: null };
+    value = { order: r.data, restaurantGuid: null, wrapped };
   }
   const problems = orderTotalProblems(
     orderTotals(value.order),

@@ -538,14 +538,17 @@ begin
       on conflict do nothing;
     end if;
   else
+    -- A held punch (no location yet) counts on no day.
     if tg_op in ('UPDATE', 'DELETE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct o.location_id, o.business_date from old_rows as o
+      where o.location_id is not null
       on conflict do nothing;
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct n.location_id, n.business_date from new_rows as n
+      where n.location_id is not null
       on conflict do nothing;
     end if;
   end if;
@@ -553,12 +556,13 @@ begin
 end
 $$;
 
--- At commit: the first firing takes every day this transaction queued and, in (location, day)
--- order, adds its change to the day's totals and writes the day's figures. The fixed order
--- means two transactions always lock days in the same order (no deadlock); later firings of
--- the same transaction find nothing left.
-create or replace function pipeline.recompute_pending_metric_days()
-returns trigger
+-- Takes every day this transaction queued and, in (location, day) order, adds its change to
+-- the day's totals and writes the day's figures. The fixed order means two transactions
+-- always lock days in the same order (no deadlock). Run at commit by the trigger below; the
+-- replay of held events runs it earlier, inside a subtransaction, so a held event whose
+-- figures cannot be written is that event's failure (pipeline.apply_held_events).
+create or replace function pipeline.write_pending_metric_days()
+returns void
 language plpgsql
 security definer
 set search_path = ''
@@ -580,6 +584,19 @@ begin
       day.counted_sales_delta, day.counted_orders_delta);
     perform pipeline.write_daily_metrics(day.location_id, day.business_date);
   end loop;
+end
+$$;
+
+-- At commit: the first firing writes every day this transaction queued; later firings of the
+-- same transaction find nothing left.
+create or replace function pipeline.recompute_pending_metric_days()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pipeline.write_pending_metric_days();
   return null;
 end
 $$;
@@ -639,6 +656,7 @@ begin
     from public.punches as p
     where p.clocked_out_at is null
       and not p.deleted
+      and p.location_id is not null
       and p.clocked_in_at > clock
         - pg_catalog.make_interval(secs => pipeline.max_open_shift_seconds())
         - interval '1 day'
@@ -683,6 +701,7 @@ revoke execute on function
   pipeline.write_daily_metrics(bigint, date),
   pipeline.recompute_day(bigint, date),
   pipeline.queue_metric_days(),
+  pipeline.write_pending_metric_days(),
   pipeline.recompute_pending_metric_days(),
   pipeline.recompute_open_days()
 from public, anon, authenticated;

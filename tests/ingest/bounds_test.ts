@@ -2,12 +2,21 @@
  * Values out of range are refused at the edge with 400 naming the field, before anything is
  * stored, with the same bounds whether the restaurant or location is mapped or not (an
  * unmapped delivery is held and applied later, so a bound checked only on apply would let a
- * poison event in): order totals past $1 trillion.
+ * poison event in): order totals past $1 trillion, instants and business dates outside
+ * 2000-2099, punches longer than a week.
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { testDb, testEnv } from "../_support/env.ts";
-import { deliverToast, newLocation, toastEnvelope, vendorIds } from "../fault/vendors.ts";
+import {
+  deliverPunch,
+  deliverToast,
+  newLocation,
+  punchBody,
+  type SimplePunch,
+  toastEnvelope,
+  vendorIds,
+} from "../fault/vendors.ts";
 
 const env = testEnv();
 
@@ -49,6 +58,92 @@ Deno.test("bounds: an order whose total passes $1 trillion is refused (400 detai
         .fields;
       assert.ok(fields.length > 0 && fields.every((f) => f.path === "details.order.checks"));
       assert.match(fields[0].message, /net sales total \(9999999999999900 cents\)/);
+      assert.deepEqual(await stored(sql, body.guid, orderGuid), { events: 0, orders: 0 });
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("bounds: punches outside 2000-2099 or longer than a week are refused with 400 naming the field, mapped or not", async () => {
+  const sql = testDb();
+  try {
+    const mapped = vendorIds();
+    await newLocation(sql, mapped);
+    for (const ids of [mapped, vendorIds()]) {
+      const base: SimplePunch = {
+        id: 1_930_000_000 + Math.floor(Math.random() * 40_000_000),
+        companyId: ids.companyId,
+        locationId: ids.sevenShiftsLocationId,
+        clockedIn: "2026-11-24 09:00:00",
+        clockedOut: "2026-11-24 17:00:00",
+        modified: "2026-11-24 17:01:00",
+        hourlyWage: 18,
+      };
+      const cases: Array<[Partial<SimplePunch> & { breakIn?: string }, string]> = [
+        [{ clockedIn: "1950-01-01 09:00:00" }, "clocked_in"], // 76 years of paid seconds
+        [{ clockedIn: "2026-11-14 09:00:00" }, "clocked_out"], // 10 days on the clock
+        [{ clockedOut: "2100-01-01 00:00:00" }, "clocked_out"],
+        [{ modified: "1999-12-31 23:59:59" }, "modified"],
+        [{ breakIn: "1950-01-01 12:00:00" }, "time_punch_breaks.0.in"],
+      ];
+      for (const [change, field] of cases) {
+        const punch = { ...base, ...change, id: base.id + cases.length };
+        const body = JSON.parse(punchBody(punch));
+        if (change.breakIn) {
+          body.time_punch_breaks = [{
+            paid: false,
+            in: change.breakIn,
+            out: "2026-11-24 12:30:00",
+          }];
+        }
+        const answer = await deliverPunch(
+          env.functionsUrl,
+          env.sevenShiftsGrantGuid,
+          JSON.stringify(body),
+          "time_punch.created",
+        );
+        assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.json)}`);
+        const fields = (answer.json.error as { fields: Array<{ path: string }> }).fields;
+        assert.deepEqual(fields.map((f) => f.path), [field]);
+        const rows =
+          await sql`select 1 from public.punches where sevenshifts_punch_id = ${punch.id}`;
+        assert.equal(rows.length, 0);
+      }
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("bounds: Toast business dates outside 2000-2099 are refused with 400 naming the field", async () => {
+  const sql = testDb();
+  try {
+    const mapped = vendorIds();
+    await newLocation(sql, mapped);
+    for (const restaurantGuid of [mapped.toastGuid, crypto.randomUUID()]) {
+      const orderGuid = crypto.randomUUID();
+      const body = JSON.parse(toastEnvelope({
+        orderGuid,
+        businessDate: 19500101,
+        modifiedDate: "2026-11-24T20:00:00.000Z",
+        amountCents: 1_000,
+        tipCents: 0,
+        refundCents: 100,
+      }, restaurantGuid));
+      body.details.order.checks[0].payments[0].refund.refundBusinessDate = 21000101;
+      const answer = await deliverToast(
+        env.functionsUrl,
+        env.toastSecret,
+        JSON.stringify(body),
+        restaurantGuid,
+      );
+      assert.equal(answer.status, 400, JSON.stringify(answer.json));
+      const fields = (answer.json.error as { fields: Array<{ path: string }> }).fields;
+      assert.deepEqual(fields.map((f) => f.path).sort(), [
+        "details.order.businessDate",
+        "details.order.checks.0.payments.0.refund.refundBusinessDate",
+      ]);
       assert.deepEqual(await stored(sql, body.guid, orderGuid), { events: 0, orders: 0 });
     }
   } finally {
