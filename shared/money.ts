@@ -90,10 +90,15 @@ export function exactUnits(value: number, scale: number): UnitsResult {
   return { ok: true, units: m[1] === "-" ? -units : units };
 }
 
-/** Formats integer cents as dollar text with two decimals (`1234` → `"12.34"`), exactly. */
-export function centsToDecimalText(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError("cents must be a safe integer");
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+/**
+ * Formats integer cents as dollar text with two decimals (`1234` → `"12.34"`), exactly: a
+ * number must be a safe integer; a BigInt may be any size.
+ */
+export function centsToDecimalText(cents: number | bigint): string {
+  if (typeof cents === "number" && !Number.isSafeInteger(cents)) {
+    throw new RangeError("cents must be a safe integer");
+  }
+  const big = BigInt(cents);
+  const abs = big < 0n ? -big : big;
+  return `${big < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
 }
