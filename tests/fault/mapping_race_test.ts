@@ -16,6 +16,7 @@ import { testDb, testEnv } from "../_support/env.ts";
 import {
   deliverPunch,
   deliverToast,
+  newLocation,
   punchBody,
   type SimplePunch,
   toastEnvelope,
@@ -66,6 +67,15 @@ interface Round {
   map(tx: postgres.TransactionSql, ids: Ids, existing: number | null): Promise<number>;
 }
 
+/** Maps an existing location to `ids` (an UPDATE of its vendor keys). */
+async function remap(tx: postgres.TransactionSql, ids: Ids, existing: number | null) {
+  await tx`update public.locations set toast_restaurant_guid = ${ids.toastGuid},
+      sevenshifts_company_id = ${ids.companyId},
+      sevenshifts_location_id = ${ids.sevenShiftsLocationId}
+    where id = ${existing}`;
+  return existing!;
+}
+
 const ROUNDS: Round[] = [
   {
     name: "insert",
@@ -85,31 +95,12 @@ const ROUNDS: Round[] = [
         values (${`Race ${ids.toastGuid.slice(0, 8)}`}, 'UTC', false) returning id`;
       return Number(row.id);
     },
-    async map(tx, ids, existing) {
-      await tx`update public.locations set toast_restaurant_guid = ${ids.toastGuid},
-          sevenshifts_company_id = ${ids.companyId},
-          sevenshifts_location_id = ${ids.sevenShiftsLocationId}
-        where id = ${existing}`;
-      return existing!;
-    },
+    map: remap,
   },
   {
     name: "update from other vendor ids",
-    async prepare(sql, ids) {
-      const old = vendorIds();
-      const [row] = await sql`insert into public.locations (name, time_zone,
-          toast_restaurant_guid, sevenshifts_company_id, sevenshifts_location_id, alerts_enabled)
-        values (${`Race ${ids.toastGuid.slice(0, 8)}`}, 'UTC', ${old.toastGuid}, ${old.companyId},
-          ${old.sevenShiftsLocationId}, false) returning id`;
-      return Number(row.id);
-    },
-    async map(tx, ids, existing) {
-      await tx`update public.locations set toast_restaurant_guid = ${ids.toastGuid},
-          sevenshifts_company_id = ${ids.companyId},
-          sevenshifts_location_id = ${ids.sevenShiftsLocationId}
-        where id = ${existing}`;
-      return existing!;
-    },
+    prepare: (sql) => newLocation(sql, vendorIds()),
+    map: remap,
   },
 ];
 
