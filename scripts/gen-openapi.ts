@@ -169,6 +169,20 @@ async function toastScenarios(): Promise<Scenario[]> {
       request: await signed(order),
       handler: handler({ outcome: "unmapped", duplicate: false, eventId: 1044 }),
     },
+    {
+      name: "conflict",
+      status: 409,
+      summary: "An order GUID that belongs to another restaurant: kept, never applied",
+      request: await signed(order),
+      handler: handler({
+        outcome: "conflict",
+        reason: "order d3b07384-d113-4ec6-a7a1-5c3f2b1e9a02 belongs to restaurant " +
+          "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e (its first delivery); this delivery for " +
+          "restaurant 7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b is kept and not applied",
+        duplicate: false,
+        eventId: 1045,
+      }),
+    },
     ...commonErrorScenarios(
       url,
       handler(applied),

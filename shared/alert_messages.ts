@@ -8,13 +8,33 @@
  * the same day. Recovery messages say plainly that the day is back on target.
  *
  * Money is formatted from integer cents exactly (no floats), percentages from basis points.
+ * A figure may arrive as decimal integer text (the database sends any figure past 2^53 that
+ * way, so it stays exact): every formatter takes either and computes on BigInt, so a figure
+ * too large for a JavaScript number is shown to the cent, never thrown.
  * Every text is cut to the services' documented limits; {@link slackMessageProblems} and
  * {@link discordMessageProblems} check a rendered body against them.
  *
  * @module
  */
 import { centsToDecimalText } from "./money.ts";
-import { divideRoundHalfAway } from "./rounding.ts";
+import { divideRoundHalfAwayBig } from "./rounding.ts";
+
+/**
+ * An integer figure: a JavaScript number (a safe integer), or its decimal text when it is too
+ * large for one (`"1152921504606846976"`), as `pipeline.alert_delivery_json` sends it.
+ */
+export type ExactInteger = number | string;
+
+/** An {@link ExactInteger} as a BigInt, exactly; a non-integer is a bug and throws. */
+export function exactInteger(value: ExactInteger | bigint): bigint {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new RangeError(`not an integer figure: ${value}`);
+    return BigInt(value);
+  }
+  if (!/^-?\d{1,40}$/.test(value)) throw new RangeError(`not an integer figure: ${value}`);
+  return BigInt(value);
+}
 
 /** What an alert announces: the day went over target, went critical, or came back. */
 export type AlertKind = "over" | "critical" | "recovered";
@@ -25,11 +45,11 @@ export type AlertState = "ok" | "over" | "critical" | "recovered";
 /** The figures an alert carries, as they were when it was raised. */
 export interface AlertFigures {
   /** Labor cost as a % of net sales, in basis points (2500 = 25.00 %). */
-  laborPctBp: number;
-  netSalesCents: number;
-  laborCostCents: number;
+  laborPctBp: ExactInteger;
+  netSalesCents: ExactInteger;
+  laborCostCents: ExactInteger;
   /** Paid labor time, in seconds. */
-  paidLaborSeconds: number;
+  paidLaborSeconds: ExactInteger;
 }
 
 /** The previous alert of the same location and business day: the "what changed" baseline. */
@@ -58,9 +78,9 @@ export interface AlertFacts extends AlertFigures {
   /** Labor % at or below which an over day counts as recovered, in basis points. */
   recoveryThresholdBp: number;
   /** Cost per labor hour in cents; null when no paid time was worked. */
-  cplhCents: number | null;
+  cplhCents: ExactInteger | null;
   /** Sales per labor hour in cents; null when no paid time was worked. */
-  splhCents: number | null;
+  splhCents: ExactInteger | null;
   openPunchCount: number;
   /** The clock the figures were computed at (ISO instant). */
   metricsAsOf: string;
@@ -162,9 +182,9 @@ const HEADLINES: Readonly<Record<AlertKind, { emoji: string; words: string }>> =
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** `123456` → `"$1,234.56"`, `-500` → `"-$5.00"`: exact, from integer cents. */
-export function formatCents(cents: number): string {
-  const text = centsToDecimalText(cents);
+/** `123456` → `"$1,234.56"`, `-500` → `"-$5.00"`: exact, from integer cents of any size. */
+export function formatCents(cents: ExactInteger | bigint): string {
+  const text = centsToDecimalText(exactInteger(cents));
   const negative = text.startsWith("-");
   const [whole, fraction] = (negative ? text.slice(1) : text).split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -172,29 +192,39 @@ export function formatCents(cents: number): string {
 }
 
 /** A signed money change: `35000` → `"+$350.00"`, `-1` → `"-$0.01"`, `0` → `"±$0.00"`. */
-export function formatCentsChange(cents: number): string {
-  if (cents === 0) return "±$0.00";
-  return cents > 0 ? `+${formatCents(cents)}` : formatCents(cents);
+export function formatCentsChange(cents: ExactInteger | bigint): string {
+  const big = exactInteger(cents);
+  if (big === 0n) return "±$0.00";
+  return big > 0n ? `+${formatCents(big)}` : formatCents(big);
 }
 
 /** Basis points as a percentage with two decimals: `2745` → `"27.45%"`, exactly. */
-export function formatBasisPoints(bp: number): string {
-  if (!Number.isSafeInteger(bp)) throw new RangeError("basis points must be a safe integer");
-  const abs = Math.abs(bp);
-  return `${bp < 0 ? "-" : ""}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}%`;
+export function formatBasisPoints(bp: ExactInteger | bigint): string {
+  const big = exactInteger(bp);
+  const abs = big < 0n ? -big : big;
+  return `${big < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}%`;
 }
 
 /** A change in percentage points: `510` → `"+5.10 pts"`, `-35` → `"-0.35 pts"`. */
-export function formatPointsChange(bp: number): string {
-  const text = formatBasisPoints(bp).replace("%", " pts");
-  return bp > 0 ? `+${text}` : bp === 0 ? `±${text}` : text;
+export function formatPointsChange(bp: ExactInteger | bigint): string {
+  const big = exactInteger(bp);
+  const text = formatBasisPoints(big).replace("%", " pts");
+  return big > 0n ? `+${text}` : big === 0n ? `±${text}` : text;
+}
+
+/** Paid labor seconds in tenths of an hour, half away from zero. */
+function laborTenths(seconds: ExactInteger | bigint): bigint {
+  return divideRoundHalfAwayBig(exactInteger(seconds), 360n);
 }
 
 /** Paid labor seconds as hours with one decimal (half away from zero): `153000` → `"42.5 h"`. */
-export function formatLaborHours(seconds: number): string {
-  const tenths = divideRoundHalfAway(seconds, 360);
-  const abs = Math.abs(tenths);
-  return `${tenths < 0 ? "-" : ""}${Math.trunc(abs / 10)}.${abs % 10} h`;
+export function formatLaborHours(seconds: ExactInteger | bigint): string {
+  return formatTenthsOfHours(laborTenths(seconds));
+}
+
+function formatTenthsOfHours(tenths: bigint): string {
+  const abs = tenths < 0n ? -tenths : tenths;
+  return `${tenths < 0n ? "-" : ""}${abs / 10n}.${abs % 10n} h`;
 }
 
 /** `"2026-11-27"` → `"Fri, Nov 27, 2026"` (the calendar date itself; no time zone involved). */
@@ -243,7 +273,7 @@ export function escapeDiscord(text: string): string {
 }
 
 /** A money figure that may be missing (no labor hours yet). */
-function centsOrDash(cents: number | null): string {
+function centsOrDash(cents: ExactInteger | null): string {
   return cents === null ? "—" : formatCents(cents);
 }
 
@@ -293,11 +323,11 @@ export function describeChange(alert: AlertFacts): { heading: string; changes: s
   }
   const at = formatLocalTime(prev.createdAt, alert.timeZone);
   const pair = (from: string, to: string, delta: string) => `${from} → ${to} (${delta})`;
-  const hoursDelta = divideRoundHalfAway(alert.paidLaborSeconds, 360) -
-    divideRoundHalfAway(prev.paidLaborSeconds, 360);
-  const hoursText = `${hoursDelta > 0 ? "+" : hoursDelta === 0 ? "±" : ""}${
-    formatLaborHours(hoursDelta * 360)
+  const hoursDelta = laborTenths(alert.paidLaborSeconds) - laborTenths(prev.paidLaborSeconds);
+  const hoursText = `${hoursDelta > 0n ? "+" : hoursDelta === 0n ? "±" : ""}${
+    formatTenthsOfHours(hoursDelta)
   }`;
+  const minus = (a: ExactInteger, b: ExactInteger) => exactInteger(a) - exactInteger(b);
   return {
     heading: `Since the ${prev.kind} alert at ${at}`,
     changes: [
@@ -305,21 +335,21 @@ export function describeChange(alert: AlertFacts): { heading: string; changes: s
         pair(
           formatBasisPoints(prev.laborPctBp),
           formatBasisPoints(alert.laborPctBp),
-          formatPointsChange(alert.laborPctBp - prev.laborPctBp),
+          formatPointsChange(minus(alert.laborPctBp, prev.laborPctBp)),
         )
       }`,
       `net sales ${
         pair(
           formatCents(prev.netSalesCents),
           formatCents(alert.netSalesCents),
-          formatCentsChange(alert.netSalesCents - prev.netSalesCents),
+          formatCentsChange(minus(alert.netSalesCents, prev.netSalesCents)),
         )
       }`,
       `labor cost ${
         pair(
           formatCents(prev.laborCostCents),
           formatCents(alert.laborCostCents),
-          formatCentsChange(alert.laborCostCents - prev.laborCostCents),
+          formatCentsChange(minus(alert.laborCostCents, prev.laborCostCents)),
         )
       }`,
       `labor hours ${

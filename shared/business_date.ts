@@ -46,6 +46,22 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * The years a vendor time or business date may fall in: 2000 to 2099. Anything else is a typo
+ * or a default (`1950-01-01`, `0001-01-01`) that would put years of labor on one punch; it is
+ * refused at the edge (400 naming the field), so held and mapped deliveries meet the same
+ * bound.
+ */
+export const FIRST_YEAR = 2000;
+/** The last year accepted (see {@link FIRST_YEAR}). */
+export const LAST_YEAR = 2099;
+
+/** True when the UTC instant (as {@link parseInstant} returns it) is in 2000-2099. */
+export function isInstantInRange(instantIso: string): boolean {
+  const year = Number(instantIso.slice(0, 4));
+  return year >= FIRST_YEAR && year <= LAST_YEAR;
+}
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

@@ -23,6 +23,7 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_payload"
   | "unauthorized"
+  | "conflict"
   | "not_found"
   | "not_implemented"
   | "database_unavailable"

@@ -65,10 +65,40 @@ export function dollarsToCentsOrThrow(dollars: number): number {
   return r.cents;
 }
 
-/** Formats integer cents as dollar text with two decimals (`1234` → `"12.34"`), exactly. */
-export function centsToDecimalText(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError("cents must be a safe integer");
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+/** An exact decimal as a whole number of `10^-scale` units, or why it is not one. */
+export type UnitsResult = { ok: true; units: bigint } | { ok: false; reason: string };
+
+/**
+ * A JSON number read exactly as a whole number of `10^-scale` units, never rounded: through its
+ * shortest decimal text (`String(n)`, exact for up to 15 significant digits), so
+ * `exactUnits(15.125, 4)` is 151250n. A value with more decimals than `scale` is refused
+ * (`"more than {scale} decimal places"`), as are `NaN`, infinities and exponent forms.
+ */
+export function exactUnits(value: number, scale: number): UnitsResult {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    return { ok: false, reason: "not a finite number" };
+  }
+  const text = String(value);
+  const m = DECIMAL.exec(text);
+  if (!m) return { ok: false, reason: `not a plain decimal number: '${text.slice(0, 40)}'` };
+  const fraction = m[3] ?? "";
+  if (fraction.length > scale) {
+    return { ok: false, reason: `more than ${scale} decimal places` };
+  }
+  const units = BigInt(m[2]) * 10n ** BigInt(scale) +
+    BigInt((fraction + "0".repeat(scale)).slice(0, scale) || "0");
+  return { ok: true, units: m[1] === "-" ? -units : units };
+}
+
+/**
+ * Formats integer cents as dollar text with two decimals (`1234` → `"12.34"`), exactly: a
+ * number must be a safe integer; a BigInt may be any size.
+ */
+export function centsToDecimalText(cents: number | bigint): string {
+  if (typeof cents === "number" && !Number.isSafeInteger(cents)) {
+    throw new RangeError("cents must be a safe integer");
+  }
+  const big = BigInt(cents);
+  const abs = big < 0n ? -big : big;
+  return `${big < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
 }

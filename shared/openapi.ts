@@ -17,6 +17,7 @@ import {
   TOAST_ORDER_EVENT_TYPES,
   toastCheckSchema,
   toastEnvelopeSchema,
+  toastModifierSchema,
   toastOrderSchema,
   toastPaymentSchema,
   toastSelectionSchema,
@@ -46,6 +47,7 @@ const ERROR_CODE_SET = {
   invalid_json: true,
   invalid_payload: true,
   unauthorized: true,
+  conflict: true,
   not_found: true,
   not_implemented: true,
   database_unavailable: true,
@@ -80,6 +82,7 @@ export const ERROR_CODES_BY_STATUS: Readonly<Record<number, readonly ErrorCode[]
   401: ["unauthorized"],
   404: ["not_found"],
   405: ["method_not_allowed"],
+  409: ["conflict"],
   413: ["payload_too_large"],
   415: ["unsupported_media_type"],
   500: ["internal_error"],
@@ -95,7 +98,7 @@ export function errorBodySchemaFor(status: number) {
 
 /** A webhook's answer once the event is stored (200) or kept without effect (202). */
 export const ingestAnswerSchema = z.strictObject({
-  outcome: z.enum(["applied", "stale", "ignored", "unmapped"]),
+  outcome: z.enum(["applied", "stale", "ignored", "unmapped", "conflict", "rejected"]),
   duplicate: z.boolean(),
   eventId: z.int().positive().optional(),
 });
@@ -154,6 +157,7 @@ const ERROR_SCHEMA_IDS: Readonly<Record<number, string>> = {
   401: "UnauthorizedError",
   404: "NotFoundError",
   405: "MethodNotAllowedError",
+  409: "ConflictError",
   413: "PayloadTooLargeError",
   415: "UnsupportedMediaTypeError",
   500: "InternalError",
@@ -219,6 +223,12 @@ function componentRegistry() {
       "(gift card) and `HOUSE_ACCOUNT_PAY_BALANCE` selections are taken out of net sales.",
   );
   add(
+    toastModifierSchema,
+    "ToastModifier",
+    "A modifier option selection (nested to any depth). Its price is in its parent's " +
+      "`price`; its `refundDetails` count only under a parent selection that carries none.",
+  );
+  add(
     toastServiceChargeSchema,
     "ToastServiceCharge",
     "An applied service charge. Gratuities go to staff, `FUNDRAISING_CAMPAIGN` charges are " +
@@ -227,8 +237,10 @@ function componentRegistry() {
   add(
     toastPaymentSchema,
     "ToastPayment",
-    "A payment with its tip and, when refunded, its refund (counted on its own " +
-      "`refundBusinessDate`, an integer `yyyyMMdd`).",
+    "A payment with its tip and, when refunded, its refund: its `refundBusinessDate` (an " +
+      "integer `yyyyMMdd`) dates the refunded sales its `refundTransaction` links (the " +
+      "`refundDetails` of items and non-gratuity service charges); tax, tips and gratuity in " +
+      "`refundAmount` never reduce net sales.",
   );
   add(
     sevenShiftsWebhookBodySchema,
@@ -296,9 +308,12 @@ function componentRegistry() {
     ingestAnswerSchema,
     "IngestAnswer",
     "A webhook's answer. 200: `applied` (the figures were updated) or `stale` (an older " +
-      "version than the one stored). 202: `ignored` (not an event this pipeline reads) or " +
+      "version than the one stored). 202: `ignored` (not an event this pipeline reads), " +
       "`unmapped` (the restaurant or 7shifts location is not mapped to a location yet; kept " +
-      "and applied once it is). `duplicate` is true for a redelivery of a stored event.",
+      "and applied once it is) or `rejected` (a redelivery of a held event that could not be " +
+      "applied when its location was mapped). A `conflict` (a Toast order GUID that belongs " +
+      "to another restaurant) is answered 409 with the error body instead. `duplicate` is " +
+      "true for a redelivery of a stored event.",
   );
   add(
     notifierSummarySchema,
@@ -413,8 +428,9 @@ const WEBHOOK_STORED = {
   schema: "IngestAnswer",
 };
 const WEBHOOK_ACCEPTED = {
-  description: "Kept without effect: `ignored` (not an event this pipeline reads) or " +
-    "`unmapped` (applied once the location is mapped).",
+  description: "Kept without effect: `ignored` (not an event this pipeline reads), " +
+    "`unmapped` (applied once the location is mapped) or `rejected` (held, then not " +
+    "applicable when its location was mapped; the reason is in the event log).",
   schema: "IngestAnswer",
 };
 const WEBHOOK_UNAVAILABLE = {
@@ -508,6 +524,13 @@ const OPERATIONS: readonly OperationDoc[] = [
         description: "`Toast-Signature` is missing, or is not the HMAC of this body and " +
           "timestamp.",
         schema: ERROR_SCHEMA_IDS[401],
+      },
+      409: {
+        description: "The order GUID already belongs to another restaurant (the restaurant of " +
+          "its first delivery). Toast GUIDs are unique to a restaurant, so this is a mapping " +
+          "error or a forged event: the first owner keeps its figures and this delivery is " +
+          "kept as a `conflict`, never applied. Not retried by Toast (a 4xx).",
+        schema: ERROR_SCHEMA_IDS[409],
       },
       503: WEBHOOK_UNAVAILABLE,
     },

@@ -15,12 +15,18 @@
  * `dollars`; an account whose deliveries turn out to carry cents sets `cents`, and then a
  * non-integer wage is rejected (it would mean the unit is wrong, not that the wage is).
  *
+ * ## Wage precision
+ * A wage is kept exact, in cents with up to two decimals (a hundredth of a cent: $15.125 an
+ * hour is 1512.5 cents), and each punch's cost is rounded once, to the cent
+ * (shared/transformations.ts). In dollars that allows up to four decimal places; a wage finer
+ * than that (`15.12345`) is refused with 400 naming `hourly_wage` rather than rounded.
+ *
  * @module
  */
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
-import { dollarsToCents } from "./money.ts";
-import { parseInstant } from "./business_date.ts";
+import { exactUnits } from "./money.ts";
+import { FIRST_YEAR, isInstantInRange, LAST_YEAR, parseInstant } from "./business_date.ts";
 import type { NormalizedPunch } from "./types.ts";
 
 /** Topics that change a punch; every other topic is logged and ignored. */
@@ -51,8 +57,17 @@ export const MAX_HOURLY_WAGE_CENTS = 10_000_000;
 
 const id = z.int().positive();
 const optionalId = z.int().nonnegative().nullish();
-const instantText = z.string().refine((s) => parseInstant(s) !== null, {
-  message: "expected a date-time (ISO-8601, or 'YYYY-MM-DD HH:MM:SS' UTC)",
+/** The longest a punch may span, clock-in to clock-out: a week. A longer one is a typo. */
+export const MAX_PUNCH_SECONDS = 7 * 24 * 3600;
+
+const inRange = (s: string) => {
+  const instant = parseInstant(s);
+  return instant !== null && isInstantInRange(instant);
+};
+
+const instantText = z.string().refine(inRange, {
+  message: `expected a date-time from ${FIRST_YEAR} to ${LAST_YEAR} (ISO-8601, or ` +
+    "'YYYY-MM-DD HH:MM:SS' UTC)",
 });
 
 /** One break of a punch. `in`/`out` are UTC; `in_iso`/`out_iso` carry the local offset. */
@@ -90,11 +105,20 @@ export const sevenShiftsPunchSchema = z.looseObject({
     return;
   }
   const outText = p.clocked_out_iso ?? p.clocked_out;
-  if (outText && (parseInstant(outText) ?? "") < (parseInstant(inText) ?? "")) {
+  const clockedIn = parseInstant(inText);
+  const clockedOut = outText ? parseInstant(outText) : null;
+  if (clockedIn === null || clockedOut === null) return;
+  const outPath = [p.clocked_out_iso ? "clocked_out_iso" : "clocked_out"];
+  if (clockedOut < clockedIn) {
+    ctx.addIssue({ code: "custom", path: outPath, message: "clock-out is before clock-in" });
+  } else if (
+    isInstantInRange(clockedIn) && isInstantInRange(clockedOut) &&
+    Date.parse(clockedOut) - Date.parse(clockedIn) > MAX_PUNCH_SECONDS * 1000
+  ) {
     ctx.addIssue({
       code: "custom",
-      path: [p.clocked_out_iso ? "clocked_out_iso" : "clocked_out"],
-      message: "clock-out is before clock-in",
+      path: outPath,
+      message: `a punch may span at most ${MAX_PUNCH_SECONDS / 3600} hours (a week)`,
     });
   }
 });
@@ -136,28 +160,43 @@ export interface NormalizeOptions {
   wageUnit: WageUnit;
 }
 
-/** The wage in cents, or why it is not one, for the configured unit. */
+/** Decimal places of a dollar a wage may have: four, a hundredth of a cent. */
+export const WAGE_DOLLAR_DECIMALS = 4;
+
+/**
+ * The wage in cents, exact to a hundredth of a cent (at most two decimals: $15.125 → 1512.5),
+ * or why it is not one, for the configured unit (see the module doc).
+ */
 export function hourlyWageCents(
   wage: number | null | undefined,
   unit: WageUnit,
 ): { ok: true; cents: number } | { ok: false; reason: string } {
   if (wage === null || wage === undefined) return { ok: true, cents: 0 };
-  let cents: number;
+  // Hundredths of a cent, exactly.
+  let hundredths: bigint;
   if (unit === "cents") {
     if (!Number.isSafeInteger(wage)) {
       return { ok: false, reason: "hourly_wage must be an integer number of cents" };
     }
-    cents = wage;
+    hundredths = BigInt(wage) * 100n;
   } else {
-    const r = dollarsToCents(wage);
-    if (!r.ok) return { ok: false, reason: `hourly_wage: ${r.reason}` };
-    cents = r.cents;
+    const r = exactUnits(wage, WAGE_DOLLAR_DECIMALS);
+    if (!r.ok) {
+      const precision = `at most ${WAGE_DOLLAR_DECIMALS} decimal places`;
+      return {
+        ok: false,
+        reason: `hourly_wage must be dollars exact to a hundredth of a cent (${precision}): ` +
+          r.reason,
+      };
+    }
+    hundredths = r.units;
   }
-  if (cents < 0) return { ok: false, reason: "hourly_wage must not be negative" };
-  if (cents > MAX_HOURLY_WAGE_CENTS) {
+  if (hundredths < 0n) return { ok: false, reason: "hourly_wage must not be negative" };
+  if (hundredths > BigInt(MAX_HOURLY_WAGE_CENTS) * 100n) {
     return { ok: false, reason: `hourly_wage is above ${MAX_HOURLY_WAGE_CENTS} cents an hour` };
   }
-  return { ok: true, cents };
+  // A two-decimal number: its shortest text (what JSON carries to SQL) is the exact value.
+  return { ok: true, cents: Number(hundredths) / 100 };
 }
 
 /** Validates a punch body and its wage in the configured unit. */
@@ -169,10 +208,15 @@ export function parseSevenShiftsPunch(body: unknown, wageUnit: WageUnit): Parsed
   return { ok: true, value: r.data };
 }
 
-const ms = (iso: string) => Date.parse(iso);
+/**
+ * Whole seconds since the epoch of an instant, truncated toward −∞: every instant is cut to
+ * its second before anything is subtracted, the rule the daily figures follow for open
+ * punches (shared/transformations.ts `epochSeconds`), so 14:00:00.999 → 16:00:00.001 is 7200 s.
+ */
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
- * Total seconds covered by `intervals` (ms since the epoch, `[start, end)`) inside
+ * Total seconds covered by `intervals` (whole seconds since the epoch, `[start, end)`) inside
  * `[from, to)`, counting overlaps once, so two overlapping unpaid breaks are not
  * subtracted twice. `to` may be Infinity (an open punch).
  */
@@ -194,7 +238,7 @@ function coveredSeconds(intervals: Array<[number, number]>, from: number, to: nu
     }
   }
   if (curEnd > curStart) total += curEnd - curStart;
-  return Math.floor(total / 1000);
+  return total;
 }
 
 /**
@@ -206,9 +250,12 @@ function coveredSeconds(intervals: Array<[number, number]>, from: number, to: nu
  *   `out` time), clipped to the punch and with overlaps counted once. An open break is not
  *   subtracted yet: 7shifts sends no event when a break changes, so it is settled when the
  *   punch itself is next edited.
+ * - Every instant (clock-in, clock-out, break in and out) is truncated to its whole second
+ *   before anything is subtracted, as for open punches in the daily figures.
  * - **Paid seconds** = clocked seconds − unpaid break seconds, never negative; null while
  *   the punch is open (no clock-out): it accrues in the daily figures instead.
- * - **Wage** in integer cents per `wageUnit` (see the module doc); null → 0.
+ * - **Wage** in cents, exact to a hundredth of a cent, per `wageUnit` (see the module doc);
+ *   null → 0.
  *
  * Throws `RangeError` for a body that did not pass {@link parseSevenShiftsPunch}.
  */
@@ -223,20 +270,18 @@ export function normalizePunch(body: SevenShiftsPunch, opts: NormalizeOptions): 
   ) {
     throw new RangeError("punch failed validation");
   }
-  const from = ms(clockedInAt);
-  const to = clockedOutAt === null ? Infinity : ms(clockedOutAt);
+  const from = seconds(clockedInAt);
+  const to = clockedOutAt === null ? Infinity : seconds(clockedOutAt);
   const unpaid: Array<[number, number]> = [];
   for (const b of body.time_punch_breaks ?? []) {
     if (b.paid === true || b.deleted === true) continue;
     const start = parseInstant(b.in_iso ?? b.in ?? "");
     const end = parseInstant(b.out_iso ?? b.out ?? "");
     if (start === null || end === null) continue;
-    unpaid.push([ms(start), ms(end)]);
+    unpaid.push([seconds(start), seconds(end)]);
   }
   const unpaidBreakSeconds = coveredSeconds(unpaid, from, to);
-  const paidSeconds = clockedOutAt === null
-    ? null
-    : Math.max(0, Math.floor((to - from) / 1000) - unpaidBreakSeconds);
+  const paidSeconds = clockedOutAt === null ? null : Math.max(0, to - from - unpaidBreakSeconds);
   return {
     punchId: body.id,
     companyId: body.company_id,

@@ -11,8 +11,14 @@
  */
 import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
-import { dollarsToCents, dollarsToCentsOrThrow } from "./money.ts";
-import { isRealDate, parseInstant } from "./business_date.ts";
+import { dollarsToCents, dollarsToCentsOrThrow, MAX_ABS_DOLLARS } from "./money.ts";
+import {
+  FIRST_YEAR,
+  isInstantInRange,
+  isRealDate,
+  LAST_YEAR,
+  parseInstant,
+} from "./business_date.ts";
 import type { NormalizedOrder, NormalizedRefund } from "./types.ts";
 
 /** Event types that carry an Order; every other type is logged and ignored. */
@@ -54,10 +60,13 @@ const amount = z.number().refine((n) => n >= 0 && dollarsToCents(n).ok, {
 
 /**
  * Converts a Toast business date (`yyyyMMdd` as an integer, e.g. 20261101) to `YYYY-MM-DD`,
- * or null when it is not a real calendar date.
+ * or null when it is not a real calendar date from 2000 to 2099 (shared/business_date.ts).
  */
 export function toastBusinessDate(value: number): string | null {
-  if (!Number.isSafeInteger(value) || value < 10_000_101 || value > 99_991_231) return null;
+  if (
+    !Number.isSafeInteger(value) || value < FIRST_YEAR * 10_000 + 101 ||
+    value > LAST_YEAR * 10_000 + 1231
+  ) return null;
   const year = Math.trunc(value / 10_000);
   const month = Math.trunc(value / 100) % 100;
   const day = value % 100;
@@ -68,12 +77,14 @@ export function toastBusinessDate(value: number): string | null {
 }
 
 const businessDate = z.int().refine((n) => toastBusinessDate(n) !== null, {
-  message: "expected a real business date as an integer yyyyMMdd",
+  message: `expected a real business date from ${FIRST_YEAR} to ${LAST_YEAR} as an integer ` +
+    "yyyyMMdd",
 });
 
-const instant = z.string().refine((s) => parseInstant(s) !== null, {
-  message: "expected an ISO-8601 date-time",
-});
+const instant = z.string().refine((s) => {
+  const parsed = parseInstant(s);
+  return parsed !== null && isInstantInRange(parsed);
+}, { message: `expected an ISO-8601 date-time from ${FIRST_YEAR} to ${LAST_YEAR}` });
 
 const flag = z.boolean().nullish();
 
@@ -88,7 +99,27 @@ const refundDetails = z.looseObject({
 
 const appliedDiscount = z.looseObject({ discountAmount: amount.nullish() });
 
-/** A menu item selection (modifiers are priced into `price`, so they are not read). */
+/**
+ * A modifier option selection (`Selection.modifiers`, nested to any depth). Its price is already
+ * in its parent's `price`; only its refund is read, when the parent carries none.
+ */
+export const toastModifierSchema: z.ZodType<ToastModifier> = z.looseObject({
+  voided: flag,
+  refundDetails,
+  get modifiers() {
+    return z.array(toastModifierSchema).nullish();
+  },
+});
+
+/** A modifier as parsed: whether it was voided, its refund, its own modifiers. */
+export interface ToastModifier {
+  voided?: boolean | null;
+  refundDetails?: z.infer<typeof refundDetails>;
+  modifiers?: ToastModifier[] | null;
+  [key: string]: unknown;
+}
+
+/** A menu item selection (modifiers are priced into `price`; only their refunds are read). */
 export const toastSelectionSchema = z.looseObject({
   price: money,
   voided: flag,
@@ -96,6 +127,7 @@ export const toastSelectionSchema = z.looseObject({
   selectionType: z.string().nullish(),
   appliedDiscounts: z.array(appliedDiscount).nullish(),
   refundDetails,
+  modifiers: z.array(toastModifierSchema).nullish(),
 });
 
 /** An applied service charge; `gratuity` ones are paid to staff, not restaurant revenue. */
@@ -190,32 +222,44 @@ export function parseToastEnvelope(body: unknown): Parsed<ToastEnvelope> {
     : { ok: false, problems: fieldProblems(r.error.issues) };
 }
 
+/** Largest total of an order accepted, in cents (exclusive): $1 trillion, the bound of each amount. */
+export const MAX_ORDER_TOTAL_CENTS = MAX_ABS_DOLLARS * 100;
+
 /**
- * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`.
- * Problems are reported with paths from the body root (`details.checks.0.amount`).
+ * Validates an order event's `details`: either the Order itself or `{restaurantGuid, order}`
+ * (`wrapped`). Problems are reported with paths from the body root (`details.checks.0.amount`). Besides
+ * each amount, every total of the order (its net and gross sales, discounts, tax, tips,
+ * gratuity, deferred sales and each refund) must be under $1 trillion
+ * ({@link MAX_ORDER_TOTAL_CENTS}): so each stays exact as a JavaScript number and nothing is
+ * ever stored a few cents off; past it the order is refused, its `checks` named.
  */
 export function parseToastOrderDetails(
   details: unknown,
-): Parsed<{ order: ToastOrder; restaurantGuid: string | null }> {
+): Parsed<{ order: ToastOrder; restaurantGuid: string | null; wrapped: boolean }> {
   const wrapped = typeof details === "object" && details !== null && !Array.isArray(details) &&
     "order" in details;
+  let value: { order: ToastOrder; restaurantGuid: string | null; wrapped: boolean };
   if (wrapped) {
     const r = wrappedDetailsSchema.safeParse(details);
     if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-    return {
-      ok: true,
-      value: { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null },
-    };
+    value = { order: r.data.order, restaurantGuid: r.data.restaurantGuid ?? null, wrapped };
+  } else {
+    const r = toastOrderSchema.safeParse(details);
+    if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
+    value = { order: r.data, restaurantGuid: null, wrapped };
   }
-  const r = toastOrderSchema.safeParse(details);
-  if (!r.success) return { ok: false, problems: fieldProblems(r.error.issues, "details") };
-  return { ok: true, value: { order: r.data, restaurantGuid: null } };
+  const problems = orderTotalProblems(
+    orderTotals(value.order),
+    wrapped ? "details.order" : "details",
+  );
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 
-const cents = (dollars: number | null | undefined): number =>
-  dollars === null || dollars === undefined ? 0 : dollarsToCentsOrThrow(dollars);
+const cents = (dollars: number | null | undefined): bigint =>
+  dollars === null || dollars === undefined ? 0n : BigInt(dollarsToCentsOrThrow(dollars));
 
 type ToastSelection = z.infer<typeof toastSelectionSchema>;
+type ToastServiceCharge = z.infer<typeof toastServiceChargeSchema>;
 type ToastCheck = z.infer<typeof toastCheckSchema>;
 type ToastPayment = z.infer<typeof toastPaymentSchema>;
 
@@ -243,7 +287,7 @@ function paymentCounts(p: ToastPayment): boolean {
 }
 
 /** Net sales of one counted check, in cents: `check.amount` minus what the recipe excludes. */
-function checkNetSalesCents(check: ToastCheck): number {
+function checkNetSalesCents(check: ToastCheck): bigint {
   let net = cents(check.amount);
   for (const s of check.selections) if (isExcludedSelection(s)) net -= cents(s.price);
   for (const c of check.appliedServiceCharges ?? []) {
@@ -256,47 +300,158 @@ function checkNetSalesCents(check: ToastCheck): number {
   return net;
 }
 
+/** A sales line the recipe counts: not voided, not deferred, not a house-account payment. */
+function isSalesSelection(s: ToastSelection): boolean {
+  return !s.voided && !isExcludedSelection(s);
+}
+
+/** A service charge that is a sale: not a gratuity (staff's), not a fundraising donation. */
+function isSalesServiceCharge(c: ToastServiceCharge): boolean {
+  return !c.gratuity && c.serviceChargeCategory !== "FUNDRAISING_CAMPAIGN";
+}
+
 /**
- * Tax refunded per refund transaction GUID, from the `refundDetails` of the check's
- * selections and service charges (a payment's `refundAmount` includes tax; net sales must
- * not).
+ * Sales refunded per refund transaction GUID on a check, by Toast's recipe: the pre-tax
+ * `refundDetails.refundAmount` of the sales selections and of the sales service charges. A
+ * selection's refund amount includes its priced modifiers ("includes the value of any nested
+ * modifier options"), so a modifier's own `refundDetails` count only under a selection that
+ * carries none. Refund details without a transaction GUID cannot be dated and count nothing.
  */
-function taxRefundedByTransaction(check: ToastCheck): Map<string, number> {
-  const out = new Map<string, number>();
+function salesRefundedByTransaction(check: ToastCheck): Map<string, bigint> {
+  const out = new Map<string, bigint>();
   const add = (d: z.infer<typeof refundDetails>) => {
     const tx = d?.refundTransaction?.guid;
     if (!d || !tx) return;
-    out.set(tx, (out.get(tx) ?? 0) + cents(d.taxRefundAmount));
+    out.set(tx, (out.get(tx) ?? 0n) + cents(d.refundAmount));
   };
-  for (const s of check.selections) if (!s.voided) add(s.refundDetails);
-  for (const c of check.appliedServiceCharges ?? []) add(c.refundDetails);
+  const addSelection = (s: ToastSelection | ToastModifier) => {
+    if (s.refundDetails) add(s.refundDetails);
+    else for (const m of s.modifiers ?? []) if (!m.voided) addSelection(m);
+  };
+  for (const s of check.selections) if (isSalesSelection(s)) addSelection(s);
+  for (const c of check.appliedServiceCharges ?? []) {
+    if (isSalesServiceCharge(c)) add(c.refundDetails);
+  }
   return out;
 }
 
-/** The refunds of one counted check, one per refunded payment. */
-function checkRefunds(check: ToastCheck): NormalizedRefund[] {
-  const taxLeft = taxRefundedByTransaction(check);
-  const refunds: NormalizedRefund[] = [];
+/** One refund of an order while it is summed: exact cents. */
+interface RefundTotals {
+  paymentGuid: string;
+  refundBusinessDate: string;
+  refundCents: bigint;
+  tipRefundCents: bigint;
+}
+
+/**
+ * The refunds of one counted check, one row per refunded payment (its tip refund, and the sales
+ * its refund transaction took back). A transaction's sales count once, on the first payment
+ * that links it (a split check refunded across two cards). Items refunded in a transaction no
+ * payment links (Toast keeps one `refund` per payment, naming its latest transaction) go to
+ * the check's refunded payment when there is exactly one; otherwise they cannot be dated and
+ * count nothing. A payment refund linking no refunded sales (no `refundTransaction`, or one
+ * no item or charge carries) takes nothing from net sales: its amount cannot be told apart
+ * from tax, tip, gratuity or a gift card.
+ */
+function checkRefunds(check: ToastCheck): RefundTotals[] {
+  const sales = salesRefundedByTransaction(check);
+  const claimed = new Set<string>();
+  const refunds: RefundTotals[] = [];
   for (const p of check.payments ?? []) {
     if (!p.refund || !paymentCounts(p)) continue;
-    let refundCents = cents(p.refund.refundAmount);
-    const tipRefundCents = cents(p.refund.tipRefundAmount);
     const tx = p.refund.refundTransaction?.guid;
-    if (tx && taxLeft.has(tx)) {
-      // One refund transaction can span several payments: take its tax out once, in order.
-      const tax = Math.min(taxLeft.get(tx) ?? 0, refundCents);
-      refundCents -= tax;
-      taxLeft.set(tx, (taxLeft.get(tx) ?? 0) - tax);
+    let refundCents = 0n;
+    if (tx && sales.has(tx) && !claimed.has(tx)) {
+      refundCents = sales.get(tx) ?? 0n;
+      claimed.add(tx);
     }
-    if (refundCents === 0 && tipRefundCents === 0) continue;
     refunds.push({
       paymentGuid: p.guid,
       refundBusinessDate: toastBusinessDate(p.refund.refundBusinessDate) as string,
       refundCents,
-      tipRefundCents,
+      tipRefundCents: cents(p.refund.tipRefundAmount),
     });
   }
-  return refunds;
+  if (refunds.length === 1) {
+    for (const [tx, amount] of sales) if (!claimed.has(tx)) refunds[0].refundCents += amount;
+  }
+  return refunds.filter((r) => r.refundCents !== 0n || r.tipRefundCents !== 0n);
+}
+
+/** An order's totals, summed exactly (BigInt) before any is checked against the bound. */
+interface OrderTotals {
+  netSalesCents: bigint;
+  discountCents: bigint;
+  taxCents: bigint;
+  tipCents: bigint;
+  gratuityCents: bigint;
+  deferredCents: bigint;
+  checkCount: number;
+  refunds: RefundTotals[];
+}
+
+/** Sums an order by the recipe of {@link normalizeToastOrder}; zeros for an order that is out. */
+function orderTotals(order: ToastOrder): OrderTotals {
+  const t: OrderTotals = {
+    netSalesCents: 0n,
+    discountCents: 0n,
+    taxCents: 0n,
+    tipCents: 0n,
+    gratuityCents: 0n,
+    deferredCents: 0n,
+    checkCount: 0,
+    refunds: [],
+  };
+  if (order.voided === true || order.deleted === true || order.excessFood === true) return t;
+  for (const check of order.checks) {
+    if (!countsTowardSales(check)) continue;
+    t.checkCount += 1;
+    t.netSalesCents += checkNetSalesCents(check);
+    t.taxCents += cents(check.taxAmount);
+    for (const d of check.appliedDiscounts ?? []) t.discountCents += cents(d.discountAmount);
+    for (const s of check.selections) {
+      if (s.voided) continue;
+      if (s.deferred === true) t.deferredCents += cents(s.price);
+      if (isExcludedSelection(s)) continue;
+      for (const d of s.appliedDiscounts ?? []) t.discountCents += cents(d.discountAmount);
+    }
+    for (const c of check.appliedServiceCharges ?? []) {
+      if (c.gratuity) t.gratuityCents += cents(c.chargeAmount);
+    }
+    for (const p of check.payments ?? []) if (paymentCounts(p)) t.tipCents += cents(p.tipAmount);
+    t.refunds.push(...checkRefunds(check));
+  }
+  return t;
+}
+
+const within = (c: bigint) =>
+  c < BigInt(MAX_ORDER_TOTAL_CENTS) && c > -BigInt(MAX_ORDER_TOTAL_CENTS);
+
+/** Every total past {@link MAX_ORDER_TOTAL_CENTS}, as a problem naming the order's checks. */
+function orderTotalProblems(t: OrderTotals, prefix: string): FieldProblem[] {
+  const named: Array<[string, bigint]> = [
+    ["net sales", t.netSalesCents],
+    ["gross sales", t.netSalesCents + t.discountCents],
+    ["discount", t.discountCents],
+    ["tax", t.taxCents],
+    ["tip", t.tipCents],
+    ["gratuity", t.gratuityCents],
+    ["deferred (gift card) sales", t.deferredCents],
+    ...t.refunds.flatMap((r): Array<[string, bigint]> => [
+      [`refund of payment ${r.paymentGuid.slice(0, 40)}`, r.refundCents],
+      [`tip refund of payment ${r.paymentGuid.slice(0, 40)}`, r.tipRefundCents],
+    ]),
+  ];
+  return named.filter(([, c]) => !within(c)).map(([what, c]) => ({
+    path: `${prefix}.checks`,
+    message: `the order's ${what} total (${c} cents) is not under $1 trillion`,
+  }));
+}
+
+/** A total as a number, exact: only ever called on totals that passed the bound. */
+function exactNumber(c: bigint): number {
+  if (!within(c)) throw new RangeError(`order total ${c} cents is not under $1 trillion`);
+  return Number(c);
 }
 
 /**
@@ -315,66 +470,52 @@ function checkRefunds(check: ToastCheck): NormalizedRefund[] {
  * - **Tax** = `check.taxAmount`; **tips** = `payments[].tipAmount`; **gratuity** =
  *   `appliedServiceCharges[]` with `gratuity: true`; **deferred** = price of non-voided
  *   deferred selections. None of these is revenue; they are kept for reconciliation.
- * - **Refunds** (`check.amount` does not reflect them): one per refunded payment, from
- *   `payments[].refund`, counted on its own `refundBusinessDate`. `refundAmount` excludes the
- *   tip (reported apart from `tipRefundAmount`) but includes tax, so the `taxRefundAmount` of
- *   the selections and service charges refunded in the same `refundTransaction` is taken
- *   out. Without a `refundTransaction` link the whole `refundAmount` counts. Payments that
- *   were voided, denied, cancelled or errored carry no tips or refunds.
+ * - **Refunds** (`check.amount` does not reflect them) by the same recipe: a refund takes
+ *   back the refunded *sales* only, the pre-tax `refundDetails.refundAmount` of the sales
+ *   selections (not deferred gift cards, not house-account payments; a selection's amount
+ *   includes its modifiers) and of the non-gratuity, non-fundraising service charges, on
+ *   the `refundBusinessDate` of the payment whose `refund.refundTransaction` links them.
+ *   Tax, tips, gratuity and the rest of a payment's `refundAmount` never count; the tip
+ *   refund (`tipRefundAmount`) is kept beside. One row per refunded payment (see
+ *   {@link checkRefunds} for split checks, payments refunded twice and unlinked refunds).
+ *   Payments that were voided, denied, cancelled or errored carry no tips or refunds.
  *
- * Expects an order that passed {@link toastOrderSchema}.
+ * Every total is summed exactly (BigInt) and is under $1 trillion
+ * ({@link MAX_ORDER_TOTAL_CENTS}), so the numbers returned are exact. Expects an order that
+ * passed {@link parseToastOrderDetails} (a `RangeError` otherwise).
  */
 export function normalizeToastOrder(order: ToastOrder): NormalizedOrder {
-  const voided = order.voided === true;
-  const deleted = order.deleted === true;
-  const excessFood = order.excessFood === true;
   const modifiedAt = parseInstant(order.modifiedDate);
   const businessDate = toastBusinessDate(order.businessDate);
   if (modifiedAt === null || businessDate === null) {
     throw new RangeError("order failed validation: modifiedDate or businessDate");
   }
-  const out: NormalizedOrder = {
-    orderGuid: order.guid.toLowerCase(),
-    businessDate,
-    netSalesCents: 0,
-    grossSalesCents: 0,
-    discountCents: 0,
-    taxCents: 0,
-    tipCents: 0,
-    gratuityCents: 0,
-    deferredCents: 0,
-    checkCount: 0,
-    voided,
-    deleted,
-    excessFood,
-    modifiedAt,
-    refunds: [],
-  };
-  if (voided || deleted || excessFood) return out;
-  for (const check of order.checks) {
-    if (!countsTowardSales(check)) continue;
-    out.checkCount += 1;
-    out.netSalesCents += checkNetSalesCents(check);
-    out.taxCents += cents(check.taxAmount);
-    for (const d of check.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
-    for (const s of check.selections) {
-      if (s.voided) continue;
-      if (s.deferred === true) out.deferredCents += cents(s.price);
-      if (isExcludedSelection(s)) continue;
-      for (const d of s.appliedDiscounts ?? []) out.discountCents += cents(d.discountAmount);
-    }
-    for (const c of check.appliedServiceCharges ?? []) {
-      if (c.gratuity) out.gratuityCents += cents(c.chargeAmount);
-    }
-    for (const p of check.payments ?? []) if (paymentCounts(p)) out.tipCents += cents(p.tipAmount);
-    out.refunds.push(...checkRefunds(check));
-  }
-  out.grossSalesCents = out.netSalesCents + out.discountCents;
+  const t = orderTotals(order);
   // Payment GUIDs are unique within an order; sorting keeps the payload (and its version
   // hash) independent of the order Toast lists checks in.
-  out.refunds.sort((
-    a,
-    b,
-  ) => (a.paymentGuid < b.paymentGuid ? -1 : a.paymentGuid > b.paymentGuid ? 1 : 0));
-  return out;
+  const refunds = t.refunds
+    .map((r): NormalizedRefund => ({
+      paymentGuid: r.paymentGuid,
+      refundBusinessDate: r.refundBusinessDate,
+      refundCents: exactNumber(r.refundCents),
+      tipRefundCents: exactNumber(r.tipRefundCents),
+    }))
+    .sort((a, b) => (a.paymentGuid < b.paymentGuid ? -1 : a.paymentGuid > b.paymentGuid ? 1 : 0));
+  return {
+    orderGuid: order.guid.toLowerCase(),
+    businessDate,
+    netSalesCents: exactNumber(t.netSalesCents),
+    grossSalesCents: exactNumber(t.netSalesCents + t.discountCents),
+    discountCents: exactNumber(t.discountCents),
+    taxCents: exactNumber(t.taxCents),
+    tipCents: exactNumber(t.tipCents),
+    gratuityCents: exactNumber(t.gratuityCents),
+    deferredCents: exactNumber(t.deferredCents),
+    checkCount: t.checkCount,
+    voided: order.voided === true,
+    deleted: order.deleted === true,
+    excessFood: order.excessFood === true,
+    modifiedAt,
+    refunds,
+  };
 }

@@ -5,8 +5,9 @@
  * `pipeline.compute_daily_metrics` in supabase/migrations/20261128000300_metrics.sql, which the
  * database recomputes on every change. The rules:
  *
- * - **Net sales** = Σ net sales of the counted orders (neither voided nor deleted) − Σ refunds
- *   whose refund business date is this day. It can be negative when refunds exceed sales.
+ * - **Net sales** = Σ net sales of the counted orders (neither voided, deleted nor excess food)
+ *   − Σ refunds whose refund business date is this day. It can be negative when refunds
+ *   exceed sales.
  * - **Paid seconds of a punch** (deleted punches count for nothing):
  *   closed punch with `paidSeconds` → `paidSeconds` as ingested;
  *   otherwise `end − clockedIn − unpaidBreakSeconds`, never negative, where `end` is
@@ -16,7 +17,8 @@
  *   before subtracting (the database keeps microseconds, JS milliseconds; both agree on
  *   whole seconds).
  * - **Labor cost** = Σ over punches of `round(paidSeconds × hourlyWageCents / 3600)`: each
- *   punch is rounded to the cent on its own, as a payroll line would be.
+ *   punch is rounded to the cent on its own, as a payroll line would be, once: the wage is
+ *   exact to a hundredth of a cent ($15.125 an hour is 1512.5 ¢) and is never rounded first.
  * - **Paid minutes** = `round(paidLaborSeconds / 60)`.
  * - **Labor % in basis points** (hundredths of a percent, 2500 = 25.00 %) =
  *   `round(laborCost × 10000 / netSales)`; null when net sales are zero **or negative**
@@ -25,13 +27,15 @@
  * - **CPLH** (cents per labor hour) = `round(laborCost × 3600 / paidLaborSeconds)`;
  *   **SPLH** = `round(netSales × 3600 / paidLaborSeconds)` (negative when net sales are);
  *   both null when no paid second was worked.
- * - Counts: orders counted toward sales, non-deleted punches, non-deleted open punches.
+ * - Counts: orders counted toward sales (an excess-food order, Toast's waste tracking, is no
+ *   order), non-deleted punches, non-deleted open punches.
  *
  * "round" is {@link divideRoundHalfAway} (half away from zero, exact on BigInt). Pure: the
  * clock is an input (`asOf`), never read here.
  *
  * @module
  */
+import { exactUnits } from "./money.ts";
 import { divideRoundHalfAwayBig, toBigInt, toSafeNumber } from "./rounding.ts";
 
 /**
@@ -47,6 +51,8 @@ export interface DayOrder {
   netSalesCents: number;
   voided: boolean;
   deleted: boolean;
+  /** Toast `excessFood`: food recorded as waste, not sold. */
+  excessFood: boolean;
 }
 
 /** A refund counted on this day (its refund business date), in cents. */
@@ -64,7 +70,7 @@ export interface DayPunch {
   unpaidBreakSeconds: number;
   /** Paid seconds as ingested for a closed punch; null while open. */
   paidSeconds: number | null;
-  /** Hourly wage in cents (non-negative). */
+  /** Hourly wage in cents (non-negative), exact to a hundredth of a cent (≤ 2 decimals). */
   hourlyWageCents: number;
   deleted: boolean;
 }
@@ -116,9 +122,12 @@ function nonNegativeInteger(value: number, name: string): bigint {
   return big;
 }
 
-/** True when an order counts toward the day's sales and order count. */
+/**
+ * True when an order counts toward the day's sales and order count: not voided, not deleted,
+ * not excess food. Mirrored by `pipeline.order_counts`.
+ */
 export function orderCounts(order: DayOrder): boolean {
-  return !order.voided && !order.deleted;
+  return !order.voided && !order.deleted && !order.excessFood;
 }
 
 /**
@@ -148,11 +157,21 @@ export function punchPaidSeconds(
   return toSafeNumber(paid > 0n ? paid : 0n, "paidSeconds");
 }
 
-/** Labor cost of one punch in cents: `round(paidSeconds × hourlyWageCents / 3600)`. */
+/**
+ * Labor cost of one punch in cents: `round(paidSeconds × hourlyWageCents / 3600)`, computed
+ * exactly on the wage in hundredths of a cent (`round(paidSeconds × W / 360000)`).
+ *
+ * @throws RangeError for a negative wage or one finer than a hundredth of a cent.
+ */
 export function punchLaborCostCents(paidSeconds: number, hourlyWageCents: number): number {
-  const product = nonNegativeInteger(paidSeconds, "paidSeconds") *
-    nonNegativeInteger(hourlyWageCents, "hourlyWageCents");
-  return toSafeNumber(divideRoundHalfAwayBig(product, 3600n), "laborCostCents");
+  const wage = exactUnits(hourlyWageCents, 2);
+  if (!wage.ok || wage.units < 0n) {
+    throw new RangeError(
+      `hourlyWageCents must be non-negative cents with at most two decimals, got ${hourlyWageCents}`,
+    );
+  }
+  const product = nonNegativeInteger(paidSeconds, "paidSeconds") * wage.units;
+  return toSafeNumber(divideRoundHalfAwayBig(product, 360_000n), "laborCostCents");
 }
 
 /** Labor % of net sales in basis points; null when net sales are zero or negative. */

@@ -67,7 +67,10 @@ export interface NormalizedPunch {
   unpaidBreakSeconds: number;
   /** Paid seconds (clocked time minus unpaid breaks, never negative); null while open. */
   paidSeconds: number | null;
-  /** Hourly wage in integer cents. */
+  /**
+   * Hourly wage in cents, exact to a hundredth of a cent: at most two decimals ($15.125 an
+   * hour is 1512.5), read through its shortest decimal text, which JSON carries to SQL exactly.
+   */
   hourlyWageCents: number;
   approved: boolean;
   deleted: boolean;

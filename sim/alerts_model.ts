@@ -128,7 +128,7 @@ function punchContribution(
   return {
     sales: [],
     refunds: [],
-    labor: { date, seconds, cents: punchCostCents(seconds, v.hourlyWageCents) },
+    labor: { date, seconds, cents: punchCostCents(seconds, v.hourlyWageCentiCents) },
   };
 }
 

@@ -16,6 +16,7 @@ export const COMPARED_FIELDS: ReadonlyArray<keyof DayFigures> = [
   "laborPctBp",
   "cplhCents",
   "splhCents",
+  "orderCount",
   "punchCount",
 ];
 
@@ -38,6 +39,7 @@ const ZERO: DayFigures = {
   laborPctBp: null,
   cplhCents: null,
   splhCents: null,
+  orderCount: 0,
   punchCount: 0,
 };
 
@@ -91,6 +93,7 @@ function cell(field: keyof DayFigures, value: number | null): string {
       return formatBp(value);
     case "paidLaborSeconds":
       return value === null ? "—" : formatHours(value);
+    case "orderCount":
     case "punchCount":
       return value === null ? "—" : String(value);
     default:
@@ -106,6 +109,7 @@ const LABELS: Record<keyof DayFigures, string> = {
   laborPctBp: "labor %",
   cplhCents: "CPLH",
   splhCents: "SPLH",
+  orderCount: "orders",
   punchCount: "punches",
 };
 
@@ -125,6 +129,7 @@ export function formatComparison(
     "laborPctBp",
     "cplhCents",
     "splhCents",
+    "orderCount",
     "punchCount",
   ];
   const head = ["location", "business day", "", ...numeric.map((f) => LABELS[f]), "match"];

@@ -81,7 +81,7 @@ export async function readDailyMetrics(
   const rows = await sql`
     select location_id, to_char(business_date, 'YYYY-MM-DD') as business_date,
       net_sales_cents, refund_cents, labor_cost_cents, paid_labor_seconds, labor_pct_bp,
-      cplh_cents, splh_cents, punch_count
+      cplh_cents, splh_cents, order_count, punch_count
     from public.daily_metrics
     where location_id = any(${locationIds as number[]}::bigint[])
     order by location_id, business_date
@@ -96,6 +96,7 @@ export async function readDailyMetrics(
     laborPctBp: num(r.labor_pct_bp),
     cplhCents: num(r.cplh_cents),
     splhCents: num(r.splh_cents),
+    orderCount: Number(r.order_count),
     punchCount: Number(r.punch_count),
   }));
 }

@@ -35,7 +35,8 @@ const IN_DAY_PUNCH_FEATURES: readonly PunchFeature[] = [
 ];
 
 const COMMON: Partial<LocationScenario> = {
-  orderFeatures: ORDER_FEATURES.filter((f) => f !== "refundLaterDay"),
+  // The story's day as written: no later-day refund, no whole-check refund.
+  orderFeatures: ORDER_FEATURES.filter((f) => f !== "refundLaterDay" && f !== "refundWholeCheck"),
   punchFeatures: IN_DAY_PUNCH_FEATURES,
   featureRateScale: 0.5,
   // Punches arrive at clock-out (7shifts' created-closed shape): an open punch would accrue

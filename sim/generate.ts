@@ -184,7 +184,12 @@ export function generateSimulation(options: SimulationOptions): Simulation {
       revenueCenter: uuid(),
     });
     const menuGuids = MENU.map(() => uuid());
-    const staff = generateStaff(lr.fork("staff"), nums.userId, over.shifts);
+    const staff = generateStaff(
+      lr.fork("staff"),
+      nums.userId,
+      over.shifts,
+      opts.wageUnit === "dollars",
+    );
     const ordersPerDay = over.ordersPerDay ?? lr.int(70, 110);
     for (const [dayIndex, date] of dates.entries()) {
       // Forked by position, not date: a scenario plays the same in local time on any date.

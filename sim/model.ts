@@ -62,6 +62,8 @@ export interface SimServiceCharge {
   category: "SERVICE_CHARGE" | "FUNDRAISING_CAMPAIGN";
   chargeType: "FIXED" | "PERCENT";
   taxCents: number;
+  /** Set when the charge was refunded (a whole-check refund gives every charge back). */
+  refund: { transactionGuid: string; refundCents: number; taxRefundCents: number } | null;
 }
 
 /** A payment on a check, with its refund when there was one. */
@@ -151,7 +153,8 @@ export interface SimPunchVersion {
   clockedInAt: number;
   clockedOutAt: number | null;
   breaks: SimBreak[];
-  hourlyWageCents: number;
+  /** Hourly wage in hundredths of a cent ($15.125 an hour is 151250): exact, as 7shifts keeps it. */
+  hourlyWageCentiCents: number;
   roleId: number;
   departmentId: number;
   approved: boolean;

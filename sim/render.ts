@@ -125,7 +125,11 @@ function renderPayment(p: SimPayment, orderGuid: string, check: SimCheck, tz: st
     amountTendered: p.type === "CASH" ? centsToDollars(p.amountCents) : null,
     cardType: p.type === "CREDIT" ? "VISA" : null,
     last4Digits: p.type === "CREDIT" ? "4242" : null,
-    refundStatus: p.refund ? "PARTIAL" : "NONE",
+    refundStatus: !p.refund
+      ? "NONE"
+      : p.refund.refundAmountCents === p.amountCents
+      ? "FULL"
+      : "PARTIAL",
     refund: p.refund
       ? {
         refundAmount: centsToDollars(p.refund.refundAmountCents),
@@ -190,7 +194,13 @@ function renderCheck(
       taxable: sc.taxCents > 0,
       appliedTaxes: [],
       serviceChargeCalculation: sc.gratuity ? "PRE_DISCOUNT" : null,
-      refundDetails: null,
+      refundDetails: sc.refund
+        ? {
+          refundAmount: centsToDollars(sc.refund.refundCents),
+          taxRefundAmount: centsToDollars(sc.refund.taxRefundCents),
+          refundTransaction: ref(sc.refund.transactionGuid, "RefundTransaction"),
+        }
+        : null,
       serviceChargeCategory: sc.category,
       paymentGuid: null,
     })),
@@ -288,9 +298,17 @@ export function renderToastOrder(
   };
 }
 
-/** The `hourly_wage` value in the account's unit. */
-function wageValue(cents: number, unit: WageUnit): number {
-  return unit === "cents" ? cents : centsToDollars(cents);
+/**
+ * The `hourly_wage` value in the account's unit, from hundredths of a cent: dollars with up to
+ * four decimals (`151250` → `15.125`; the division gives the double nearest that decimal, and
+ * JSON prints it as written), or whole cents.
+ */
+function wageValue(centiCents: number, unit: WageUnit): number {
+  if (unit === "cents") {
+    if (centiCents % 100 !== 0) throw new RangeError(`not whole cents: ${centiCents / 100}`);
+    return centiCents / 100;
+  }
+  return centiCents / 10_000;
 }
 
 /** One version of a punch as the body of a `time_punch.*` webhook. */
@@ -311,7 +329,7 @@ export function renderPunch(
     role_id: v.roleId,
     location_id: location.sevenShiftsLocationId,
     department_id: v.departmentId,
-    hourly_wage: wageValue(v.hourlyWageCents, wageUnit),
+    hourly_wage: wageValue(v.hourlyWageCentiCents, wageUnit),
     approved: v.approved,
     clocked_in: sevenShiftsUtc(v.clockedInAt),
     clocked_out: v.clockedOutAt === null ? null : sevenShiftsUtc(v.clockedOutAt),

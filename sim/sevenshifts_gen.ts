@@ -37,7 +37,8 @@ export type PunchFeature = typeof PUNCH_FEATURES[number];
 export interface StaffMember {
   userId: number;
   role: keyof typeof ROLES;
-  hourlyWageCents: number;
+  /** Hourly wage in hundredths of a cent (a half-cent wage such as $15.255 is 152550). */
+  hourlyWageCentiCents: number;
 }
 
 /** Where new numeric ids come from (kept apart from the content stream). */
@@ -82,7 +83,7 @@ interface Draft {
   clockedInAt: number;
   clockedOutAt: number;
   breaks: SimBreak[];
-  wageCents: number;
+  wageCentiCents: number;
   roleId: number;
   departmentId: number;
 }
@@ -92,7 +93,7 @@ function baseVersion(d: Draft): Omit<SimPunchVersion, "topic" | "modifiedAt" | "
     clockedInAt: d.clockedInAt,
     clockedOutAt: d.clockedOutAt,
     breaks: structuredClone(d.breaks),
-    hourlyWageCents: d.wageCents,
+    hourlyWageCentiCents: d.wageCentiCents,
     roleId: d.roleId,
     departmentId: d.departmentId,
     approved: false,
@@ -188,7 +189,7 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
       clockedInAt: inAt,
       clockedOutAt: outAt,
       breaks: makeBreaks(rng, ids, inAt, outAt, withDeletedBreak),
-      wageCents: member.hourlyWageCents,
+      wageCentiCents: member.hourlyWageCentiCents,
       roleId: role.roleId,
       departmentId: role.departmentId,
     };
@@ -353,7 +354,7 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
     const host = ROLES.host;
     d.roleId = host.roleId;
     d.departmentId = host.departmentId;
-    d.wageCents = host.wageCents[0] + rng.int(0, 8) * 25;
+    d.wageCentiCents = (host.wageCents[0] + rng.int(0, 8) * 25) * 100;
     push(d, {
       ...baseVersion(d),
       topic: "time_punch.edited",
@@ -377,21 +378,29 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
   return drafts.map((d) => d.punch);
 }
 
-/** A roster for a location: enough people per role for the shift plan, with their wages. */
+/**
+ * A roster for a location: enough people per role for the shift plan, with their wages. With
+ * `halfCentWages` every fourth person (by user id, so the random stream is untouched) earns an
+ * extra half cent an hour ($15.255): wages with three decimals of a dollar, which 7shifts
+ * sends in dollars and the pipeline must keep exact (cents-unit accounts send whole cents).
+ */
 export function generateStaff(
   rng: Rng,
   nextUserId: () => number,
   shifts: readonly ShiftPlan[] = STANDARD_SHIFTS,
+  halfCentWages = false,
 ): StaffMember[] {
   const staff: StaffMember[] = [];
   for (const role of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
     const needed = shifts.filter((s) => s.role === role).length;
     const [lo, hi] = ROLES[role].wageCents;
     for (let i = 0; i < needed + 2; i++) {
+      const userId = nextUserId();
+      const cents = lo + rng.int(0, Math.floor((hi - lo) / 25)) * 25;
       staff.push({
-        userId: nextUserId(),
+        userId,
         role,
-        hourlyWageCents: lo + rng.int(0, Math.floor((hi - lo) / 25)) * 25,
+        hourlyWageCentiCents: cents * 100 + (halfCentWages && userId % 4 === 0 ? 50 : 0),
       });
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Generates one location's Toast orders for one business day: dine-in tables with split
  * checks, takeout and delivery, discounts, voids, gift cards, house account payments,
- * service charges (gratuity and not), tax, tips, refunds (some on a later day), excess-food
+ * service charges (gratuity and not), tax, tips, refunds (of an item, some on a later day, or
+ * of a whole check with its gift card, gratuity, tax and tip), excess-food
  * orders and later edits, each order as the list of versions Toast would send.
  *
  * Every amount is integer cents; the rendering to Toast's decimal dollars is render.ts.
@@ -42,6 +43,7 @@ export const ORDER_FEATURES = [
   "tipAdjust",
   "refundSameDay",
   "refundLaterDay",
+  "refundWholeCheck",
   "noOpUpdate",
 ] as const;
 
@@ -269,7 +271,7 @@ function addServiceCharge(
   check: SimCheck,
   kind: "gratuity" | "deliveryFee" | "fundraising",
 ): void {
-  let charge: Omit<SimServiceCharge, "guid" | "serviceChargeGuid">;
+  let charge: Omit<SimServiceCharge, "guid" | "serviceChargeGuid" | "refund">;
   if (kind === "gratuity") {
     const base = check.selections.filter((s) => !s.voided && s.selectionType === "NONE")
       .reduce((t, s) => t + s.unitPriceCents * s.quantity, 0);
@@ -304,6 +306,7 @@ function addServiceCharge(
     ...charge,
     guid: ctx.input.ids.uuid(),
     serviceChargeGuid: ctx.input.ids.uuid(),
+    refund: null,
   });
 }
 
@@ -383,6 +386,41 @@ function refundOne(ctx: Ctx, checks: SimCheck[], at: number, withTip: boolean): 
   return false;
 }
 
+/**
+ * Refunds a whole paid check (one captured payment, no check discount) in one transaction:
+ * every line and charge comes back, tax and tip included. What net sales lose is only what
+ * was a sale: the menu items (not the gift card or house-account line) and the non-gratuity,
+ * non-fundraising charges. False when no check qualifies.
+ */
+function refundWholeCheck(ctx: Ctx, checks: SimCheck[], at: number): boolean {
+  const check = checks.find((c) =>
+    !c.voided && !c.deleted && c.checkDiscountCents === 0 && c.payments.length === 1 &&
+    c.payments[0].status === "CAPTURED" && !c.payments[0].refund
+  );
+  if (!check) return false;
+  const payment = check.payments[0];
+  const transactionGuid = ctx.input.ids.uuid();
+  let salesRefundCents = 0;
+  for (const s of check.selections) {
+    if (s.voided) continue;
+    s.refund = { transactionGuid, refundCents: selectionPriceCents(s), taxRefundCents: s.taxCents };
+    if (s.selectionType === "NONE" && !s.deferred) salesRefundCents += selectionPriceCents(s);
+  }
+  for (const c of check.serviceCharges) {
+    c.refund = { transactionGuid, refundCents: c.chargeCents, taxRefundCents: c.taxCents };
+    if (!c.gratuity && c.category !== "FUNDRAISING_CAMPAIGN") salesRefundCents += c.chargeCents;
+  }
+  payment.refund = {
+    transactionGuid,
+    refundAmountCents: payment.amountCents,
+    salesRefundCents,
+    tipRefundCents: payment.tipCents,
+    refundedAt: at,
+    refundBusinessDate: businessDateAt(at, ctx.tz, ctx.input.location.cutoffHour),
+  };
+  return true;
+}
+
 function minutes(n: number): number {
   return n * 60_000;
 }
@@ -390,6 +428,11 @@ function minutes(n: number): number {
 /** Builds one order and its versions. */
 function buildOrder(ctx: Ctx, openedAt: number, features: Set<OrderFeature>): SimOrder {
   const { rng, input } = ctx;
+  // A whole-check refund gives back a gift card and a gratuity too: both must be there.
+  if (features.has("refundWholeCheck")) {
+    features.add("giftCard");
+    features.add("gratuity");
+  }
   const terminal = [...features].find((f) => TERMINAL.has(f));
   const needsChecks = features.has("voidedCheck") || features.has("deletedCheck") ? 2 : 1;
   let diningOption: SimOrder["diningOption"] = rng.weighted([
@@ -574,6 +617,13 @@ function buildOrder(ctx: Ctx, openedAt: number, features: Set<OrderFeature>): Si
     if (refundOne(ctx, payable, at, rng.chance(0.3))) {
       last = at + rng.int(500, 5000);
       versions.push(snapshot("refund", last, checks, { closedAt: closeAt }));
+    }
+  }
+  if (features.has("refundWholeCheck")) {
+    const at = Math.max(last, closeAt) + minutes(rng.int(10, 90));
+    if (refundWholeCheck(ctx, payable, at)) {
+      last = at + rng.int(500, 5000);
+      versions.push(snapshot("whole check refunded", last, checks, { closedAt: closeAt }));
     }
   }
   if (features.has("refundLaterDay")) {

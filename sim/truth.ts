@@ -35,6 +35,8 @@ export interface DayFigures {
   laborPctBp: number | null;
   cplhCents: number | null;
   splhCents: number | null;
+  /** Orders that count: neither voided, deleted nor excess food (waste is no order). */
+  orderCount: number;
   punchCount: number;
 }
 
@@ -50,6 +52,7 @@ export interface DayTotals {
   refundCents: number;
   laborCostCents: number;
   paidLaborSeconds: number;
+  orderCount: number;
   punchCount: number;
 }
 
@@ -60,6 +63,7 @@ export function emptyTotals(): DayTotals {
     refundCents: 0,
     laborCostCents: 0,
     paidLaborSeconds: 0,
+    orderCount: 0,
     punchCount: 0,
   };
 }
@@ -77,6 +81,7 @@ export function figuresOf(t: DayTotals): DayFigures {
       ? roundDivNumber(t.laborCostCents * 3600, t.paidLaborSeconds)
       : null,
     splhCents: t.paidLaborSeconds > 0 ? roundDivNumber(net * 3600, t.paidLaborSeconds) : null,
+    orderCount: t.orderCount,
     punchCount: t.punchCount,
   };
 }
@@ -122,22 +127,31 @@ export function orderVersionRefunds(v: SimOrderVersion): Array<{ date: string; c
   return out;
 }
 
-/** Paid seconds of a closed punch version: clocked time minus unpaid, non-deleted breaks. */
+/** An instant (epoch ms) cut to its whole second: the rule for every punch and break time. */
+const wholeSecond = (ms: number) => Math.floor(ms / 1000);
+
+/**
+ * Paid seconds of a closed punch version: clocked time minus unpaid, non-deleted breaks, each
+ * instant cut to its whole second before subtracting.
+ */
 export function punchPaidSeconds(v: SimPunchVersion): number {
   if (v.clockedOutAt === null) throw new RangeError("an open punch has no paid time yet");
+  const punchIn = wholeSecond(v.clockedInAt);
+  const punchOut = wholeSecond(v.clockedOutAt);
   let unpaid = 0;
   for (const b of v.breaks) {
     if (b.paid || b.deleted) continue;
-    unpaid += Math.floor(
-      (Math.min(b.outAt, v.clockedOutAt) - Math.max(b.inAt, v.clockedInAt)) / 1000,
-    );
+    unpaid += Math.min(wholeSecond(b.outAt), punchOut) - Math.max(wholeSecond(b.inAt), punchIn);
   }
-  return Math.floor((v.clockedOutAt - v.clockedInAt) / 1000) - unpaid;
+  return punchOut - punchIn - unpaid;
 }
 
-/** Labor cost of a punch in cents: `round(paidSeconds × wage / 3600)`. */
-export function punchCostCents(paidSeconds: number, wageCents: number): number {
-  return roundDivNumber(paidSeconds * wageCents, 3600);
+/**
+ * Labor cost of a punch in cents: `round(paidSeconds × wage / 3600)` with the wage exact in
+ * hundredths of a cent, so `round(paidSeconds × wageCentiCents / 360000)`, rounded once.
+ */
+export function punchCostCents(paidSeconds: number, wageCentiCents: number): number {
+  return roundDivNumber(paidSeconds * wageCentiCents, 360_000);
 }
 
 function newest<T extends { modifiedAt: number }>(versions: readonly T[]): T {
@@ -164,7 +178,9 @@ export function groundTruth(
   };
   for (const o of orders) {
     const v = newest(o.versions);
-    day(o.locationIndex, o.businessDate).orderSalesCents += orderVersionSalesCents(v);
+    const t = day(o.locationIndex, o.businessDate);
+    t.orderSalesCents += orderVersionSalesCents(v);
+    if (orderVersionCounts(v)) t.orderCount += 1;
     for (const old of o.versions) {
       for (const r of orderVersionRefunds(old)) day(o.locationIndex, r.date);
     }
@@ -181,7 +197,7 @@ export function groundTruth(
     const t = day(p.locationIndex, businessDateAt(v.clockedInAt, loc.timeZone, loc.cutoffHour));
     const paid = punchPaidSeconds(v);
     t.paidLaborSeconds += paid;
-    t.laborCostCents += punchCostCents(paid, v.hourlyWageCents);
+    t.laborCostCents += punchCostCents(paid, v.hourlyWageCentiCents);
     t.punchCount += 1;
   }
   return [...days.entries()]

@@ -84,9 +84,13 @@ create table if not exists public.order_refunds (
 create index if not exists order_refunds_location_day
   on public.order_refunds (location_id, refund_business_date);
 
+-- A punch whose newest version is for a 7shifts location nobody has mapped yet is held: its
+-- row keeps that version with no location and no business date (it counts nowhere), and the
+-- mapping adopts it (20261128000200_ingest.sql). So a punch moved to an unmapped location
+-- leaves its old day at once, and no older version can bring it back there.
 create table if not exists public.punches (
   sevenshifts_punch_id bigint primary key,
-  location_id bigint not null references public.locations (id),
+  location_id bigint references public.locations (id),
   sevenshifts_company_id bigint not null,
   sevenshifts_location_id bigint not null,
   user_id bigint,
@@ -94,16 +98,24 @@ create table if not exists public.punches (
   department_id bigint,
   clocked_in_at timestamptz not null,
   clocked_out_at timestamptz,
-  business_date date not null,
-  unpaid_break_seconds integer not null check (unpaid_break_seconds >= 0),
-  paid_seconds integer check (paid_seconds >= 0),
-  hourly_wage_cents integer not null check (hourly_wage_cents >= 0),
+  business_date date,
+  -- bigint: seconds never overflow a column (a poison punch once did, as integer).
+  unpaid_break_seconds bigint not null check (unpaid_break_seconds >= 0),
+  paid_seconds bigint check (paid_seconds >= 0),
+  -- Exact to a hundredth of a cent ($15.125 an hour is 1512.5): each punch's cost is rounded
+  -- once, never its wage first (shared/sevenshifts.ts, pipeline.punch_labor_cost_cents).
+  hourly_wage_cents numeric not null
+    check (hourly_wage_cents >= 0 and hourly_wage_cents = round(hourly_wage_cents, 2)),
   approved boolean not null,
   deleted boolean not null,
   vendor_modified_at timestamptz not null,
   version_hash text not null,
+  -- The delivery (public.inbound_events.id) that wrote this version: 7shifts' `modified` has
+  -- one-second resolution, and two edits in the same second are settled by arrival.
+  inbound_event_id bigint,
   updated_at timestamptz not null default now(),
-  check (clocked_out_at is null or clocked_out_at >= clocked_in_at)
+  check (clocked_out_at is null or clocked_out_at >= clocked_in_at),
+  check ((location_id is null) = (business_date is null))
 );
 create index if not exists punches_location_day on public.punches (location_id, business_date);
 create index if not exists punches_open on public.punches (location_id, business_date)
@@ -122,8 +134,13 @@ create table if not exists public.inbound_events (
   received_at timestamptz not null default now(),
   last_received_at timestamptz not null default now(),
   delivery_count integer not null default 1,
+  -- applied | stale (older than what is stored) | ignored (not an event this pipeline reads)
+  -- | unmapped (held until its location is mapped) | conflict (held: a Toast order GUID that
+  -- belongs to another restaurant) | rejected (held, then could not be applied: see reason).
   outcome text not null
-    check (outcome in ('applied', 'stale', 'ignored', 'unmapped')),
+    check (outcome in ('applied', 'stale', 'ignored', 'unmapped', 'conflict', 'rejected')),
+  -- Why a delivery is held or was not applied (conflict, rejected, or not applied yet).
+  reason text,
   applied_at timestamptz,
   headers jsonb not null default '{}'::jsonb,
   raw_body text not null,

@@ -5,14 +5,25 @@
 -- upserts the order (with its refunds) or the punch. The payload was validated and
 -- normalised in TypeScript (shared/toast.ts, shared/sevenshifts.ts; shapes in shared/types.ts).
 --
--- Order independence: a row keeps the newest version by (vendor modified time, version hash);
--- the hash (sha256 of the normalised payload) breaks ties so any arrival order converges on
--- the same row. An order or punch is one row, so moving it to another business date or
--- location updates that row and leaves nothing behind. A deleted punch is terminal: a
--- tombstone keeps a later-arriving older edit from bringing it back.
+-- Order independence: a row keeps the newest version by vendor modified time. A tie on a
+-- Toast order's `modifiedDate` (milliseconds) is broken by the larger version hash (sha256 of
+-- the normalised payload), so any arrival order converges on the same row. A tie on a 7shifts
+-- punch's `modified` (whole seconds: two edits in one second are common) is settled by
+-- arrival, the later delivery winning; an identical payload changes nothing. An order or punch
+-- is one row, so moving it to another business date or location updates that row and leaves
+-- nothing behind. A deleted punch is terminal: a tombstone keeps a later-arriving older edit
+-- from bringing it back.
 --
--- Unknown locations are not errors: the event is kept as 'unmapped' with its normalised
--- payload, and a trigger on public.locations applies it when the mapping appears.
+-- Unknown locations are not errors: the event is kept as 'unmapped' (held) with its
+-- normalised payload, and a trigger on public.locations applies it when the mapping appears.
+-- A delivery and a mapping change never miss each other: the delivery holds its vendor key
+-- (restaurant GUID, "company:location") shared while it looks the location up, the mapping
+-- takes the new key exclusively before it replays what is held, and a job every 5 minutes
+-- applies anything held whose mapping exists. Each held event is applied on its own: one that
+-- cannot be applied is marked 'rejected' with its reason and never fails the mapping.
+--
+-- Toast order GUIDs belong to one restaurant: the first restaurant an order arrives for owns
+-- it; the same GUID for another restaurant is held as a 'conflict' (answered 409), never moved.
 --
 -- The daily metrics are recomputed by statement-level triggers on orders, order_refunds and
 -- punches (20261128000300_metrics.sql); nothing here computes them.
@@ -159,15 +170,40 @@ begin
 end;
 $$;
 
--- Upserts one normalised 7shifts punch (shared/types.ts NormalizedPunch) at a location,
--- computing its business date in the location's zone. A tombstoned punch stays deleted
--- whatever version arrives. Returns 'applied' or 'stale'.
+-- Whether a 7shifts punch version supersedes the stored one: a later `modified`, or, within the
+-- same second, a different payload delivered later (a larger inbound event id). An identical
+-- payload never does, so a redelivery under another topic changes nothing.
+create or replace function pipeline.punch_version_supersedes(
+  modified_at timestamptz,
+  version_hash text,
+  event_id bigint,
+  stored_modified_at timestamptz,
+  stored_version_hash text,
+  stored_event_id bigint
+)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select modified_at > stored_modified_at
+    or (modified_at = stored_modified_at and version_hash <> stored_version_hash
+      and coalesce(event_id, 0) > coalesce(stored_event_id, 0))
+$$;
+
+-- Upserts one normalised 7shifts punch (shared/types.ts NormalizedPunch) delivered as inbound
+-- event p_event_id, at a location (its business date computed in the location's zone), or,
+-- with a null location, held: the row keeps this version with no location and no business
+-- date, so it leaves whatever day it counted on and waits for its location's mapping, which
+-- adopts it by applying the same event. A tombstoned punch stays deleted whatever version
+-- arrives. Returns 'applied' or 'stale'.
 create or replace function pipeline.apply_sevenshifts_punch(
   p_location_id bigint,
   p_time_zone text,
   p_cutoff_hour smallint,
   p_punch jsonb,
-  p_location_key text
+  p_location_key text,
+  p_event_id bigint
 )
 returns text
 language plpgsql
@@ -194,7 +230,7 @@ begin
     sevenshifts_punch_id, location_id, sevenshifts_company_id, sevenshifts_location_id,
     user_id, role_id, department_id, clocked_in_at, clocked_out_at, business_date,
     unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
-    vendor_modified_at, version_hash, updated_at
+    vendor_modified_at, version_hash, inbound_event_id, updated_at
   )
   values (
     v_id,
@@ -206,14 +242,16 @@ begin
     (p_punch ->> 'departmentId')::bigint,
     v_clocked_in,
     (p_punch ->> 'clockedOutAt')::timestamptz,
-    pipeline.business_date_of(v_clocked_in, p_time_zone, p_cutoff_hour),
-    (p_punch ->> 'unpaidBreakSeconds')::integer,
-    (p_punch ->> 'paidSeconds')::integer,
-    (p_punch ->> 'hourlyWageCents')::integer,
+    case when p_location_id is not null
+      then pipeline.business_date_of(v_clocked_in, p_time_zone, p_cutoff_hour) end,
+    (p_punch ->> 'unpaidBreakSeconds')::bigint,
+    (p_punch ->> 'paidSeconds')::bigint,
+    (p_punch ->> 'hourlyWageCents')::numeric,
     coalesce((p_punch ->> 'approved')::boolean, false),
     v_deleted,
     (p_punch ->> 'modifiedAt')::timestamptz,
     pipeline.version_hash(p_punch, p_location_key),
+    p_event_id,
     now()
   )
   on conflict (sevenshifts_punch_id) do update set
@@ -233,8 +271,14 @@ begin
     deleted = excluded.deleted,
     vendor_modified_at = excluded.vendor_modified_at,
     version_hash = excluded.version_hash,
+    inbound_event_id = excluded.inbound_event_id,
     updated_at = now()
-  where (excluded.vendor_modified_at, excluded.version_hash) > (p.vendor_modified_at, p.version_hash)
+  -- The row lock taken by ON CONFLICT serialises concurrent versions; the newest wins. A held
+  -- row is adopted by its own event once its location is mapped.
+  where pipeline.punch_version_supersedes(excluded.vendor_modified_at, excluded.version_hash,
+      excluded.inbound_event_id, p.vendor_modified_at, p.version_hash, p.inbound_event_id)
+    or (p.location_id is null and excluded.location_id is not null
+      and excluded.inbound_event_id = p.inbound_event_id)
   returning true into v_applied;
 
   if v_applied then
@@ -263,6 +307,7 @@ create or replace function pipeline.log_inbound_event(
   out event_id bigint,
   out is_new boolean,
   out prior_outcome text,
+  out prior_reason text,
   out delivery_count integer
 )
 language plpgsql
@@ -293,18 +338,89 @@ begin
   on conflict (source, event_key) do update set
     delivery_count = e.delivery_count + 1,
     last_received_at = now()
-  returning e.id, e.xmax = 0, e.outcome, e.delivery_count
-  into event_id, is_new, prior_outcome, delivery_count;
+  returning e.id, e.xmax = 0, e.outcome, e.reason, e.delivery_count
+  into event_id, is_new, prior_outcome, prior_reason, delivery_count;
   if is_new then
     prior_outcome := null;
+    prior_reason := null;
   end if;
+end;
+$$;
+
+-- The advisory lock id of a vendor key ("toast" + restaurant GUID, "7shifts" +
+-- "company:location"): the interlock between a delivery and a mapping change of that key.
+create or replace function pipeline.location_key_lock(p_source text, p_key text)
+returns bigint
+language sql
+immutable
+parallel safe
+as $$
+  select pg_catalog.hashtextextended('pipeline.location_key:' || p_source || ':' || p_key, 0)
+$$;
+
+-- A delivery holds its vendor key shared, until it commits, before looking the location up:
+-- deliveries never wait on each other, and a mapping change of the key (which takes it
+-- exclusively) either committed before the look-up, so the delivery sees the mapping, or
+-- waits for the delivery, so its replay sees the held event. The wait is bounded (1 s; a
+-- mapping is a short transaction): past it the delivery fails with 55P03, which the functions
+-- answer 503, and the vendor retries.
+create or replace function pipeline.share_location_key(p_source text, p_key text)
+returns void
+language sql
+security definer
+set search_path = ''
+set lock_timeout = '1s'
+as $$
+  select pg_catalog.pg_advisory_xact_lock_shared(pipeline.location_key_lock(p_source, p_key))
+$$;
+
+-- Toast order GUIDs are unique to a restaurant: the first restaurant an order arrives for
+-- (mapped or not) owns it, so the same GUID for another one is a mapping error or a forged
+-- event, never a move of money between restaurants.
+create table if not exists pipeline.toast_order_owners (
+  toast_order_guid uuid primary key,
+  toast_restaurant_guid uuid not null,
+  first_event_id bigint not null,
+  recorded_at timestamptz not null default now()
+);
+revoke all on pipeline.toast_order_owners from public, anon, authenticated;
+grant select on pipeline.toast_order_owners to service_role;
+
+-- Records the restaurant of an order's first arrival, and returns null when p_restaurant owns
+-- the order, or the reason it does not. A concurrent first arrival for another restaurant
+-- waits on the primary key and then reads the owner that committed.
+create or replace function pipeline.claim_toast_order(
+  p_order_guid uuid,
+  p_restaurant uuid,
+  p_event_id bigint
+)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_owner uuid;
+begin
+  insert into pipeline.toast_order_owners (toast_order_guid, toast_restaurant_guid,
+    first_event_id)
+  values (p_order_guid, p_restaurant, p_event_id)
+  on conflict (toast_order_guid) do nothing;
+  select o.toast_restaurant_guid into strict v_owner
+  from pipeline.toast_order_owners as o where o.toast_order_guid = p_order_guid;
+  if v_owner = p_restaurant then
+    return null;
+  end if;
+  return 'order ' || p_order_guid || ' belongs to restaurant ' || v_owner
+    || ' (its first delivery); this delivery for restaurant ' || p_restaurant
+    || ' is kept and not applied';
 end;
 $$;
 
 -- One Toast webhook. `event`: {eventKey (envelope guid), topic (eventType), restaurantGuid,
 -- headers, rawBody, order (NormalizedOrder, or null for event types that are ignored)}.
--- Returns {outcome: applied|stale|ignored|unmapped, duplicate, eventId, deliveryCount,
--- locationId}.
+-- Returns {outcome: applied|stale|ignored|unmapped|conflict|rejected, reason, duplicate,
+-- eventId, deliveryCount, locationId}.
 create or replace function pipeline.ingest_toast(event jsonb)
 returns jsonb
 language plpgsql
@@ -317,31 +433,40 @@ declare
   v_log record;
   v_location_id bigint;
   v_outcome text;
+  v_reason text;
 begin
   select * into v_log from pipeline.log_inbound_event('toast', event, v_key, v_order);
   if not v_log.is_new then
-    return jsonb_build_object('outcome', v_log.prior_outcome, 'duplicate', true,
-      'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
+    return jsonb_build_object('outcome', v_log.prior_outcome, 'reason', v_log.prior_reason,
+      'duplicate', true, 'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
   end if;
 
   if v_order is null then
     v_outcome := 'ignored';
+  elsif v_key !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    v_outcome := 'unmapped';
   else
-    if v_key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-      select id into v_location_id from public.locations where toast_restaurant_guid = v_key::uuid;
-    end if;
-    if v_location_id is null then
-      v_outcome := 'unmapped';
+    perform pipeline.share_location_key('toast', v_key);
+    v_reason := pipeline.claim_toast_order((v_order ->> 'orderGuid')::uuid, v_key::uuid,
+      v_log.event_id);
+    if v_reason is not null then
+      v_outcome := 'conflict';
     else
-      v_outcome := pipeline.apply_toast_order(v_location_id, v_order, v_key);
+      select id into v_location_id from public.locations where toast_restaurant_guid = v_key::uuid;
+      if v_location_id is null then
+        v_outcome := 'unmapped';
+      else
+        v_outcome := pipeline.apply_toast_order(v_location_id, v_order, v_key);
+      end if;
     end if;
   end if;
 
   update public.inbound_events
   set outcome = v_outcome,
+    reason = v_reason,
     applied_at = case when v_outcome in ('applied', 'stale') then now() end
   where id = v_log.event_id;
-  return jsonb_build_object('outcome', v_outcome, 'duplicate', false,
+  return jsonb_build_object('outcome', v_outcome, 'reason', v_reason, 'duplicate', false,
     'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count,
     'locationId', v_location_id);
 end;
@@ -350,8 +475,9 @@ $$;
 -- One 7shifts webhook. `event`: {eventKey (sha256 of topic and body), topic, companyId,
 -- locationId, headers, rawBody, punch (NormalizedPunch) | deletion ({punchId, companyId,
 -- locationId, modifiedAt}) | neither for ignored topics}.
--- Returns {outcome: applied|stale|ignored|unmapped, duplicate, eventId, deliveryCount,
--- locationId}.
+-- Returns {outcome: applied|stale|ignored|unmapped|rejected, reason, duplicate, eventId,
+-- deliveryCount, locationId}. A punch for an unmapped location is held: its row (if any)
+-- leaves its old location now, and the mapping applies it (pipeline.apply_sevenshifts_punch).
 create or replace function pipeline.ingest_sevenshifts(event jsonb)
 returns jsonb
 language plpgsql
@@ -373,8 +499,8 @@ begin
   select * into v_log
   from pipeline.log_inbound_event('7shifts', event, v_key, coalesce(v_punch, v_deletion));
   if not v_log.is_new then
-    return jsonb_build_object('outcome', v_log.prior_outcome, 'duplicate', true,
-      'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
+    return jsonb_build_object('outcome', v_log.prior_outcome, 'reason', v_log.prior_reason,
+      'duplicate', true, 'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
   end if;
 
   if v_deletion is not null then
@@ -385,17 +511,14 @@ begin
     where p.sevenshifts_punch_id = (v_deletion ->> 'punchId')::bigint;
     v_outcome := 'applied';
   elsif v_punch is not null then
-    if coalesce((v_punch ->> 'deleted')::boolean, false) then
-      -- Terminal even while the location is unmapped.
-      perform pipeline.delete_punch((v_punch ->> 'punchId')::bigint);
-    end if;
+    perform pipeline.share_location_key('7shifts', v_key);
     select * into v_location from public.locations
     where sevenshifts_company_id = v_company and sevenshifts_location_id = v_loc;
+    -- Unmapped: held, with its row (if this version is the newest) taken out of its old day.
+    v_outcome := pipeline.apply_sevenshifts_punch(v_location.id, v_location.time_zone,
+      v_location.business_day_cutoff_hour, v_punch, v_key, v_log.event_id);
     if v_location.id is null then
       v_outcome := 'unmapped';
-    else
-      v_outcome := pipeline.apply_sevenshifts_punch(v_location.id, v_location.time_zone,
-        v_location.business_day_cutoff_hour, v_punch, v_key);
     end if;
   else
     v_outcome := 'ignored';
@@ -405,15 +528,132 @@ begin
   set outcome = v_outcome,
     applied_at = case when v_outcome in ('applied', 'stale') then now() end
   where id = v_log.event_id;
-  return jsonb_build_object('outcome', v_outcome, 'duplicate', false,
+  return jsonb_build_object('outcome', v_outcome, 'reason', null, 'duplicate', false,
     'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count,
     'locationId', v_location.id);
 end;
 $$;
 
+-- Applies one held event at a location, as its delivery would have been applied: a Toast
+-- order through its owner check (a conflict stays held), a 7shifts punch with its own arrival.
+-- Returns the outcome and sets p_reason for a conflict.
+create or replace function pipeline.apply_held_event(
+  p_location public.locations,
+  p_source text,
+  p_key text,
+  p_event_id bigint,
+  p_normalized jsonb,
+  out outcome text,
+  out reason text
+)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_source = 'toast' then
+    reason := pipeline.claim_toast_order((p_normalized ->> 'orderGuid')::uuid, p_key::uuid,
+      p_event_id);
+    outcome := case when reason is not null then 'conflict'
+      else pipeline.apply_toast_order(p_location.id, p_normalized, p_key) end;
+  else
+    outcome := pipeline.apply_sevenshifts_punch(p_location.id, p_location.time_zone,
+      p_location.business_day_cutoff_hour, p_normalized, p_key, p_event_id);
+  end if;
+end;
+$$;
+
+-- Applies the events held for one vendor key at the location it now maps to, oldest first,
+-- each on its own: an event that cannot be applied (its own figures fail, or its day's
+-- figures would) is marked 'rejected' with its SQLSTATE and message, and the others go on, so
+-- a poison event can never fail the mapping. A transient failure (lock timeout, deadlock,
+-- serialization) leaves the event held for the repair job, with the reason noted. The days'
+-- figures are written once for the whole batch; only if that fails is each event checked
+-- with its own figures. The caller holds the key exclusively. Returns how many were settled.
+create or replace function pipeline.apply_held_events(
+  p_location public.locations,
+  p_source text,
+  p_key text
+)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_settled integer;
+begin
+  begin
+    v_settled := pipeline.apply_held_events_one_by_one(p_location, p_source, p_key, false);
+    perform pipeline.write_pending_metric_days();
+  exception when others then
+    -- Some event's figures break its day: undo the batch, then each event with its figures.
+    v_settled := pipeline.apply_held_events_one_by_one(p_location, p_source, p_key, true);
+  end;
+  return v_settled;
+end;
+$$;
+
+-- The loop of pipeline.apply_held_events; with p_with_figures each event's days are written
+-- inside its own subtransaction, so a failure there is that event's.
+create or replace function pipeline.apply_held_events_one_by_one(
+  p_location public.locations,
+  p_source text,
+  p_key text,
+  p_with_figures boolean
+)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_event record;
+  v_result record;
+  v_settled integer := 0;
+begin
+  for v_event in
+    select e.id, e.normalized from public.inbound_events as e
+    where e.source = p_source and e.outcome = 'unmapped' and e.external_location_key = p_key
+    order by e.id
+    for update
+  loop
+    begin
+      select * into v_result
+      from pipeline.apply_held_event(p_location, p_source, p_key, v_event.id, v_event.normalized);
+      if p_with_figures then
+        perform pipeline.write_pending_metric_days();
+      end if;
+      update public.inbound_events
+      set outcome = v_result.outcome,
+        reason = v_result.reason,
+        applied_at = case when v_result.outcome in ('applied', 'stale') then now() end
+      where id = v_event.id;
+      v_settled := v_settled + 1;
+    exception
+      when lock_not_available or deadlock_detected or serialization_failure then
+        update public.inbound_events
+        set reason = 'not applied yet (' || sqlstate || '): ' || sqlerrm
+        where id = v_event.id;
+      when others then
+        update public.inbound_events
+        set outcome = 'rejected', reason = sqlstate || ': ' || sqlerrm, applied_at = null
+        where id = v_event.id;
+        v_settled := v_settled + 1;
+    end;
+  end loop;
+  return v_settled;
+end;
+$$;
+
 -- When a location gains (or changes) its Toast or 7shifts mapping, apply the events that
--- were waiting for it. When its time zone or cut-off hour changes, its punches' business
--- dates follow.
+-- were waiting for it: first take each new key exclusively, in a fixed order (so two mapping
+-- changes never deadlock), so every delivery that looked the key up before has committed
+-- (read committed: the replay's statements see it) and every later one waits for this commit
+-- and then sees the mapping. The old key needs no lock: a delivery that saw the old mapping
+-- was applied under it, as if it came before the change (locking it would deadlock with that
+-- delivery's foreign-key check on this very row). When the time zone or cut-off hour changes,
+-- the punches' business dates follow.
 create or replace function pipeline.apply_unmapped_events()
 returns trigger
 language plpgsql
@@ -421,41 +661,33 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_event record;
-  v_key text;
-  v_outcome text;
+  v_toast_key text;
+  v_shifts_key text;
+  v_key record;
 begin
   if new.toast_restaurant_guid is not null and (tg_op = 'INSERT'
     or new.toast_restaurant_guid is distinct from old.toast_restaurant_guid) then
-    v_key := new.toast_restaurant_guid::text;
-    for v_event in
-      select id, normalized from public.inbound_events
-      where source = 'toast' and outcome = 'unmapped' and external_location_key = v_key
-      order by id
-      for update
-    loop
-      v_outcome := pipeline.apply_toast_order(new.id, v_event.normalized, v_key);
-      update public.inbound_events set outcome = v_outcome, applied_at = now()
-      where id = v_event.id;
-    end loop;
+    v_toast_key := new.toast_restaurant_guid::text;
   end if;
-
   if new.sevenshifts_company_id is not null and new.sevenshifts_location_id is not null
     and (tg_op = 'INSERT'
       or (new.sevenshifts_company_id, new.sevenshifts_location_id)
         is distinct from (old.sevenshifts_company_id, old.sevenshifts_location_id)) then
-    v_key := new.sevenshifts_company_id::text || ':' || new.sevenshifts_location_id::text;
-    for v_event in
-      select id, normalized from public.inbound_events
-      where source = '7shifts' and outcome = 'unmapped' and external_location_key = v_key
-      order by id
-      for update
-    loop
-      v_outcome := pipeline.apply_sevenshifts_punch(new.id, new.time_zone,
-        new.business_day_cutoff_hour, v_event.normalized, v_key);
-      update public.inbound_events set outcome = v_outcome, applied_at = now()
-      where id = v_event.id;
-    end loop;
+    v_shifts_key := new.sevenshifts_company_id::text || ':' || new.sevenshifts_location_id::text;
+  end if;
+  for v_key in
+    select pipeline.location_key_lock(k.source, k.key) as lock_id
+    from (values ('toast', v_toast_key), ('7shifts', v_shifts_key)) as k (source, key)
+    where k.key is not null
+    order by 1
+  loop
+    perform pg_catalog.pg_advisory_xact_lock(v_key.lock_id);
+  end loop;
+  if v_toast_key is not null then
+    perform pipeline.apply_held_events(new, 'toast', v_toast_key);
+  end if;
+  if v_shifts_key is not null then
+    perform pipeline.apply_held_events(new, '7shifts', v_shifts_key);
   end if;
 
   if tg_op = 'UPDATE' and (new.time_zone, new.business_day_cutoff_hour)
@@ -480,21 +712,82 @@ on public.locations
 for each row
 execute function pipeline.apply_unmapped_events();
 
+-- The repair: applies every held event whose mapping now exists (a mapping made while the
+-- interlock could not help: by hand with triggers off, or restored from a backup). Keys a
+-- mapping change holds right now are skipped; the next run takes them. Returns how many
+-- events were settled.
+create or replace function pipeline.apply_mapped_held_events()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_held record;
+  v_location public.locations;
+  v_settled integer := 0;
+begin
+  for v_held in
+    select distinct e.source, e.external_location_key as key
+    from public.inbound_events as e
+    where e.outcome = 'unmapped' and e.external_location_key is not null
+    order by 1, 2
+  loop
+    select l.* into v_location from public.locations as l
+    where (v_held.source = 'toast' and l.toast_restaurant_guid::text = v_held.key)
+      or (v_held.source = '7shifts'
+        and l.sevenshifts_company_id::text || ':' || l.sevenshifts_location_id::text = v_held.key);
+    if v_location.id is not null and pg_catalog.pg_try_advisory_xact_lock(
+      pipeline.location_key_lock(v_held.source, v_held.key)
+    ) then
+      v_settled := v_settled + pipeline.apply_held_events(v_location, v_held.source, v_held.key);
+    end if;
+  end loop;
+  return v_settled;
+end;
+$$;
+
+-- Every 5 minutes on pg_cron (Supabase; enabled in 20261128000100_core_schema.sql) or the
+-- local stack's compatible scheduler.
+do $$
+begin
+  if pg_catalog.to_regnamespace('cron') is not null then
+    perform cron.schedule('pipeline-apply-mapped-held-events', '*/5 * * * *',
+      'select pipeline.apply_mapped_held_events()');
+  end if;
+end
+$$;
+
 -- Only the functions' owner (and service_role for the two entry points) may call these.
 revoke all on function pipeline.version_hash(jsonb, text) from public, anon, authenticated;
 revoke all on function pipeline.apply_toast_order(bigint, jsonb, text)
   from public, anon, authenticated;
 revoke all on function pipeline.lock_punch(bigint) from public, anon, authenticated;
 revoke all on function pipeline.delete_punch(bigint) from public, anon, authenticated;
-revoke all on function pipeline.apply_sevenshifts_punch(bigint, text, smallint, jsonb, text)
-  from public, anon, authenticated;
+revoke all on function pipeline.punch_version_supersedes(timestamptz, text, bigint, timestamptz,
+  text, bigint) from public, anon, authenticated;
+revoke all on function pipeline.apply_sevenshifts_punch(bigint, text, smallint, jsonb, text,
+  bigint) from public, anon, authenticated;
 revoke all on function pipeline.log_inbound_event(text, jsonb, text, jsonb)
+  from public, anon, authenticated;
+revoke all on function pipeline.location_key_lock(text, text) from public, anon, authenticated;
+revoke all on function pipeline.share_location_key(text, text) from public, anon, authenticated;
+revoke all on function pipeline.claim_toast_order(uuid, uuid, bigint)
   from public, anon, authenticated;
 revoke all on function pipeline.ingest_toast(jsonb) from public, anon, authenticated;
 revoke all on function pipeline.ingest_sevenshifts(jsonb) from public, anon, authenticated;
+revoke all on function pipeline.apply_held_event(public.locations, text, text, bigint, jsonb)
+  from public, anon, authenticated;
+revoke all on function pipeline.apply_held_events(public.locations, text, text)
+  from public, anon, authenticated;
+revoke all on function pipeline.apply_held_events_one_by_one(public.locations, text, text,
+  boolean) from public, anon, authenticated;
 revoke all on function pipeline.apply_unmapped_events() from public, anon, authenticated;
+revoke all on function pipeline.apply_mapped_held_events() from public, anon, authenticated;
 grant execute on function pipeline.ingest_toast(jsonb) to service_role;
 grant execute on function pipeline.ingest_sevenshifts(jsonb) to service_role;
+-- service_role may run the repair by hand.
+grant execute on function pipeline.apply_mapped_held_events() to service_role;
 
 -- ---------------------------------------------------------------------------------------
 -- One round trip per delivery, answered only after the commit

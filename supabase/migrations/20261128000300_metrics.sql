@@ -98,7 +98,8 @@ as $$
   end
 $$;
 
--- Labor cost of one punch in cents: round(paid seconds × hourly wage cents / 3600).
+-- Labor cost of one punch in cents: round(paid seconds × hourly wage cents / 3600), exact on
+-- numeric, the wage kept to a hundredth of a cent and rounded only with the product.
 create or replace function pipeline.punch_labor_cost_cents(
   paid_seconds numeric,
   hourly_wage_cents numeric
@@ -137,6 +138,19 @@ as $$
   end
 $$;
 
+-- Whether an order counts toward its day's sales and order count (orderCounts in
+-- shared/transformations.ts): not voided, not deleted, not excess food (Toast's waste
+-- tracking). The one definition every sum and count of orders uses.
+create or replace function pipeline.order_counts(voided boolean, deleted boolean,
+  excess_food boolean)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select not voided and not deleted and not excess_food
+$$;
+
 -- The inputs of one day, the shapes of DayOrder and DayPunch in shared/transformations.ts.
 -- Composite types cannot be replaced, so they are created once.
 do $$
@@ -145,7 +159,8 @@ begin
     create type pipeline.metric_order as (
       net_sales_cents bigint,
       voided boolean,
-      deleted boolean
+      deleted boolean,
+      excess_food boolean
     );
   end if;
   if pg_catalog.to_regtype('pipeline.metric_punch') is null then
@@ -154,7 +169,7 @@ begin
       clocked_out_at timestamptz,
       unpaid_break_seconds bigint,
       paid_seconds bigint,
-      hourly_wage_cents bigint,
+      hourly_wage_cents numeric,
       deleted boolean
     );
   end if;
@@ -225,7 +240,7 @@ $$;
 
 -- The daily figures of one day from its rows (computeDailyMetrics, input for input): what
 -- tests/metrics/parity_test.ts checks against TypeScript. An order counts unless voided or
--- deleted (orderCounts; recompute_day applies the same filter to the table).
+-- deleted or excess food (pipeline.order_counts; recompute_day applies it to the table).
 create or replace function pipeline.compute_daily_metrics(
   orders pipeline.metric_order[],
   refunds bigint[],
@@ -251,9 +266,10 @@ set search_path = ''
 as $$
   select m.*
   from (
-      select coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0)
-          as cents,
-        count(*) filter (where not o.voided and not o.deleted) as orders
+      select coalesce(sum(o.net_sales_cents)
+          filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food)), 0) as cents,
+        count(*) filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food))
+          as orders
       from pg_catalog.unnest(compute_daily_metrics.orders) as o
     ) as sales,
     (
@@ -271,7 +287,7 @@ $$;
 -- ---------------------------------------------------------------------------------------
 
 -- One row per (location, business day) that has ever had an order. An order counts unless it
--- is voided or deleted (orderCounts in shared/transformations.ts).
+-- is voided, deleted or excess food (pipeline.order_counts).
 create table if not exists pipeline.day_order_totals (
   location_id bigint not null,
   business_date date not null,
@@ -435,10 +451,11 @@ begin
     counted_sales_cents = s.cents,
     counted_orders = s.orders
   from (
-      -- The same rule as compute_daily_metrics: an order counts unless voided or deleted.
-      select coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0)
-          as cents,
-        count(*) filter (where not o.voided and not o.deleted) as orders
+      -- The same rule as compute_daily_metrics (pipeline.order_counts).
+      select coalesce(sum(o.net_sales_cents)
+          filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food)), 0) as cents,
+        count(*) filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food))
+          as orders
       from public.orders as o
       where o.location_id = recompute_day.location_id
         and o.business_date = recompute_day.business_date
@@ -487,8 +504,9 @@ begin
       insert into pipeline.pending_metric_days as p (location_id, business_date,
         counted_sales_delta, counted_orders_delta)
       select o.location_id, o.business_date,
-        -coalesce(sum(o.net_sales_cents) filter (where not o.voided and not o.deleted), 0),
-        -count(*) filter (where not o.voided and not o.deleted)
+        -coalesce(sum(o.net_sales_cents)
+          filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food)), 0),
+        -count(*) filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food))
       from old_rows as o
       group by 1, 2
       on conflict (xact_id, location_id, business_date) do update set
@@ -499,8 +517,9 @@ begin
       insert into pipeline.pending_metric_days as p (location_id, business_date,
         counted_sales_delta, counted_orders_delta)
       select n.location_id, n.business_date,
-        coalesce(sum(n.net_sales_cents) filter (where not n.voided and not n.deleted), 0),
-        count(*) filter (where not n.voided and not n.deleted)
+        coalesce(sum(n.net_sales_cents)
+          filter (where pipeline.order_counts(n.voided, n.deleted, n.excess_food)), 0),
+        count(*) filter (where pipeline.order_counts(n.voided, n.deleted, n.excess_food))
       from new_rows as n
       group by 1, 2
       on conflict (xact_id, location_id, business_date) do update set
@@ -519,14 +538,17 @@ begin
       on conflict do nothing;
     end if;
   else
+    -- A held punch (no location yet) counts on no day.
     if tg_op in ('UPDATE', 'DELETE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct o.location_id, o.business_date from old_rows as o
+      where o.location_id is not null
       on conflict do nothing;
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct n.location_id, n.business_date from new_rows as n
+      where n.location_id is not null
       on conflict do nothing;
     end if;
   end if;
@@ -534,12 +556,13 @@ begin
 end
 $$;
 
--- At commit: the first firing takes every day this transaction queued and, in (location, day)
--- order, adds its change to the day's totals and writes the day's figures. The fixed order
--- means two transactions always lock days in the same order (no deadlock); later firings of
--- the same transaction find nothing left.
-create or replace function pipeline.recompute_pending_metric_days()
-returns trigger
+-- Takes every day this transaction queued and, in (location, day) order, adds its change to
+-- the day's totals and writes the day's figures. The fixed order means two transactions
+-- always lock days in the same order (no deadlock). Run at commit by the trigger below; the
+-- replay of held events runs it earlier, inside a subtransaction, so a held event whose
+-- figures cannot be written is that event's failure (pipeline.apply_held_events).
+create or replace function pipeline.write_pending_metric_days()
+returns void
 language plpgsql
 security definer
 set search_path = ''
@@ -561,6 +584,19 @@ begin
       day.counted_sales_delta, day.counted_orders_delta);
     perform pipeline.write_daily_metrics(day.location_id, day.business_date);
   end loop;
+end
+$$;
+
+-- At commit: the first firing writes every day this transaction queued; later firings of the
+-- same transaction find nothing left.
+create or replace function pipeline.recompute_pending_metric_days()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pipeline.write_pending_metric_days();
   return null;
 end
 $$;
@@ -620,6 +656,7 @@ begin
     from public.punches as p
     where p.clocked_out_at is null
       and not p.deleted
+      and p.location_id is not null
       and p.clocked_in_at > clock
         - pg_catalog.make_interval(secs => pipeline.max_open_shift_seconds())
         - interval '1 day'
@@ -651,6 +688,7 @@ revoke execute on function
   pipeline.current_clock(),
   pipeline.max_open_shift_seconds(),
   pipeline.round_half_away(numeric, numeric),
+  pipeline.order_counts(boolean, boolean, boolean),
   pipeline.punch_paid_seconds(timestamptz, timestamptz, bigint, bigint, timestamptz, bigint),
   pipeline.punch_labor_cost_cents(numeric, numeric),
   pipeline.labor_pct_bp(numeric, numeric),
@@ -663,6 +701,7 @@ revoke execute on function
   pipeline.write_daily_metrics(bigint, date),
   pipeline.recompute_day(bigint, date),
   pipeline.queue_metric_days(),
+  pipeline.write_pending_metric_days(),
   pipeline.recompute_pending_metric_days(),
   pipeline.recompute_open_days()
 from public, anon, authenticated;

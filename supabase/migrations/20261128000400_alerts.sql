@@ -420,7 +420,9 @@ begin
       'record', pg_catalog.to_jsonb(new),
       'old_record', null
     ),
-    30000
+    -- Above the notifier's budget (ALERT_SWEEP_BUDGET_MS, 40 s): a paced burst drains in the
+    -- invocation that pg_net started, which must not be cut off while it does.
+    60000
   );
   return null;
 end
@@ -455,9 +457,25 @@ $$;
 -- Delivery bookkeeping (called by supabase/functions/alert-notifier, one round trip each)
 -- ---------------------------------------------------------------------------------------
 
+-- An integer figure as JSON the notifier reads exactly: a number while JavaScript holds it
+-- exactly (|v| <= 2^53 - 1), its decimal text beyond (shared/alert_messages.ts ExactInteger),
+-- so a figure too large for a number is shown to the cent instead of failing the alert.
+create or replace function pipeline.exact_json_integer(value numeric)
+returns jsonb
+language sql
+immutable
+parallel safe
+as $$
+  select case
+    when value is null then 'null'::jsonb
+    when pg_catalog.abs(value) <= 9007199254740991 then pg_catalog.to_jsonb(value)
+    else pg_catalog.to_jsonb(value::text)
+  end
+$$;
+
 -- An alert as the notifier needs it: the message facts (camelCase, shared/alert_messages.ts
--- AlertFacts), the lease and the channels. Channel URLs are secrets: this goes only to the
--- notifier, never into the webhook body.
+-- AlertFacts, every figure exact), the lease and the channels. Channel URLs are secrets: this
+-- goes only to the notifier, never into the webhook body.
 create or replace function pipeline.alert_delivery_json(a public.alerts, l public.locations)
 returns jsonb
 language sql
@@ -472,19 +490,24 @@ as $$
     'locationName', a.location_name,
     'timeZone', a.time_zone,
     'businessDate', pg_catalog.to_char(a.business_date, 'YYYY-MM-DD'),
-    'laborPctBp', a.labor_pct_bp,
+    'laborPctBp', pipeline.exact_json_integer(a.labor_pct_bp),
     'laborTargetBp', a.labor_target_bp,
     'criticalThresholdBp', a.critical_threshold_bp,
     'recoveryThresholdBp', a.recovery_threshold_bp,
-    'netSalesCents', a.net_sales_cents,
-    'laborCostCents', a.labor_cost_cents,
-    'paidLaborSeconds', a.paid_labor_seconds,
-    'cplhCents', a.cplh_cents,
-    'splhCents', a.splh_cents,
+    'netSalesCents', pipeline.exact_json_integer(a.net_sales_cents),
+    'laborCostCents', pipeline.exact_json_integer(a.labor_cost_cents),
+    'paidLaborSeconds', pipeline.exact_json_integer(a.paid_labor_seconds),
+    'cplhCents', pipeline.exact_json_integer(a.cplh_cents),
+    'splhCents', pipeline.exact_json_integer(a.splh_cents),
     'openPunchCount', a.open_punch_count,
     'metricsAsOf', a.metrics_as_of,
     'createdAt', a.created_at,
-    'previous', a.previous,
+    'previous', a.previous || pg_catalog.jsonb_build_object(
+      'laborPctBp', pipeline.exact_json_integer((a.previous ->> 'laborPctBp')::numeric),
+      'netSalesCents', pipeline.exact_json_integer((a.previous ->> 'netSalesCents')::numeric),
+      'laborCostCents', pipeline.exact_json_integer((a.previous ->> 'laborCostCents')::numeric),
+      'paidLaborSeconds',
+      pipeline.exact_json_integer((a.previous ->> 'paidLaborSeconds')::numeric)),
     'status', a.status,
     'leaseToken', a.lease_token,
     'attemptCount', a.attempt_count,
@@ -818,6 +841,7 @@ revoke all on function pipeline.post_to_alert_notifier(jsonb, integer)
   from public, anon, authenticated;
 revoke all on function pipeline.alerts_database_webhook() from public, anon, authenticated;
 revoke all on function pipeline.request_alert_sweep() from public, anon, authenticated;
+revoke all on function pipeline.exact_json_integer(numeric) from public, anon, authenticated;
 revoke all on function pipeline.alert_delivery_json(public.alerts, public.locations)
   from public, anon, authenticated;
 revoke all on function pipeline.claim_alerts(bigint, bigint, integer, integer, boolean, boolean)

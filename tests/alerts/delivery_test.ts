@@ -357,6 +357,53 @@ deliveryTest(
   },
 );
 
+deliveryTest(
+  "notifier: figures beyond 2^53 are shown exactly, and the next alert of the location follows",
+  async (f) => {
+    const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("huge") });
+    const huge = await newAlert(f, loc);
+    // 2^60 ¢ of sales and 2^55 ¢ of labor: past what a JavaScript number holds exactly.
+    await f.sql`update public.alerts set net_sales_cents = 1152921504606846976,
+        labor_cost_cents = 36028797018963968, splh_cents = 9007199254740993
+      where id = ${huge}`;
+    const next = await newAlert(f, loc, "critical");
+    const result = await summary(await f.handler()(insertCall(huge)), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
+      [huge, "sent"],
+      [next, "sent"],
+    ]);
+    const text = JSON.stringify(f.rx.messages("slack")[0].body);
+    assert.ok(text.includes("$11,529,215,046,068,469.76"), "net sales, to the cent");
+    assert.ok(text.includes("$360,287,970,189,639.68"), "labor cost, to the cent");
+    assert.ok(text.includes("$90,071,992,547,409.93"), "SPLH, to the cent");
+  },
+);
+
+deliveryTest(
+  "notifier: an alert that cannot be rendered is marked failed with the reason and holds back nothing",
+  async (f) => {
+    const loc = await newLocation(f, {
+      slack: f.rx.slackWebhookUrl("broken"),
+      discord: f.rx.discordWebhookUrl("broken"),
+    });
+    const broken = await newAlert(f, loc);
+    // A zone no formatter knows: rendering the local time throws.
+    await f.sql`update public.alerts set time_zone = 'Mars/Olympus_Mons' where id = ${broken}`;
+    const next = await newAlert(f, loc, "critical");
+    const result = await summary(await f.handler()(insertCall(broken)), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
+      [broken, "failed"],
+      [next, "sent"],
+    ]);
+    const row = await alertRow(f, broken);
+    assert.equal(row.status, "failed");
+    assert.equal(row.lease_token, null);
+    assert.deepEqual(row.failed_channels, ["slack", "discord"]);
+    assert.match(row.last_error, /could not be rendered or sent: .*Mars\/Olympus_Mons/);
+    assert.deepEqual(f.rx.messages().map(alertIdOf), [next, next], "only the next one was posted");
+  },
+);
+
 deliveryTest("notifier: two invocations racing on the same alert post it once", async (f) => {
   const loc = await newLocation(f, {
     slack: f.rx.slackWebhookUrl("race"),
@@ -410,22 +457,13 @@ deliveryTest("notifier: no more than about one message per second per Slack webh
   ];
   const ids = [];
   for (const loc of locs) ids.push(await newAlert(f, loc));
-  // Real waits here: the pace is the point. A post that would wait more than 1.5 s is
-  // rescheduled instead of holding the invocation.
+  // Real waits here: the pace is the point. A slot is reserved at most 1.5 s ahead; a post
+  // paced further out waits (holding its alert) and asks again, within the invocation's budget.
   const handler = f.handler({ maxPacingWaitMs: 1_500 }, {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
   const first = await summary(await handler(sweepCall()), f);
-  const statuses = first.alerts.map((a) => a.status).sort();
-  assert.deepEqual(statuses, ["pending", "sent", "sent"]);
-  const deferred = first.alerts.find((a) => a.status === "pending")!;
-  assert.equal(deferred.channels.slack, "deferred");
-  assert.deepEqual(await attemptsOf(f, deferred.alertId), [], "a deferral is not an attempt");
-  assert.equal((await alertRow(f, deferred.alertId)).later, true);
-  // Once its slot has come, the next sweep delivers it.
-  await new Promise((r) => setTimeout(r, 1_200));
-  const second = await summary(await handler(sweepCall()), f);
-  assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[deferred.alertId, "sent"]]);
+  assert.deepEqual(first.alerts.map((a) => a.status), ["sent", "sent", "sent"]);
   const times = f.rx.messages().map((m) => m.receivedAt.getTime());
   assert.equal(times.length, 3);
   for (let i = 1; i < times.length; i++) {
@@ -433,6 +471,67 @@ deliveryTest("notifier: no more than about one message per second per Slack webh
   }
   assert.deepEqual(f.rx.messages().map(alertIdOf).sort(), [...ids].sort());
 });
+
+deliveryTest(
+  "notifier: a post paced past the invocation's budget is left for the sweep",
+  async (f) => {
+    const shared = f.rx.slackWebhookUrl("budget");
+    const locs = [
+      await newLocation(f, { slack: shared }),
+      await newLocation(f, { slack: shared }),
+      await newLocation(f, { slack: shared }),
+    ];
+    for (const loc of locs) await newAlert(f, loc);
+    const handler = f.handler({ maxPacingWaitMs: 500, budgetMs: 1_200 }, {
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+    const first = await summary(await handler(sweepCall()), f);
+    const statuses = first.alerts.map((a) => a.status).sort();
+    assert.deepEqual(statuses, ["pending", "sent", "sent"]);
+    const deferred = first.alerts.find((a) => a.status === "pending")!;
+    assert.equal(deferred.channels.slack, "deferred");
+    assert.deepEqual(await attemptsOf(f, deferred.alertId), [], "a deferral is not an attempt");
+    assert.equal((await alertRow(f, deferred.alertId)).later, true);
+    // Once its slot has come, the next sweep delivers it.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const second = await summary(await handler(sweepCall()), f);
+    assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[deferred.alertId, "sent"]]);
+  },
+);
+
+deliveryTest(
+  "notifier: twelve alerts on one Slack webhook go out at one a second, in about 12 s, without the sweep",
+  async (f) => {
+    const shared = f.rx.slackWebhookUrl("burst");
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push(await newAlert(f, await newLocation(f, { slack: shared })));
+    }
+    // The real pacing and budget (5 s ahead, 40 s per invocation), real waits; one database
+    // webhook call per alert, all at once, as pg_net makes them.
+    const handler = f.handler({ maxPacingWaitMs: undefined }, {
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+    const started = Date.now();
+    const results = await Promise.all(
+      ids.map((id) => handler(insertCall(id)).then((r) => summary(r, f))),
+    );
+    const elapsed = Date.now() - started;
+    assert.deepEqual(
+      results.flatMap((r) => r.alerts.map((a) => a.status)),
+      Array(12).fill("sent"),
+      "every alert sent by the call that raised it",
+    );
+    const times = f.rx.messages().map((m) => m.receivedAt.getTime()).sort((a, b) => a - b);
+    assert.equal(times.length, 12);
+    for (let i = 1; i < times.length; i++) {
+      assert.ok(times[i] - times[i - 1] >= 950, `gap ${times[i] - times[i - 1]} ms`);
+    }
+    assert.ok(times[0] - started < 1_000, "the first within the second");
+    assert.ok(elapsed < 16_000, `all twelve in ${elapsed} ms, at the paced rate`);
+    assert.deepEqual(f.rx.messages().map(alertIdOf).sort(), [...ids].sort());
+  },
+);
 
 deliveryTest(
   "notifier: an expired claim is taken over; the stale holder's record is refused",

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { eventually, scratchDatabase, testDb } from "../_support/env.ts";
 import { repoPath } from "../../local/paths.ts";
+import { DEFAULT_BUDGET_MS } from "../../supabase/functions/alert-notifier/handler.ts";
 
 /** The pool of the running test (each test opens and closes its own). */
 let sql: postgres.Sql;
@@ -350,6 +351,11 @@ dbTest(
         "Content-Type": "application/json",
         "x-alert-webhook-secret": secret,
       });
+      // pg_net must not give up on the notifier while it drains a paced burst.
+      assert.ok(
+        mine[0].timeout_milliseconds > DEFAULT_BUDGET_MS,
+        `${mine[0].timeout_milliseconds}`,
+      );
       assert.equal(mine[0].body.type, "INSERT");
       assert.equal(mine[0].body.table, "alerts");
       assert.equal(mine[0].body.schema, "public");

@@ -80,7 +80,10 @@ Deno.test("the document validates against the OpenAPI 3.1 schema", async () => {
 Deno.test("every function is documented with each status it answers, each with an example", async () => {
   const doc = await loadDoc();
   const expected: Record<string, { method: string; statuses: number[] }> = {
-    "/toast-webhook": { method: "post", statuses: [200, 202, 400, 401, 405, 413, 415, 500, 503] },
+    "/toast-webhook": {
+      method: "post",
+      statuses: [200, 202, 400, 401, 405, 409, 413, 415, 500, 503],
+    },
     "/sevenshifts-webhook": {
       method: "post",
       statuses: [200, 202, 400, 401, 405, 413, 415, 500, 503],

@@ -184,10 +184,10 @@ Deno.test("concurrency: two 7shifts punch versions racing (10 deliveries each, a
       );
       assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.json)));
       assert.equal(answers.filter((a) => a.json.duplicate === false).length, 2, "two events");
-      const rows = await sql`select paid_seconds, hourly_wage_cents as wage
+      const rows = await sql`select paid_seconds::int, hourly_wage_cents::text as wage
         from public.punches where location_id = ${locationId}`;
       assert.deepEqual(rows.map((r) => ({ ...r })), [
-        { paid_seconds: round.newerMinutes * 60, wage: 2000 },
+        { paid_seconds: round.newerMinutes * 60, wage: "2000" },
       ]);
       const [day] = await sql`select paid_labor_seconds::int as seconds,
           labor_cost_cents::int as cost, punch_count

@@ -17,7 +17,7 @@ export interface SimpleOrder {
   modifiedDate: string;
   amountCents: number;
   tipCents: number;
-  /** A refund of the payment (same business day), in cents. */
+  /** A refund of part of the item (same business day, no tax), in cents. */
   refundCents?: number;
 }
 
@@ -28,6 +28,12 @@ export function toastEnvelope(
   eventGuid: string = crypto.randomUUID(),
 ): string {
   const paymentGuid = `${order.orderGuid.slice(0, 24)}000000000001`;
+  // Toast links what a refund took back (the item's refundDetails) and when (the payment's
+  // refund) through one refund transaction.
+  const refundTransaction = {
+    guid: `${order.orderGuid.slice(0, 24)}0000000000f1`,
+    entityType: "RefundTransaction",
+  };
   return JSON.stringify({
     timestamp: new Date(Date.parse(order.modifiedDate) + 1500).toISOString(),
     eventCategory: "orders",
@@ -56,6 +62,9 @@ export function toastEnvelope(
             voided: false,
             deferred: false,
             selectionType: "NONE",
+            refundDetails: order.refundCents
+              ? { refundAmount: order.refundCents / 100, taxRefundAmount: 0, refundTransaction }
+              : null,
           }],
           payments: [{
             guid: paymentGuid,
@@ -66,6 +75,7 @@ export function toastEnvelope(
                 refundAmount: order.refundCents / 100,
                 tipRefundAmount: 0,
                 refundBusinessDate: order.businessDate,
+                refundTransaction,
               }
               : null,
           }],

@@ -181,6 +181,44 @@ Deno.test("toast ingest: in-order delivery stores the figures the fixtures descr
   }
 });
 
+/** The refund shapes Toast documents (tests/unit/toast_refunds_test.ts works each one out). */
+const REFUND_FIXTURES = [
+  "order_updated_refund_item.json",
+  "order_updated_refund_whole_check.json",
+  "order_updated_refund_service_charge.json",
+  "order_updated_refund_gift_card.json",
+  "order_updated_refund_partial_amount.json",
+  "order_updated_refund_unlinked.json",
+  "order_updated_refund_split_payments.json",
+  "order_updated_refund_two_transactions.json",
+];
+
+Deno.test("toast ingest: every refund shape takes back only sales, on its refund day", async () => {
+  const sql = testDb();
+  try {
+    const loc = await newLocation(sql);
+    const scenario = new Scenario(loc.guid!);
+    for (const name of REFUND_FIXTURES) {
+      const r = await deliver(scenario.body(name), loc.guid!);
+      assert.equal(r.status, 200, `${name}: ${JSON.stringify(r.json)}`);
+    }
+    const days = await sql`select business_date::text as day, net_sales_cents::int as net,
+        refund_cents::int as refund, order_count
+      from public.daily_metrics where location_id = ${loc.id} order by 1`;
+    // Sales on the 1st: 30.00 + 100.00 + 25.00 + 50.00 + 54.00 + 17.00 + 30.00 + 21.00.
+    // Refunds on the 1st: whole check 100.00 + delivery fee 5.00 + split check 30.00; on the
+    // 2nd: the burger 18.00 (the gift card and house account give back no sales); on the 3rd:
+    // 15.00 of steak + wings and fries 18.00.
+    assert.deepEqual(days.map((d) => ({ ...d })), [
+      { day: "2026-11-01", net: 32_700 - 13_500, refund: 13_500, order_count: 8 },
+      { day: "2026-11-02", net: -1_800, refund: 1_800, order_count: 0 },
+      { day: "2026-11-03", net: -3_300, refund: 3_300, order_count: 0 },
+    ]);
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("toast ingest: every fixture 3 times, shuffled, converges on the in-order rows", async () => {
   const sql = testDb();
   try {

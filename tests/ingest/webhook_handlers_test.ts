@@ -205,7 +205,9 @@ Deno.test("ingest: a database call that outlives its deadline is answered 503 at
     query: () => new Promise((_, reject) => (failLate = reject)),
   };
   const logged: Array<Record<string, unknown> | undefined> = [];
-  const late = await callIngest(hanging, "call x($1)", {}, (_m, d) => void logged.push(d), 20);
+  const late = await callIngest(hanging, "call x($1)", {}, (_m, d) => void logged.push(d), {
+    deadlineMs: 20,
+  });
   assert.equal(late.status, 503);
   assert.equal(late.headers.get("retry-after"), "30");
   assert.equal((await late.json()).error.code, "database_unavailable");
@@ -219,7 +221,7 @@ Deno.test("ingest: a database call that outlives its deadline is answered 503 at
     query: () =>
       Promise.resolve([{ result: { outcome: "applied", duplicate: false, eventId: 7 } }]),
   };
-  const stored = await callIngest(quick, "call x($1)", {}, () => {}, 60_000);
+  const stored = await callIngest(quick, "call x($1)", {}, () => {}, { deadlineMs: 60_000 });
   assert.equal(stored.status, 200);
   assert.deepEqual(await stored.json(), { outcome: "applied", duplicate: false, eventId: 7 });
 });

@@ -57,8 +57,9 @@ async function compare(sql: Sql, locationId: number) {
       left join public.daily_metrics as m
         on m.location_id = ${locationId} and m.business_date = d.day
       left join lateral (
-        select sum(o.net_sales_cents) filter (where not o.voided and not o.deleted) as cents,
-          count(*) filter (where not o.voided and not o.deleted) as orders
+        select sum(o.net_sales_cents)
+            filter (where not o.voided and not o.deleted and not o.excess_food) as cents,
+          count(*) filter (where not o.voided and not o.deleted and not o.excess_food) as orders
         from public.orders as o
         where o.location_id = ${locationId} and o.business_date = d.day
       ) as s on true

@@ -61,9 +61,9 @@ async function sqlFigures(sql: postgres.Sql, days: DayInputs[]): Promise<Figures
      from jsonb_array_elements($1::text::jsonb) with ordinality as d (day, i)
      cross join lateral pipeline.compute_daily_metrics(
        array(
-         select row(o."netSalesCents", o.voided, o.deleted)::pipeline.metric_order
+         select row(o."netSalesCents", o.voided, o.deleted, o."excessFood")::pipeline.metric_order
          from jsonb_to_recordset(d.day -> 'orders')
-           as o ("netSalesCents" bigint, voided boolean, deleted boolean)
+           as o ("netSalesCents" bigint, voided boolean, deleted boolean, "excessFood" boolean)
        ),
        array(
          select r."refundCents"
@@ -74,7 +74,7 @@ async function sqlFigures(sql: postgres.Sql, days: DayInputs[]): Promise<Figures
              p."hourlyWageCents", p.deleted)::pipeline.metric_punch
          from jsonb_to_recordset(d.day -> 'punches')
            as p ("clockedInAt" timestamptz, "clockedOutAt" timestamptz,
-             "unpaidBreakSeconds" bigint, "paidSeconds" bigint, "hourlyWageCents" bigint,
+             "unpaidBreakSeconds" bigint, "paidSeconds" bigint, "hourlyWageCents" numeric,
              deleted boolean)
        ),
        (d.day ->> 'asOf')::timestamptz,
@@ -104,12 +104,20 @@ const arbOrder: fc.Arbitrary<DayOrder> = fc.record({
   netSalesCents: arbSalesCents,
   voided: fc.constantFrom(false, false, false, true),
   deleted: fc.constantFrom(false, false, false, false, true),
+  excessFood: fc.constantFrom(false, false, false, false, false, true),
 });
 
+// Wages in cents exact to a hundredth of a cent (at most two decimals, as shared/sevenshifts.ts
+// keeps them: $15.125 is 1512.5 ¢): whole cents, fractional cents, and the halves they make.
 const arbWage = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 6_000 }) },
   { weight: 2, arbitrary: fc.constantFrom(0, 1, 3, 725, 1_800, 1_801) },
   { weight: 1, arbitrary: fc.integer({ min: 6_000, max: 200_000 }) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 0, max: 600_000 }).map((hundredths) => hundredths / 100),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(0.01, 0.5, 1512.5, 1512.55, 1.01, 0.99, 2_499.99) },
 );
 
 /** A punch around the day: open or closed, ingested paid seconds or derived, odd instants. */
@@ -176,12 +184,12 @@ const arbHalfDay: fc.Arbitrary<DayInputs> = fc.record({
   punches: fc.array(
     fc.record({
       paid: fc.constantFrom(90, 1_800, 3_600, 7_200, 1_799, 1_801),
-      wage: fc.constantFrom(1, 3, 5, 725, 1_801),
+      wage: fc.constantFrom(1, 3, 5, 725, 1_801, 0.5, 1.5, 1512.5),
     }),
     { maxLength: 3 },
   ),
 }).map(({ sales, refund, punches }) => ({
-  orders: [{ netSalesCents: sales, voided: false, deleted: false }],
+  orders: [{ netSalesCents: sales, voided: false, deleted: false, excessFood: false }],
   refunds: [{ refundCents: refund }],
   punches: punches.map((p) => ({
     clockedInAt: iso(BASE_MS),
@@ -313,12 +321,15 @@ Deno.test("parity: the edges, one by one, through SQL", async () => {
   });
   const edges: DayInputs[] = [
     day({}), // nothing at all
-    day({ orders: [{ netSalesCents: 0, voided: false, deleted: false }] }), // zero sales
+    day({ orders: [{ netSalesCents: 0, voided: false, deleted: false, excessFood: false }] }), // zero sales
     day({ punches: [punch(3_600, 1_500)] }), // labor, no sales
-    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false }] }), // a single cent
-    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false }], punches: [punch(1, 1)] }),
+    day({ orders: [{ netSalesCents: 1, voided: false, deleted: false, excessFood: false }] }), // a single cent
     day({
-      orders: [{ netSalesCents: 20_000, voided: false, deleted: false }],
+      orders: [{ netSalesCents: 1, voided: false, deleted: false, excessFood: false }],
+      punches: [punch(1, 1)],
+    }),
+    day({
+      orders: [{ netSalesCents: 20_000, voided: false, deleted: false, excessFood: false }],
       punches: [punch(3_600, 1)],
     }), // ½ bp
     day({ punches: [punch(1_800, 1)] }), // ½ ¢ of labor
@@ -327,7 +338,7 @@ Deno.test("parity: the edges, one by one, through SQL", async () => {
     day({
       orders: Array.from(
         { length: 12 },
-        () => ({ netSalesCents: 99_999_999, voided: false, deleted: false }),
+        () => ({ netSalesCents: 99_999_999, voided: false, deleted: false, excessFood: false }),
       ),
       punches: [punch(57_600, 100_000), punch(57_600, 100_000)],
     }), // $11,999,999.88 of sales
@@ -380,13 +391,21 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
           await sql.begin(async (tx) => {
             await tx`select set_config('pipeline.now', ${asOf}, true)`;
             const orders = days.flatMap((d, i) => [
-              { guid: carriers[i], date: dates[i], cents: 0, voided: false, deleted: true },
+              {
+                guid: carriers[i],
+                date: dates[i],
+                cents: 0,
+                voided: false,
+                deleted: true,
+                excessFood: false,
+              },
               ...d.orders.map((o) => ({
                 guid: crypto.randomUUID(),
                 date: dates[i],
                 cents: o.netSalesCents,
                 voided: o.voided,
                 deleted: o.deleted,
+                excessFood: o.excessFood,
               })),
             ]);
             await tx.unsafe(
@@ -395,9 +414,10 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
                  gratuity_cents, deferred_cents, check_count, voided, deleted, excess_food,
                  vendor_modified_at, version_hash)
                select o.guid, $2, o.date, o.cents, o.cents, 0, 0, 0, 0, 0, 1, o.voided,
-                 o.deleted, false, now(), 'parity'
+                 o.deleted, o."excessFood", now(), 'parity'
                from jsonb_to_recordset($1::text::jsonb)
-                 as o (guid uuid, date date, cents bigint, voided boolean, deleted boolean)`,
+                 as o (guid uuid, date date, cents bigint, voided boolean, deleted boolean,
+                   "excessFood" boolean)`,
               [JSON.stringify(orders), loc.id],
             );
             const refunds = days.flatMap((d, i) =>
@@ -430,7 +450,7 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
                from jsonb_to_recordset($1::text::jsonb)
                  as p (id bigint, "clockedInAt" timestamptz, "clockedOutAt" timestamptz, date date,
                    "unpaidBreakSeconds" integer, "paidSeconds" integer,
-                   "hourlyWageCents" integer, deleted boolean)`,
+                   "hourlyWageCents" numeric, deleted boolean)`,
               [JSON.stringify(punches), loc.id],
             );
           });
@@ -446,7 +466,10 @@ Deno.test("parity: figures recomputed from real rows by the triggers equal TypeS
             const { date: _d, recomputes, ...got } = byDate.get(dates[i])!;
             assert.equal(recomputes, "1", `day ${dates[i]} recomputed once`);
             const want = expectedText(computeDailyMetrics({
-              orders: [{ netSalesCents: 0, voided: false, deleted: true }, ...d.orders],
+              orders: [
+                { netSalesCents: 0, voided: false, deleted: true, excessFood: false },
+                ...d.orders,
+              ],
               refunds: d.refunds.map((refundCents) => ({ refundCents })),
               punches: d.punches,
               asOf,

@@ -42,7 +42,7 @@ async function addOrder(
   locationId: number,
   businessDate: string,
   netSalesCents: number,
-  flags: { voided?: boolean; deleted?: boolean } = {},
+  flags: { voided?: boolean; deleted?: boolean; excessFood?: boolean } = {},
 ): Promise<string> {
   const guid = crypto.randomUUID();
   await sql`
@@ -50,7 +50,8 @@ async function addOrder(
       gross_sales_cents, discount_cents, tax_cents, tip_cents, gratuity_cents, deferred_cents,
       check_count, voided, deleted, excess_food, vendor_modified_at, version_hash)
     values (${guid}, ${locationId}, ${businessDate}, ${netSalesCents}, ${netSalesCents}, 0, 0,
-      0, 0, 0, 1, ${flags.voided ?? false}, ${flags.deleted ?? false}, false, now(), 'test')`;
+      0, 0, 0, 1, ${flags.voided ?? false}, ${flags.deleted ?? false},
+      ${flags.excessFood ?? false}, now(), 'test')`;
   return guid;
 }
 
@@ -146,6 +147,25 @@ Deno.test("triggers: a voided order changes its own day only", () =>
       "2026-03-02": before["2026-03-02"] + 1,
     });
     assert.equal(day(after, "2026-03-03").netSalesCents, 700);
+  }));
+
+Deno.test("triggers: an excess-food order counts in neither the sales nor the order count", () =>
+  withDb(async (sql) => {
+    const loc = await newLocation(sql);
+    await addOrder(sql, loc, "2026-03-04", 1_000);
+    // A waste-tracking order: whatever amount it carries, it is no sale and no order.
+    const waste = await addOrder(sql, loc, "2026-03-04", 450, { excessFood: true });
+    const figures = async () => {
+      const d = day(await metrics(sql, loc), "2026-03-04");
+      return [d.netSalesCents, d.orderCount];
+    };
+    assert.deepEqual(await figures(), [1_000, 1], "the running totals at commit");
+    await sql`update public.orders set excess_food = false where toast_order_guid = ${waste}`;
+    assert.deepEqual(await figures(), [1_450, 2], "no longer waste: it counts");
+    await sql`update public.orders set excess_food = true where toast_order_guid = ${waste}`;
+    assert.deepEqual(await figures(), [1_000, 1], "waste again: the delta takes it out");
+    await sql`select pipeline.recompute_day(${loc}, '2026-03-04')`;
+    assert.deepEqual(await figures(), [1_000, 1], "a rebuild from the rows agrees");
   }));
 
 Deno.test("triggers: a deleted punch (flagged or removed) stops counting on its day only", () =>
@@ -451,7 +471,7 @@ Deno.test("open punches: cost grows as the injected clock advances, capped at 16
     assert.equal(m.asOf.toISOString(), at(3));
     const expectedAt = (hours: number) =>
       computeDailyMetrics({
-        orders: [{ netSalesCents: 100_000, voided: false, deleted: false }],
+        orders: [{ netSalesCents: 100_000, voided: false, deleted: false, excessFood: false }],
         refunds: [],
         punches: [{
           clockedInAt: clockIn,

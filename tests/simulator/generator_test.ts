@@ -46,6 +46,14 @@ function jsonDollarsToCents(value: unknown): number {
   return m[1] === "-" ? -cents : cents;
 }
 
+/** A JSON wage in dollars (up to four decimals: a hundredth of a cent) in hundredths of a cent. */
+function jsonWageToCentiCents(value: unknown): number {
+  assert.equal(typeof value, "number", `expected a wage, got ${JSON.stringify(value)}`);
+  const m = /^(\d+)(?:\.(\d{1,4}))?$/.exec(String(value));
+  assert.ok(m, `wage '${value}' is not a plain decimal with at most four places`);
+  return Number(m[1]) * 10_000 + Number((m[2] ?? "").padEnd(4, "0"));
+}
+
 Deno.test("simulator: the same options give byte-identical simulations", () => {
   const again = generateSimulation(BASE);
   assert.deepEqual(again.truth, SIM.truth);
@@ -151,6 +159,7 @@ Deno.test("simulator: every listed case happens at least once per location and d
 });
 
 Deno.test("simulator: payloads parse with the project's schemas and carry exact decimal amounts", () => {
+  let halfCentWages = 0;
   for (const d of SIM.deliveries) {
     const body = JSON.parse(d.rawBody);
     if (d.vendor === "toast") {
@@ -168,11 +177,12 @@ Deno.test("simulator: payloads parse with the project's schemas and carry exact 
       assert.ok(SIM.locations.some((l) => l.sevenShiftsCompanyId === body.company_id));
       const parsed = parseSevenShiftsPunchEvent(d.topic, body, "dollars", d.companyId);
       assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
-      jsonDollarsToCents(body.hourly_wage);
+      if (jsonWageToCentiCents(body.hourly_wage) % 100 !== 0) halfCentWages++;
       assert.match(body.clocked_in, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
       assert.match(body.clocked_in_iso, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
     }
   }
+  assert.ok(halfCentWages > 0, "some wages have fractional cents ($x.xx5)");
 });
 
 Deno.test("simulator: the ground truth equals a second computation from the rendered payloads", () => {
@@ -214,14 +224,23 @@ Deno.test("simulator: the ground truth equals a second computation from the rend
         day(`${d.locationIndex}|${dateOf(o.businessDate)}`).sales += net;
         for (const p of c.payments) {
           if (!p.refund || p.paymentStatus !== "CAPTURED") continue;
-          const tax = c.selections.filter((s: Payload) =>
-            s.refundDetails?.refundTransaction?.guid === p.refund.refundTransaction.guid
-          ).reduce(
-            (t: number, s: Payload) => t + jsonDollarsToCents(s.refundDetails.taxRefundAmount),
+          // Toast's recipe: only refunded sales (items that are not gift cards or house-account
+          // payments, charges that are neither gratuity nor fundraising), pre-tax.
+          const tx = p.refund.refundTransaction.guid;
+          const inTx = (x: Payload) => x.refundDetails?.refundTransaction?.guid === tx;
+          const items = c.selections.filter((s: Payload) =>
+            inTx(s) && !s.voided && !s.deferred && s.selectionType === "NONE"
+          );
+          const charges = c.appliedServiceCharges.filter((sc: Payload) =>
+            inTx(sc) && !sc.gratuity && sc.serviceChargeCategory !== "FUNDRAISING_CAMPAIGN"
+          );
+          day(`${d.locationIndex}|${dateOf(p.refund.refundBusinessDate)}`).refunds += [
+            ...items,
+            ...charges,
+          ].reduce(
+            (t: number, x: Payload) => t + jsonDollarsToCents(x.refundDetails.refundAmount),
             0,
           );
-          day(`${d.locationIndex}|${dateOf(p.refund.refundBusinessDate)}`).refunds +=
-            jsonDollarsToCents(p.refund.refundAmount) - tax;
         }
       }
     } else {
@@ -231,10 +250,10 @@ Deno.test("simulator: the ground truth equals a second computation from the rend
       for (const b of body.time_punch_breaks) {
         if (!b.paid && !b.deleted) seconds -= (Date.parse(b.out_iso) - Date.parse(b.in_iso)) / 1000;
       }
-      const wage = jsonDollarsToCents(body.hourly_wage);
+      const wage = jsonWageToCentiCents(body.hourly_wage);
       const t = day(`${d.locationIndex}|${businessDateAt(inMs, loc.timeZone, 4)}`);
       t.seconds += seconds;
-      t.labor += Number(roundDiv(BigInt(seconds * wage), 3600n));
+      t.labor += Number(roundDiv(BigInt(seconds * wage), 360_000n));
     }
   }
   for (const t of SIM.truth) {

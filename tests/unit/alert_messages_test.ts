@@ -437,3 +437,32 @@ Deno.test("alert messages: docs/alert-samples.md shows the current rendering", a
   if (Deno.env.get("UPDATE_ALERT_SAMPLES") === "1") await Deno.writeTextFile(path, expected);
   assert.equal(await Deno.readTextFile(path), expected);
 });
+
+Deno.test("alert messages: figures past 2^53 (sent as decimal text) are shown exactly, never thrown", () => {
+  assert.equal(formatCents("1152921504606846976"), "$11,529,215,046,068,469.76");
+  assert.equal(formatCents("-9007199254740993"), "-$90,071,992,547,409.93");
+  assert.equal(formatCentsChange("9007199254740993"), "+$90,071,992,547,409.93");
+  assert.equal(formatBasisPoints("4611686018427387904"), "46116860184273879.04%");
+  assert.equal(formatLaborHours("9007199254740993"), "2501999792983.6 h"); // ÷ 3600
+  // A number past 2^53 is shown as the value it holds rather than failing the alert.
+  assert.equal(formatCents(2 ** 60), "$11,529,215,046,068,469.76");
+  const huge: AlertFacts = {
+    ...overSample,
+    netSalesCents: "1152921504606846976",
+    laborCostCents: "36028797018963968",
+    cplhCents: "9007199254740993",
+    previous: {
+      kind: "over",
+      createdAt: "2026-11-27T19:00:00Z",
+      laborPctBp: 2600,
+      netSalesCents: "1152921504606846975",
+      laborCostCents: 100,
+      paidLaborSeconds: 150_000,
+    },
+  };
+  const slack = JSON.stringify(renderSlackMessage(huge));
+  assert.ok(slack.includes("$11,529,215,046,068,469.76 (+$0.01)"), slack);
+  assert.ok(slack.includes("$360,287,970,189,639.68"));
+  assert.deepEqual(discordMessageProblems(renderDiscordMessage(huge)), []);
+  assert.throws(() => formatCents("12.5"), RangeError, "a fraction is a bug, not a figure");
+});

@@ -5,6 +5,7 @@ import {
   decimalTextToCents,
   dollarsToCents,
   dollarsToCentsOrThrow,
+  exactUnits,
   MAX_ABS_DOLLARS,
 } from "../../shared/money.ts";
 
@@ -98,5 +99,23 @@ Deno.test("money property: three-decimal amounts round half away from zero", () 
       assert.equal(cents(parsed), expected);
     }),
     { seed: 1128, numRuns: 5000 },
+  );
+});
+
+Deno.test("money: exactUnits reads a decimal exactly at a scale and refuses finer ones", () => {
+  assert.deepEqual(exactUnits(15.125, 4), { ok: true, units: 151_250n });
+  assert.deepEqual(exactUnits(1512.5, 2), { ok: true, units: 151_250n });
+  assert.deepEqual(exactUnits(7, 2), { ok: true, units: 700n });
+  assert.deepEqual(exactUnits(-0.01, 2), { ok: true, units: -1n });
+  assert.equal(exactUnits(15.12345, 4).ok, false);
+  assert.equal(exactUnits(1e-7, 4).ok, false);
+  assert.equal(exactUnits(Number.NaN, 4).ok, false);
+  // Any number of hundredths up to 15 significant digits comes back exactly.
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 10n ** 13n }), (hundredths) => {
+      const r = exactUnits(Number(hundredths) / 100, 2);
+      assert.deepEqual(r, { ok: true, units: hundredths });
+    }),
+    { seed: 14, numRuns: 2_000 },
   );
 });

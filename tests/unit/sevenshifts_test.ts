@@ -82,6 +82,27 @@ Deno.test("7shifts: breaks are clipped to the punch and overlaps count once", ()
   assert.equal(normalizePunch(all.value, { wageUnit: "dollars" }).paidSeconds, 0);
 });
 
+Deno.test("7shifts: instants are truncated to whole seconds before subtracting, breaks too", () => {
+  // The rule open punches follow (shared/transformations.ts punchPaidSeconds): 14:00:00.999 is
+  // second 14:00:00, 16:00:00.001 is 16:00:00, so the punch is 2 h, not 7199 s.
+  const body = fixture("time_punch.created.short.json");
+  body.clocked_in_iso = "2026-11-05T14:00:00.999Z";
+  body.clocked_out_iso = "2026-11-05T16:00:00.001Z";
+  body.time_punch_breaks = [];
+  const parsed = parseSevenShiftsPunch(body, "dollars");
+  assert.ok(parsed.ok);
+  assert.equal(normalizePunch(parsed.value, { wageUnit: "dollars" }).paidSeconds, 7200);
+  // A break 15:00:00.999-15:10:00.001 is 600 whole seconds, as its instants truncate.
+  body.time_punch_breaks = [
+    { paid: false, in_iso: "2026-11-05T15:00:00.999Z", out_iso: "2026-11-05T15:10:00.001Z" },
+  ];
+  const withBreak = parseSevenShiftsPunch(body, "dollars");
+  assert.ok(withBreak.ok);
+  const p = normalizePunch(withBreak.value, { wageUnit: "dollars" });
+  assert.equal(p.unpaidBreakSeconds, 600);
+  assert.equal(p.paidSeconds, 7200 - 600);
+});
+
 Deno.test("7shifts: wage units", () => {
   assert.equal(DEFAULT_WAGE_UNIT, "dollars");
   assert.equal(parseWageUnit(undefined), "dollars");
@@ -101,6 +122,26 @@ Deno.test("7shifts: wage units", () => {
   const c = parseSevenShiftsPunch(body, "cents");
   assert.ok(c.ok);
   assert.equal(normalizePunch(c.value, { wageUnit: "cents" }).hourlyWageCents, 1850);
+});
+
+Deno.test("7shifts: wages are kept exact to a hundredth of a cent; finer ones are refused", () => {
+  // $15.125 an hour is 1512.5 cents: kept, never rounded to 1513 before multiplying.
+  assert.deepEqual(hourlyWageCents(15.125, "dollars"), { ok: true, cents: 1512.5 });
+  assert.deepEqual(hourlyWageCents(15.1255, "dollars"), { ok: true, cents: 1512.55 });
+  assert.deepEqual(hourlyWageCents(0.0001, "dollars"), { ok: true, cents: 0.01 });
+  const fine = hourlyWageCents(15.12345, "dollars");
+  assert.equal(fine.ok, false);
+  assert.match(!fine.ok ? fine.reason : "", /hundredth of a cent/);
+  // In cents (7shifts' v2 API unit) a wage is a whole number: a fraction means a wrong unit.
+  assert.equal(hourlyWageCents(1512.5, "cents").ok, false);
+  const body = fixture("time_punch.created.breaks.json");
+  body.hourly_wage = 15.12345;
+  const r = parseSevenShiftsPunch(body, "dollars");
+  assert.deepEqual(!r.ok && r.problems.map((p) => p.path), ["hourly_wage"]);
+  body.hourly_wage = 15.125;
+  const ok = parseSevenShiftsPunch(body, "dollars");
+  assert.ok(ok.ok);
+  assert.equal(normalizePunch(ok.value, { wageUnit: "dollars" }).hourlyWageCents, 1512.5);
 });
 
 Deno.test("7shifts: schema problems are listed by path", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  MAX_ORDER_TOTAL_CENTS,
   normalizeToastOrder,
   parseToastEnvelope,
   parseToastOrderDetails,
@@ -68,12 +69,17 @@ Deno.test("toast: a partial refund counts on its refund business date, without t
   );
 });
 
-Deno.test("toast: a refund without a refund-transaction link counts whole", () => {
+Deno.test("toast: a payment refund without a transaction link takes its check's refunded items", () => {
+  // The check's one refunded payment names no transaction; its items say what came back
+  // (17.00 of rigatoni), never the payment's whole 18.36 with its tax.
   const { order } = orderOf("order_updated_full_v2_refund.json");
   const payment = order.checks[1].payments![0];
   payment.refund!.refundTransaction = null;
   const n = normalizeToastOrder(order);
-  assert.equal(n.refunds[0].refundCents, 1836);
+  assert.equal(n.refunds[0].refundCents, 1700);
+  // With no item refunded either, no sales came back at all.
+  order.checks[1].selections[0].refundDetails = null;
+  assert.deepEqual(normalizeToastOrder(order).refunds.map((r) => r.refundCents), [0]);
 });
 
 Deno.test("toast: voided and excess-food orders count nothing; moved orders change date", () => {
@@ -147,4 +153,48 @@ Deno.test("toast: envelope problems and unknown fields", () => {
   const bare = parseToastOrderDetails("not an order");
   assert.equal(bare.ok, false);
   assert.equal(!bare.ok && bare.problems[0].path, "details");
+});
+
+/** An order of `n` checks, each one menu item at `dollars` (a JSON number). */
+function bigOrder(n: number, dollars: number) {
+  const { order } = orderOf("order_updated_full_v1.json");
+  const check = structuredClone(order.checks[3]); // check D: one item, no discounts
+  check.selections = [{ ...check.selections[0], price: dollars, appliedDiscounts: [] }];
+  check.amount = dollars;
+  check.taxAmount = 0;
+  check.appliedServiceCharges = [];
+  check.appliedDiscounts = [];
+  check.payments = [];
+  return {
+    ...order,
+    checks: Array.from({ length: n }, (_, i) => ({
+      ...structuredClone(check),
+      guid: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    })),
+  };
+}
+
+Deno.test("toast: an order total past $1 trillion is refused (400 naming the field), never summed inexactly", () => {
+  // 100 checks at $999,999,999,999.99: each amount is under the bound, their sum is
+  // 9,999,999,999,999,900 ¢, beyond 2^53, where JavaScript numbers are no longer exact.
+  const parsed = parseToastOrderDetails({
+    restaurantGuid: null,
+    order: bigOrder(100, 999_999_999_999.99),
+  });
+  assert.equal(parsed.ok, false);
+  const problems = !parsed.ok ? parsed.problems : [];
+  assert.deepEqual(
+    problems.map((p) => [p.path, p.message.split(" total")[0]]),
+    [["details.order.checks", "the order's net sales"], [
+      "details.order.checks",
+      "the order's gross sales",
+    ]],
+  );
+  // Just under the bound: exact to the cent. 90 checks at $1,111,111,111.11 = 9,999,999,999,999 ¢.
+  const fits = parseToastOrderDetails(bigOrder(90, 1_111_111_111.11));
+  assert.ok(fits.ok, JSON.stringify(!fits.ok && fits.problems));
+  const n = normalizeToastOrder(fits.value.order);
+  assert.equal(n.netSalesCents, 9_999_999_999_990);
+  assert.ok(n.netSalesCents < MAX_ORDER_TOTAL_CENTS);
+  assert.ok(Number.isSafeInteger(MAX_ORDER_TOTAL_CENTS));
 });

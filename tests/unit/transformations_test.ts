@@ -13,10 +13,11 @@ import {
   salesPerLaborHourCents,
 } from "../../shared/transformations.ts";
 
-const order = (netSalesCents: number, voided = false, deleted = false) => ({
+const order = (netSalesCents: number, voided = false, deleted = false, excessFood = false) => ({
   netSalesCents,
   voided,
   deleted,
+  excessFood,
 });
 
 const closedPunch = (
@@ -179,7 +180,7 @@ Deno.test("daily figures: sums over $10M stay exact", () => {
   assert.equal(m.cplhCents, 100_000);
 });
 
-Deno.test("daily figures: voided and deleted orders and deleted punches count for nothing", () => {
+Deno.test("daily figures: voided, deleted and excess-food orders and deleted punches count for nothing", () => {
   const base: DayInputs = {
     ...empty,
     orders: [order(10_000)],
@@ -187,7 +188,15 @@ Deno.test("daily figures: voided and deleted orders and deleted punches count fo
   };
   const noisy: DayInputs = {
     ...base,
-    orders: [...base.orders, order(5_000, true), order(7_000, false, true), order(1, true, true)],
+    orders: [
+      ...base.orders,
+      order(5_000, true),
+      order(7_000, false, true),
+      order(1, true, true),
+      // Excess food (waste tracking) is neither a sale nor an order, whatever it carries.
+      order(0, false, false, true),
+      order(300, false, false, true),
+    ],
     punches: [
       ...base.punches,
       {
@@ -235,6 +244,19 @@ Deno.test("punch: closed punches use their ingested paid seconds, else clocked t
   assert.equal(punchLaborCostCents(0, 3_600), 0);
 });
 
+Deno.test("punch cost: a fractional-cent wage is multiplied exactly, the cost rounded once", () => {
+  // 8 h × 1512.5 ¢/h = 12,100 ¢ exactly (rounding the wage to 1513 ¢ first gave 12,104).
+  assert.equal(punchLaborCostCents(28_800, 1512.5), 12_100);
+  // 1 h × 1512.55 ¢/h = 1512.55 → 1513; 30 min × 0.01 ¢/h = 0.005 → 0 (a half rounds away
+  // from zero only when it is exactly a half: 1 800 s × 0.01 ¢ ÷ 3 600 = 0.005 → 0.01 → 0).
+  assert.equal(punchLaborCostCents(3_600, 1512.55), 1_513);
+  assert.equal(punchLaborCostCents(1_800, 1.01), 1); // 0.505 → 1
+  assert.equal(punchLaborCostCents(1_800, 0.99), 0); // 0.495 → 0
+  assert.equal(punchLaborCostCents(1_800, 1), 1); // 0.5 → 1, half away from zero
+  // Finer than a hundredth of a cent is not a wage this pipeline stores.
+  assert.throws(() => punchLaborCostCents(3_600, 1512.555), RangeError);
+});
+
 Deno.test("daily figures: invalid inputs fail loudly instead of drifting", () => {
   assert.throws(() => computeDailyMetrics({ ...empty, orders: [order(10.5)] }), RangeError);
   assert.throws(
@@ -258,6 +280,7 @@ const arbDay: fc.Arbitrary<DayInputs> = fc.record({
       netSalesCents: fc.integer({ min: -5_000, max: 50_000_000 }),
       voided: fc.boolean(),
       deleted: fc.boolean(),
+      excessFood: fc.boolean(),
     }),
     { maxLength: 12 },
   ),
@@ -322,7 +345,7 @@ Deno.test("daily figures: totals are the sums of per-row figures; ratios follow 
         m.laborCostCents,
         live.reduce((sum, p, i) => sum + punchLaborCostCents(paid[i], p.hourlyWageCents), 0),
       );
-      const counted = day.orders.filter((o) => !o.voided && !o.deleted);
+      const counted = day.orders.filter((o) => !o.voided && !o.deleted && !o.excessFood);
       assert.equal(m.orderCount, counted.length);
       assert.equal(
         m.netSalesCents,

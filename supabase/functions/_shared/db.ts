@@ -69,6 +69,7 @@ const unavailableCodes = new Set([
   "08004",
   "40001", // serialization_failure: retrying later succeeds
   "40P01", // deadlock_detected: likewise
+  "55P03", // lock_not_available: a mapping change held the key past the ingest's lock_timeout
 ]);
 
 /**

@@ -17,7 +17,9 @@ export interface SqlRunner {
 
 /** What `pipeline.ingest_*` returns. */
 export interface IngestResult {
-  outcome: "applied" | "stale" | "ignored" | "unmapped";
+  outcome: "applied" | "stale" | "ignored" | "unmapped" | "conflict" | "rejected";
+  /** Why a delivery is held (a conflict) or was not applied (rejected). */
+  reason?: string | null;
   duplicate: boolean;
   eventId?: number;
   deliveryCount?: number;
@@ -49,18 +51,22 @@ class DeadlineExceeded extends Error {
 
 /**
  * Runs one ingest call and turns its result, or its failure, into the response. Shared shape
- * for both vendors: 200 for stored (applied/stale/duplicate of those), 202 for ignored or
- * unmapped, 503 when the database cannot take the write or has not answered within
- * `deadlineMs`. A call still running then may yet commit: the vendor's retry is then a
- * duplicate, which ingest recognises (never a 2xx for what was not committed).
+ * for both vendors: 200 for stored (applied/stale/duplicate of those), 202 for kept without
+ * effect (ignored, unmapped, or rejected when its location was mapped), 409 for a conflict
+ * (kept, never applied: `conflictPath` names the field, the reason says why), 503 when the
+ * database cannot take the write or has not answered within `deadlineMs`. A call still running
+ * then may yet commit: the vendor's retry is then a duplicate, which ingest recognises (never
+ * a 2xx for what was not committed).
  */
 export async function callIngest(
   db: SqlRunner,
   sqlText: string,
   event: unknown,
   logError: (message: string, detail?: Record<string, unknown>) => void,
-  deadlineMs = INGEST_DEADLINE_MS,
+  opts: { conflictPath?: string; deadlineMs?: number } = {},
 ): Promise<Response> {
+  const conflictPath = opts.conflictPath ?? "(body)";
+  const deadlineMs = opts.deadlineMs ?? INGEST_DEADLINE_MS;
   let result: IngestResult;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -90,6 +96,14 @@ export async function callIngest(
   if (!result || typeof result.outcome !== "string") {
     logError("ingest returned no result");
     return errorResponse(500, "internal_error", "The event could not be stored.");
+  }
+  if (result.outcome === "conflict") {
+    return errorResponse(
+      409,
+      "conflict",
+      `Kept as inbound event ${result.eventId} and not applied.`,
+      [{ path: conflictPath, message: result.reason ?? "conflicts with a stored event" }],
+    );
   }
   const status = result.outcome === "applied" || result.outcome === "stale" ? 200 : 202;
   return json(status, {

@@ -14,11 +14,15 @@
  * Per alert: claim it (`pending → sending` under a lease, FOR UPDATE SKIP LOCKED, so two
  * invocations never both post it), render it (shared/alert_messages.ts), post it to each
  * channel not yet delivered (the location's own webhook URL, else SLACK_WEBHOOK_URL /
- * DISCORD_WEBHOOK_URL), pacing each webhook (≤ ~1/s for Slack), and record every attempt with
- * what the delivery policy (shared/delivery_policy.ts) decided: sent only after a 2xx; a
- * short retry in-process, a longer one left for the sweep; a permanent error ends the alert
- * as `failed` with the service's reason. A location without any channel gets its alerts
- * marked `undeliverable` (visible in the table, re-queued by `pipeline.requeue_alerts`).
+ * DISCORD_WEBHOOK_URL), pacing each webhook (≤ ~1/s for Slack: a post paced further ahead
+ * than `maxPacingWaitMs` keeps its alert, waits and asks again, so a burst drains at the paced
+ * rate within the invocation's budget instead of waiting for the sweep), and record every
+ * attempt with what the delivery policy (shared/delivery_policy.ts) decided: sent only after
+ * a 2xx; a short retry in-process, a longer one left for the sweep; a permanent error ends the
+ * alert as `failed` with the service's reason. Any other error with one alert (a message that
+ * cannot be rendered) ends that alert as `failed` with the reason and holds back nothing. A
+ * location without any channel gets its alerts marked `undeliverable` (visible in the table,
+ * re-queued by `pipeline.requeue_alerts`).
  *
  * Answers: 401 wrong or missing secret (before the body is read); 405/415/413/400 for a
  * malformed request; 200 with a summary of what happened to each alert; 503 when the
@@ -135,6 +139,9 @@ export function postgresNotifierDb(sql: SqlClient): NotifierDb {
   };
 }
 
+/** The default budget of one invocation, in ms (below pg_net's 60 s request timeout). */
+export const DEFAULT_BUDGET_MS = 40_000;
+
 /** Settings, from the function's environment. */
 export interface NotifierSettings {
   /** `ALERT_WEBHOOK_SECRET`; empty refuses every request. */
@@ -147,13 +154,19 @@ export interface NotifierSettings {
   fetchTimeoutMs?: number;
   /** Claim lease (default 60 s): longer than one alert's posts and in-process retries. */
   leaseSeconds?: number;
-  /** Longest wait for a webhook's pace before rescheduling instead (default 5000). */
+  /**
+   * How far ahead a post may reserve its webhook's next slot (default 5000); a post paced
+   * further out waits and asks again, within `budgetMs`, else it is left for the sweep.
+   */
   maxPacingWaitMs?: number;
   /** Retries this short are waited out in the same invocation (default 2000 ms). */
   inProcessRetryMaxMs?: number;
   /** In-process retries per channel per invocation (default 2). */
   inProcessRetries?: number;
-  /** How long one invocation keeps claiming alerts (`ALERT_SWEEP_BUDGET_MS`, default 40 s). */
+  /**
+   * How long one invocation keeps claiming and pacing alerts (`ALERT_SWEEP_BUDGET_MS`, default
+   * {@link DEFAULT_BUDGET_MS}); pg_net's request timeout for the notifier is above it.
+   */
   budgetMs?: number;
   /** Alerts claimed per sweep batch (default 20). */
   batchSize?: number;
@@ -263,7 +276,7 @@ export function createAlertNotifierHandler(
   const maxPacingWaitMs = s.maxPacingWaitMs ?? 5_000;
   const inProcessRetryMaxMs = s.inProcessRetryMaxMs ?? 2_000;
   const inProcessRetries = s.inProcessRetries ?? 2;
-  const budgetMs = s.budgetMs ?? 40_000;
+  const budgetMs = s.budgetMs ?? DEFAULT_BUDGET_MS;
   const batchSize = s.batchSize ?? 20;
   const claimOptions: ClaimOptions = {
     leaseSeconds,
@@ -305,8 +318,53 @@ export function createAlertNotifierHandler(
     };
   }
 
+  /**
+   * Delivers one claimed alert; any error with it (rendering, a figure, anything but the
+   * database being unavailable) ends that alert as `failed` with the reason, so it never
+   * holds back the others nor its location's later alerts.
+   */
+  async function deliver(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
+    try {
+      return await deliverToChannels(alert, deadline);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      return await failAlert(alert, `could not be rendered or sent: ${describeError(err)}`);
+    }
+  }
+
+  /** Records every channel the alert still owes as failed for good, with `reason`. */
+  async function failAlert(alert: ClaimedAlert, reason: string): Promise<AlertOutcome> {
+    const error = withoutUrls(reason).slice(0, 500);
+    log(`alert ${alert.alertId}: failed for good: ${error}`);
+    const outcome: AlertOutcome = {
+      alertId: alert.alertId,
+      locationId: alert.locationId,
+      status: alert.status,
+      channels: {},
+      error,
+    };
+    if (!alert.leaseToken) return outcome;
+    const owed = alert.targetChannels.filter((c) =>
+      !alert.deliveredChannels.includes(c) && !alert.failedChannels.includes(c)
+    );
+    for (const [i, channel] of owed.entries()) {
+      outcome.channels[channel] = "failed";
+      outcome.status = await deps.db.recordAttempt({
+        alertId: alert.alertId,
+        leaseToken: alert.leaseToken,
+        channel,
+        outcome: "failed",
+        error,
+        release: i === owed.length - 1,
+        leaseSeconds,
+      });
+      if (outcome.status === "lease_lost") break;
+    }
+    return outcome;
+  }
+
   /** Delivers one claimed alert to each channel it still owes; records every attempt. */
-  async function deliver(alert: ClaimedAlert): Promise<AlertOutcome> {
+  async function deliverToChannels(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
     const outcome: AlertOutcome = {
       alertId: alert.alertId,
       locationId: alert.locationId,
@@ -364,9 +422,20 @@ export function createAlertNotifierHandler(
           maxPacingWaitMs,
         );
         if (!slot.reserved) {
+          // The webhook is paced further ahead than a reservation may reach. Within the
+          // invocation's budget, keep the alert (the deferral renews its lease), wait, and ask
+          // again; past it, give it back for the sweep.
+          const keep = now() + slot.waitMs < deadline;
           outcome.channels[channel] = "deferred";
-          await record({ channel, outcome: "deferred", retryAfterMs: slot.waitMs, release: last });
-          break;
+          const status = await record({
+            channel,
+            outcome: "deferred",
+            retryAfterMs: slot.waitMs,
+            release: last && !keep,
+          });
+          if (!keep || status === "lease_lost") break;
+          await sleep(slot.waitMs);
+          continue;
         }
         if (slot.waitMs > 0) await sleep(slot.waitMs);
         const started = now();
@@ -430,7 +499,7 @@ export function createAlertNotifierHandler(
     const outcomes: AlertOutcome[] = [];
     let batch = first;
     while (batch.length > 0) {
-      outcomes.push(...await Promise.all(batch.map(deliver)));
+      outcomes.push(...await Promise.all(batch.map((a) => deliver(a, deadline))));
       if (now() >= deadline) break;
       batch = await claimMore();
     }

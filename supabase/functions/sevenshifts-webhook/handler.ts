@@ -13,7 +13,8 @@
  * Answers: 405 / 415 / 413 (over 6 MiB) / 400 bad JSON, as every function; 401 neither
  * authentication holds (including a stale timestamp); 400 missing `x-webhook-topic` or a
  * punch that fails its schema, every bad field listed by path; 202 a topic other than
- * `time_punch.*` (logged as ignored) or an unmapped location (kept, applied when mapped);
+ * `time_punch.*` (logged as ignored) or an unmapped location (kept, applied when mapped; a
+ * punch moved there leaves its old location's figures at once);
  * 200 stored (applied, redelivered or older); 503 database unreachable.
  *
  * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256

@@ -12,6 +12,10 @@
  * - 400 envelope or Order fails its schema, every bad field listed by path.
  * - 202 an event type other than `order_updated`/`channel_order_updated` (logged as ignored),
  *   or a restaurant not mapped to a location yet (kept, applied when it is mapped).
+ * - 409 an order GUID that already belongs to another restaurant (Toast GUIDs are unique to
+ *   a restaurant, so this is a mapping error or a forged event): the first owner keeps its
+ *   figures, the delivery is kept as a `conflict` with its reason and never applied, and
+ *   Toast, which does not retry a 4xx, is not asked to send it again.
  * - 200 stored: applied, or already known (a redelivery, or an older version).
  * - 503 the database is unreachable (Toast retries); 500 anything unexpected. Never 2xx for
  *   data that was not committed.
@@ -150,7 +154,14 @@ export function createToastWebhookHandler(
         restaurantGuid: restaurantGuid.toLowerCase(),
         order: normalizeToastOrder(details.value.order),
       };
-      return await callIngest(deps.db, INGEST_TOAST_SQL, event, logError);
+      const wrapped = details.value.wrapped;
+      return await callIngest(
+        deps.db,
+        INGEST_TOAST_SQL,
+        event,
+        logError,
+        { conflictPath: wrapped ? "details.order.guid" : "details.guid" },
+      );
     } catch (err) {
       logError("unexpected error", { message: err instanceof Error ? err.message : String(err) });
       return errorResponse(500, "internal_error", "Unexpected error.");
