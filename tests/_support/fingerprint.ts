@@ -21,6 +21,11 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 export interface OwnRows {
   /** The test's own location: its row, and every row of any table with this `location_id`. */
   locationId?: number;
+  /**
+   * Column values that mark the test's own rows in any table having that column (e.g. its
+   * `toast_restaurant_guid` in tables keyed by the vendor's ids rather than the location).
+   */
+  columns?: Record<string, string | number>;
   /** Per table (`schema.table`), rows with an `id` above this are the test's own. */
   idsAbove?: Record<string, number>;
 }
@@ -33,11 +38,11 @@ export interface OwnRows {
  */
 export async function fingerprint(sql: postgres.Sql, own: OwnRows = {}): Promise<Fingerprint> {
   const rels = await sql<
-    { schema: string; name: string; kind: string; has_location: boolean; owner: string | null }[]
+    { schema: string; name: string; kind: string; columns: string[]; owner: string | null }[]
   >`
     select n.nspname as schema, c.relname as name, c.relkind::text as kind,
-      exists (select 1 from pg_catalog.pg_attribute a where a.attrelid = c.oid
-        and a.attname = 'location_id' and not a.attisdropped) as has_location,
+      array(select a.attname::text from pg_catalog.pg_attribute a where a.attrelid = c.oid
+        and a.attnum > 0 and not a.attisdropped) as columns,
       (select t.relnamespace::regnamespace::text || '.' || t.relname
         from pg_catalog.pg_depend d join pg_catalog.pg_class t on t.oid = d.refobjid
         where d.objid = c.oid and d.deptype in ('a', 'i') and d.classid = 'pg_class'::regclass
@@ -61,7 +66,14 @@ export async function fingerprint(sql: postgres.Sql, own: OwnRows = {}): Promise
     const skip: string[] = [];
     if (own.locationId !== undefined) {
       if (key === "public.locations") skip.push(`t.id = ${Number(own.locationId)}`);
-      if (r.has_location) skip.push(`t.location_id = ${Number(own.locationId)}`);
+      if (r.columns.includes("location_id")) {
+        skip.push(`t.location_id = ${Number(own.locationId)}`);
+      }
+    }
+    for (const [column, value] of Object.entries(own.columns ?? {})) {
+      if (!r.columns.includes(column)) continue;
+      const literal = `'${String(value).replaceAll("'", "''")}'`;
+      skip.push(`t.${ident(column)}::text = ${literal}`);
     }
     const above = own.idsAbove?.[key];
     if (above !== undefined) skip.push(`t.id > ${Number(above)}`);

@@ -60,7 +60,11 @@ Deno.test("SQL injection: hostile text in every stored field is stored verbatim 
     // events it sends) must stay exactly as it is: the tables the payloads aim at included.
     const [{ lastEvent }] = await sql`select coalesce(max(id), 0)::bigint::text as "lastEvent"
       from public.inbound_events`;
-    const own = { locationId, idsAbove: { "public.inbound_events": Number(lastEvent) } };
+    const own = {
+      locationId,
+      columns: { toast_restaurant_guid: ids.toastGuid },
+      idsAbove: { "public.inbound_events": Number(lastEvent) },
+    };
     const before = await quietFingerprint(sql, own);
     const [{ others: ordersBefore }] = await sql`select count(*)::int as others
       from public.orders where location_id <> ${locationId}`;
