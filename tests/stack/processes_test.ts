@@ -149,6 +149,11 @@ Deno.test("npm start: `kill <npm pid>` stops Postgres, the functions and the gat
   let started: Started | undefined;
   try {
     started = await npmStart(dataDir);
+    // What it says it does not serve, it does not serve.
+    assert.match(started.session.output(), /does not serve PostgREST \(\/rest\/v1\), Auth/);
+    const rest = await fetch(`http://127.0.0.1:${started.apiPort}/rest/v1/locations`);
+    assert.equal(rest.status, 404);
+    await rest.body?.cancel();
     Deno.kill(started.session.pid, "SIGTERM");
     await assertAllGone(started, "after SIGTERM to npm");
     assert.match(started.session.output(), /Stopped\./);

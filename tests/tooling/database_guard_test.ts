@@ -64,7 +64,10 @@ Deno.test("guard: a database elsewhere is refused unless the flag names its host
   assert.equal(allowedRemoteHost(["tests/"]), undefined);
 });
 
-/** Runs a repo script with `env` instead of the test stack's; its output and exit code. */
+/**
+ * Runs a repo script with `env` instead of the test stack's (and no NO_COLOR: whether colour
+ * codes reach a pipe is the script's own business); its output and exit code.
+ */
 async function runScript(script: string, args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", repoPath(script), ...args],
@@ -73,7 +76,6 @@ async function runScript(script: string, args: string[], env: Record<string, str
     env: {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "/",
-      NO_COLOR: "1",
       ...env,
     },
     stdout: "piped",
@@ -126,6 +128,9 @@ Deno.test({
       /^Not run: 1 test changes runtime config, injects faults or creates databases/,
     );
     assert.deepEqual(await config(), before);
+    // Its output went to a pipe: no colour codes (deno's included).
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(run.text, /\x1b\[/);
     const [{ n }] = await sql`select count(*)::int as n from pg_trigger
       where tgname = 'fault_fail_at_commit'`;
     assert.equal(n, 0, "no failure trigger was installed");
