@@ -63,12 +63,19 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
 }
 
 /**
- * True when `info` lost the Deno process that started it: its parent is init (1) or is not a
- * Deno process. Everything the local stack starts is a direct child of a Deno process.
+ * True when `info` lost the Deno process that started it: no process above it is a Deno
+ * process (it was re-parented to init or a subreaper). Everything the local stack starts runs
+ * below the Deno process that started it, directly or through a wrapper.
  */
 export async function isOrphaned(info: ProcessInfo): Promise<boolean> {
-  if (info.parentPid <= 1) return true;
-  return (await processInfo(info.parentPid))?.name !== "deno";
+  let pid = info.parentPid;
+  for (let depth = 0; pid > 1 && depth < 64; depth++) {
+    const ancestor = await processInfo(pid);
+    if (!ancestor) return true;
+    if (ancestor.name === "deno") return false;
+    pid = ancestor.parentPid;
+  }
+  return true;
 }
 
 /** Waits up to `ms` for `pid` to end; true when it did. */
