@@ -24,6 +24,7 @@ import postgres from "postgres";
 import { startChannelReceiver } from "../local/channel_receiver.ts";
 import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
+import { removeStaleThrowaways, throwawayDataDir } from "../local/throwaway.ts";
 import { normalizeToastOrder, parseToastOrderDetails } from "../shared/toast.ts";
 import type { LoadEnv, LoadResult, LoadSpec } from "./loadgen.ts";
 import {
@@ -170,7 +171,7 @@ async function startHost(functionEnv: Record<string, string>, logPath: string): 
   const options = {
     apiPort: freePort(),
     dbPort: freePort(),
-    dataDir: repoPath(`.local/bench-db-${Date.now()}`),
+    dataDir: throwawayDataDir("bench-db"),
     functionEnv,
   };
   const child = new Deno.Command(Deno.execPath(), {
@@ -479,6 +480,7 @@ async function main(): Promise<number> {
     DISCORD_WEBHOOK_URL: "",
   };
   await Deno.mkdir(repoPath(".local"), { recursive: true });
+  await removeStaleThrowaways(step);
   const stackLog = repoPath(".local/bench-stack.log");
   step("starting the stack (fresh Postgres 17, migrations, functions, pg_net dispatcher)...");
   const host = await startHost(secrets, stackLog);
@@ -491,7 +493,7 @@ async function main(): Promise<number> {
     await host.stop().catch(() => {});
     Deno.exit(2);
   }, profile.budgetSeconds * 1000);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.addSignalListener(signal, async () => {
       await loadgen?.stop().catch(() => {});
       await host.stop().catch(() => {});

@@ -61,7 +61,7 @@ async function main() {
     })();
     return stopping;
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.addSignalListener(signal, async () => {
       await stop();
       Deno.exit(0);

@@ -276,8 +276,8 @@ export async function startFunctionServer(
     };
     child.status.then((status) => {
       if (stopping || workers.get(name) !== worker) return;
-      // Ctrl-C in a terminal signals the whole process group: that is a stop, not a crash.
-      if (status.signal === "SIGINT" || status.signal === "SIGTERM") return;
+      // Ctrl-C or a closed terminal signals the whole process group: a stop, not a crash.
+      if (["SIGINT", "SIGTERM", "SIGHUP"].includes(status.signal ?? "")) return;
       log(name, "process exited; starting a new one");
       const next = spawn(spec);
       workers.set(name, next);

@@ -9,6 +9,7 @@
  */
 import postgres from "postgres";
 import { repoPath } from "./paths.ts";
+import { hasProcfs, isOrphaned, processInfo, waitForExit } from "./processes.ts";
 
 /** A running cluster. */
 export interface PostgresHandle {
@@ -33,6 +34,8 @@ export interface StartPostgresOptions {
   fast?: boolean;
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string | number>;
+  /** Where to say that a Postgres left running on `dataDir` is being stopped (default stderr). */
+  log?: (line: string) => void;
 }
 
 const PASSWORD = "postgres";
@@ -215,15 +218,91 @@ async function initdb(
   }
 }
 
+/** A Postgres server that runs on a data folder (what its `postmaster.pid` says). */
+export interface RunningPostgres {
+  pid: number;
+  port: number;
+  /** The process that started it; null when it is unknown (no /proc). */
+  parentPid: number | null;
+  /**
+   * True when no Deno process of ours holds it any more (its parent is init or another
+   * process): the run that started it ended without stopping it (SIGKILL, a crash).
+   */
+  orphaned: boolean;
+}
+
+/**
+ * The Postgres server running on `dataDir`, or null. Its `postmaster.pid` names the
+ * postmaster's pid and data folder; the process must be alive and be a postgres started on
+ * this folder (not a process that reused the pid). Without /proc (macOS) a live pid is taken
+ * at its word and counted as not orphaned (never stopped behind the user's back).
+ */
+export async function runningPostgres(dataDir: string): Promise<RunningPostgres | null> {
+  let lock: string;
+  try {
+    lock = await Deno.readTextFile(`${dataDir}/postmaster.pid`);
+  } catch {
+    return null;
+  }
+  const [pidLine, dirLine, , portLine] = lock.split("\n");
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const port = Number(portLine);
+  if (!(await hasProcfs())) {
+    try {
+      Deno.kill(pid, "SIGCONT"); // harmless to a running postgres; throws when there is none
+    } catch {
+      return null;
+    }
+    return { pid, port, parentPid: null, orphaned: false };
+  }
+  const info = await processInfo(pid);
+  if (!info || info.name !== "postgres") return null;
+  const onOurFolder = dirLine === dataDir ||
+    info.args.some((arg, i) => arg === dataDir && info.args[i - 1] === "-D");
+  if (!onOurFolder) return null;
+  return { pid, port, parentPid: info.parentPid, orphaned: await isOrphaned(info) };
+}
+
+/**
+ * Makes `dataDir` free to start on. A Postgres left running on it by an earlier run that
+ * ended without stopping it (closed terminal on an older version, SIGKILL, a crash) is
+ * stopped (fast shutdown, then immediate) and named through `log`. A Postgres that a live
+ * process of ours still runs on it is left alone: the error names its pid and the folder.
+ */
+export async function stopStalePostgres(
+  dataDir: string,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<void> {
+  const running = await runningPostgres(dataDir);
+  if (!running) return;
+  const who = `Postgres (pid ${running.pid}, port ${running.port}, data folder ${dataDir})`;
+  if (!running.orphaned) {
+    throw new Error(
+      `${who} is already running` +
+        (running.parentPid ? `, started by process ${running.parentPid}` : "") +
+        ": another 'npm start' on this folder? Stop it (Ctrl-C there, or " +
+        `kill ${running.parentPid ?? running.pid}) and try again.`,
+    );
+  }
+  log(`Stopping ${who}, left running by an earlier run...`);
+  Deno.kill(running.pid, "SIGINT"); // fast shutdown: roll back, checkpoint, exit
+  if (await waitForExit(running.pid, 20_000)) return;
+  Deno.kill(running.pid, "SIGQUIT"); // immediate shutdown
+  if (await waitForExit(running.pid, 5_000)) return;
+  throw new Error(`${who} did not stop; stop it by hand (kill -9 ${running.pid}).`);
+}
+
 /** Starts (initialising when needed) a Postgres cluster and waits until it accepts queries. */
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
   if (!(await exists(`${nativeDir()}/bin/postgres`))) {
     throw new Error(`Postgres binaries not found in ${nativeDir()}: run 'npm ci' first.`);
   }
-  assertPortFree(opts.port, "Postgres");
   const user = await serverUser();
-  const bin = await binDir(user);
   const dataDir = await usableDataDir(opts.dataDir, user);
+  await stopStalePostgres(dataDir, opts.log);
+  assertPortFree(opts.port, "Postgres");
+  const bin = await binDir(user);
   if (opts.reset) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   if (!(await exists(`${dataDir}/PG_VERSION`))) await initdb(bin, dataDir, user);
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { applyBootstrap } from "./bootstrap.ts";
 import { DEFAULT_PORTS, loadLocalSecrets, mintApiKey } from "./config.ts";
@@ -14,7 +15,9 @@ import { type FunctionServerHandle, startFunctionServer } from "./functions.ts";
 import { applyMigrations, applySeed } from "./migrate.ts";
 import { repoPath } from "./paths.ts";
 import { assertPortFree, type PostgresHandle, startPostgres } from "./postgres.ts";
+import { isOrphaned, listProcesses, waitForExit } from "./processes.ts";
 import { type SchedulerHandle, startScheduler } from "./scheduler.ts";
+import { onShutdown, sayIfPossible } from "./shutdown.ts";
 
 /** Options for {@link startStack}. */
 export interface StackOptions {
@@ -30,6 +33,17 @@ export interface StackOptions {
   fast?: boolean;
   /** Run the pg_cron stand-in (default true). Tests run job SQL themselves. */
   scheduler?: boolean;
+  /**
+   * Run the pg_net stand-in (default true). Off for a database this process did not create:
+   * it would take (and send) requests queued there.
+   */
+  dispatcher?: boolean;
+  /**
+   * Point the database webhook at these functions with `pipeline.set_runtime_config`
+   * (default true). Off for a database this process did not create: it would redirect that
+   * database's alerts.
+   */
+  runtimeConfig?: boolean;
   /** Extra env for the functions (overrides the secrets). */
   functionEnv?: Record<string, string>;
   /** Progress lines (default: none). */
@@ -50,7 +64,7 @@ export interface Stack {
   env: Record<string, string>;
   postgres?: PostgresHandle;
   functions: FunctionServerHandle;
-  dispatcher: DispatcherHandle;
+  dispatcher?: DispatcherHandle;
   scheduler?: SchedulerHandle;
   stop(): Promise<void>;
 }
@@ -74,6 +88,32 @@ export async function configureDatabase(
   }
 }
 
+/**
+ * Stops function processes of this checkout that an earlier stack left behind (it was killed
+ * with SIGKILL or crashed, so nobody stopped them): a process serving
+ * `supabase/functions/<name>/index.ts` of this repository whose parent is no Deno process.
+ * Those of a stack that still runs (tests, another `npm start`) are its children: untouched.
+ */
+export async function stopOrphanedFunctions(log: (line: string) => void): Promise<number[]> {
+  const functionsDir = `${repoPath("supabase/functions")}/`;
+  const stopped: number[] = [];
+  for (const p of await listProcesses()) {
+    const servesOurs = p.args.some((a) => a.startsWith(functionsDir) && a.endsWith("/index.ts"));
+    if (!servesOurs || !(await isOrphaned(p))) continue;
+    try {
+      Deno.kill(p.pid, "SIGTERM");
+      stopped.push(p.pid);
+    } catch {
+      // Ended meanwhile, or not ours to signal.
+    }
+  }
+  for (const pid of stopped) await waitForExit(pid, 5_000);
+  if (stopped.length > 0) {
+    log(`Stopped ${stopped.length} function process(es) left running by an earlier run.`);
+  }
+  return stopped;
+}
+
 /** Starts every part of the stack; on failure stops what had started and rethrows. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? (() => {});
@@ -85,6 +125,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.length = 0;
   };
   try {
+    await stopOrphanedFunctions(log);
     assertPortFree(apiPort, "functions");
     let pg: PostgresHandle | undefined;
     let databaseUrl = opts.databaseUrl;
@@ -95,6 +136,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         dataDir: opts.dataDir ?? repoPath(".local/db"),
         reset: opts.reset,
         fast: opts.fast,
+        log,
       });
       cleanups.push(() => pg!.stop());
       databaseUrl = pg.url;
@@ -118,10 +160,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
     };
-    await configureDatabase(databaseUrl, {
-      functions_base_url: `${apiUrl}/functions/v1`,
-      alert_webhook_secret: env.ALERT_WEBHOOK_SECRET,
-    });
+    if (opts.runtimeConfig ?? true) {
+      await configureDatabase(databaseUrl, {
+        functions_base_url: `${apiUrl}/functions/v1`,
+        alert_webhook_secret: env.ALERT_WEBHOOK_SECRET,
+      });
+    }
 
     log(`Starting functions on ${apiUrl}/functions/v1/...`);
     const functions = await startFunctionServer({
@@ -130,10 +174,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       log: opts.functionLog,
     });
     cleanups.push(() => functions.stop());
-    const dispatcher = await startDispatcher(databaseUrl, {
-      onError: (m) => log(`[pg_net] ${m}`),
-    });
-    cleanups.push(() => dispatcher.stop());
+    let dispatcher: DispatcherHandle | undefined;
+    if (opts.dispatcher ?? true) {
+      dispatcher = await startDispatcher(databaseUrl, { onError: (m) => log(`[pg_net] ${m}`) });
+      cleanups.push(() => dispatcher!.stop());
+    }
     let scheduler: SchedulerHandle | undefined;
     if (opts.scheduler ?? true) {
       scheduler = await startScheduler(databaseUrl, { onError: (m) => log(`[cron] ${m}`) });
@@ -157,49 +202,94 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 }
 
+const HELP = `Usage: npm start [-- --reset] [--api-port N] [--db-port N] [--data-dir DIR]
+  Runs Postgres and the functions in the foreground until Ctrl-C (or SIGTERM, or the
+  terminal closing), then stops every part of it.
+  --reset         start from an empty database (the data folder is wiped)
+  --api-port N    functions gateway port (default ${DEFAULT_PORTS.api}, as supabase start)
+  --db-port N     Postgres port (default ${DEFAULT_PORTS.db}, as supabase start)
+  --data-dir DIR  Postgres data folder (default .local/db)`;
+
+/** The lines `npm start` prints once the stack is up: what it serves, and what it does not. */
+export function readyMessage(stack: Stack, seconds: number): string {
+  const fn = `${stack.apiUrl}/functions/v1`;
+  return [
+    "",
+    `Local stack is up (${seconds.toFixed(1)} s).`,
+    `         DB URL: ${stack.databaseUrl}`,
+    `  Functions URL: ${fn}/{${stack.functions.names.join(",")}}`,
+    `       API docs: ${fn}/api-docs`,
+    `        Secrets: .local/dev-secrets.env (override in supabase/functions/.env)`,
+    "",
+    "It serves Postgres, the Edge Functions (no JWT check: every function has verify_jwt =",
+    "false), pg_net and pg_cron stand-ins. It does not serve PostgREST (/rest/v1), Auth",
+    "(/auth/v1), Storage, Realtime or Studio: use `supabase start` (Docker) for those. The",
+    "keys below are what `supabase start` prints, for supabase-js clients calling",
+    "functions.invoke; nothing here checks them.",
+    `       anon key: ${stack.anonKey}`,
+    `service_role key: ${stack.serviceRoleKey}`,
+    "",
+    "Press Ctrl-C to stop.",
+  ].join("\n");
+}
+
 async function main() {
-  const args = new Set(Deno.args);
-  if (args.has("--help") || args.has("-h")) {
-    console.log(
-      "Usage: npm start [-- --reset]\n" +
-        "  Runs Postgres on 54322 and the functions on 54321 until Ctrl-C.\n" +
-        "  --reset  start from an empty database (.local/db is wiped)",
-    );
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        reset: { type: "boolean" },
+        "api-port": { type: "string" },
+        "db-port": { type: "string" },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`npm start: ${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    Deno.exit(2);
+  }
+  if (values.help) {
+    console.log(HELP);
     return;
   }
+  const port = (value: string | undefined, fallback: number) => {
+    const n = value === undefined ? fallback : Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) {
+      console.error(`npm start: '${value}' is not a port number\n\n${HELP}`);
+      Deno.exit(2);
+    }
+    return n;
+  };
+  const apiPort = port(values["api-port"], DEFAULT_PORTS.api);
+  const dbPort = port(values["db-port"], DEFAULT_PORTS.db);
   const started = Date.now();
-  let stack: Stack;
+  // Stop whatever has started when told to, also while still starting up.
+  let stack: Stack | undefined;
+  let starting: Promise<unknown> = Promise.resolve();
+  onShutdown(async () => {
+    sayIfPossible("\nStopping...");
+    await starting.catch(() => {});
+    await stack?.stop();
+    sayIfPossible("Stopped.");
+  }, () => 0);
   try {
-    stack = await startStack({ reset: args.has("--reset"), log: (l) => console.log(l) });
+    const startup = startStack({
+      apiPort,
+      dbPort,
+      dataDir: values["data-dir"],
+      reset: values.reset,
+      log: (l) => console.log(l),
+    });
+    starting = startup;
+    stack = await startup;
   } catch (err) {
     console.error(`\nThe local stack could not start: ${err instanceof Error ? err.message : err}`);
     Deno.exit(1);
   }
-  const fn = `${stack.apiUrl}/functions/v1`;
-  console.log(
-    [
-      "",
-      `Local stack is up (${((Date.now() - started) / 1000).toFixed(1)} s).`,
-      `         DB URL: ${stack.databaseUrl}`,
-      `  Functions URL: ${fn}/{${stack.functions.names.join(",")}}`,
-      `       anon key: ${stack.anonKey}`,
-      `service_role key: ${stack.serviceRoleKey}`,
-      `        Secrets: .local/dev-secrets.env (override in supabase/functions/.env)`,
-      "",
-      "Press Ctrl-C to stop.",
-    ].join("\n"),
-  );
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log("\nStopping...");
-    await stack.stop();
-    console.log("Stopped.");
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
+  console.log(readyMessage(stack, (Date.now() - started) / 1000));
 }
 
 if (import.meta.main) await main();

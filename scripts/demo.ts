@@ -23,6 +23,8 @@ import {
 } from "../local/channel_receiver.ts";
 import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
+import { onShutdown, sayIfPossible } from "../local/shutdown.ts";
+import { removeDataDir } from "../local/throwaway.ts";
 import { type Stack, startStack } from "../local/stack.ts";
 import { formatBp, formatMoney } from "../sim/arith.ts";
 import { formatComparison, formatHours } from "../sim/compare.ts";
@@ -38,9 +40,10 @@ const HELP = `Usage: npm run demo [-- --seconds N] [--keep]
 
 const encoder = new TextEncoder();
 const out = (text: string) => Deno.stdout.writeSync(encoder.encode(text + "\n"));
-const tty = Deno.stdout.isTerminal();
-const bold = (t: string) => (tty ? `\x1b[1m${t}\x1b[0m` : t);
-const dim = (t: string) => (tty ? `\x1b[2m${t}\x1b[0m` : t);
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+const bold = (t: string) => (color ? `\x1b[1m${t}\x1b[0m` : t);
+const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Alert ids quoted in a channel message (`Alert #<id>`). */
@@ -93,8 +96,23 @@ async function main(): Promise<number> {
   let sql: postgres.Sql | undefined;
   let sweeper: ReturnType<typeof setInterval> | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let starting: Promise<unknown> = Promise.resolve();
+  const cleanUp = async () => {
+    clearInterval(ticker);
+    clearInterval(sweeper);
+    await sql?.end({ timeout: 2 }).catch(() => {});
+    await rx?.stop().catch(() => {});
+    await stack?.stop().catch(() => {});
+    if (!values.keep) await removeDataDir(dataDir);
+  };
+  // Ctrl-C, kill, a closed terminal: stop the stack and remove the demo's database.
+  onShutdown(async (reason) => {
+    sayIfPossible(`\ndemo: ${reason}: stopping...`);
+    await starting.catch(() => {});
+    await cleanUp();
+  });
   try {
-    stack = await startStack({
+    const startup = startStack({
       apiPort: freePort(),
       dbPort: freePort(),
       dataDir,
@@ -105,6 +123,8 @@ async function main(): Promise<number> {
         if (functionLines.length > 200) functionLines.shift();
       },
     });
+    starting = startup;
+    stack = await startup;
     const startedIn = ((Date.now() - started) / 1000).toFixed(1);
     out(dim(
       `Stack up in ${startedIn} s: functions at ${stack.apiUrl}/functions/v1, ` +
@@ -279,15 +299,7 @@ async function main(): Promise<number> {
     if (functionLines.length > 0) out(dim(functionLines.slice(-20).join("\n")));
     return 1;
   } finally {
-    clearInterval(ticker);
-    clearInterval(sweeper);
-    await sql?.end({ timeout: 2 }).catch(() => {});
-    await rx?.stop().catch(() => {});
-    await stack?.stop().catch(() => {});
-    if (!values.keep) {
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-      await Deno.remove(`${dataDir}.log`).catch(() => {});
-    }
+    await cleanUp();
   }
 }
 

@@ -5,11 +5,11 @@
  * documented status shows the body the function really sends).
  *
  * Usage:
- *   deno run -A scripts/gen-openapi.ts            write docs/openapi.json
- *   deno run -A scripts/gen-openapi.ts --check    exit 1 when docs/openapi.json is out of date
- *   deno run -A scripts/gen-openapi.ts --bundle   also copy the renderer's files into
- *                                                 supabase/functions/api-docs/static/ (run
- *                                                 before `supabase functions deploy api-docs`)
+ *   npm run gen-openapi                 write docs/openapi.json
+ *   npm run gen-openapi -- --check      exit 1 when docs/openapi.json is out of date
+ *   npm run gen-openapi -- --bundle     also copy the renderer's files into
+ *                                       supabase/functions/api-docs/static/ (run before
+ *                                       `supabase functions deploy api-docs`)
  *
  * tests/docs/openapi_test.ts regenerates the document the same way and compares.
  *
@@ -628,7 +628,7 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const current = await Deno.readTextFile(OPENAPI_JSON_PATH).catch(() => "");
     if (current !== text) {
-      console.error("docs/openapi.json is out of date: run deno run -A scripts/gen-openapi.ts");
+      console.error("docs/openapi.json is out of date: run npm run gen-openapi");
       Deno.exit(1);
     }
     console.log("docs/openapi.json is up to date.");

@@ -6,14 +6,17 @@
  *
  * Defaults target the local stack (`npm start`): functions at http://127.0.0.1:54321, the
  * database at postgresql://postgres:postgres@127.0.0.1:54322/postgres, the secrets from the
- * env, `supabase/functions/.env` or `.local/dev-secrets.env`. Against `supabase start` or a
- * hosted project set SUPABASE_URL, SUPABASE_ANON_KEY, DATABASE_URL (or SUPABASE_DB_URL),
- * TOAST_WEBHOOK_SECRET and SEVENSHIFTS_GRANT_GUID to the values the functions run with.
+ * env, `supabase/functions/.env` or `.local/dev-secrets.env`. Against `supabase start` set
+ * SUPABASE_URL, SUPABASE_ANON_KEY, DATABASE_URL (or SUPABASE_DB_URL), TOAST_WEBHOOK_SECRET and
+ * SEVENSHIFTS_GRANT_GUID to the values the functions run with. It inserts locations, orders
+ * and punches, so a database that is not on this machine is refused unless
+ * `--allow-remote-db=<host>` names its host (local/database_guard.ts).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { loadLocalSecrets, mintApiKey } from "../local/config.ts";
+import { databaseRefusal } from "../local/database_guard.ts";
 import { formatComparison } from "../sim/compare.ts";
 import { generateSimulation } from "../sim/generate.ts";
 import { stdoutProgress } from "../sim/progress.ts";
@@ -29,7 +32,11 @@ const HELP = `Usage: npm run simulate -- [options]
   --duplicates R     share of webhooks delivered twice, 0-1 (default 0)
   --reorder R        share of webhooks delivered out of time order, 0-1 (default 0)
   --url URL          SUPABASE_URL (default env, else http://127.0.0.1:54321)
-  --db-url URL       database URL (default DATABASE_URL / SUPABASE_DB_URL, else the local stack)
+  --db-url URL       database URL (default DATABASE_URL / SUPABASE_DB_URL, else the local stack);
+                     it must be on this machine (loopback, localhost, a unix socket)
+  --allow-remote-db=HOST
+                     use a database on HOST anyway: the simulator writes fake restaurants,
+                     orders and punches into it (never into production)
   --run-id TEXT      namespace of the vendor ids (default random: runs never collide)
   --speed X          replay X times faster than real time (default: as fast as possible)
   --wage-unit U      dollars|cents: unit of 7shifts hourly_wage (default SEVENSHIFTS_WAGE_UNIT
@@ -73,6 +80,7 @@ async function main() {
         "run-id": { type: "string" },
         speed: { type: "string" },
         "wage-unit": { type: "string" },
+        "allow-remote-db": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -111,6 +119,15 @@ async function main() {
   const supabaseUrl = values.url ?? Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321";
   const databaseUrl = values["db-url"] ?? Deno.env.get("DATABASE_URL") ??
     Deno.env.get("SUPABASE_DB_URL") ?? "postgresql://postgres:postgres@127.0.0.1:54322/postgres";
+  const refusal = databaseRefusal(
+    databaseUrl,
+    values["allow-remote-db"]?.trim().toLowerCase() || undefined,
+    "npm run simulate",
+  );
+  if (refusal) {
+    console.error(`simulate: ${refusal}`);
+    return 2;
+  }
   const target = {
     supabaseUrl,
     anonKey: Deno.env.get("SUPABASE_ANON_KEY") ?? await mintApiKey("anon"),

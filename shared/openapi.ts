@@ -1,9 +1,11 @@
 /**
- * The OpenAPI 3.1 description of the project's edge functions, built from the same zod
- * schemas the functions validate with (`z.toJSONSchema`, zod 4's JSON Schema output): no
- * schema is written twice. Pure: the request examples (the test fixtures) and the response
- * examples (what the real handlers answer) are handed in by scripts/gen-openapi.ts, which
- * writes docs/openapi.json; the `api-docs` function serves that file.
+ * The OpenAPI 3.1 description of the project's edge functions, built by `zod-openapi`
+ * (`createDocument`, which renders each schema with zod 4's own JSON Schema output) from the
+ * same zod schemas the functions validate with: no schema is written twice, and no `$ref` or
+ * component is assembled by hand. What is ours is the text: what each operation, status and
+ * component means. Pure: the request examples (the test fixtures) and the response examples
+ * (what the real handlers answer) are handed in by scripts/gen-openapi.ts, which writes
+ * docs/openapi.json; the `api-docs` function serves that file.
  *
  * Response bodies have zod schemas here: the one error shape of shared/errors.ts (narrowed
  * per status to the codes that status carries), the ingest answer and the notifier summary.
@@ -12,6 +14,15 @@
  * @module
  */
 import { z } from "zod";
+import {
+  createDocument,
+  type oas31,
+  type ZodOpenApiContentObject,
+  type ZodOpenApiExamplesObject,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponsesObject,
+} from "zod-openapi";
 import type { ErrorCode } from "./errors.ts";
 import {
   TOAST_ORDER_EVENT_TYPES,
@@ -89,11 +100,19 @@ export const ERROR_CODES_BY_STATUS: Readonly<Record<number, readonly ErrorCode[]
   503: ["database_unavailable"],
 };
 
+/** One schema per status, made once: the document refers to each as a component. */
+const ERROR_BODY_BY_STATUS = new Map(
+  Object.entries(ERROR_CODES_BY_STATUS).map(([status, codes]) => [
+    Number(status),
+    errorSchema(codes),
+  ]),
+);
+
 /** The error body narrowed to the codes of `status`. */
-export function errorBodySchemaFor(status: number) {
-  const codes = ERROR_CODES_BY_STATUS[status];
-  if (!codes) throw new RangeError(`no error codes documented for status ${status}`);
-  return errorSchema(codes);
+export function errorBodySchemaFor(status: number): ReturnType<typeof errorSchema> {
+  const schema = ERROR_BODY_BY_STATUS.get(status);
+  if (!schema) throw new RangeError(`no error codes documented for status ${status}`);
+  return schema;
 }
 
 /** A webhook's answer once the event is stored (200) or kept without effect (202). */
@@ -164,21 +183,20 @@ const ERROR_SCHEMA_IDS: Readonly<Record<number, string>> = {
   503: "DatabaseUnavailableError",
 };
 
-interface ComponentMeta {
+const MONEY_NOTE = "Amounts are decimal dollars as JSON numbers (converted exactly to cents).";
+
+/** A named schema of `components.schemas` and what it means. */
+interface Component {
   id: string;
+  schema: z.ZodType;
   description: string;
 }
 
-const MONEY_NOTE = "Amounts are decimal dollars as JSON numbers (converted exactly to cents).";
-
 /** The named schemas of `components.schemas`, in document order, with what each means. */
-function componentRegistry() {
-  const registry = z.registry<ComponentMeta>();
-  const descriptions = new Map<string, string>();
-  const add = (schema: z.ZodType, id: string, description: string) => {
-    registry.add(schema, { id, description });
-    descriptions.set(id, description);
-  };
+function components(): Component[] {
+  const out: Component[] = [];
+  const add = (schema: z.ZodType, id: string, description: string) =>
+    out.push({ id, schema, description });
   add(
     toastWebhookBodySchema,
     "ToastWebhookBody",
@@ -327,36 +345,12 @@ function componentRegistry() {
       "`undeliverable` = no channel configured, or `lease_lost`), and per channel " +
       "(`slack`, `discord`) `delivered`, `retry`, `deferred` or `failed`.",
   );
-  return { registry, descriptions };
-}
-
-/** A JSON value (what `z.toJSONSchema` emits and the document holds). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-/** The `components.schemas` of the document, generated from the zod schemas. */
-export function componentSchemas(): Record<string, JsonObject> {
-  const { registry, descriptions } = componentRegistry();
-  const { schemas } = z.toJSONSchema(registry, {
-    target: "draft-2020-12",
-    io: "input",
-    unrepresentable: "any",
-    uri: (id) => `#/components/schemas/${id}`,
-  });
-  if ("__shared" in schemas) {
-    throw new Error("a schema outside the registry was extracted; register it with an id");
-  }
-  const out: Record<string, JsonObject> = {};
-  for (const [id, generated] of Object.entries(schemas)) {
-    // Components use the document's dialect (OpenAPI 3.1's default, a JSON Schema 2020-12
-    // superset), and a fragment `$id` is not a valid `$id`: both are dropped; the `$ref`s
-    // already point at `#/components/schemas/<id>`.
-    const { $schema: _dialect, $id: _id, ...schema } = generated as JsonObject;
-    const description = schema.description ?? descriptions.get(id);
-    out[id] = description === undefined ? schema : { description, ...schema };
-  }
   return out;
 }
+
+/** A JSON value (what the document holds). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
 
 // ---------------------------------------------------------------------------------------
 // The functions
@@ -381,8 +375,10 @@ export interface NamedExample {
 /** Responses of one operation: status → what it means, its body schema, its headers. */
 interface ResponseDoc {
   description: string;
-  /** Component schema of the JSON body (absent: the api-docs page and document). */
-  schema?: string;
+  /** The JSON body's schema (the handlers' examples are attached to it). */
+  schema?: z.ZodType;
+  /** A body that is not one of our JSON answers (the api-docs page and this document). */
+  body?: ZodOpenApiContentObject;
   headers?: Record<string, { description: string; schema: JsonObject }>;
 }
 
@@ -399,25 +395,25 @@ function requestErrors(maxBody: string): Record<number, ResponseDoc> {
     400: {
       description: "The body is not UTF-8 JSON, or fails its schema: every bad field is " +
         "listed in `error.fields` by path.",
-      schema: ERROR_SCHEMA_IDS[400],
+      schema: errorBodySchemaFor(400),
     },
     405: {
       description: "Not POST.",
-      schema: ERROR_SCHEMA_IDS[405],
+      schema: errorBodySchemaFor(405),
       headers: ALLOW_HEADER,
     },
     413: {
       description: `The body is larger than ${maxBody} (refused while streaming; never ` +
         "buffered whole).",
-      schema: ERROR_SCHEMA_IDS[413],
+      schema: errorBodySchemaFor(413),
     },
     415: {
       description: "The body is not `application/json` (or `+json`).",
-      schema: ERROR_SCHEMA_IDS[415],
+      schema: errorBodySchemaFor(415),
     },
     500: {
       description: "Anything unexpected. Nothing is answered 2xx that was not committed.",
-      schema: ERROR_SCHEMA_IDS[500],
+      schema: errorBodySchemaFor(500),
     },
   };
 }
@@ -425,17 +421,17 @@ function requestErrors(maxBody: string): Record<number, ResponseDoc> {
 const WEBHOOK_STORED = {
   description: "Stored: `applied`, or `stale` (older than the stored version); `duplicate` " +
     "for a redelivery.",
-  schema: "IngestAnswer",
+  schema: ingestAnswerSchema,
 };
 const WEBHOOK_ACCEPTED = {
   description: "Kept without effect: `ignored` (not an event this pipeline reads), " +
     "`unmapped` (applied once the location is mapped) or `rejected` (held, then not " +
     "applicable when its location was mapped; the reason is in the event log).",
-  schema: "IngestAnswer",
+  schema: ingestAnswerSchema,
 };
 const WEBHOOK_UNAVAILABLE = {
   description: "The database is unreachable; the vendor retries.",
-  schema: ERROR_SCHEMA_IDS[503],
+  schema: errorBodySchemaFor(503),
   headers: RETRY_AFTER_HEADER,
 };
 
@@ -448,12 +444,10 @@ interface OperationDoc {
   tag: string;
   summary: string;
   description: string;
-  parameters: JsonObject[];
+  parameters: oas31.ParameterObject[];
   security?: Json[];
-  requestSchema?: string;
+  requestSchema?: z.ZodType;
   responses: Record<number, ResponseDoc>;
-  /** Media type of the 200 body when it is not JSON. */
-  okMediaType?: string;
 }
 
 const SIX_MIB = "6 MiB (6,291,456 bytes)";
@@ -515,7 +509,7 @@ const OPERATIONS: readonly OperationDoc[] = [
         example: "1",
       },
     ],
-    requestSchema: "ToastWebhookBody",
+    requestSchema: toastWebhookBodySchema,
     responses: {
       200: WEBHOOK_STORED,
       202: WEBHOOK_ACCEPTED,
@@ -523,14 +517,14 @@ const OPERATIONS: readonly OperationDoc[] = [
       401: {
         description: "`Toast-Signature` is missing, or is not the HMAC of this body and " +
           "timestamp.",
-        schema: ERROR_SCHEMA_IDS[401],
+        schema: errorBodySchemaFor(401),
       },
       409: {
         description: "The order GUID already belongs to another restaurant (the restaurant of " +
           "its first delivery). Toast GUIDs are unique to a restaurant, so this is a mapping " +
           "error or a forged event: the first owner keeps its figures and this delivery is " +
           "kept as a `conflict`, never applied. Not retried by Toast (a 4xx).",
-        schema: ERROR_SCHEMA_IDS[409],
+        schema: errorBodySchemaFor(409),
       },
       503: WEBHOOK_UNAVAILABLE,
     },
@@ -606,7 +600,7 @@ const OPERATIONS: readonly OperationDoc[] = [
         example: "your-webhook-token",
       },
     ],
-    requestSchema: "SevenShiftsWebhookBody",
+    requestSchema: sevenShiftsWebhookBodySchema,
     responses: {
       200: WEBHOOK_STORED,
       202: WEBHOOK_ACCEPTED,
@@ -614,12 +608,12 @@ const OPERATIONS: readonly OperationDoc[] = [
       400: {
         description: "The body is not UTF-8 JSON, `x-webhook-topic` is missing, or the punch " +
           "fails its schema: every bad field is listed in `error.fields` by path.",
-        schema: ERROR_SCHEMA_IDS[400],
+        schema: errorBodySchemaFor(400),
       },
       401: {
         description: "Neither authentication holds: no HMAC headers and no valid token, a " +
           "signature that does not match, or a timestamp more than 5 minutes away.",
-        schema: ERROR_SCHEMA_IDS[401],
+        schema: errorBodySchemaFor(401),
       },
       503: WEBHOOK_UNAVAILABLE,
     },
@@ -644,25 +638,25 @@ const OPERATIONS: readonly OperationDoc[] = [
     ].join("\n"),
     parameters: [],
     security: [{ AlertWebhookSecret: [] }, { AlertWebhookBearer: [] }],
-    requestSchema: "NotifierRequest",
+    requestSchema: notifierRequestSchema,
     responses: {
       200: {
         description: "What happened to each alert handled (possibly none).",
-        schema: "NotifierSummary",
+        schema: notifierSummarySchema,
       },
       ...requestErrors("256 KiB (262,144 bytes)"),
       400: {
         description: "The body is not UTF-8 JSON, or not a database webhook INSERT of an " +
           "alert or a sweep request.",
-        schema: ERROR_SCHEMA_IDS[400],
+        schema: errorBodySchemaFor(400),
       },
       401: {
         description: "The shared secret is missing or wrong (the body is not read).",
-        schema: ERROR_SCHEMA_IDS[401],
+        schema: errorBodySchemaFor(401),
       },
       503: {
         description: "The database is unreachable; the sweep tries again.",
-        schema: ERROR_SCHEMA_IDS[503],
+        schema: errorBodySchemaFor(503),
       },
     },
   },
@@ -678,10 +672,21 @@ const OPERATIONS: readonly OperationDoc[] = [
     parameters: [],
     security: [],
     responses: {
-      200: { description: "The OpenAPI 3.1 document." },
+      200: {
+        description: "The OpenAPI 3.1 document.",
+        body: {
+          "application/json": {
+            schema: {
+              type: "object",
+              description: "An OpenAPI 3.1 document.",
+              required: ["openapi", "info"],
+            },
+          },
+        },
+      },
       405: {
         description: "Not GET or HEAD.",
-        schema: ERROR_SCHEMA_IDS[405],
+        schema: errorBodySchemaFor(405),
         headers: ALLOW_HEADER,
       },
     },
@@ -697,16 +702,15 @@ const OPERATIONS: readonly OperationDoc[] = [
       "function with its assets (no CDN).",
     parameters: [],
     security: [],
-    okMediaType: "text/html",
     responses: {
-      200: { description: "The HTML page." },
+      200: { description: "The HTML page.", body: { "text/html": { schema: { type: "string" } } } },
       404: {
         description: "No such page or asset under `/api-docs`.",
-        schema: ERROR_SCHEMA_IDS[404],
+        schema: errorBodySchemaFor(404),
       },
       405: {
         description: "Not GET or HEAD.",
-        schema: ERROR_SCHEMA_IDS[405],
+        schema: errorBodySchemaFor(405),
         headers: ALLOW_HEADER,
       },
     },
@@ -871,46 +875,34 @@ export interface OpenApiInput {
   responseExamples: Partial<Record<ApiFunctionName, Partial<Record<number, NamedExample[]>>>>;
 }
 
-function examplesMap(examples: readonly NamedExample[] | undefined): JsonObject | undefined {
-  if (!examples || examples.length === 0) return undefined;
-  const out: JsonObject = {};
-  for (const e of examples) {
+function examples(list: readonly NamedExample[] | undefined): ZodOpenApiExamplesObject | undefined {
+  if (!list || list.length === 0) return undefined;
+  const out: ZodOpenApiExamplesObject = {};
+  for (const e of list) {
     if (e.name in out) throw new Error(`duplicate example name '${e.name}'`);
     out[e.name] = {
       summary: e.summary,
       ...(e.description ? { description: e.description } : {}),
-      value: e.value as Json,
+      value: e.value,
     };
   }
   return out;
 }
 
-const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
+/** A JSON body of `schema`, with its examples when there are any. */
+function jsonContent(schema: z.ZodType, list?: readonly NamedExample[]): ZodOpenApiContentObject {
+  const named = examples(list);
+  return { "application/json": { schema, ...(named ? { examples: named } : {}) } };
+}
 
-function operationObject(op: OperationDoc, input: OpenApiInput): JsonObject {
-  const responses: JsonObject = {};
+function operation(op: OperationDoc, input: OpenApiInput): ZodOpenApiOperationObject {
+  const responses: ZodOpenApiResponsesObject = {};
   for (const [status, r] of Object.entries(op.responses)) {
-    const examples = examplesMap(input.responseExamples[op.fn]?.[Number(status)]);
-    let content: JsonObject;
-    if (!r.schema) {
-      content = op.okMediaType ? { [op.okMediaType]: { schema: { type: "string" } } } : {
-        "application/json": {
-          schema: {
-            type: "object",
-            description: "An OpenAPI 3.1 document.",
-            required: ["openapi", "info"],
-          },
-        },
-      };
-    } else {
-      content = {
-        "application/json": { schema: ref(r.schema), ...(examples ? { examples } : {}) },
-      };
-    }
-    responses[status] = {
+    const answered = input.responseExamples[op.fn]?.[Number(status)];
+    responses[status as `${1 | 2 | 3 | 4 | 5}${string}`] = {
       description: r.description,
-      ...(r.headers ? { headers: r.headers as Json } : {}),
-      content,
+      ...(r.headers ? { headers: r.headers } : {}),
+      content: r.schema ? jsonContent(r.schema, answered) : r.body,
     };
   }
   const requestExamples = op.fn === "alert-notifier"
@@ -922,19 +914,9 @@ function operationObject(op: OperationDoc, input: OpenApiInput): JsonObject {
     description: op.description,
     operationId: op.operationId,
     ...(op.parameters.length > 0 ? { parameters: op.parameters } : {}),
-    ...(op.security ? { security: op.security } : {}),
+    ...(op.security ? { security: op.security as Array<Record<string, string[]>> } : {}),
     ...(op.requestSchema
-      ? {
-        requestBody: {
-          required: true,
-          content: {
-            "application/json": {
-              schema: ref(op.requestSchema),
-              ...(examplesMap(requestExamples) ? { examples: examplesMap(requestExamples)! } : {}),
-            },
-          },
-        },
-      }
+      ? { requestBody: { required: true, content: jsonContent(op.requestSchema, requestExamples) } }
       : {}),
     responses,
   };
@@ -943,36 +925,38 @@ function operationObject(op: OperationDoc, input: OpenApiInput): JsonObject {
 /**
  * Builds the OpenAPI 3.1 document: the functions' paths, methods, headers, request bodies
  * (with the given examples), every response status with its body schema, and the component
- * schemas generated from zod.
+ * schemas, rendered from zod by `zod-openapi`.
  */
 export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
-  const paths: JsonObject = {};
+  const paths: ZodOpenApiPathsObject = {};
   for (const op of OPERATIONS) {
-    const item = (paths[op.path] ?? {}) as JsonObject;
-    item[op.method] = operationObject(op, input);
-    paths[op.path] = item;
+    paths[op.path] = { ...paths[op.path], [op.method]: operation(op, input) };
   }
-  return {
+  const named = components();
+  const descriptions = new Map<unknown, string>(named.map((c) => [c.schema, c.description]));
+  // OpenAPI 3.1's `info.summary` (the library's type predates it).
+  const info: oas31.InfoObject & { summary: string } = {
+    title: "Labor Pulse functions",
+    version: input.version,
+    summary: "Toast sales and 7shifts labor in, labor % / CPLH / SPLH alerts out.",
+    description: [
+      "The Supabase Edge Functions of the labor-vs-sales pipeline. Toast and 7shifts call " +
+      "the two webhooks; the database calls the alert notifier. Every function answers " +
+      'JSON; every error has the one shape `{"error": {"code", "message", ' +
+      '"fields"?}}` (`ErrorBody`).',
+      "",
+      "The request schemas below are generated from the zod schemas the functions validate " +
+      "with (shared/toast.ts, shared/sevenshifts.ts, shared/notifier_request.ts); request " +
+      "examples are the project's test fixtures and response examples are what the " +
+      "handlers answered to them. Header examples are placeholders, never real secrets.",
+      "",
+      "The functions run with `verify_jwt = false`: vendors cannot send a Supabase JWT, so " +
+      "each function authenticates its caller itself.",
+    ].join("\n"),
+  };
+  const document = createDocument({
     openapi: "3.1.0",
-    info: {
-      title: "Labor Pulse functions",
-      version: input.version,
-      summary: "Toast sales and 7shifts labor in, labor % / CPLH / SPLH alerts out.",
-      description: [
-        "The Supabase Edge Functions of the labor-vs-sales pipeline. Toast and 7shifts call " +
-        "the two webhooks; the database calls the alert notifier. Every function answers " +
-        'JSON; every error has the one shape `{"error": {"code", "message", ' +
-        '"fields"?}}` (`ErrorBody`).',
-        "",
-        "The request schemas below are generated from the zod schemas the functions validate " +
-        "with (shared/toast.ts, shared/sevenshifts.ts, shared/notifier_request.ts); request " +
-        "examples are the project's test fixtures and response examples are what the " +
-        "handlers answered to them. Header examples are placeholders, never real secrets.",
-        "",
-        "The functions run with `verify_jwt = false`: vendors cannot send a Supabase JWT, so " +
-        "each function authenticates its caller itself.",
-      ].join("\n"),
-    },
+    info,
     servers: [
       {
         url: "/functions/v1",
@@ -997,7 +981,9 @@ export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
     ],
     paths,
     components: {
-      schemas: componentSchemas(),
+      // Registered by schema: wherever one of these schemas is used, the document refers to
+      // the component; each is listed even where no operation uses it (ErrorBody).
+      schemas: Object.fromEntries(named.map((c) => [c.id, c.schema])),
       securitySchemes: {
         AlertWebhookSecret: {
           type: "apiKey",
@@ -1013,7 +999,21 @@ export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
         },
       },
     },
-  };
+  }, {
+    // What each component means, on its definition (never on a `$ref` to it).
+    override: ({ zodSchema, jsonSchema }) => {
+      const description = descriptions.get(zodSchema);
+      if (description !== undefined && jsonSchema.description === undefined) {
+        jsonSchema.description = description;
+      }
+    },
+  });
+  const schemas = Object.keys(document.components?.schemas ?? {});
+  const unnamed = schemas.filter((id) => !named.some((c) => c.id === id));
+  if (unnamed.length > 0) {
+    throw new Error(`schemas outside the named components were extracted: ${unnamed.join(", ")}`);
+  }
+  return document as unknown as JsonObject;
 }
 
 /** The document as committed in docs/openapi.json: 2-space JSON and a final newline. */

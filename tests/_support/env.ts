@@ -5,6 +5,7 @@
  * @module
  */
 import postgres from "postgres";
+import { OWN_DATABASE_REASON, recordSkip } from "./skips.ts";
 
 /** Env var `name`, or a clear error telling how to run the tests. */
 export function requireEnv(name: string): string {
@@ -13,6 +14,35 @@ export function requireEnv(name: string): string {
     throw new Error(`${name} is not set: run the tests with 'npm test' (scripts/test.ts).`);
   }
   return value;
+}
+
+/**
+ * True when the harness started the test cluster itself (`TEST_DATABASE_OWNED=1`), not when
+ * it was pointed at an existing database with `DATABASE_URL`.
+ */
+export function ownsDatabase(): boolean {
+  return Deno.env.get("TEST_DATABASE_OWNED") === "1";
+}
+
+/**
+ * `Deno.test` options for a test that changes the database's runtime config
+ * (`pipeline.set_runtime_config`), injects faults (triggers that fail on purpose) or creates
+ * databases: not run (and named by the harness) on a database the harness did not create.
+ */
+export function needsOwnDatabase(): { ignore: boolean } {
+  const ignore = !ownsDatabase();
+  if (ignore) recordSkip(OWN_DATABASE_REASON);
+  return { ignore };
+}
+
+/** Throws unless the harness created the test database: the last guard of `what`. */
+export function assertOwnDatabase(what: string): void {
+  if (!ownsDatabase()) {
+    throw new Error(
+      `refusing to ${what}: the test database was not created by npm test (DATABASE_URL is ` +
+        "set), and only a cluster npm test started itself may be changed this way.",
+    );
+  }
 }
 
 /** The running test stack's addresses and secrets. */
@@ -46,6 +76,7 @@ export function withDatabase(url: string, database: string): string {
 export async function scratchDatabase(
   prefix: string,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
+  assertOwnDatabase("create a scratch database");
   const admin = testDb();
   const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await admin.unsafe(`create database ${name}`);

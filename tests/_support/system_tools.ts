@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { recordSkip } from "./skips.ts";
 
 /** A system tool a test may need. */
 export interface SystemTool {
@@ -69,5 +70,7 @@ export function needsTool(
   tools: SystemToolId | readonly SystemToolId[],
 ): { ignore: boolean } {
   const ids = typeof tools === "string" ? [tools] : tools;
-  return { ignore: missingSystemTools(ids).length > 0 };
+  const missing = missingSystemTools(ids);
+  for (const id of missing) recordSkip(id);
+  return { ignore: missing.length > 0 };
 }

@@ -42,6 +42,9 @@ const DOC_ID = "https://labor-pulse.invalid/openapi.json";
 export function componentValidator(doc: OpenApiDoc) {
   // deno-lint-ignore no-explicit-any
   const ajv = new (Ajv2020 as any)({ strict: true, allErrors: true, validateFormats: false });
+  // OpenAPI 3.1's schema dialect adds `discriminator` (on the notifier's discriminated union)
+  // as an annotation: known, and never a constraint (its `oneOf` is what validates).
+  ajv.addKeyword({ keyword: "discriminator", schemaType: "object" });
   // The components become `$defs` of one schema so that strict mode applies to all of them.
   const defs = JSON.parse(
     JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "#/$defs/"),

@@ -1,6 +1,7 @@
 /**
- * The docs page in a real browser: Debian's Chromium (/usr/bin/chromium, installed by
- * scripts/ensure-chromium.sh; never downloaded by a tool) driven by playwright-core opens
+ * The docs page in a real browser: Debian's Chromium (`apt-get install chromium`; never
+ * downloaded by a tool; not run, and named by npm test, where it is missing) driven by
+ * playwright-core opens
  * `<SUPABASE_URL>/functions/v1/api-docs` on the test stack, finds each function's endpoint,
  * expands the Toast one and sees a request example, with no console error, no failed request
  * and no request to any other host. Screenshots go to test-artifacts/ (git-ignored): api-docs.png (the
@@ -10,8 +11,8 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { repoPath } from "../../local/paths.ts";
 import { testEnv } from "../_support/env.ts";
+import { findSystemTool, needsTool } from "../_support/system_tools.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = repoPath("test-artifacts");
 const STEP_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 90_000;
@@ -25,12 +26,12 @@ function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-Deno.test("the docs page renders in Chromium: every endpoint, the Toast request example, no console error", async () => {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    assert.fail(`${CHROMIUM} is missing: run 'bash scripts/ensure-chromium.sh' (as root) first`);
-  }
+Deno.test({
+  name: "the docs page renders in Chromium: every endpoint, the Toast request example, " +
+    "no console error",
+  ...needsTool("chromium"),
+}, async () => {
+  const chromiumPath = findSystemTool("chromium")!;
   const { functionsUrl } = testEnv();
   const pageUrl = `${functionsUrl}/api-docs`;
   const origin = new URL(functionsUrl).origin;
@@ -41,7 +42,7 @@ Deno.test("the docs page renders in Chromium: every endpoint, the Toast request 
   const failedRequests: string[] = [];
   const foreignRequests: string[] = [];
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
     args: [
       "--headless",

@@ -59,7 +59,7 @@ Deno.test("docs/openapi.json is exactly what the zod schemas, fixtures and handl
     assert.fail(
       `docs/openapi.json is out of date (first difference at line ${line + 1}: ` +
         `generated ${JSON.stringify(a[line])}, committed ${JSON.stringify(b[line])}). ` +
-        "Run: node_modules/.bin/deno run -A scripts/gen-openapi.ts",
+        "Run: npm run gen-openapi",
     );
   }
 });

@@ -18,7 +18,7 @@
  */
 import assert from "node:assert/strict";
 import { freePort } from "../../local/postgres.ts";
-import { repoPath } from "../../local/paths.ts";
+import { removeDataDir, throwawayDataDir } from "../../local/throwaway.ts";
 import { startStack } from "../../local/stack.ts";
 import { eventually, testDb } from "../_support/env.ts";
 import { functionProcesses } from "./support.ts";
@@ -38,7 +38,7 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
   const stack = await startStack({
     apiPort: freePort(),
     dbPort: freePort(),
-    dataDir: repoPath(`.local/fault-crash-${Date.now()}`),
+    dataDir: throwawayDataDir("fault-crash"),
     reset: true,
     fast: true,
     scheduler: false,
@@ -139,9 +139,6 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
     await slack.shutdown();
     await stack.stop();
     const dir = stack.postgres?.dataDir;
-    if (dir) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await Deno.remove(`${dir}.log`).catch(() => {});
-    }
+    if (dir) await removeDataDir(dir);
   }
 });

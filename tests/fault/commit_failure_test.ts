@@ -9,7 +9,7 @@
  * deliveries carrying a marker; the trigger is removed afterwards.
  */
 import assert from "node:assert/strict";
-import { testDb, testEnv } from "../_support/env.ts";
+import { needsOwnDatabase, testDb, testEnv } from "../_support/env.ts";
 import {
   deliverPunch,
   deliverToast,
@@ -24,7 +24,11 @@ import { failAtCommitFor } from "./support.ts";
 const env = testEnv();
 const MARKER = "fail-at-commit-";
 
-Deno.test("commit failure: a delivery whose transaction fails at commit gets a 5xx (retried), and nothing is stored", async () => {
+Deno.test({
+  name: "commit failure: a delivery whose transaction fails at commit gets a 5xx (retried), " +
+    "and nothing is stored",
+  ...needsOwnDatabase(),
+}, async () => {
   const sql = testDb();
   const removeFailure = await failAtCommitFor(sql, "fault_fail_at_commit", MARKER);
   try {

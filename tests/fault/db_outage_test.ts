@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { freePort, type PostgresHandle, startPostgres } from "../../local/postgres.ts";
-import { repoPath } from "../../local/paths.ts";
+import { removeDataDir, throwawayDataDir } from "../../local/throwaway.ts";
 import { startStack } from "../../local/stack.ts";
 import { formatComparison } from "../../sim/compare.ts";
 import { runSimulation } from "../../sim/run.ts";
@@ -47,7 +47,7 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
     SEVENSHIFTS_WEBHOOK_TOKEN: `outage-7s-${crypto.randomUUID()}`,
     ALERT_WEBHOOK_SECRET: `outage-alert-${crypto.randomUUID()}`,
   };
-  const dataDir = repoPath(`.local/fault-outage-${Date.now()}`);
+  const dataDir = throwawayDataDir("fault-outage");
   const stack = await startStack({
     apiPort: freePort(),
     dbPort: freePort(),
@@ -269,8 +269,6 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
     await Promise.allSettled(probes);
     await stack.stop();
     await secondPg?.stop();
-    const used = secondPg?.dataDir ?? firstPg.dataDir;
-    await Deno.remove(used, { recursive: true }).catch(() => {});
-    await Deno.remove(`${used}.log`).catch(() => {});
+    await removeDataDir(secondPg?.dataDir ?? firstPg.dataDir);
   }
 });

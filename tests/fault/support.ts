@@ -9,7 +9,9 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
+import { listProcesses } from "../../local/processes.ts";
 
+import { assertOwnDatabase } from "../_support/env.ts";
 import {
   type Fingerprint,
   fingerprint,
@@ -54,18 +56,13 @@ export async function quietFingerprint(
  */
 export async function functionProcesses(apiUrl: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmd = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-      const m = /supabase\/functions\/([^/\0]+)\/index\.ts/.exec(cmd);
-      if (!m) continue;
-      const env = (await Deno.readTextFile(`/proc/${entry.name}/environ`)).split("\0");
-      if (!env.includes(`SUPABASE_URL=${apiUrl}`)) continue;
-      out[m[1]] = Number(entry.name);
-    } catch {
-      // The process ended while we looked, or is not ours to read.
-    }
+  for (const p of await listProcesses()) {
+    const name = p.args.map((a) => /supabase\/functions\/([^/]+)\/index\.ts$/.exec(a)?.[1])
+      .find((n) => n !== undefined);
+    if (!name) continue;
+    // The process may end while we look, or not be ours to read.
+    const env = await Deno.readTextFile(`/proc/${p.pid}/environ`).catch(() => "");
+    if (env.split("\0").includes(`SUPABASE_URL=${apiUrl}`)) out[name] = p.pid;
   }
   return out;
 }
@@ -303,6 +300,7 @@ export async function failAtCommitFor(
   name: string,
   marker: string,
 ): Promise<() => Promise<void>> {
+  assertOwnDatabase("inject a failure trigger");
   await sql.unsafe(`
     create or replace function pipeline.${name}() returns trigger
     language plpgsql set search_path = '' as $$

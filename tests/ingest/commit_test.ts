@@ -19,7 +19,7 @@ import {
   INGEST_SEVENSHIFTS_SQL,
 } from "../../supabase/functions/sevenshifts-webhook/handler.ts";
 import { signToastPayload } from "../../shared/signatures.ts";
-import { testDb, testEnv } from "../_support/env.ts";
+import { needsOwnDatabase, testDb, testEnv } from "../_support/env.ts";
 import { failAtCommitFor } from "../fault/support.ts";
 import {
   newLocation,
@@ -154,7 +154,10 @@ Deno.test("committed ingest: what the call stored is visible elsewhere as soon a
   }
 });
 
-Deno.test("committed ingest: a failure at commit rejects the CALL itself, and nothing is stored", async () => {
+Deno.test({
+  name: "committed ingest: a failure at commit rejects the CALL itself, and nothing is stored",
+  ...needsOwnDatabase(),
+}, async () => {
   const env = testEnv();
   const fn = connectDatabase(env.databaseUrl, { max: 1 });
   const admin = testDb();

@@ -3,7 +3,7 @@ import { startFunctionServer } from "../../local/functions.ts";
 import { assertPortFree, freePort, startPostgres } from "../../local/postgres.ts";
 import { repoPath } from "../../local/paths.ts";
 import { cronMatches, intervalSeconds, startScheduler } from "../../local/scheduler.ts";
-import { scratchDatabase, testDb, testEnv } from "../_support/env.ts";
+import { needsOwnDatabase, scratchDatabase, testDb, testEnv } from "../_support/env.ts";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 
 Deno.test("functions: each function answers at /functions/v1/<name> with the injected env", async () => {
@@ -117,7 +117,10 @@ Deno.test("scheduler: pg_cron schedules are parsed as pg_cron does", () => {
   assert.equal(intervalSeconds("* * * * *"), null);
 });
 
-Deno.test("scheduler: runs a job registered with cron.schedule and records the run", async () => {
+Deno.test({
+  name: "scheduler: runs a job registered with cron.schedule and records the run",
+  ...needsOwnDatabase(),
+}, async () => {
   const db = await scratchDatabase("cron_run");
   try {
     await applyBootstrap(db.url);

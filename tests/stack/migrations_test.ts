@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 import { applyMigrations } from "../../local/migrate.ts";
 import { repoPath } from "../../local/paths.ts";
-import { scratchDatabase, testDb } from "../_support/env.ts";
+import { needsOwnDatabase, scratchDatabase, testDb } from "../_support/env.ts";
 
 /** A fingerprint of everything the migrations and the bootstrap define. */
 async function catalogFingerprint(url: string): Promise<string> {
@@ -55,7 +55,10 @@ async function migrationFiles(): Promise<string[]> {
   return files.sort();
 }
 
-Deno.test("migrations: applied by the supabase CLI, recorded, and a second run is a no-op", async () => {
+Deno.test({
+  name: "migrations: applied by the supabase CLI, recorded, and a second run is a no-op",
+  ...needsOwnDatabase(),
+}, async () => {
   const db = await scratchDatabase("mig_twice");
   try {
     await applyBootstrap(db.url);
@@ -84,7 +87,10 @@ Deno.test("migrations: applied by the supabase CLI, recorded, and a second run i
   }
 });
 
-Deno.test("bootstrap: idempotent, adds the Supabase roles and schemas only where absent", async () => {
+Deno.test({
+  name: "bootstrap: idempotent, adds the Supabase roles and schemas only where absent",
+  ...needsOwnDatabase(),
+}, async () => {
   const db = await scratchDatabase("boot_twice");
   try {
     await applyBootstrap(db.url);
@@ -113,7 +119,10 @@ Deno.test("bootstrap: idempotent, adds the Supabase roles and schemas only where
   }
 });
 
-Deno.test("bootstrap: leaves an existing net schema alone", async () => {
+Deno.test({
+  name: "bootstrap: leaves an existing net schema alone",
+  ...needsOwnDatabase(),
+}, async () => {
   const db = await scratchDatabase("boot_real_net");
   try {
     const sql = testDb(db.url);

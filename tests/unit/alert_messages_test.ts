@@ -381,7 +381,7 @@ function samplesMarkdown(): string {
     ),
     "",
     "```sh",
-    "UPDATE_ALERT_SAMPLES=1 node_modules/.bin/deno test -A tests/unit/alert_messages_test.ts",
+    "npm run alert-samples",
     "```",
     "",
     wrap(

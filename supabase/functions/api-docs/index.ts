@@ -5,7 +5,7 @@
  * function on deploy. The renderer's files are read, first found wins, from:
  * 1. `static/` next to this file: what `supabase functions deploy` bundles (config.toml
  *    `static_files = ["./functions/api-docs/static/*"]`). It is filled, and kept out of git,
- *    by `deno run -A scripts/gen-openapi.ts --bundle`;
+ *    by `npm run gen-openapi -- --bundle`;
  * 2. `static/` under the working directory (the edge runtime runs a function from its folder);
  * 3. `node_modules/swagger-ui-dist/` of the checkout (the local stack and tests: no build step).
  *
@@ -28,7 +28,7 @@ const readAsset: AssetReader = async (name) => {
       // Not at this place: try the next.
     }
   }
-  console.error(`api-docs: renderer file ${name} not found (run scripts/gen-openapi.ts --bundle)`);
+  console.error(`api-docs: renderer file ${name} not found (run npm run gen-openapi -- --bundle)`);
   return null;
 };
 
