@@ -215,6 +215,22 @@ async function initdb(
   }
 }
 
+/**
+ * Copies `stream` into `file` chunk by chunk as it arrives (`FsFile.writable` would hold the
+ * writes back until it closes, so the log could not be read while the server runs).
+ */
+async function copyToFile(stream: ReadableStream<Uint8Array>, file: Deno.FsFile): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+    }
+  } catch {
+    // The server is gone or the file went away: nothing left to keep.
+  } finally {
+    file.close();
+  }
+}
+
 /** Starts (initialising when needed) a Postgres cluster and waits until it accepts queries. */
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
   if (!(await exists(`${nativeDir()}/bin/postgres`))) {
@@ -238,7 +254,8 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   const args = ["-D", dataDir, "-p", String(opts.port)];
   for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
   const logPath = `${dataDir}.log`;
-  const log = await Deno.open(logPath, { create: true, append: true, write: true });
+  const openLog = () => Deno.open(logPath, { create: true, append: true, write: true });
+  const [outLog, errLog] = [await openLog(), await openLog()];
   if (user) await Deno.chown(logPath, user.uid, user.gid).catch(() => {});
   const child = new Deno.Command(`${bin}/postgres`, {
     args,
@@ -256,9 +273,10 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     alive = false;
     return s;
   });
-  // Keep the server's log in a file next to the data folder.
-  child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-  child.stderr.pipeTo(log.writable).catch(() => {});
+  // Keep the server's log in a file next to the data folder. Both streams are read to the end:
+  // a pipe nobody reads fills up and Postgres blocks on its next log line.
+  void copyToFile(child.stdout, outLog);
+  void copyToFile(child.stderr, errLog);
 
   const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   const deadline = Date.now() + 30_000;

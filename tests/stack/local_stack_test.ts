@@ -3,7 +3,7 @@ import { startFunctionServer } from "../../local/functions.ts";
 import { assertPortFree, freePort, startPostgres } from "../../local/postgres.ts";
 import { repoPath } from "../../local/paths.ts";
 import { cronMatches, intervalSeconds, startScheduler } from "../../local/scheduler.ts";
-import { scratchDatabase, testDb, testEnv } from "../_support/env.ts";
+import { eventually, scratchDatabase, testDb, testEnv } from "../_support/env.ts";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 
 Deno.test("functions: each function answers at /functions/v1/<name> with the injected env", async () => {
@@ -89,6 +89,39 @@ Deno.test("postgres: a taken port is a clear error, not a hang", async () => {
     );
   } finally {
     listener.close();
+  }
+});
+
+Deno.test("postgres: a cluster that logs a lot keeps working, its log kept in the file", async () => {
+  // The server writes its log to a pipe: unread, the pipe fills (64 KiB) and the server blocks
+  // on its next log line — a checkpoint, a warning — with the query never answered.
+  const dataDir = repoPath(`.local/test-log-pipe-${Date.now()}`);
+  const pg = await startPostgres({ port: freePort(), dataDir, reset: true, fast: true });
+  const sql = testDb(pg.url);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    // About 400 KB of warnings, each also written to the server's log.
+    const work = sql`do $$ begin for i in 1..3000 loop
+        raise warning 'log-pipe-probe %', repeat('x', 120); end loop; end $$`
+      .then(() => sql`checkpoint`)
+      .then(() => "done");
+    const stuck = new Promise<string>((r) => (timer = setTimeout(() => r("stuck"), 30_000)));
+    assert.equal(await Promise.race([work, stuck]), "done");
+    // The log is copied to the file as it comes: every warning gets there.
+    await eventually(
+      async () => {
+        const log = await Deno.readTextFile(`${pg.dataDir}.log`);
+        return log.match(/WARNING: {2}log-pipe-probe/g)?.length === 3000 ? true : undefined;
+      },
+      10_000,
+      "every warning in the log file",
+    );
+  } finally {
+    clearTimeout(timer);
+    await sql.end({ timeout: 1 }).catch(() => {});
+    await pg.stop();
+    await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(`${pg.dataDir}.log`).catch(() => {});
   }
 });
 
