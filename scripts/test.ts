@@ -6,6 +6,8 @@
  * Usage: npm test [-- [--no-lint] [test paths...]]
  *   DATABASE_URL=...  run against an existing database (e.g. the one `supabase start` runs)
  *                     instead of starting a cluster; migrations are applied to it first.
+ *   ADMIN_DATABASE_URL=...  with DATABASE_URL: its superuser (`supabase_admin`) for the
+ *                     bootstrap and the tests that need one on purpose.
  *
  * @module
  */
@@ -136,6 +138,7 @@ try {
     fast: true,
     scheduler: false,
     databaseUrl: Deno.env.get("DATABASE_URL") || undefined,
+    adminDatabaseUrl: Deno.env.get("ADMIN_DATABASE_URL") || undefined,
     functionEnv: secrets,
     log: (l) => console.log(l),
   });
@@ -159,6 +162,8 @@ try {
   const r = await run("deno test", ["test", "-A", "--no-prompt", ...paths], {
     ...stack.env,
     ...secrets,
+    // The superuser, for the few tests that need one and say why (never given to functions).
+    ADMIN_DATABASE_URL: stack.adminDatabaseUrl,
     TEST_DATA_DIR: repoPath(".local"),
   });
   // deno colours its summary even when piped; strip the escape codes before reading it.

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { testDb } from "../_support/env.ts";
+import { insertAlertQuietly } from "../_support/outbox.ts";
 import {
   type ChannelReceiver,
   type ReceivedMessage,
@@ -97,27 +98,6 @@ async function newLocation(
   return row.id;
 }
 
-/** Writes an outbox row as the state machine would, without firing the database webhook. */
-async function newAlert(
-  f: Fixture,
-  locationId: number,
-  kind: "over" | "critical" | "recovered" = "over",
-): Promise<number> {
-  return await f.sql.begin(async (tx) => {
-    await tx`set local session_replication_role = replica`;
-    const [row] = await tx`
-      insert into public.alerts (location_id, business_date, kind, from_state, location_name,
-        time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
-        net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
-        order_count, punch_count, open_punch_count, metrics_as_of)
-      select l.id, current_date, ${kind}, 'ok', l.name, l.time_zone, 2745, 2500, 3000, 2400,
-        245000, 67253, 153000, 1582, 5765, 40, 9, 3, now()
-      from public.locations l where l.id = ${locationId}
-      returning id::int`;
-    return row.id;
-  });
-}
-
 const insertCall = (alertId: number, secret = SECRET) =>
   new Request("http://notifier.local/alert-notifier", {
     method: "POST",
@@ -184,7 +164,7 @@ deliveryTest(
       slack: f.rx.slackWebhookUrl("rate"),
       discord: f.rx.discordWebhookUrl("rate"),
     });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     f.rx.script("slack", { kind: "rate_limited", retryAfterSeconds: 1 });
     f.rx.script("discord", { kind: "rate_limited", retryAfterSeconds: 0.25 });
     const result = await summary(await f.handler()(insertCall(id)), f);
@@ -212,8 +192,8 @@ deliveryTest(
   "notifier: after 500s, a hang past the timeout and a dropped connection, every alert is delivered exactly once, in creation order",
   async (f) => {
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("faults") });
-    const ids = [await newAlert(f, loc), await newAlert(f, loc, "critical")];
-    ids.push(await newAlert(f, loc, "recovered"));
+    const ids = [await insertAlertQuietly(loc), await insertAlertQuietly(loc, "critical")];
+    ids.push(await insertAlertQuietly(loc, "recovered"));
     f.rx.script(
       "slack",
       { kind: "server_error" },
@@ -272,7 +252,7 @@ deliveryTest(
     const deadUrl = gone.slackWebhookUrl("moved");
     await gone.stop(); // nothing listens on that port any more
     const loc = await newLocation(f, { slack: deadUrl });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     const handler = f.handler({ inProcessRetries: 0 });
     const first = await summary(await handler(insertCall(id)), f);
     assert.equal(first.alerts[0].status, "pending");
@@ -298,7 +278,7 @@ deliveryTest(
       slack: f.rx.slackWebhookUrl("both"),
       discord: f.rx.discordWebhookUrl("both"),
     });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     f.rx.script("discord", { kind: "server_error" }, { kind: "server_error" }, {
       kind: "server_error",
     });
@@ -335,8 +315,8 @@ deliveryTest(
     for (const [name, channel, answer, reason] of cases) {
       const url = channel === "slack" ? f.rx.slackWebhookUrl(name) : f.rx.discordWebhookUrl(name);
       const loc = await newLocation(f, { [channel]: url });
-      const failing = await newAlert(f, loc);
-      const next = await newAlert(f, loc, "critical");
+      const failing = await insertAlertQuietly(loc);
+      const next = await insertAlertQuietly(loc, "critical");
       f.rx.script(url, answer);
       const result = await summary(await handler(insertCall(failing)), f);
       // The failed alert is final; the location's next alert goes out right after it.
@@ -362,7 +342,7 @@ deliveryTest("notifier: two invocations racing on the same alert post it once", 
     slack: f.rx.slackWebhookUrl("race"),
     discord: f.rx.discordWebhookUrl("race"),
   });
-  const id = await newAlert(f, loc);
+  const id = await insertAlertQuietly(loc);
   f.rx.setDefault("slack", { kind: "ok", delayMs: 150 });
   const a = f.handler();
   const b = f.handler();
@@ -383,7 +363,7 @@ deliveryTest(
   "notifier: a location with no channel keeps its alerts as undeliverable, visibly",
   async (f) => {
     const loc = await newLocation(f, {});
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     const handler = f.handler(); // no SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL either
     const result = await summary(await handler(insertCall(id)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[id, "undeliverable"]]);
@@ -409,7 +389,7 @@ deliveryTest("notifier: no more than about one message per second per Slack webh
     await newLocation(f, { slack: shared }),
   ];
   const ids = [];
-  for (const loc of locs) ids.push(await newAlert(f, loc));
+  for (const loc of locs) ids.push(await insertAlertQuietly(loc));
   // Real waits here: the pace is the point. A post that would wait more than 1.5 s is
   // rescheduled instead of holding the invocation.
   const handler = f.handler({ maxPacingWaitMs: 1_500 }, {
@@ -438,7 +418,7 @@ deliveryTest(
   "notifier: an expired claim is taken over; the stale holder's record is refused",
   async (f) => {
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("lease") });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     // An invocation claims the alert and dies before posting.
     const [{ alert }] = await f.sql`select pipeline.claim_alert(${id}, 60, false, false) as alert`;
     assert.equal(alert.status, "sending");
@@ -461,7 +441,7 @@ deliveryTest(
   async (f) => {
     const handler = f.handler();
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("auth") });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     for (
       const req of [
         insertCall(id, "wrong-secret"),

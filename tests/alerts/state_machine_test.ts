@@ -367,6 +367,7 @@ dbTest(
     // Without the configuration the alert is still written (pending, for the sweep); nothing is
     // queued and the recompute does not fail.
     await sql.begin(async (tx) => {
+      await tx`delete from vault.secrets where name = 'functions_base_url'`;
       await tx`delete from pipeline.runtime_settings where key = 'functions_base_url'`;
       const [{ max }] =
         await tx`select coalesce(max(id), 0)::bigint as max from net.http_request_queue`;

@@ -7,8 +7,8 @@
  * the same data.
  *
  * Every delivery attempt is recorded at the HTTP level. Required:
- * - every attempt made while the database was down is answered 503 (or fails to connect);
- *   none 2xx, none another 5xx;
+ * - every attempt made while the database was down is answered 503 (or fails to connect),
+ *   within 2 s; none 2xx before the restart, none another 5xx;
  * - the vendors' retries land after the restart; the simulator's figures equal its ground
  *   truth and the probe location's net sales equal the sum of its orders;
  * - zero accepted events lost: every delivery that was ever answered 2xx is in
@@ -190,9 +190,22 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
     assert.ok(during.length >= 20, `deliveries during the outage: ${during.length}`);
     assert.ok(after.some((a) => a.status === 200), "deliveries accepted after the restart");
 
-    // While down: 503 (with a Retry-After-style JSON error) or no connection; never 2xx.
-    const wrong = during.filter((a) => !(a.status === 503 || (a.status === null && a.error)));
-    assert.deepEqual(wrong.map((a) => `${a.status} ${a.answer}`), [], "answers during the outage");
+    // While down: 503 (with a Retry-After-style JSON error) or no connection; never 2xx. An
+    // attempt begun just before the restart may be answered once the database is back (each
+    // function instance has 2 connections, so under load its 503 can take a moment): a 2xx is
+    // right only then, when the delivery could be stored (and it is: see "nothing lost" below).
+    const wrong = during.filter((a) =>
+      !(a.status === 503 || (a.status === null && a.error) ||
+        (a.status === 200 && a.endedAt >= window.restartAsked))
+    );
+    assert.deepEqual(
+      wrong.map((a) =>
+        `${a.status} ${a.answer} (begun ${Math.round(a.startedAt - window.down)} ms into the ` +
+        `outage, answered ${Math.round(a.endedAt - window.restartAsked)} ms after the restart)`
+      ),
+      [],
+      "answers during the outage",
+    );
     // …and at once: Toast counts an answer after 2 s as a timeout.
     const slowest = Math.max(...during.map((a) => a.endedAt - a.startedAt));
     assert.ok(slowest < 2000, `slowest answer during the outage took ${Math.round(slowest)} ms`);
