@@ -16,6 +16,7 @@ import {
   FUNCTIONS_DB_ROLE,
 } from "../../supabase/functions/_shared/db.ts";
 import { repoPath } from "../../local/paths.ts";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testDb, testEnv } from "../_support/env.ts";
 import { assertNoLeak, secretsOf, send, utf8 } from "../fault/support.ts";
 import {
@@ -308,10 +309,11 @@ Deno.test("function role: the running functions use it; what it refuses is a pla
       punchBody(punch),
       "time_punch.created",
     );
+    const sweepBody = JSON.stringify({ type: "SWEEP" });
     const sweep = await send(`${env.functionsUrl}/alert-notifier`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-alert-webhook-secret": env.alertSecret },
-      body: utf8(JSON.stringify({ type: "SWEEP" })),
+      headers: await signedAlertHeaders(sweepBody, env.alertSecret),
+      body: utf8(sweepBody),
     });
     for (
       const [name, status, body] of [

@@ -1,8 +1,8 @@
 /**
  * Edge function entry point: the alert notifier (see handler.ts). Wires the handler to the
- * functions' database login (`PIPELINE_DB_URL`, see _shared/db.ts), the shared secret of the
- * database webhook (`ALERT_WEBHOOK_SECRET`) and the default channels (`SLACK_WEBHOOK_URL`,
- * `DISCORD_WEBHOOK_URL`).
+ * functions' database login (`PIPELINE_DB_URL`, see _shared/db.ts), the key the database
+ * webhook is signed with (`ALERT_WEBHOOK_SECRET`) and the default channels
+ * (`SLACK_WEBHOOK_URL`, `DISCORD_WEBHOOK_URL`).
  *
  * @module
  */
