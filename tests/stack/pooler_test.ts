@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { startChannelReceiver } from "../../local/channel_receiver.ts";
+import { SECRET_NAMES } from "../../local/config.ts";
 import { startFunctionServer } from "../../local/functions.ts";
 import { freePort } from "../../local/postgres.ts";
 import { connectDatabase, FUNCTIONS_DB_ROLE } from "../../supabase/functions/_shared/db.ts";
@@ -22,6 +23,7 @@ import { startPgBouncer } from "../_support/pgbouncer.ts";
 import { needsTool } from "../_support/system_tools.ts";
 import { failAtCommitFor } from "../fault/support.ts";
 import {
+  deliverMarked,
   deliverPunch,
   deliverToast,
   newLocation,
@@ -35,18 +37,12 @@ const MARKER = "pooler-fail-at-commit-";
 
 /** The env a function gets, from the test stack's, without any database URL. */
 function functionSecrets(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (
-    const name of [
-      "TOAST_WEBHOOK_SECRET",
-      "SEVENSHIFTS_GRANT_GUID",
-      "SEVENSHIFTS_WEBHOOK_TOKEN",
-      "ALERT_WEBHOOK_SECRET",
-      "SUPABASE_ANON_KEY",
-      "SUPABASE_SERVICE_ROLE_KEY",
-    ]
-  ) out[name] = requireEnv(name);
-  return out;
+  return Object.fromEntries(
+    [...SECRET_NAMES, "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"].map((name) => [
+      name,
+      requireEnv(name),
+    ]),
+  );
 }
 
 Deno.test({
@@ -144,33 +140,10 @@ Deno.test({
 
       // A failure at commit time: a 5xx, and nothing stored; the pooled connection goes on.
       const marker = `${MARKER}${crypto.randomUUID()}`;
-      const failing = JSON.parse(toastEnvelope({
-        orderGuid: crypto.randomUUID(),
-        businessDate: 20261121,
-        modifiedDate: "2026-11-21T20:00:00.000Z",
-        amountCents: 9_999,
-        tipCents: 0,
-      }, ids.toastGuid));
-      failing.guid = marker;
-      const failed = await deliverToast(
-        functionsUrl,
-        env.toastSecret,
-        JSON.stringify(failing),
-        ids.toastGuid,
-      );
-      assert.ok(failed.status >= 500, `answered ${failed.status} for an uncommitted event`);
-      const failedPunchBody = JSON.parse(punchBody(sixHourPunch(ids)));
-      failedPunchBody.notes = marker;
-      const failedPunch = await deliverPunch(
-        functionsUrl,
-        env.sevenShiftsGrantGuid,
-        JSON.stringify(failedPunchBody),
-        "time_punch.created",
-      );
-      assert.ok(
-        failedPunch.status >= 500,
-        `answered ${failedPunch.status} for an uncommitted punch`,
-      );
+      const answers = await deliverMarked(functionsUrl, env, ids, marker);
+      for (const [name, res] of Object.entries(answers)) {
+        assert.ok(res.status >= 500, `${name}: answered ${res.status} for an uncommitted event`);
+      }
       const [stored] = await sql`select
           (select count(*)::int from public.inbound_events where raw_body like ${`%${marker}%`})
             as events,
