@@ -331,7 +331,8 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
       break;
     } catch (err) {
       await sql.end({ timeout: 0 }).catch(() => {});
-      if ((err as { code?: string }).code === "28000") {
+      // No such role (28000), or for a password login Postgres's answer to one (28P01).
+      if (["28000", "28P01"].includes((err as { code?: string }).code ?? "")) {
         child.kill("SIGINT");
         await exited;
         throw new Error(

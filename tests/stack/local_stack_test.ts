@@ -145,6 +145,30 @@ Deno.test("postgres: a cluster that logs a lot keeps working, its log kept in th
   }
 });
 
+Deno.test("postgres: a cluster whose superuser is not our supabase_admin is refused at once, with what to do", async () => {
+  // As a cluster made before the stack had Supabase's role model (superuser postgres): the
+  // admin login fails. Here its password is changed so the login fails the same way.
+  const dataDir = repoPath(`.local/test-old-cluster-${Date.now()}`);
+  const port = freePort();
+  const pg = await startPostgres({ port, dataDir, reset: true, fast: true });
+  try {
+    const sql = testDb(pg.adminUrl);
+    await sql`alter role supabase_admin password 'not-the-local-one'`;
+    await sql.end();
+    await pg.stop();
+    const started = Date.now();
+    await assert.rejects(
+      startPostgres({ port, dataDir: pg.dataDir, fast: true }),
+      /superuser was 'postgres'.*--reset/s,
+    );
+    assert.ok(Date.now() - started < 15_000, "refused without waiting out the start-up timeout");
+  } finally {
+    await pg.stop();
+    await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(`${pg.dataDir}.log`).catch(() => {});
+  }
+});
+
 Deno.test("ports: freePort picks free ports outside the kernel's ephemeral range", () => {
   // An ephemeral port can be taken by any outgoing connection before the stack listens on it.
   const [low, high] = Deno.readTextFileSync(
