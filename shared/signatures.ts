@@ -194,6 +194,10 @@ export async function verifySevenShiftsSignature(
   return match ? { ok: true } : { ok: false, reason: "mismatch" };
 }
 
+/** The headers of the database webhook's signature (pipeline.post_to_alert_notifier). */
+export const ALERT_TIMESTAMP_HEADER = "x-alert-timestamp";
+export const ALERT_SIGNATURE_HEADER = "x-alert-signature";
+
 /** How far a database webhook's `x-alert-timestamp` may be from now, either way. */
 export const ALERT_WEBHOOK_MAX_SKEW_MS = 5 * 60 * 1000;
 
@@ -227,11 +231,11 @@ export async function alertWebhookHeaders(
   body: Uint8Array | string,
   secret: string,
   atMs: number,
-): Promise<{ "x-alert-timestamp": string; "x-alert-signature": string }> {
+): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(atMs / 1000));
   return {
-    "x-alert-timestamp": timestamp,
-    "x-alert-signature": await signAlertWebhook(body, timestamp, secret),
+    [ALERT_TIMESTAMP_HEADER]: timestamp,
+    [ALERT_SIGNATURE_HEADER]: await signAlertWebhook(body, timestamp, secret),
   };
 }
 

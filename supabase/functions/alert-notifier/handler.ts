@@ -28,8 +28,9 @@
  * sweep the schedule would run anyway.
  *
  * Answers: 401 for a missing, malformed or stale signature (before the body is read) or one
- * that does not match the body (before it is parsed); 405/415/413/400 for a malformed request; 200 with a summary of what happened to each alert; 503 when the
- * database is unreachable (the sweep tries again); 500 for anything unexpected.
+ * that does not match the body (before it is parsed); 405/415/413/400 for a malformed
+ * request; 200 with a summary of what happened to each alert; 503 when the database is
+ * unreachable (the sweep tries again); 500 for anything unexpected.
  *
  * @module
  */
@@ -48,6 +49,8 @@ import {
   WEBHOOK_MIN_INTERVAL_MS,
 } from "../../../shared/delivery_policy.ts";
 import {
+  ALERT_SIGNATURE_HEADER,
+  ALERT_TIMESTAMP_HEADER,
   checkAlertWebhookTimestamp,
   sha256Hex,
   verifyAlertWebhook,
@@ -249,10 +252,6 @@ function brief(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }
-
-/** The headers of the database's signature (pipeline.post_to_alert_notifier). */
-export const ALERT_TIMESTAMP_HEADER = "x-alert-timestamp";
-export const ALERT_SIGNATURE_HEADER = "x-alert-signature";
 
 const REFUSALS = {
   missing: `Missing ${ALERT_TIMESTAMP_HEADER} or ${ALERT_SIGNATURE_HEADER}.`,
