@@ -160,6 +160,8 @@ function jsonLines(stream: ReadableStream<Uint8Array>, onLine: (value: unknown) 
 interface Host {
   child: Deno.ChildProcess;
   databaseUrl: string;
+  /** The superuser's (the history is bulk-loaded with triggers off). */
+  adminDatabaseUrl: string;
   apiUrl: string;
   env: Record<string, string>;
   pids: Record<string, number>;
@@ -198,6 +200,7 @@ async function startHost(functionEnv: Record<string, string>, logPath: string): 
   return {
     child,
     databaseUrl: String(msg.databaseUrl),
+    adminDatabaseUrl: String(msg.adminDatabaseUrl),
     apiUrl: String(msg.apiUrl),
     env: msg.env as Record<string, string>,
     pids: msg.pids as Record<string, number>,
@@ -737,12 +740,14 @@ async function main(): Promise<number> {
       `generating history: ${profile.history.locations} locations × ${profile.history.days} days ` +
         `× ${profile.history.ordersPerDay} orders...`,
     );
+    // Triggers off for the bulk load (session_replication_role): a superuser's setting.
+    const admin = postgres(host.adminDatabaseUrl, { max: 2, onnotice: () => {} });
     const history: HistoryStats = await generateHistory(
-      sql,
+      admin,
       nextGroup(),
       profile.history,
       day.date,
-    );
+    ).finally(() => admin.end());
     step(
       `history: ${history.orders} orders, ${history.punches} punches, ` +
         `${history.dailyMetricsRows} days of figures in ${history.seconds} s`,

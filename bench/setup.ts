@@ -159,7 +159,8 @@ export interface HistoryStats {
  * (and `punchesPerDay` punches), straight into the tables with `generate_series`, with the
  * triggers off (`session_replication_role = replica`) and the days' figures then written in
  * one aggregate insert — what years of ingest would have left, in seconds instead of hours.
- * Then `vacuum analyze`, as autovacuum would have by then.
+ * Then `vacuum analyze`, as autovacuum would have by then. `sql` is a superuser's connection:
+ * only a superuser may turn the triggers off.
  */
 export async function generateHistory(
   sql: postgres.Sql,

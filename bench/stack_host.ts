@@ -6,7 +6,8 @@
  * the gateway's (plus the dispatcher it shares a process with), not the runner's.
  *
  * Protocol: argument 1 is a JSON {@link HostOptions}. Once up, one JSON line on stdout:
- * `{"ready": true, databaseUrl, apiUrl, env, pids, hostPid}` (or `{"ready": false, error}`).
+ * `{"ready": true, databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid}` (or
+ * `{"ready": false, error}`).
  * Then each stdin line `pids` answers `{"pids": {...}}`; `stop`, end of stdin (the runner is
  * gone) or SIGTERM/SIGINT stops everything and removes the data folder.
  *
@@ -42,6 +43,7 @@ async function main() {
     stack = await startStack({
       apiPort: opts.apiPort,
       databaseUrl: pg.url,
+      adminDatabaseUrl: pg.adminUrl,
       scheduler: false,
       functionEnv: opts.functionEnv,
       log,
@@ -70,6 +72,7 @@ async function main() {
   say({
     ready: true,
     databaseUrl: stack.databaseUrl,
+    adminDatabaseUrl: stack.adminDatabaseUrl,
     apiUrl: stack.apiUrl,
     env: stack.env,
     pids: stack.functions.pids(),

@@ -22,6 +22,12 @@ export const SECRET_NAMES = [
   "ALERT_WEBHOOK_SECRET",
 ] as const;
 
+/**
+ * The password of the functions' database login (`pipeline_functions`) on the local stack.
+ * Generated like the secrets, but never handed to the functions: they get `PIPELINE_DB_URL`.
+ */
+export const PIPELINE_DB_PASSWORD = "PIPELINE_DB_PASSWORD";
+
 /** Optional settings passed to the functions when set. */
 export const OPTIONAL_FUNCTION_ENV = [
   "SEVENSHIFTS_WAGE_UNIT",
@@ -34,16 +40,20 @@ function randomToken(bytes = 24): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** Reads (creating on first use) the local secrets, overridden by env and functions/.env. */
+/**
+ * Reads (creating on first use) the local secrets and the functions' database password,
+ * overridden by env and functions/.env.
+ */
 export async function loadLocalSecrets(): Promise<Record<string, string>> {
   const devPath = repoPath(".local/dev-secrets.env");
   let dev = await readEnvFile(devPath);
-  if (SECRET_NAMES.some((k) => !dev[k])) {
+  if ([...SECRET_NAMES, PIPELINE_DB_PASSWORD].some((k) => !dev[k])) {
     dev = {
       TOAST_WEBHOOK_SECRET: randomToken(),
       SEVENSHIFTS_GRANT_GUID: crypto.randomUUID(),
       SEVENSHIFTS_WEBHOOK_TOKEN: randomToken(),
       ALERT_WEBHOOK_SECRET: randomToken(),
+      [PIPELINE_DB_PASSWORD]: randomToken(),
       ...dev,
     };
     await Deno.mkdir(repoPath(".local"), { recursive: true });
@@ -56,7 +66,7 @@ export async function loadLocalSecrets(): Promise<Record<string, string>> {
   }
   const fileEnv = await readEnvFile(repoPath("supabase/functions/.env"));
   const out: Record<string, string> = {};
-  for (const name of [...SECRET_NAMES, ...OPTIONAL_FUNCTION_ENV]) {
+  for (const name of [...SECRET_NAMES, ...OPTIONAL_FUNCTION_ENV, PIPELINE_DB_PASSWORD]) {
     const value = Deno.env.get(name) ?? fileEnv[name] ?? dev[name];
     if (value) out[name] = value;
   }

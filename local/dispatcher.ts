@@ -30,12 +30,16 @@ interface QueuedRequest {
   id: string;
   method: string;
   url: string;
-  headers: Record<string, string>;
+  headers: Record<string, string> | null;
   body: Uint8Array | null;
   timeout_milliseconds: number;
 }
 
-/** Starts delivering queued requests of the database at `databaseUrl`. */
+/**
+ * Starts delivering queued requests of the database at `databaseUrl` (the superuser's, as
+ * pg_net's worker runs; every role can write the queue, so what it sends is whatever was
+ * queued).
+ */
 export async function startDispatcher(
   databaseUrl: string,
   opts: DispatcherOptions = {},
@@ -58,7 +62,7 @@ export async function startDispatcher(
     try {
       const res = await fetch(req.url, {
         method: req.method,
-        headers: req.headers,
+        headers: req.headers ?? {},
         body: req.body ? new Uint8Array(req.body) : undefined,
         signal: AbortSignal.timeout(req.timeout_milliseconds),
       });

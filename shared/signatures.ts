@@ -7,6 +7,11 @@
  *   `"{x-hmac-timestamp}#{oauth grant guid}"`. 7shifts does not document the encoding, so
  *   both hex and base64 are accepted. The timestamp must be within 5 minutes of now, either
  *   way, and may be in seconds or milliseconds since the epoch.
+ * - **The database webhook** (pg_net → alert-notifier): `x-alert-signature` = hex
+ *   HMAC-SHA256, keyed with `ALERT_WEBHOOK_SECRET`, of `"{x-alert-timestamp}."` followed by the
+ *   exact body bytes; the timestamp (Unix seconds) must be within 5 minutes of now, either way.
+ *   The database signs (`pipeline.post_to_alert_notifier`, migration 20261128000400_alerts.sql)
+ *   so that no secret travels in pg_net's queue, which every database role can read.
  *
  * The `sign*` functions exist for the simulator and the tests; production only verifies.
  * Pure apart from WebCrypto (no I/O).
@@ -29,9 +34,13 @@ function importHmacKey(key: string): Promise<CryptoKey> {
   );
 }
 
-async function hmacSha256(key: string | CryptoKey, message: string): Promise<Uint8Array> {
+async function hmacSha256(
+  key: string | CryptoKey,
+  message: string | Uint8Array,
+): Promise<Uint8Array> {
   const cryptoKey = typeof key === "string" ? await importHmacKey(key) : key;
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+  const bytes = typeof message === "string" ? encoder.encode(message) : message;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, bytes as BufferSource));
 }
 
 // The Toast key is the same subscription secret on every delivery: importing it once saves
@@ -183,4 +192,94 @@ export async function verifySevenShiftsSignature(
   let match = false;
   for (const c of candidates) if (c && timingSafeEqual(c, expected)) match = true;
   return match ? { ok: true } : { ok: false, reason: "mismatch" };
+}
+
+/** The headers of the database webhook's signature (pipeline.post_to_alert_notifier). */
+export const ALERT_TIMESTAMP_HEADER = "x-alert-timestamp";
+export const ALERT_SIGNATURE_HEADER = "x-alert-signature";
+
+/** How far a database webhook's `x-alert-timestamp` may be from now, either way. */
+export const ALERT_WEBHOOK_MAX_SKEW_MS = 5 * 60 * 1000;
+
+/** The bytes a database webhook signature covers: `"{timestamp}."` then the body bytes. */
+function alertSignedBytes(timestamp: string, body: Uint8Array): Uint8Array {
+  const prefix = encoder.encode(`${timestamp}.`);
+  const out = new Uint8Array(prefix.length + body.length);
+  out.set(prefix);
+  out.set(body, prefix.length);
+  return out;
+}
+
+/**
+ * The `x-alert-signature` value for `body` sent at `timestamp` (Unix seconds, as text): what
+ * `pipeline.post_to_alert_notifier` computes in SQL. For tests and tools.
+ */
+export async function signAlertWebhook(
+  body: Uint8Array | string,
+  timestamp: string,
+  secret: string,
+): Promise<string> {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  return toHex(await hmacSha256(secret, alertSignedBytes(timestamp, bytes)));
+}
+
+/**
+ * The signature headers of a database webhook call with `body` at `atMs`: what the database
+ * sends (`x-alert-timestamp`, `x-alert-signature`). For tests and tools.
+ */
+export async function alertWebhookHeaders(
+  body: Uint8Array | string,
+  secret: string,
+  atMs: number,
+): Promise<Record<string, string>> {
+  const timestamp = String(Math.floor(atMs / 1000));
+  return {
+    [ALERT_TIMESTAMP_HEADER]: timestamp,
+    [ALERT_SIGNATURE_HEADER]: await signAlertWebhook(body, timestamp, secret),
+  };
+}
+
+/** Why a database webhook signature was refused, or that it was accepted. */
+export type AlertWebhookVerdict =
+  | { ok: true }
+  | { ok: false; reason: "missing" | "bad_timestamp" | "stale" | "mismatch" };
+
+/**
+ * Checks a database webhook's timestamp alone (Unix seconds, within
+ * {@link ALERT_WEBHOOK_MAX_SKEW_MS} of `nowMs`): enough to refuse a stale or malformed call
+ * before its body is read.
+ */
+export function checkAlertWebhookTimestamp(
+  timestampHeader: string | null | undefined,
+  signatureHeader: string | null | undefined,
+  nowMs: number,
+): AlertWebhookVerdict {
+  if (!timestampHeader || !signatureHeader) return { ok: false, reason: "missing" };
+  if (!/^\d{1,12}$/.test(timestampHeader)) return { ok: false, reason: "bad_timestamp" };
+  const skew = Math.abs(nowMs - Number(timestampHeader) * 1000);
+  return skew > ALERT_WEBHOOK_MAX_SKEW_MS ? { ok: false, reason: "stale" } : { ok: true };
+}
+
+/**
+ * Verifies a database webhook: the timestamp check of {@link checkAlertWebhookTimestamp},
+ * then `signatureHeader` (hex) against HMAC-SHA256 of `"{timestamp}."` + `body` under
+ * `secret`, compared in constant time. An empty secret refuses everything.
+ */
+export async function verifyAlertWebhook(
+  body: Uint8Array,
+  timestampHeader: string | null | undefined,
+  signatureHeader: string | null | undefined,
+  secret: string,
+  nowMs: number,
+): Promise<AlertWebhookVerdict> {
+  const fresh = checkAlertWebhookTimestamp(timestampHeader, signatureHeader, nowMs);
+  if (!fresh.ok) return fresh;
+  if (!secret) return { ok: false, reason: "mismatch" };
+  const presented = /^[0-9a-fA-F]{64}$/.test(signatureHeader!.trim())
+    ? fromHex(signatureHeader!.trim())
+    : null;
+  const expected = await hmacSha256(secret, alertSignedBytes(timestampHeader!, body));
+  return presented && timingSafeEqual(presented, expected)
+    ? { ok: true }
+    : { ok: false, reason: "mismatch" };
 }

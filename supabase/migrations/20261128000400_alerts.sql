@@ -26,8 +26,9 @@
 -- recompute that caused it (pipeline.write_daily_metrics, 20261128000300_metrics.sql).
 --
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
--- <functions_base_url>/alert-notifier with the shared secret (both read at run time from
--- Vault, or locally from pipeline.runtime_settings; never in this file). The notifier claims
+-- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
+-- time from Vault, or from pipeline.runtime_settings where there is no Vault; never in this
+-- file); the request carries no secret. The notifier claims
 -- alerts with a lease (FOR UPDATE SKIP LOCKED), one location's alerts strictly in creation
 -- order, records every attempt, and marks an alert sent only after the channel's 2xx.
 
@@ -35,11 +36,17 @@
 set lock_timeout = '5s';
 set statement_timeout = '120s';
 
+-- HMAC for the webhook's signature. Supabase has pgcrypto in `extensions` on every project;
+-- elsewhere it is trusted, so the database owner may create it.
+create schema if not exists extensions;
+create extension if not exists pgcrypto with schema extensions;
+
 -- ---------------------------------------------------------------------------------------
 -- Runtime configuration (functions_base_url, alert_webhook_secret)
 -- ---------------------------------------------------------------------------------------
 
--- Local and CI settings. On Supabase the same keys live in Vault (vault.decrypted_secrets).
+-- Settings of a database without Vault. Where Vault exists (Supabase, and the local stack's
+-- stand-in) the same keys live there (vault.decrypted_secrets).
 create table if not exists pipeline.runtime_settings (
   key text primary key check (key ~ '^[a-z][a-z0-9_]{0,62}$'),
   value text not null,
@@ -78,7 +85,7 @@ begin
     where n.nspname = 'vault' and p.proname in ('create_secret', 'update_secret')
     having count(distinct p.proname) = 2
   ) then
-    -- Dynamic SQL: the vault schema only exists on Supabase.
+    -- Dynamic SQL: the vault schema does not exist everywhere.
     execute 'select id from vault.secrets where name = $1' into v_secret_id using v_key;
     if v_secret_id is null then
       execute 'select vault.create_secret($1, $2, $3)'
@@ -359,9 +366,17 @@ $$;
 -- The database webhook and the sweep
 -- ---------------------------------------------------------------------------------------
 
--- Posts `body` to the alert-notifier function with the shared secret. Returns the pg_net
--- request id, or null (and a warning) when pg_net or the configuration is missing: the alert
--- then stays pending for the sweep, it is never lost.
+-- Posts `body` to the alert-notifier function, signed. Returns the pg_net request id, or null
+-- (and a warning) when pg_net or the configuration is missing: the alert then stays pending
+-- for the sweep, it is never lost.
+--
+-- pg_net keeps each request in net.http_request_queue (and the answer in net._http_response),
+-- which pg_net grants to every role, so nothing in the request may be a reusable secret. The
+-- request carries `x-alert-timestamp` (Unix seconds) and `x-alert-signature`: hex
+-- HMAC-SHA256, keyed with the alert webhook secret (Vault), of "<timestamp>." followed by the
+-- exact bytes pg_net sends, which are `convert_to(body::text, 'UTF8')` of this same jsonb
+-- (pg_net's http_post). The notifier accepts it for 5 minutes (shared/signatures.ts). Whoever
+-- copies a request out of the queue can only send that same request again within its window.
 create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
 returns bigint
 language plpgsql
@@ -371,6 +386,7 @@ as $$
 declare
   v_base text;
   v_secret text;
+  v_timestamp text;
   v_request_id bigint;
 begin
   if pg_catalog.to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null then
@@ -384,6 +400,7 @@ begin
       'with pipeline.set_runtime_config (or in Vault)';
     return null;
   end if;
+  v_timestamp := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()))::bigint::text;
   begin
     select net.http_post(
       url => pg_catalog.rtrim(v_base, '/') || '/alert-notifier',
@@ -391,7 +408,12 @@ begin
       params => '{}'::jsonb,
       headers => pg_catalog.jsonb_build_object(
         'Content-Type', 'application/json',
-        'x-alert-webhook-secret', v_secret
+        'x-alert-timestamp', v_timestamp,
+        'x-alert-signature', pg_catalog.encode(extensions.hmac(
+          pg_catalog.convert_to(v_timestamp || '.', 'UTF8')
+            || pg_catalog.convert_to(post_to_alert_notifier.body::text, 'UTF8'),
+          pg_catalog.convert_to(v_secret, 'UTF8'),
+          'sha256'), 'hex')
       ),
       timeout_milliseconds => post_to_alert_notifier.timeout_ms
     ) into v_request_id;

@@ -2,13 +2,18 @@
 --
 -- Supabase injects SUPABASE_DB_URL with the `postgres` role, which can read every table
 -- (channel webhook URLs included) and change the schema. The functions need none of that:
--- each call is one SQL function that is `security definer` with a fixed search_path. So the
--- functions switch, at connect time, to `pipeline_functions` (supabase/functions/_shared/db.ts
--- sends `role=pipeline_functions` as a startup parameter: Postgres runs SET ROLE before the
--- first query, no extra round trip). That role can execute exactly the entry points below
--- and nothing else: no table, no sequence, no other function that is security definer, no
--- CREATE anywhere, no login of its own. A stolen connection or an injected statement in a
--- function process gets only what a webhook could do anyway.
+-- each call is one SQL function that is `security definer` with a fixed search_path. So they
+-- run as `pipeline_functions`, which can execute exactly the entry points below and nothing
+-- else: no table of ours, no sequence, no other function that is security definer, no CREATE
+-- anywhere. A stolen connection or an injected statement in a function process gets only what
+-- a webhook could do anyway.
+--
+-- The functions log in as it: the operator gives it a password once per environment
+-- (`alter role pipeline_functions with login password '...'`, README) and sets its URL as the
+-- function secret PIPELINE_DB_URL, which works through any pooler. No password is ever in a
+-- migration: the role is created without login. Without PIPELINE_DB_URL the functions fall
+-- back to SUPABASE_DB_URL and switch with the `role` startup parameter (postgres is granted the
+-- role below), which only a direct connection honours (supabase/functions/_shared/db.ts).
 --
 -- Tested by tests/security/function_role_test.ts; see SECURITY.md.
 
@@ -25,7 +30,8 @@ begin
 end
 $$;
 
--- The session user of SUPABASE_DB_URL may switch to it (SET ROLE needs membership).
+-- The session user of SUPABASE_DB_URL may switch to it (the fallback: SET ROLE needs
+-- membership).
 grant pipeline_functions to postgres;
 
 grant usage on schema pipeline to pipeline_functions;

@@ -49,6 +49,8 @@ export function assertOwnDatabase(what: string): void {
 export function testEnv() {
   return {
     databaseUrl: requireEnv("DATABASE_URL"),
+    /** The functions' own login (`pipeline_functions`), as the stack hands it to them. */
+    functionsDatabaseUrl: requireEnv("PIPELINE_DB_URL"),
     apiUrl: requireEnv("SUPABASE_URL"),
     functionsUrl: `${requireEnv("SUPABASE_URL")}/functions/v1`,
     anonKey: requireEnv("SUPABASE_ANON_KEY"),
@@ -65,6 +67,22 @@ export function testDb(url = requireEnv("DATABASE_URL"), max = 4): postgres.Sql 
   return postgres(url, { max, onnotice: () => {} });
 }
 
+/**
+ * The superuser's URL (`supabase_admin`, ADMIN_DATABASE_URL) on `database` (default: the test
+ * database). The test database's own login, `postgres`, is not a superuser, as on Supabase;
+ * a test that needs one (the platform stand-ins, fault injection in schemas postgres does not
+ * own, settings only a superuser may change) uses this and says why.
+ */
+export function adminUrl(database?: string): string {
+  const url = requireEnv("ADMIN_DATABASE_URL");
+  return database ? withDatabase(url, database) : url;
+}
+
+/** A pool as the superuser (see {@link adminUrl}); close it with `await sql.end()`. */
+export function adminDb(database?: string): postgres.Sql {
+  return postgres(adminUrl(database), { max: 2, onnotice: () => {} });
+}
+
 /** A database URL with the database name replaced. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -72,10 +90,13 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** Creates an empty scratch database (dropped by the returned function). */
+/**
+ * Creates an empty scratch database, owned by the test login `postgres` (CREATEDB, as on
+ * Supabase); dropped by the returned function.
+ */
 export async function scratchDatabase(
   prefix: string,
-): Promise<{ url: string; drop: () => Promise<void> }> {
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   assertOwnDatabase("create a scratch database");
   const admin = testDb();
   const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -83,6 +104,7 @@ export async function scratchDatabase(
   await admin.end();
   return {
     url: withDatabase(requireEnv("DATABASE_URL"), name),
+    name,
     async drop() {
       const sql = testDb();
       await sql.unsafe(`drop database if exists ${name} with (force)`);

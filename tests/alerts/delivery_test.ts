@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testDb } from "../_support/env.ts";
+import { insertAlertQuietly } from "../_support/outbox.ts";
 import {
   type ChannelReceiver,
   type ReceivedMessage,
@@ -97,46 +99,26 @@ async function newLocation(
   return row.id;
 }
 
-/** Writes an outbox row as the state machine would, without firing the database webhook. */
-async function newAlert(
-  f: Fixture,
-  locationId: number,
-  kind: "over" | "critical" | "recovered" = "over",
-): Promise<number> {
-  return await f.sql.begin(async (tx) => {
-    await tx`set local session_replication_role = replica`;
-    const [row] = await tx`
-      insert into public.alerts (location_id, business_date, kind, from_state, location_name,
-        time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
-        net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
-        order_count, punch_count, open_punch_count, metrics_as_of)
-      select l.id, current_date, ${kind}, 'ok', l.name, l.time_zone, 2745, 2500, 3000, 2400,
-        245000, 67253, 153000, 1582, 5765, 40, 9, 3, now()
-      from public.locations l where l.id = ${locationId}
-      returning id::int`;
-    return row.id;
-  });
-}
-
-const insertCall = (alertId: number, secret = SECRET) =>
+/** A call signed as the database signs it (`secret`, at `atMs`). */
+const signedCall = async (body: string, secret = SECRET, atMs = Date.now()) =>
   new Request("http://notifier.local/alert-notifier", {
     method: "POST",
-    headers: { "content-type": "application/json", "x-alert-webhook-secret": secret },
-    body: JSON.stringify({
-      type: "INSERT",
-      table: "alerts",
-      schema: "public",
-      record: { id: alertId },
-      old_record: null,
-    }),
+    headers: await signedAlertHeaders(body, secret, atMs),
+    body,
   });
 
-const sweepCall = () =>
-  new Request("http://notifier.local/alert-notifier", {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` },
-    body: JSON.stringify({ type: "SWEEP" }),
+const insertBody = (alertId: number) =>
+  JSON.stringify({
+    type: "INSERT",
+    table: "alerts",
+    schema: "public",
+    record: { id: alertId },
+    old_record: null,
   });
+
+const insertCall = (alertId: number, secret = SECRET) => signedCall(insertBody(alertId), secret);
+
+const sweepCall = () => signedCall(JSON.stringify({ type: "SWEEP" }));
 
 /**
  * The handler's answer, reduced to this test's alerts (a sweep also settles whatever other
@@ -184,10 +166,10 @@ deliveryTest(
       slack: f.rx.slackWebhookUrl("rate"),
       discord: f.rx.discordWebhookUrl("rate"),
     });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     f.rx.script("slack", { kind: "rate_limited", retryAfterSeconds: 1 });
     f.rx.script("discord", { kind: "rate_limited", retryAfterSeconds: 0.25 });
-    const result = await summary(await f.handler()(insertCall(id)), f);
+    const result = await summary(await f.handler()(await insertCall(id)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status, a.channels]), [
       [id, "sent", { slack: "delivered", discord: "delivered" }],
     ]);
@@ -212,8 +194,8 @@ deliveryTest(
   "notifier: after 500s, a hang past the timeout and a dropped connection, every alert is delivered exactly once, in creation order",
   async (f) => {
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("faults") });
-    const ids = [await newAlert(f, loc), await newAlert(f, loc, "critical")];
-    ids.push(await newAlert(f, loc, "recovered"));
+    const ids = [await insertAlertQuietly(loc), await insertAlertQuietly(loc, "critical")];
+    ids.push(await insertAlertQuietly(loc, "recovered"));
     f.rx.script(
       "slack",
       { kind: "server_error" },
@@ -224,20 +206,20 @@ deliveryTest(
     const handler = f.handler();
     // First sweep: the oldest alert meets 500, a hang, a dropped connection (two in-process
     // retries) and is left pending; the newer two wait behind it.
-    let result = await summary(await handler(sweepCall()), f);
+    let result = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[ids[0], "pending"]]);
     assert.equal(f.rx.messages().length, 0);
     assert.equal((await alertRow(f, ids[1])).status, "pending");
     assert.equal((await alertRow(f, ids[1])).attempt_count, 0);
     // A webhook call for a newer alert does not jump the line.
-    result = await summary(await handler(insertCall(ids[2])), f);
+    result = await summary(await handler(await insertCall(ids[2])), f);
     assert.deepEqual(result.alerts, []);
     // Second sweep: 503 once more; third: the fault has cleared.
     await makeDue(f);
-    result = await summary(await handler(sweepCall()), f);
+    result = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[ids[0], "pending"]]);
     await makeDue(f);
-    result = await summary(await handler(sweepCall()), f);
+    result = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
       [ids[0], "sent"],
       [ids[1], "sent"],
@@ -272,9 +254,9 @@ deliveryTest(
     const deadUrl = gone.slackWebhookUrl("moved");
     await gone.stop(); // nothing listens on that port any more
     const loc = await newLocation(f, { slack: deadUrl });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     const handler = f.handler({ inProcessRetries: 0 });
-    const first = await summary(await handler(insertCall(id)), f);
+    const first = await summary(await handler(await insertCall(id)), f);
     assert.equal(first.alerts[0].status, "pending");
     assert.match(first.alerts[0].error ?? "", /^Slack connection failed: /);
     assert.ok(!(first.alerts[0].error ?? "").includes(deadUrl), "the webhook URL is not logged");
@@ -285,7 +267,7 @@ deliveryTest(
     await f.sql`update public.locations set slack_webhook_url = ${f.rx.slackWebhookUrl()}
     where id = ${loc}`;
     await makeDue(f);
-    const second = await summary(await handler(sweepCall()), f);
+    const second = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
     assert.deepEqual(f.rx.messages().map(alertIdOf), [id]);
   },
@@ -298,16 +280,16 @@ deliveryTest(
       slack: f.rx.slackWebhookUrl("both"),
       discord: f.rx.discordWebhookUrl("both"),
     });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     f.rx.script("discord", { kind: "server_error" }, { kind: "server_error" }, {
       kind: "server_error",
     });
     const handler = f.handler();
-    const first = await summary(await handler(insertCall(id)), f);
+    const first = await summary(await handler(await insertCall(id)), f);
     assert.deepEqual(first.alerts[0].channels, { slack: "delivered", discord: "retry" });
     assert.equal(first.alerts[0].status, "pending");
     await makeDue(f);
-    const second = await summary(await handler(sweepCall()), f);
+    const second = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(second.alerts[0].channels, { slack: "delivered", discord: "delivered" });
     assert.equal(second.alerts[0].status, "sent");
     assert.equal(f.rx.messages("slack").length, 1);
@@ -335,10 +317,10 @@ deliveryTest(
     for (const [name, channel, answer, reason] of cases) {
       const url = channel === "slack" ? f.rx.slackWebhookUrl(name) : f.rx.discordWebhookUrl(name);
       const loc = await newLocation(f, { [channel]: url });
-      const failing = await newAlert(f, loc);
-      const next = await newAlert(f, loc, "critical");
+      const failing = await insertAlertQuietly(loc);
+      const next = await insertAlertQuietly(loc, "critical");
       f.rx.script(url, answer);
-      const result = await summary(await handler(insertCall(failing)), f);
+      const result = await summary(await handler(await insertCall(failing)), f);
       // The failed alert is final; the location's next alert goes out right after it.
       assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
         [failing, "failed"],
@@ -361,13 +343,13 @@ deliveryTest(
   "notifier: figures beyond 2^53 are shown exactly, and the next alert of the location follows",
   async (f) => {
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("huge") });
-    const huge = await newAlert(f, loc);
+    const huge = await insertAlertQuietly(loc);
     // 2^60 ¢ of sales and 2^55 ¢ of labor: past what a JavaScript number holds exactly.
     await f.sql`update public.alerts set net_sales_cents = 1152921504606846976,
         labor_cost_cents = 36028797018963968, splh_cents = 9007199254740993
       where id = ${huge}`;
-    const next = await newAlert(f, loc, "critical");
-    const result = await summary(await f.handler()(insertCall(huge)), f);
+    const next = await insertAlertQuietly(loc, "critical");
+    const result = await summary(await f.handler()(await insertCall(huge)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
       [huge, "sent"],
       [next, "sent"],
@@ -386,11 +368,11 @@ deliveryTest(
       slack: f.rx.slackWebhookUrl("broken"),
       discord: f.rx.discordWebhookUrl("broken"),
     });
-    const broken = await newAlert(f, loc);
+    const broken = await insertAlertQuietly(loc);
     // A zone no formatter knows: rendering the local time throws.
     await f.sql`update public.alerts set time_zone = 'Mars/Olympus_Mons' where id = ${broken}`;
-    const next = await newAlert(f, loc, "critical");
-    const result = await summary(await f.handler()(insertCall(broken)), f);
+    const next = await insertAlertQuietly(loc, "critical");
+    const result = await summary(await f.handler()(await insertCall(broken)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [
       [broken, "failed"],
       [next, "sent"],
@@ -409,16 +391,14 @@ deliveryTest("notifier: two invocations racing on the same alert post it once", 
     slack: f.rx.slackWebhookUrl("race"),
     discord: f.rx.discordWebhookUrl("race"),
   });
-  const id = await newAlert(f, loc);
+  const id = await insertAlertQuietly(loc);
   f.rx.setDefault("slack", { kind: "ok", delayMs: 150 });
   const a = f.handler();
   const b = f.handler();
-  const results = await Promise.all([
-    a(insertCall(id)).then((r) => summary(r, f)),
-    b(insertCall(id)).then((r) => summary(r, f)),
-    a(sweepCall()).then((r) => summary(r, f)),
-    b(sweepCall()).then((r) => summary(r, f)),
-  ]);
+  const calls = [await insertCall(id), await insertCall(id), await sweepCall(), await sweepCall()];
+  const results = await Promise.all(
+    calls.map((call, i) => (i % 2 === 0 ? a : b)(call).then((r) => summary(r, f))),
+  );
   const handled = results.flatMap((r) => r.alerts.map((x) => x.alertId));
   assert.deepEqual(handled, [id], "exactly one invocation got the alert");
   assert.equal(f.rx.requests("slack").length, 1);
@@ -430,9 +410,9 @@ deliveryTest(
   "notifier: a location with no channel keeps its alerts as undeliverable, visibly",
   async (f) => {
     const loc = await newLocation(f, {});
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     const handler = f.handler(); // no SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL either
-    const result = await summary(await handler(insertCall(id)), f);
+    const result = await summary(await handler(await insertCall(id)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[id, "undeliverable"]]);
     const row = await alertRow(f, id);
     assert.equal(row.status, "undeliverable");
@@ -442,7 +422,7 @@ deliveryTest(
     const [{ n }] = await f.sql`select pipeline.requeue_alerts(${loc}) as n`;
     assert.equal(n, 1);
     const withDefault = f.handler({ slackWebhookUrl: f.rx.slackWebhookUrl("default") });
-    const again = await summary(await withDefault(sweepCall()), f);
+    const again = await summary(await withDefault(await sweepCall()), f);
     assert.deepEqual(again.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
     assert.equal(f.rx.messages("slack")[0].path, new URL(f.rx.slackWebhookUrl("default")).pathname);
   },
@@ -456,13 +436,13 @@ deliveryTest("notifier: no more than about one message per second per Slack webh
     await newLocation(f, { slack: shared }),
   ];
   const ids = [];
-  for (const loc of locs) ids.push(await newAlert(f, loc));
+  for (const loc of locs) ids.push(await insertAlertQuietly(loc));
   // Real waits here: the pace is the point. A slot is reserved at most 1.5 s ahead; a post
   // paced further out waits (holding its alert) and asks again, within the invocation's budget.
   const handler = f.handler({ maxPacingWaitMs: 1_500 }, {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
-  const first = await summary(await handler(sweepCall()), f);
+  const first = await summary(await handler(await sweepCall()), f);
   assert.deepEqual(first.alerts.map((a) => a.status), ["sent", "sent", "sent"]);
   const times = f.rx.messages().map((m) => m.receivedAt.getTime());
   assert.equal(times.length, 3);
@@ -481,11 +461,11 @@ deliveryTest(
       await newLocation(f, { slack: shared }),
       await newLocation(f, { slack: shared }),
     ];
-    for (const loc of locs) await newAlert(f, loc);
+    for (const loc of locs) await insertAlertQuietly(loc);
     const handler = f.handler({ maxPacingWaitMs: 500, budgetMs: 1_200 }, {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });
-    const first = await summary(await handler(sweepCall()), f);
+    const first = await summary(await handler(await sweepCall()), f);
     const statuses = first.alerts.map((a) => a.status).sort();
     assert.deepEqual(statuses, ["pending", "sent", "sent"]);
     const deferred = first.alerts.find((a) => a.status === "pending")!;
@@ -494,7 +474,7 @@ deliveryTest(
     assert.equal((await alertRow(f, deferred.alertId)).later, true);
     // Once its slot has come, the next sweep delivers it.
     await new Promise((r) => setTimeout(r, 1_200));
-    const second = await summary(await handler(sweepCall()), f);
+    const second = await summary(await handler(await sweepCall()), f);
     assert.deepEqual(second.alerts.map((a) => [a.alertId, a.status]), [[deferred.alertId, "sent"]]);
   },
 );
@@ -505,7 +485,7 @@ deliveryTest(
     const shared = f.rx.slackWebhookUrl("burst");
     const ids: number[] = [];
     for (let i = 0; i < 12; i++) {
-      ids.push(await newAlert(f, await newLocation(f, { slack: shared })));
+      ids.push(await insertAlertQuietly(await newLocation(f, { slack: shared })));
     }
     // The real pacing and budget (5 s ahead, 40 s per invocation), real waits; one database
     // webhook call per alert, all at once, as pg_net makes them.
@@ -514,7 +494,7 @@ deliveryTest(
     });
     const started = Date.now();
     const results = await Promise.all(
-      ids.map((id) => handler(insertCall(id)).then((r) => summary(r, f))),
+      ids.map(async (id) => summary(await handler(await insertCall(id)), f)),
     );
     const elapsed = Date.now() - started;
     assert.deepEqual(
@@ -537,15 +517,15 @@ deliveryTest(
   "notifier: an expired claim is taken over; the stale holder's record is refused",
   async (f) => {
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("lease") });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
     // An invocation claims the alert and dies before posting.
     const [{ alert }] = await f.sql`select pipeline.claim_alert(${id}, 60, false, false) as alert`;
     assert.equal(alert.status, "sending");
-    const nothing = await summary(await f.handler()(sweepCall()), f);
+    const nothing = await summary(await f.handler()(await sweepCall()), f);
     assert.deepEqual(nothing.alerts, [], "a live claim is respected");
     await f.sql`update public.alerts set lease_expires_at = now() - interval '1 second'
     where id = ${id}`;
-    const taken = await summary(await f.handler()(sweepCall()), f);
+    const taken = await summary(await f.handler()(await sweepCall()), f);
     assert.deepEqual(taken.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
     const [{ status }] = await f.sql`
     select pipeline.record_alert_attempt(${id}, ${alert.leaseToken}::uuid, 'slack',
@@ -556,18 +536,31 @@ deliveryTest(
 );
 
 deliveryTest(
-  "notifier: requests without the right secret get 401; malformed bodies 400",
+  "notifier: requests not signed by the database (wrong key, stale, changed body, old secret headers) get 401; malformed bodies 400",
   async (f) => {
     const handler = f.handler();
     const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("auth") });
-    const id = await newAlert(f, loc);
+    const id = await insertAlertQuietly(loc);
+    const changedBody = await insertCall(id);
+    const sixMinutesAgo = Date.now() - 6 * 60_000;
     for (
       const req of [
-        insertCall(id, "wrong-secret"),
-        insertCall(id, ""),
+        await insertCall(id, "wrong-secret"),
+        await signedCall(insertBody(id), SECRET, sixMinutesAgo),
+        await signedCall(insertBody(id), SECRET, Date.now() + 6 * 60_000),
+        new Request(changedBody.url, {
+          method: "POST",
+          headers: changedBody.headers,
+          body: insertBody(id).replace("}", ',"schema":"public"}'),
+        }),
         new Request("http://x/", {
           method: "POST",
-          headers: { "content-type": "application/json", authorization: "Bearer nope" },
+          headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` },
+          body: "{}",
+        }),
+        new Request("http://x/", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-alert-webhook-secret": SECRET },
           body: "{}",
         }),
       ]
@@ -578,19 +571,21 @@ deliveryTest(
     }
     assert.equal(f.rx.requests().length, 0);
     assert.equal((await alertRow(f, id)).status, "pending");
+    const updateBody = JSON.stringify({ type: "UPDATE", table: "alerts", record: { id } });
     const bad = await handler(
       new Request("http://x/", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-alert-webhook-secret": SECRET },
-        body: JSON.stringify({ type: "UPDATE", table: "alerts", record: { id } }),
+        headers: await signedAlertHeaders(updateBody, SECRET),
+        body: updateBody,
       }),
     );
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.code, "invalid_payload");
     const get = await handler(new Request("http://x/", { method: "GET" }));
     assert.equal(get.status, 405);
-    // An empty secret setting refuses everything, even an empty header.
+    // An empty secret setting refuses everything, whatever it was signed with.
     const unset = f.handler({ alertWebhookSecret: "" });
-    assert.equal((await unset(insertCall(id, ""))).status, 401);
+    assert.equal((await unset(await insertCall(id))).status, 401);
+    assert.equal((await unset(await insertCall(id, "x"))).status, 401);
   },
 );

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { eventually, testDb, testEnv } from "../_support/env.ts";
 import {
   type ChannelReceiver,
@@ -227,16 +228,13 @@ e2eTest("end to end: two notifier invocations racing on the same alert post it o
     record: { id: alert.id },
     old_record: null,
   });
-  const calls = await Promise.all([1, 2].map(() =>
-    fetch(notifierUrl(), {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-alert-webhook-secret": testEnv().alertSecret,
-      },
-      body,
-    }).then(async (r) => ({ status: r.status, body: await r.json() }))
-  ));
+  const headers = await signedAlertHeaders(body, testEnv().alertSecret);
+  const calls = await Promise.all(
+    [1, 2].map(() =>
+      fetch(notifierUrl(), { method: "POST", headers, body })
+        .then(async (r) => ({ status: r.status, body: await r.json() }))
+    ),
+  );
   assert.deepEqual(calls.map((c) => c.status), [200, 200]);
   const [row] = await settled(f, loc.id, 1);
   assert.equal(row.status, "sent");
@@ -257,30 +255,30 @@ e2eTest("end to end: a permanent failure ends as failed with its reason", async 
   assert.equal(f.rx.requests("discord").length, 1, "a permanent error is not retried");
 });
 
-e2eTest("end to end: the function refuses callers without the shared secret", async () => {
-  for (
-    const headers of [
-      { "content-type": "application/json" } as Record<string, string>,
-      { "content-type": "application/json", "x-alert-webhook-secret": "guess" },
-      { "content-type": "application/json", authorization: "Bearer guess" },
-    ]
-  ) {
-    const res = await fetch(notifierUrl(), {
+e2eTest(
+  "end to end: the function refuses callers whose request the database did not sign",
+  async () => {
+    const body = JSON.stringify({ type: "SWEEP" });
+    const secret = testEnv().alertSecret;
+    for (
+      const headers of [
+        { "content-type": "application/json" } as Record<string, string>,
+        await signedAlertHeaders(body, "guess"),
+        // The secret itself, as the old shared-secret header: no longer a way in.
+        { "content-type": "application/json", "x-alert-webhook-secret": secret },
+        { "content-type": "application/json", authorization: `Bearer ${secret}` },
+      ]
+    ) {
+      const res = await fetch(notifierUrl(), { method: "POST", headers, body });
+      assert.equal(res.status, 401);
+      assert.equal((await res.json()).error.code, "unauthorized");
+    }
+    const ok = await fetch(notifierUrl(), {
       method: "POST",
-      headers,
-      body: JSON.stringify({ type: "SWEEP" }),
+      headers: await signedAlertHeaders(body, secret),
+      body,
     });
-    assert.equal(res.status, 401);
-    assert.equal((await res.json()).error.code, "unauthorized");
-  }
-  const ok = await fetch(notifierUrl(), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      authorization: `Bearer ${testEnv().alertSecret}`,
-    },
-    body: JSON.stringify({ type: "SWEEP" }),
-  });
-  assert.equal(ok.status, 200);
-  assert.equal((await ok.json()).mode, "sweep");
-});
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).mode, "sweep");
+  },
+);

@@ -5,7 +5,15 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { eventually, needsOwnDatabase, scratchDatabase, testDb } from "../_support/env.ts";
+import {
+  adminUrl,
+  eventually,
+  needsOwnDatabase,
+  scratchDatabase,
+  testDb,
+} from "../_support/env.ts";
+import { applyBootstrap } from "../../local/bootstrap.ts";
+import { verifyAlertWebhook } from "../../shared/signatures.ts";
 import { repoPath } from "../../local/paths.ts";
 import { DEFAULT_BUDGET_MS } from "../../supabase/functions/alert-notifier/handler.ts";
 
@@ -323,7 +331,7 @@ dbTest("alerts: two evaluations of the same day at once insert one alert", async
 });
 
 dbTest(
-  "alerts: each alert fires the database webhook with the Supabase body and the secret",
+  "alerts: each alert fires the database webhook with the Supabase body, signed, with no secret in the request",
   async () => {
     const loc = await newLocation();
     // Inspect the queued pg_net request inside the transaction (the dispatcher cannot see it
@@ -338,33 +346,63 @@ dbTest(
       const [alert] = await tx`select * from public.alerts where location_id = ${loc.id}`;
       assert.ok(alert, "an alert row");
       const requests = await tx`
-      select url, headers, convert_from(body, 'UTF8')::jsonb as body, timeout_milliseconds
+      select url, headers, body, convert_from(body, 'UTF8')::jsonb as json, timeout_milliseconds
       from net.http_request_queue where id > ${max} order by id`;
-      const mine = requests.filter((r) => r.body?.record?.location_id === loc.id);
+      const mine = requests.filter((r) => r.json?.record?.location_id === loc.id);
       assert.equal(mine.length, 1);
-      const [{ base, secret }] = await tx`
+      const [config] = await tx`
       select pipeline.runtime_config('functions_base_url') as base,
         pipeline.runtime_config('alert_webhook_secret') as secret`;
-      assert.equal(mine[0].url, `${base.replace(/\/$/, "")}/alert-notifier`);
-      assert.equal(secret, Deno.env.get("ALERT_WEBHOOK_SECRET"));
-      assert.deepEqual(mine[0].headers, {
-        "Content-Type": "application/json",
-        "x-alert-webhook-secret": secret,
-      });
+      const secret = String(config.secret);
+      assert.equal(mine[0].url, `${config.base.replace(/\/$/, "")}/alert-notifier`);
+      assert.equal(Deno.env.get("ALERT_WEBHOOK_SECRET"), secret);
+      // Headers: the content type and the signature, nothing that could be used again.
+      const headers = mine[0].headers as Record<string, string>;
+      assert.deepEqual(Object.keys(headers).sort(), [
+        "Content-Type",
+        "x-alert-signature",
+        "x-alert-timestamp",
+      ]);
+      assert.equal(headers["Content-Type"], "application/json");
+      assert.ok(
+        !JSON.stringify(mine[0]).includes(secret),
+        "the secret appears nowhere in the queued request",
+      );
+      // The signature covers the exact bytes pg_net will send, under the Vault secret, now.
+      const body = new Uint8Array(mine[0].body);
+      const verdict = await verifyAlertWebhook(
+        body,
+        headers["x-alert-timestamp"],
+        headers["x-alert-signature"],
+        secret,
+        Date.now(),
+      );
+      assert.deepEqual(verdict, { ok: true });
+      assert.deepEqual(
+        await verifyAlertWebhook(
+          body,
+          headers["x-alert-timestamp"],
+          headers["x-alert-signature"],
+          `${secret}x`,
+          Date.now(),
+        ),
+        { ok: false, reason: "mismatch" },
+      );
       // pg_net must not give up on the notifier while it drains a paced burst.
       assert.ok(
         mine[0].timeout_milliseconds > DEFAULT_BUDGET_MS,
         `${mine[0].timeout_milliseconds}`,
       );
-      assert.equal(mine[0].body.type, "INSERT");
-      assert.equal(mine[0].body.table, "alerts");
-      assert.equal(mine[0].body.schema, "public");
-      assert.equal(mine[0].body.old_record, null);
-      assert.equal(mine[0].body.record.id, Number(alert.id));
-      assert.equal(mine[0].body.record.kind, "over");
-      assert.equal(mine[0].body.record.status, "pending");
+      const sent = mine[0].json;
+      assert.equal(sent.type, "INSERT");
+      assert.equal(sent.table, "alerts");
+      assert.equal(sent.schema, "public");
+      assert.equal(sent.old_record, null);
+      assert.equal(sent.record.id, Number(alert.id));
+      assert.equal(sent.record.kind, "over");
+      assert.equal(sent.record.status, "pending");
       // The webhook body never carries a channel URL.
-      assert.ok(!JSON.stringify(mine[0].body).includes("webhook_url"));
+      assert.ok(!JSON.stringify(sent).includes("webhook_url"));
       throw rolledBack;
     }).catch((err) => {
       if (err !== rolledBack) throw err;
@@ -373,6 +411,7 @@ dbTest(
     // Without the configuration the alert is still written (pending, for the sweep); nothing is
     // queued and the recompute does not fail.
     await sql.begin(async (tx) => {
+      await tx`delete from vault.secrets where name = 'functions_base_url'`;
       await tx`delete from pipeline.runtime_settings where key = 'functions_base_url'`;
       const [{ max }] =
         await tx`select coalesce(max(id), 0)::bigint as max from net.http_request_queue`;
@@ -500,33 +539,14 @@ dbTest("alerts: the sweep is registered with pg_cron every minute", async () => 
 });
 
 dbTest(
-  "runtime config: Vault wins where it exists; otherwise the private settings table",
+  "runtime config: Vault wins where it exists (stored encrypted, read by the signing function); otherwise the private settings table",
   async () => {
+    // A database with Supabase's extensions as the bootstrap mirrors them (Vault owned by
+    // supabase_admin, granted to postgres as on Supabase), migrated by postgres.
     const db = await scratchDatabase("alerts_vault");
     const scratch = testDb(db.url);
     try {
-      // A stand-in for supabase_vault with its documented surface.
-      await scratch.unsafe(`
-      create schema vault;
-      create table vault.secrets (
-        id uuid primary key default gen_random_uuid(), name text unique, description text,
-        secret text not null, created_at timestamptz default now(),
-        updated_at timestamptz default now());
-      create view vault.decrypted_secrets as
-        select id, name, description, secret, secret as decrypted_secret, created_at, updated_at
-        from vault.secrets;
-      create function vault.create_secret(new_secret text, new_name text default null,
-        new_description text default '', new_key_id uuid default null) returns uuid
-        language sql as $$
-          insert into vault.secrets (name, description, secret)
-          values (new_name, new_description, new_secret) returning id $$;
-      create function vault.update_secret(secret_id uuid, new_secret text default null,
-        new_name text default null, new_description text default null,
-        new_key_id uuid default null) returns void
-        language sql as $$
-          update vault.secrets set secret = coalesce(new_secret, secret), updated_at = now()
-          where id = secret_id $$;
-    `);
+      await applyBootstrap(adminUrl(db.name));
       await scratch.file(repoPath("supabase/migrations/20261128000100_core_schema.sql"));
       await scratch.file(repoPath("supabase/migrations/20261128000400_alerts.sql"));
       // Settings made before Vault was used are shadowed by Vault's copy.
@@ -534,10 +554,12 @@ dbTest(
       values ('alert_webhook_secret', 'stale-local')`;
       await scratch`select pipeline.set_runtime_config('alert_webhook_secret', 'from-vault-1')`;
       await scratch`select pipeline.set_runtime_config('alert_webhook_secret', 'from-vault-2')`;
-      const secrets = await scratch`select name, secret from vault.secrets`;
-      assert.deepEqual(secrets.map((r) => ({ ...r })), [
-        { name: "alert_webhook_secret", secret: "from-vault-2" },
+      const secrets = await scratch`select s.name, s.secret, d.decrypted_secret
+        from vault.secrets s join vault.decrypted_secrets d using (id)`;
+      assert.deepEqual(secrets.map((r) => [r.name, r.decrypted_secret]), [
+        ["alert_webhook_secret", "from-vault-2"],
       ]);
+      assert.ok(!secrets[0].secret.includes("from-vault"), "Vault stores it encrypted");
       const [{ value }] = await scratch`
       select pipeline.runtime_config('alert_webhook_secret') as value`;
       assert.equal(value, "from-vault-2");
@@ -551,10 +573,22 @@ dbTest(
         (await scratch`select pipeline.runtime_config('missing') as v`)[0].v,
         null,
       );
-      // Neither pg_net nor its configuration here: posting is skipped with a warning, no error.
+      // The signing function reads the key from Vault.
       const [{ id }] = await scratch`
       select pipeline.post_to_alert_notifier('{"type":"SWEEP"}'::jsonb, 1000) as id`;
-      assert.equal(id, null);
+      const [queued] = await scratch`select url, headers, body from net.http_request_queue
+        where id = ${id}`;
+      assert.equal(queued.url, "https://x.supabase.co/functions/v1/alert-notifier");
+      assert.deepEqual(
+        await verifyAlertWebhook(
+          new Uint8Array(queued.body),
+          queued.headers["x-alert-timestamp"],
+          queued.headers["x-alert-signature"],
+          "from-vault-2",
+          Date.now(),
+        ),
+        { ok: true },
+      );
       await assert.rejects(
         scratch`select pipeline.set_runtime_config('functions_base_url', 'not a url')`,
         /must be an http\(s\) URL/,
@@ -566,6 +600,24 @@ dbTest(
     } finally {
       await scratch.end();
       await db.drop();
+    }
+
+    // A plain Postgres: neither Vault nor pg_net. Settings go to the private table, and posting
+    // is skipped with a warning, no error.
+    const plain = await scratchDatabase("alerts_plain");
+    const bare = testDb(plain.url);
+    try {
+      await bare.file(repoPath("supabase/migrations/20261128000100_core_schema.sql"));
+      await bare.file(repoPath("supabase/migrations/20261128000400_alerts.sql"));
+      await bare`select pipeline.set_runtime_config('alert_webhook_secret', 'plain-1')`;
+      const rows = await bare`select key, value from pipeline.runtime_settings`;
+      assert.deepEqual(rows.map((r) => [r.key, r.value]), [["alert_webhook_secret", "plain-1"]]);
+      const [{ id }] = await bare`
+      select pipeline.post_to_alert_notifier('{"type":"SWEEP"}'::jsonb, 1000) as id`;
+      assert.equal(id, null);
+    } finally {
+      await bare.end();
+      await plain.drop();
     }
   },
   needsOwnDatabase(),

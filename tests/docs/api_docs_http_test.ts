@@ -9,6 +9,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { repoPath } from "../../local/paths.ts";
 import { EXAMPLE_ALERT_RECORD } from "../../shared/openapi.ts";
 import { signToastPayload } from "../../shared/signatures.ts";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testDb, testEnv } from "../_support/env.ts";
 import { componentValidator, type OpenApiDoc, refName } from "./_openapi_support.ts";
 
@@ -131,7 +132,7 @@ Deno.test("the live functions answer with documented statuses and documented bod
     ["/alert-notifier", { method: "POST", headers: json, body: '{"type":"SWEEP"}' }],
     ["/alert-notifier", {
       method: "POST",
-      headers: { ...json, "x-alert-webhook-secret": env.alertSecret },
+      headers: await signedAlertHeaders('{"type":"UPDATE"}', env.alertSecret),
       body: '{"type":"UPDATE"}',
     }],
   ];

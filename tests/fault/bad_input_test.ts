@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testDb, testEnv } from "../_support/env.ts";
 import { signSevenShiftsPayload, signToastPayload } from "../../shared/signatures.ts";
 import { createToastWebhookHandler } from "../../supabase/functions/toast-webhook/handler.ts";
@@ -561,12 +562,13 @@ function notifierCase(category: Category): fc.Arbitrary<Case> {
       return fc.oneof({ arbitrary: text, weight: 3 }, { arbitrary: unstorable, weight: 1 });
     }
     return fc.oneof(
-      fc.constantFrom("none", "wrongSecret", "bearerWrong", "garbage").map((auth) =>
-        plan({
-          description: `secret ${auth}`,
-          auth: auth as Plan["auth"],
-          expect: { status: 401, code: "unauthorized" },
-        })
+      fc.constantFrom("none", "wrongSecret", "stale", "tampered", "garbage", "timestampOnly").map(
+        (auth) =>
+          plan({
+            description: `signature ${auth}`,
+            auth: auth as Plan["auth"],
+            expect: { status: 401, code: "unauthorized" },
+          }),
       ),
       fc.constantFrom<string | null>(null, "text/plain", "application/xml").map((type) =>
         plan({
@@ -587,13 +589,23 @@ function notifierCase(category: Category): fc.Arbitrary<Case> {
   });
 }
 
-function notifierRequest(c: Case) {
+/** The notifier request of `c`, signed as the database signs (or not, per its plan). */
+async function notifierRequest(c: Case) {
   const p = c.plan;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (p.auth === "valid") headers["x-alert-webhook-secret"] = env.alertSecret;
-  else if (p.auth === "wrongSecret") headers["x-alert-webhook-secret"] = `${env.alertSecret}x`;
-  else if (p.auth === "bearerWrong") headers["authorization"] = `Bearer ${crypto.randomUUID()}`;
-  else if (p.auth === "garbage") headers["authorization"] = env.alertSecret; // not "Bearer …"
+  const body = p.body ?? new Uint8Array();
+  const sign = (secret: string, atMs = Date.now(), bytes = body) =>
+    signedAlertHeaders(bytes, secret, atMs);
+  let headers: Record<string, string> = { "content-type": "application/json" };
+  if (p.auth === "valid") headers = await sign(env.alertSecret);
+  else if (p.auth === "wrongSecret") headers = await sign(`${env.alertSecret}x`);
+  else if (p.auth === "stale") headers = await sign(env.alertSecret, Date.now() - 6 * 60_000);
+  else if (p.auth === "tampered") headers = await sign(env.alertSecret, Date.now(), utf8(" "));
+  else if (p.auth === "garbage") {
+    headers = { ...await sign(env.alertSecret), "x-alert-signature": "not a signature" };
+  } else if (p.auth === "timestampOnly") {
+    headers = await sign(env.alertSecret);
+    delete headers["x-alert-signature"];
+  }
   for (const [k, v] of Object.entries(p.headers)) {
     if (v === null) delete headers[k];
     else headers[k] = v;
@@ -679,7 +691,7 @@ async function assertBasesValid(cases: Case[], vendor: "toast" | "7shifts" | "no
       res = await handler(
         new Request("http://x/", {
           method: "POST",
-          headers: { "content-type": "application/json", "x-alert-webhook-secret": "base-check" },
+          headers: await signedAlertHeaders(c.baseText, "base-check"),
           body: c.baseText,
         }),
       );
@@ -785,7 +797,7 @@ Deno.test("bad input: alert-notifier answers 1,100 broken calls with the right 4
   await fuzz(
     "alert-notifier",
     cases,
-    (c) => Promise.resolve({ url: `${env.functionsUrl}/alert-notifier`, req: notifierRequest(c) }),
+    async (c) => ({ url: `${env.functionsUrl}/alert-notifier`, req: await notifierRequest(c) }),
   );
 });
 

@@ -10,15 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { needsOwnDatabase, testDb, testEnv } from "../_support/env.ts";
-import {
-  deliverPunch,
-  deliverToast,
-  newLocation,
-  punchBody,
-  sixHourPunch,
-  toastEnvelope,
-  vendorIds,
-} from "./vendors.ts";
+import { deliverMarked, newLocation, vendorIds } from "./vendors.ts";
 import { failAtCommitFor } from "./support.ts";
 
 const env = testEnv();
@@ -35,29 +27,8 @@ Deno.test({
     const ids = vendorIds();
     const locationId = await newLocation(sql, ids);
     const marker = `${MARKER}${crypto.randomUUID()}`;
-    const envelope = JSON.parse(toastEnvelope({
-      orderGuid: crypto.randomUUID(),
-      businessDate: 20261121,
-      modifiedDate: "2026-11-21T19:00:00.000Z",
-      amountCents: 5_000,
-      tipCents: 0,
-    }, ids.toastGuid));
-    envelope.guid = marker;
-    const toast = await deliverToast(
-      env.functionsUrl,
-      env.toastSecret,
-      JSON.stringify(envelope),
-      ids.toastGuid,
-    );
-    const punch = JSON.parse(punchBody(sixHourPunch(ids)));
-    punch.notes = marker;
-    const sevenShifts = await deliverPunch(
-      env.functionsUrl,
-      env.sevenShiftsGrantGuid,
-      JSON.stringify(punch),
-      "time_punch.created",
-    );
-    for (const [name, res] of [["toast", toast], ["7shifts", sevenShifts]] as const) {
+    const answers = await deliverMarked(env.functionsUrl, env, ids, marker);
+    for (const [name, res] of Object.entries(answers)) {
       assert.ok(
         res.status >= 500,
         `${name}: answered ${res.status} ${JSON.stringify(res.json)} for an uncommitted event`,

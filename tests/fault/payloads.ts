@@ -52,8 +52,7 @@ export type Auth =
   | "signatureOnly"
   | "stale"
   | "badTimestamp"
-  | "wrongToken"
-  | "bearerWrong";
+  | "wrongToken";
 
 /** A broken request before signing: the body text or bytes, how to sign, what must come back. */
 export interface Plan {

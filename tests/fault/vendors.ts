@@ -181,6 +181,43 @@ export async function deliverPunch(
   return { status: res.status, json: text ? JSON.parse(text) : {} };
 }
 
+/**
+ * A signed Toast delivery and a signed 7shifts punch for `ids`' location that both carry
+ * `marker` (the envelope GUID, the punch's notes: what failAtCommitFor in support.ts looks
+ * for), sent to `functionsUrl`; their answers.
+ */
+export async function deliverMarked(
+  functionsUrl: string,
+  secrets: { toastSecret: string; sevenShiftsGrantGuid: string },
+  ids: ReturnType<typeof vendorIds>,
+  marker: string,
+): Promise<Record<"toast" | "7shifts", { status: number; json: Record<string, unknown> }>> {
+  const envelope = JSON.parse(toastEnvelope({
+    orderGuid: crypto.randomUUID(),
+    businessDate: 20261121,
+    modifiedDate: "2026-11-21T19:00:00.000Z",
+    amountCents: 5_000,
+    tipCents: 0,
+  }, ids.toastGuid));
+  envelope.guid = marker;
+  const punch = JSON.parse(punchBody(sixHourPunch(ids)));
+  punch.notes = marker;
+  return {
+    toast: await deliverToast(
+      functionsUrl,
+      secrets.toastSecret,
+      JSON.stringify(envelope),
+      ids.toastGuid,
+    ),
+    "7shifts": await deliverPunch(
+      functionsUrl,
+      secrets.sevenShiftsGrantGuid,
+      JSON.stringify(punch),
+      "time_punch.created",
+    ),
+  };
+}
+
 /** Random vendor ids for one isolated location. */
 export function vendorIds() {
   return {

@@ -1,6 +1,6 @@
 /**
  * The functions' one ingest statement (`INGEST_*_SQL`: `call pipeline.ingest_*_committed`)
- * over the functions' own postgres.js wiring (`connectDatabase`: `prepare: false`, role
+ * over the functions' own postgres.js wiring (`connectDatabase`: `prepare: false`, their login
  * `pipeline_functions`) resolves only after the commit: what it stored, including the
  * commit-time recompute, is visible from another connection the moment it resolves, and a
  * failure raised at commit is the CALL's own error, with nothing stored. (A plain `select
@@ -106,7 +106,7 @@ function toastBody(toastGuid: string, amountCents: number, eventGuid?: string): 
 
 Deno.test("committed ingest: what the call stored is visible elsewhere as soon as it resolves", async () => {
   const env = testEnv();
-  const fn = connectDatabase(env.databaseUrl, { max: 1 });
+  const fn = connectDatabase(env.functionsDatabaseUrl, { max: 1 });
   const admin = testDb();
   try {
     const ids = vendorIds();
@@ -159,7 +159,7 @@ Deno.test({
   ...needsOwnDatabase(),
 }, async () => {
   const env = testEnv();
-  const fn = connectDatabase(env.databaseUrl, { max: 1 });
+  const fn = connectDatabase(env.functionsDatabaseUrl, { max: 1 });
   const admin = testDb();
   const removeFailure = await failAtCommitFor(admin, "commit_test_fail_at_commit", MARKER);
   try {

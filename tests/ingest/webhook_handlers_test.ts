@@ -278,7 +278,7 @@ Deno.test("7shifts handler: the injected clock bounds the HMAC window; wage unit
 
 Deno.test("handlers against the real database: applied, then a duplicate", async () => {
   const env = testEnv();
-  const sql = connectDatabase(env.databaseUrl);
+  const sql = connectDatabase(env.functionsDatabaseUrl);
   const admin = testDb();
   try {
     const guid = crypto.randomUUID();

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import postgres from "postgres";
-import { testDb, testEnv } from "../_support/env.ts";
+import { adminDb, testDb, testEnv } from "../_support/env.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
 
@@ -259,16 +259,22 @@ Deno.test("order totals: a recompute by hand, or the open-day job, repairs total
       deleted: false,
     });
     // Orders written with the triggers off (a restore, a bulk load) and totals damaged.
-    await sql.begin(async (tx) => {
-      await tx`set local session_replication_role = replica`;
-      await insertOrder(tx, loc, {
-        guid: crypto.randomUUID(),
-        day: DAYS[0],
-        cents: 4_000,
-        voided: false,
-        deleted: false,
+    // session_replication_role is a superuser's setting (on Supabase too): the admin connection.
+    const admin = adminDb();
+    try {
+      await admin.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await insertOrder(tx, loc, {
+          guid: crypto.randomUUID(),
+          day: DAYS[0],
+          cents: 4_000,
+          voided: false,
+          deleted: false,
+        });
       });
-    });
+    } finally {
+      await admin.end();
+    }
     await sql`update pipeline.day_order_totals set counted_sales_cents = 1, counted_orders = 9
       where location_id = ${loc}`;
     const [broken] = await compare(sql, loc);

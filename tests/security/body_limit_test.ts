@@ -88,7 +88,8 @@ Deno.test("body limit: each handler stops reading a streamed body at its limit a
         settings: { alertWebhookSecret: "s" },
         log: () => {},
       }),
-      headers: { "x-alert-webhook-secret": "s" },
+      // A fresh signature's headers: they are checked before the body is read.
+      headers: freshAlertSignatureHeaders(),
     },
   ];
   for (const c of cases) {
@@ -165,18 +166,26 @@ async function rawExchange(
   return { status, text: received, sentWhenAnswered, sendError };
 }
 
-const FUNCTIONS: Array<{ name: string; limit: number; headers: Record<string, string> }> = [
-  { name: "toast-webhook", limit: TOAST_MAX_BODY_BYTES, headers: { "toast-signature": "c2ln" } },
+/** Headers a signed notifier call has, timed now (the signature itself is checked last). */
+function freshAlertSignatureHeaders(): Record<string, string> {
+  return {
+    "x-alert-timestamp": String(Math.floor(Date.now() / 1000)),
+    "x-alert-signature": "0".repeat(64),
+  };
+}
+
+const FUNCTIONS: Array<{ name: string; limit: number; headers: () => Record<string, string> }> = [
+  {
+    name: "toast-webhook",
+    limit: TOAST_MAX_BODY_BYTES,
+    headers: () => ({ "toast-signature": "c2ln" }),
+  },
   {
     name: "sevenshifts-webhook",
     limit: SEVENSHIFTS_MAX_BODY_BYTES,
-    headers: { "x-webhook-topic": "time_punch.created" },
+    headers: () => ({ "x-webhook-topic": "time_punch.created" }),
   },
-  {
-    name: "alert-notifier",
-    limit: NOTIFIER_MAX_BODY_BYTES,
-    headers: { "x-alert-webhook-secret": env.alertSecret },
-  },
+  { name: "alert-notifier", limit: NOTIFIER_MAX_BODY_BYTES, headers: freshAlertSignatureHeaders },
 ];
 
 /** `host:port` a function process itself listens on (the local gateway forwards to it). */
@@ -199,7 +208,7 @@ Deno.test("body limit over HTTP: a Content-Length over the limit is refused befo
       "content-type": "application/json",
       "content-length": String(f.limit + 1),
       connection: "close",
-      ...f.headers,
+      ...f.headers(),
     }, async () => {/* nothing: the answer must not wait for the body */});
     assert.equal(r.status, 413, `${f.name}: ${r.text.slice(0, 200)}`);
     assert.equal(r.sentWhenAnswered, 0);
@@ -220,7 +229,7 @@ Deno.test("body limit over HTTP: a chunked body streamed past the limit is cut o
     const r = await rawExchange(`http://${addr}/functions/v1/${f.name}`, {
       "content-type": "application/json",
       "transfer-encoding": "chunked",
-      ...f.headers,
+      ...f.headers(),
     }, async (write) => {
       for (let sent = 0; sent < OFFERED; sent += CHUNK) await write(frame);
     });

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { freePort } from "../../local/postgres.ts";
 import { eventually, testDb } from "../_support/env.ts";
+import { insertAlertRow } from "../_support/outbox.ts";
 import { FINGERPRINT_SCHEMAS } from "../fault/support.ts";
 import { newLocation, vendorIds } from "../fault/vendors.ts";
 
@@ -36,16 +37,7 @@ Deno.test("channel URLs: a location's webhook URLs appear nowhere but public.loc
     });
     await sql`update public.locations set discord_webhook_url = ${discordUrl}
       where id = ${locationId}`;
-    const [row] = await sql`
-      insert into public.alerts (location_id, business_date, kind, from_state, location_name,
-        time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
-        net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
-        order_count, punch_count, open_punch_count, metrics_as_of)
-      select l.id, current_date, 'over', 'ok', l.name, l.time_zone, 2745, 2500, 3000, 2400,
-        245000, 67253, 153000, 1582, 5765, 40, 9, 3, now()
-      from public.locations l where l.id = ${locationId}
-      returning id::int`;
-    alertId = row.id;
+    alertId = await insertAlertRow(sql, locationId);
     // The database webhook wakes the notifier through pg_net; both channels fail and are
     // recorded; the notifier's answer is recorded by pg_net as well.
     await eventually(

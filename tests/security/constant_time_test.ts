@@ -1,17 +1,18 @@
 /**
  * Secrets are compared in constant time. The helpers every check goes through
- * (shared/signatures.ts: `timingSafeEqual` for HMACs, `secretsMatch` for the 7shifts URL
- * token and the notifier's shared secret) are called and timed, not looked for in the
+ * (shared/signatures.ts: `timingSafeEqual` for HMACs, the notifier's signature included, and
+ * `secretsMatch` for the 7shifts URL token) are called and timed, not looked for in the
  * source: their answers are right (properties), and how long they take does not depend on
  * where the first differing byte is. The timing check first proves it can tell: an ordinary
  * early-exit comparison, timed the same way, is caught.
  *
- * Over HTTP, the token and the shared secret match exactly or not at all (no prefix, no
- * extension, no case folding).
+ * Over HTTP, the token and the notifier's signature match exactly or not at all (no prefix,
+ * no extension, no case folding of the token).
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { secretsMatch, timingSafeEqual } from "../../shared/signatures.ts";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testEnv } from "../_support/env.ts";
 import { send, utf8 } from "../fault/support.ts";
 
@@ -121,7 +122,7 @@ Deno.test("constant time: secretsMatch matches exactly, never an empty secret, i
   }
 });
 
-Deno.test("constant time: over HTTP the 7shifts URL token and the notifier secret match only exactly", async () => {
+Deno.test("constant time: over HTTP the 7shifts URL token and the notifier signature match only exactly", async () => {
   const punch = JSON.stringify({ id: 1, company_id: 1, location_id: 1, modified: "x" });
   const token = env.sevenShiftsToken;
   for (const wrong of [token.slice(0, -1), `${token}x`, token.toUpperCase(), ` ${token}`, ""]) {
@@ -147,18 +148,30 @@ Deno.test("constant time: over HTTP the 7shifts URL token and the notifier secre
   assert.equal(right.status, 400, right.text);
 
   const secret = env.alertSecret;
-  for (const wrong of [secret.slice(0, -1), `${secret}x`, secret.toUpperCase()]) {
+  const signed = await signedAlertHeaders("{}", secret);
+  const sig = signed["x-alert-signature"];
+  const flip = (i: number) => sig.slice(0, i) + (sig[i] === "0" ? "1" : "0") + sig.slice(i + 1);
+  for (
+    const wrong of [
+      flip(0),
+      flip(sig.length - 1),
+      sig.slice(0, -2),
+      `${sig}00`,
+      (await signedAlertHeaders("{}", secret.slice(0, -1)))["x-alert-signature"],
+      (await signedAlertHeaders("{}", `${secret}x`))["x-alert-signature"],
+    ]
+  ) {
     const res = await send(`${env.functionsUrl}/alert-notifier`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-alert-webhook-secret": wrong },
+      headers: { ...signed, "x-alert-signature": wrong },
       body: utf8("{}"),
     });
-    assert.equal(res.status, 401);
+    assert.equal(res.status, 401, wrong);
   }
   const ok = await send(`${env.functionsUrl}/alert-notifier`, {
     method: "POST",
-    headers: { "content-type": "application/json", "authorization": `Bearer ${secret}` },
+    headers: { ...signed, "x-alert-signature": sig.toUpperCase() },
     body: utf8("{}"),
   });
-  assert.equal(ok.status, 400, "the right secret gets past authentication to validation");
+  assert.equal(ok.status, 400, "the right signature (hex, any case) gets past to validation");
 });

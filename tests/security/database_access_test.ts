@@ -5,7 +5,10 @@
  *   nor write any of them, nor use their sequences, nor call any function there (RPC);
  * - no view, materialized view or foreign table sits in an exposed schema (they would bypass
  *   RLS), and no policy opens a table to the API roles;
- * - the private schemas (pipeline, net, cron, vault) are closed to the API roles;
+ * - the private schemas (pipeline, cron, vault) are closed to the API roles; pg_net's `net`
+ *   is open to them as it is on Supabase (pg_net grants its queue and responses to every
+ *   role), which is why nothing in a queued request is a reusable secret
+ *   (tests/security/alert_webhook_test.ts);
  * - every `security definer` function has a fixed search_path naming no schema an untrusted
  *   role can create objects in, and none is callable by the API roles.
  */
@@ -155,14 +158,23 @@ Deno.test("security: no function in an exposed schema and no private schema is r
 
     const privateSchemas = await sql<{ nspname: string }[]>`
       select nspname from pg_catalog.pg_namespace
-      where nspname in ('pipeline', 'net', 'cron', 'vault', 'supabase_functions')`;
-    assert.ok(privateSchemas.some((s) => s.nspname === "pipeline"));
+      where nspname in ('pipeline', 'cron', 'vault', 'supabase_functions')`;
+    assert.deepEqual(privateSchemas.map((s) => s.nspname).sort(), ["cron", "pipeline", "vault"]);
     for (const role of API_ROLES) {
       for (const { nspname } of privateSchemas) {
         const [{ usage }] = await sql`
           select pg_catalog.has_schema_privilege(${role}, ${nspname}, 'USAGE') as usage`;
         assert.equal(usage, false, `${role} has USAGE on ${nspname}`);
       }
+      // pg_net's schema is not ours to close: on Supabase every role reads and writes its
+      // queue and responses. Asserted, so the stand-in never hides it.
+      const [net] = await sql`
+        select pg_catalog.has_schema_privilege(${role}, 'net', 'USAGE') as usage,
+          pg_catalog.has_table_privilege(${role}, 'net.http_request_queue',
+            'SELECT,INSERT,UPDATE,DELETE') as queue,
+          pg_catalog.has_table_privilege(${role}, 'net._http_response',
+            'SELECT,INSERT,UPDATE,DELETE') as responses`;
+      assert.deepEqual({ ...net }, { usage: true, queue: true, responses: true }, role);
       // Tried, for the entry points and the secret store.
       for (
         const statement of [

@@ -1,13 +1,22 @@
 /**
  * The functions' database role, `pipeline_functions` (migration 20261128000500_security.sql):
- * the running functions use it, and it can do exactly what they need (execute the six SQL
- * entry points) and nothing else: no table, sequence or other security-definer function, no
- * CREATE anywhere, no login, no membership, no RLS bypass. A failure it causes is answered
- * with a plain 500 that names no SQL, role or secret.
+ * the running functions log in as it (PIPELINE_DB_URL; the password is set per environment,
+ * never by a migration), and it can do exactly what they need (execute the six SQL entry
+ * points) and nothing else: no table or sequence of ours, no other security-definer function,
+ * no CREATE anywhere, no membership, no RLS bypass; what pg_net grants every role (its queue
+ * and responses) it has too, as on Supabase. Without PIPELINE_DB_URL the functions fall back
+ * to SUPABASE_DB_URL with the `role` startup parameter and say once which role they run as.
+ * A failure it causes is answered with a plain 500 that names no SQL, role or secret.
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { connectDatabase, FUNCTIONS_DB_ROLE } from "../../supabase/functions/_shared/db.ts";
+import {
+  connectFunctionsDatabase,
+  FUNCTION_POOL_MAX,
+  FUNCTIONS_DB_ROLE,
+} from "../../supabase/functions/_shared/db.ts";
+import { repoPath } from "../../local/paths.ts";
+import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { testDb, testEnv } from "../_support/env.ts";
 import { assertNoLeak, secretsOf, send, utf8 } from "../fault/support.ts";
 import {
@@ -60,7 +69,8 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
       rolinherit: false,
       rolcreaterole: false,
       rolcreatedb: false,
-      rolcanlogin: false,
+      // The test stack has let it log in, as the README tells an operator to.
+      rolcanlogin: true,
       rolreplication: false,
       rolbypassrls: false,
     });
@@ -95,8 +105,8 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
       { fn: "pipeline.ingest_toast_committed(jsonb,jsonb)", secdef: false, config: null },
     ]);
 
-    // Tables, views and sequences, in every schema: nothing at all.
-    const tables = await sql`
+    // Tables, views and sequences, in every schema: nothing but what pg_net grants to PUBLIC.
+    const tables = await sql<{ rel: string; priv: string }[]>`
       select n.nspname || '.' || c.relname as rel, p.priv
       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',
@@ -111,9 +121,20 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
         and c.relkind = 'S'
         and (pg_catalog.has_sequence_privilege(${ROLE}, c.oid, 'USAGE')
           or pg_catalog.has_sequence_privilege(${ROLE}, c.oid, 'UPDATE'))`;
-    assert.deepEqual(tables.map((t) => `${t.priv} on ${t.rel}`), []);
+    const pgNet = (t: { rel: string }) => t.rel.startsWith("net.");
+    assert.deepEqual(tables.filter((t) => !pgNet(t)).map((t) => `${t.priv} on ${t.rel}`), []);
+    assert.deepEqual(
+      tables.filter(pgNet).map((t) => `${t.priv} on ${t.rel}`).sort(),
+      [
+        ...["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]
+          .flatMap((p) => [`${p} on net._http_response`, `${p} on net.http_request_queue`]),
+        "USAGE/SELECT/UPDATE on net.http_request_queue_id_seq",
+      ].sort(),
+      "pg_net's grants to every role, as on Supabase",
+    );
 
-    // Schemas: USAGE on pipeline only (to name the entry points); CREATE nowhere.
+    // Schemas: USAGE on pipeline (to name the entry points) and pg_net's `net`, which pg_net
+    // opens to every role; CREATE nowhere.
     const schemas = await sql`
       select nspname, pg_catalog.has_schema_privilege(${ROLE}, oid, 'USAGE') as usage,
         pg_catalog.has_schema_privilege(${ROLE}, oid, 'CREATE') as create
@@ -123,8 +144,8 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
     assert.deepEqual(
       schemas.filter((s) => s.usage && !["public", "extensions"].includes(s.nspname)).map((s) =>
         s.nspname
-      ),
-      ["pipeline"],
+      ).sort(),
+      ["net", "pipeline"],
       "USAGE beyond the shared schemas",
     );
 
@@ -144,7 +165,10 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
         `select pipeline.requeue_alerts(${locationId})`,
         `select pipeline.recompute_day(${locationId}, current_date)`,
         `select pipeline.apply_toast_order(${locationId}, '{}'::jsonb, 'x')`,
-        `select * from net.http_request_queue`,
+        `select * from vault.decrypted_secrets`,
+        `select vault.create_secret('evil')`,
+        `select cron.schedule('evil', '* * * * *', 'select 1')`,
+        `select * from cron.job`,
         `create table pipeline.evil (x int)`,
         `create table public.evil (x int)`,
       ]
@@ -162,13 +186,86 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
   }
 });
 
-Deno.test("function role: the functions' connection runs as pipeline_functions", async () => {
-  const fnSql = connectDatabase(env.databaseUrl, { max: 1 });
+Deno.test("function role: no migration lets it log in or sets a password", async () => {
+  for await (const e of Deno.readDir(repoPath("supabase/migrations"))) {
+    const text = (await Deno.readTextFile(repoPath(`supabase/migrations/${e.name}`)))
+      .replace(/--[^\n]*/g, "");
+    assert.doesNotMatch(text, /\bpassword\b/i, `${e.name} sets a password`);
+    assert.doesNotMatch(text, /\balter\s+(role|user)\b/i, `${e.name} alters a role`);
+    for (const m of text.matchAll(/create\s+(role|user)\s+(\w+)([^;]*)/gi)) {
+      assert.match(m[3], /\bnologin\b/i, `${e.name}: ${m[2]} is created without login`);
+    }
+  }
+});
+
+Deno.test("function role: with PIPELINE_DB_URL the functions log in as pipeline_functions and say nothing", async () => {
+  const logged: string[] = [];
+  const fnEnv: Record<string, string> = {
+    PIPELINE_DB_URL: env.functionsDatabaseUrl,
+    SUPABASE_DB_URL: env.databaseUrl,
+  };
+  const { sql, announced } = connectFunctionsDatabase(
+    "probe",
+    (n) => fnEnv[n],
+    (l) => logged.push(l),
+  );
   try {
-    const [who] = await fnSql`select current_user, session_user`;
-    assert.deepEqual({ ...who }, { current_user: ROLE, session_user: "postgres" });
+    const [who] = await sql`select current_user, session_user`;
+    await announced;
+    assert.deepEqual({ ...who }, { current_user: ROLE, session_user: ROLE });
+    assert.deepEqual(logged, []);
   } finally {
-    await fnSql.end();
+    await sql.end();
+  }
+});
+
+Deno.test("function role: without PIPELINE_DB_URL they fall back to SUPABASE_DB_URL and say once which role they run as", async () => {
+  for (
+    const [fnEnv, runsAs, sessionUser] of [
+      // A direct connection honours the role startup parameter…
+      [{ SUPABASE_DB_URL: env.databaseUrl }, ROLE, "postgres"],
+      // …and when the role is not switched (as behind a pooler that drops it), the line says so.
+      [{ SUPABASE_DB_URL: env.databaseUrl, PIPELINE_DB_ROLE: "" }, "postgres", "postgres"],
+    ] as const
+  ) {
+    const logged: string[] = [];
+    const get = (n: string) => (fnEnv as Record<string, string>)[n];
+    const { sql, announced } = connectFunctionsDatabase("probe", get, (l) => logged.push(l));
+    try {
+      await announced;
+      const [who] = await sql`select current_user, session_user`;
+      assert.deepEqual({ ...who }, { current_user: runsAs, session_user: sessionUser });
+      await sql`select 1`;
+      assert.equal(logged.length, 1, logged.join("\n"));
+      assert.match(logged[0], /^probe: PIPELINE_DB_URL is not set; .*SUPABASE_DB_URL/);
+      assert.match(logged[0], new RegExp(`it runs as ${runsAs}\\.$`));
+      assert.ok(!logged[0].includes("postgres:"), "no URL or password in the log");
+    } finally {
+      await sql.end();
+    }
+  }
+});
+
+Deno.test("function role: a function instance holds at most FUNCTION_POOL_MAX connections", async () => {
+  const sql = testDb();
+  const name = `pool-probe-${crypto.randomUUID().slice(0, 8)}`;
+  const fnEnv: Record<string, string> = { PIPELINE_DB_URL: env.functionsDatabaseUrl };
+  const fn = connectFunctionsDatabase(name, (n) => fnEnv[n], () => {});
+  try {
+    assert.equal(FUNCTION_POOL_MAX, 2);
+    let most = 0;
+    const busy = Promise.all(Array.from({ length: 8 }, () => fn.sql`select pg_sleep(0.15)`));
+    for (let i = 0; i < 8; i++) {
+      const [{ n }] = await sql`select count(*)::int as n from pg_stat_activity
+        where application_name = ${name}`;
+      most = Math.max(most, n);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await busy;
+    assert.ok(most >= 1 && most <= FUNCTION_POOL_MAX, `connections seen: ${most}`);
+  } finally {
+    await fn.sql.end();
+    await sql.end();
   }
 });
 
@@ -212,10 +309,11 @@ Deno.test("function role: the running functions use it; what it refuses is a pla
       punchBody(punch),
       "time_punch.created",
     );
+    const sweepBody = JSON.stringify({ type: "SWEEP" });
     const sweep = await send(`${env.functionsUrl}/alert-notifier`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-alert-webhook-secret": env.alertSecret },
-      body: utf8(JSON.stringify({ type: "SWEEP" })),
+      headers: await signedAlertHeaders(sweepBody, env.alertSecret),
+      body: utf8(sweepBody),
     });
     for (
       const [name, status, body] of [
@@ -245,6 +343,10 @@ Deno.test("function role: the running functions use it; what it refuses is a pla
       "time_punch.created",
     );
     assert.equal(punchAgain.status, 200, JSON.stringify(punchAgain.json));
+    // And the functions' connections are their own login's.
+    const logins = await sql`select distinct usename::text from pg_stat_activity
+      where application_name in ('toast-webhook', 'sevenshifts-webhook', 'alert-notifier')`;
+    assert.deepEqual(logins.map((l) => l.usename), [ROLE]);
   } finally {
     await sql.unsafe(grant);
     await sql.end();

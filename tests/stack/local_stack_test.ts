@@ -3,7 +3,14 @@ import { startFunctionServer } from "../../local/functions.ts";
 import { assertPortFree, freePort, startPostgres } from "../../local/postgres.ts";
 import { repoPath } from "../../local/paths.ts";
 import { cronMatches, intervalSeconds, startScheduler } from "../../local/scheduler.ts";
-import { needsOwnDatabase, scratchDatabase, testDb, testEnv } from "../_support/env.ts";
+import {
+  adminUrl,
+  eventually,
+  needsOwnDatabase,
+  scratchDatabase,
+  testDb,
+  testEnv,
+} from "../_support/env.ts";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 
 Deno.test("functions: each function answers at /functions/v1/<name> with the injected env", async () => {
@@ -21,7 +28,10 @@ Deno.test("functions: each function answers at /functions/v1/<name> with the inj
     }));`,
   );
   await Deno.mkdir(`${dir}/_private`);
-  await Deno.writeTextFile(`${dir}/_private/index.ts`, `Deno.serve(() => new Response("no"));`);
+  await Deno.writeTextFile(
+    `${dir}/_private/index.ts`,
+    `Deno.serve(() => new Response("no"));`,
+  );
   await Deno.writeTextFile(
     `${dir}/.env`,
     "# read like supabase functions serve\nFROM_DOTENV='yes'\n",
@@ -50,7 +60,9 @@ Deno.test("functions: each function answers at /functions/v1/<name> with the inj
       fromFile: "yes",
     });
     for (const name of ["_private", "nope"]) {
-      const miss = await fetch(`${server.url}/functions/v1/${name}`, { method: "POST" });
+      const miss = await fetch(`${server.url}/functions/v1/${name}`, {
+        method: "POST",
+      });
       assert.equal(miss.status, 404);
       assert.equal((await miss.json()).error.code, "not_found");
     }
@@ -67,7 +79,9 @@ Deno.test("functions: each function answers at /functions/v1/<name> with the inj
 
 Deno.test("functions: the test stack serves the project's functions", async () => {
   const env = testEnv();
-  for (const name of ["toast-webhook", "sevenshifts-webhook", "alert-notifier"]) {
+  for (
+    const name of ["toast-webhook", "sevenshifts-webhook", "alert-notifier"]
+  ) {
     const res = await fetch(`${env.functionsUrl}/${name}`, { method: "GET" });
     // Whatever the function says to a bare GET, it is the function answering, in JSON.
     assert.notEqual(res.status, 404, name);
@@ -82,9 +96,15 @@ Deno.test("functions: the test stack serves the project's functions", async () =
 Deno.test("postgres: a taken port is a clear error, not a hang", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    assert.throws(() => assertPortFree(listener.addr.port, "Postgres"), /already in use/);
+    assert.throws(
+      () => assertPortFree(listener.addr.port, "Postgres"),
+      /already in use/,
+    );
     await assert.rejects(
-      startPostgres({ port: listener.addr.port, dataDir: repoPath(".local/never") }),
+      startPostgres({
+        port: listener.addr.port,
+        dataDir: repoPath(".local/never"),
+      }),
       /already in use/,
     );
   } finally {
@@ -92,13 +112,82 @@ Deno.test("postgres: a taken port is a clear error, not a hang", async () => {
   }
 });
 
+Deno.test("postgres: a cluster that logs a lot keeps working, its log kept in the file", async () => {
+  // The server writes its log to a pipe: unread, the pipe fills (64 KiB) and the server blocks
+  // on its next log line — a checkpoint, a warning — with the query never answered.
+  const dataDir = repoPath(`.local/test-log-pipe-${Date.now()}`);
+  const pg = await startPostgres({
+    port: freePort(),
+    dataDir,
+    reset: true,
+    fast: true,
+  });
+  const sql = testDb(pg.adminUrl);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    // About 400 KB of warnings, each also written to the server's log.
+    const work = sql`do $$ begin for i in 1..3000 loop
+        raise warning 'log-pipe-probe %', repeat('x', 120); end loop; end $$`
+      .then(() => sql`checkpoint`)
+      .then(() => "done");
+    const stuck = new Promise<string>((
+      r,
+    ) => (timer = setTimeout(() => r("stuck"), 30_000)));
+    assert.equal(await Promise.race([work, stuck]), "done");
+    // The log is copied to the file as it comes: every warning gets there.
+    await eventually(
+      async () => {
+        const log = await Deno.readTextFile(`${pg.dataDir}.log`);
+        return log.match(/WARNING: {2}log-pipe-probe/g)?.length === 3000 ? true : undefined;
+      },
+      10_000,
+      "every warning in the log file",
+    );
+  } finally {
+    clearTimeout(timer);
+    await sql.end({ timeout: 1 }).catch(() => {});
+    await pg.stop();
+    await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(`${pg.dataDir}.log`).catch(() => {});
+  }
+});
+
+Deno.test("postgres: a cluster whose superuser is not our supabase_admin is refused at once, with what to do", async () => {
+  // As a cluster made before the stack had Supabase's role model (superuser postgres): the
+  // admin login fails. Here its password is changed so the login fails the same way.
+  const dataDir = repoPath(`.local/test-old-cluster-${Date.now()}`);
+  const port = freePort();
+  const pg = await startPostgres({ port, dataDir, reset: true, fast: true });
+  try {
+    const sql = testDb(pg.adminUrl);
+    await sql`alter role supabase_admin password 'not-the-local-one'`;
+    await sql.end();
+    await pg.stop();
+    const started = Date.now();
+    await assert.rejects(
+      startPostgres({ port, dataDir: pg.dataDir, fast: true }),
+      /superuser was 'postgres'.*--reset/s,
+    );
+    assert.ok(Date.now() - started < 15_000, "refused without waiting out the start-up timeout");
+  } finally {
+    await pg.stop();
+    await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(`${pg.dataDir}.log`).catch(() => {});
+  }
+});
+
 Deno.test("ports: freePort picks free ports outside the kernel's ephemeral range", () => {
   // An ephemeral port can be taken by any outgoing connection before the stack listens on it.
-  const [low, high] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim()
+  const [low, high] = Deno.readTextFileSync(
+    "/proc/sys/net/ipv4/ip_local_port_range",
+  ).trim()
     .split(/\s+/).map(Number);
   for (let i = 0; i < 50; i++) {
     const port = freePort();
-    assert.ok(port < low || port > high, `${port} is in the ephemeral range ${low}-${high}`);
+    assert.ok(
+      port < low || port > high,
+      `${port} is in the ephemeral range ${low}-${high}`,
+    );
     assertPortFree(port, "test");
   }
 });
@@ -118,16 +207,18 @@ Deno.test("scheduler: pg_cron schedules are parsed as pg_cron does", () => {
 });
 
 Deno.test({
-  name: "scheduler: runs a job registered with cron.schedule and records the run",
+  name:
+    "scheduler: runs a job registered with cron.schedule, as the user who scheduled it, and records the run",
   ...needsOwnDatabase(),
 }, async () => {
   const db = await scratchDatabase("cron_run");
   try {
-    await applyBootstrap(db.url);
+    await applyBootstrap(adminUrl(db.name));
     const sql = testDb(db.url);
-    await sql`create table ticks (at timestamptz default now())`;
+    await sql`create table ticks (at timestamptz default now(), by text default current_user)`;
     await sql`select cron.schedule('tick', '1 seconds', 'insert into ticks default values')`;
-    const scheduler = await startScheduler(db.url);
+    // The scheduler connects as the superuser, like pg_cron's worker; jobs run as their user.
+    const scheduler = await startScheduler(adminUrl(db.name));
     try {
       await scheduler.runNow("tick");
       const deadline = Date.now() + 5000;
@@ -136,7 +227,17 @@ Deno.test({
         [{ n }] = await sql`select count(*)::int as n from ticks`;
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok(n >= 2, `expected the job to run on schedule too, ran ${n} times`);
+      assert.ok(
+        n >= 2,
+        `expected the job to run on schedule too, ran ${n} times`,
+      );
+      const by = await sql`select distinct by from ticks`;
+      assert.deepEqual(
+        by.map((r) => r.by),
+        ["postgres"],
+        "pg_cron runs a job as its user",
+      );
+      // postgres sees its own runs (pg_cron's row security).
       const [run] = await sql`select status from cron.job_run_details order by runid limit 1`;
       assert.equal(run.status, "succeeded");
       await sql`select cron.unschedule('tick')`;
@@ -168,5 +269,8 @@ Deno.test("functions: the gateway cuts off a chunked upload past its limit with 
   });
   assert.equal(res.status, 413);
   assert.equal((await res.json()).error.code, "payload_too_large");
-  assert.ok(sent < 64 * 1024 * 1024, `the whole upload was read (${sent} bytes)`);
+  assert.ok(
+    sent < 64 * 1024 * 1024,
+    `the whole upload was read (${sent} bytes)`,
+  );
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 import { applyMigrations } from "../../local/migrate.ts";
 import { repoPath } from "../../local/paths.ts";
-import { needsOwnDatabase, scratchDatabase, testDb } from "../_support/env.ts";
+import { adminUrl, needsOwnDatabase, scratchDatabase, testDb } from "../_support/env.ts";
 
 /** A fingerprint of everything the migrations and the bootstrap define. */
 async function catalogFingerprint(url: string): Promise<string> {
@@ -61,7 +61,7 @@ Deno.test({
 }, async () => {
   const db = await scratchDatabase("mig_twice");
   try {
-    await applyBootstrap(db.url);
+    await applyBootstrap(adminUrl(db.name));
     await applyMigrations(db.url);
     const sql = testDb(db.url);
     const recorded = await sql<{ version: string }[]>`
@@ -93,9 +93,9 @@ Deno.test({
 }, async () => {
   const db = await scratchDatabase("boot_twice");
   try {
-    await applyBootstrap(db.url);
+    await applyBootstrap(adminUrl(db.name));
     const first = await catalogFingerprint(db.url);
-    await applyBootstrap(db.url);
+    await applyBootstrap(adminUrl(db.name));
     assert.equal(await catalogFingerprint(db.url), first);
     const sql = testDb(db.url);
     const [row] = await sql`
@@ -129,7 +129,7 @@ Deno.test({
     // Stand-in for the real pg_net: a net schema that is already there.
     await sql.unsafe(`create schema net; create function net.http_post(url text) returns bigint
       language sql as 'select 42::bigint'`);
-    await applyBootstrap(db.url);
+    await applyBootstrap(adminUrl(db.name));
     const [row] = await sql`
       select count(*)::int as n from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = 'net'
@@ -139,6 +139,123 @@ Deno.test({
     assert.equal(row.n, 1);
     assert.equal(Number(id), 42);
   } finally {
+    await db.drop();
+  }
+});
+
+/** Runs `statement` as the scratch database's session (postgres), rolled back: its error code. */
+async function codeOf(sql: ReturnType<typeof testDb>, statement: string): Promise<string | null> {
+  try {
+    await sql.begin(async (tx) => {
+      await tx.unsafe(statement);
+      throw new Error("rollback");
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code ?? null;
+  }
+  return null;
+}
+
+Deno.test("bootstrap: Supabase's role model — postgres is no superuser; pg_net, pg_cron and Vault belong to supabase_admin with their real grants", async () => {
+  const db = await scratchDatabase("boot_roles");
+  const sql = testDb(db.url);
+  try {
+    await applyBootstrap(adminUrl(db.name));
+    const roles = await sql`select rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication,
+        rolbypassrls, rolcanlogin
+      from pg_roles where rolname in ('postgres', 'supabase_admin') order by rolname`;
+    assert.deepEqual(roles.map((r) => ({ ...r })), [
+      {
+        rolname: "postgres",
+        rolsuper: false,
+        rolcreaterole: true,
+        rolcreatedb: true,
+        rolreplication: true,
+        rolbypassrls: true,
+        rolcanlogin: true,
+      },
+      {
+        rolname: "supabase_admin",
+        rolsuper: true,
+        rolcreaterole: true,
+        rolcreatedb: true,
+        rolreplication: true,
+        rolbypassrls: true,
+        rolcanlogin: true,
+      },
+    ]);
+    const owners = await sql`select nspname, pg_get_userbyid(nspowner) as owner
+      from pg_namespace where nspname in ('net', 'cron', 'vault') order by 1`;
+    assert.deepEqual(owners.map((o) => `${o.nspname}:${o.owner}`), [
+      "cron:supabase_admin",
+      "net:supabase_admin",
+      "vault:supabase_admin",
+    ]);
+    const [pgcrypto] = await sql`select n.nspname, pg_get_userbyid(e.extowner) as owner
+      from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+      where e.extname = 'pgcrypto'`;
+    assert.deepEqual({ ...pgcrypto }, { nspname: "extensions", owner: "supabase_admin" });
+
+    // pg_net: every role may read and write the queue and the responses (pg_net grants them to
+    // PUBLIC, Supabase adds USAGE for the API roles) and postgres cannot take that back.
+    await sql`create role boot_roles_probe nologin`.catch(() => {});
+    const netRoles = ["anon", "authenticated", "service_role", "boot_roles_probe"];
+    // Not the owner and holding no grant option, postgres revokes nothing (a warning only).
+    await sql.unsafe(
+      `revoke all on net.http_request_queue, net._http_response from public, anon, authenticated`,
+    );
+    await sql.unsafe(`revoke usage on schema net from public, anon, authenticated`);
+    for (const role of netRoles) {
+      const [p] = await sql`select has_schema_privilege(${role}, 'net', 'USAGE') as usage,
+          has_table_privilege(${role}, 'net.http_request_queue', 'SELECT,INSERT,UPDATE,DELETE')
+            as queue,
+          has_table_privilege(${role}, 'net._http_response', 'SELECT,INSERT,UPDATE,DELETE')
+            as responses`;
+      assert.deepEqual({ ...p }, { usage: true, queue: true, responses: true }, role);
+    }
+    await sql`drop role if exists boot_roles_probe`;
+
+    // Vault: postgres stores and reads secrets through Vault's functions and view only; what
+    // is stored is not the plaintext; the key is out of its reach.
+    const [{ id }] = await sql`select vault.create_secret('boot-plain-text', 'boot_probe') as id`;
+    const [stored] = await sql`select s.secret, d.decrypted_secret from vault.secrets s
+      join vault.decrypted_secrets d using (id) where s.id = ${id}`;
+    assert.equal(stored.decrypted_secret, "boot-plain-text");
+    assert.ok(!stored.secret.includes("boot-plain-text"), "stored encrypted");
+    await sql`select vault.update_secret(${id}, 'boot-plain-text-2')`;
+    const [updated] = await sql`select decrypted_secret from vault.decrypted_secrets
+      where id = ${id}`;
+    assert.equal(updated.decrypted_secret, "boot-plain-text-2");
+    for (
+      const statement of [
+        `insert into vault.secrets (secret) values ('x')`,
+        `update vault.secrets set name = 'x'`,
+        `select * from vault._stand_in_root_key`,
+        `select vault._crypto_aead_det_encrypt('x', 'y', 0)`,
+        `set role anon; select * from vault.decrypted_secrets`,
+        `set role authenticated; select vault.create_secret('x')`,
+      ]
+    ) {
+      assert.equal(await codeOf(sql, statement), "42501", statement);
+    }
+
+    // pg_cron: postgres schedules through cron.schedule (its jobs run as postgres) and may
+    // not write cron.job itself.
+    await sql`select cron.schedule('boot_probe', '* * * * *', 'select 1')`;
+    const [job] = await sql`select username from cron.job where jobname = 'boot_probe'`;
+    assert.equal(job.username, "postgres");
+    for (
+      const statement of [
+        `insert into cron.job (schedule, command) values ('* * * * *', 'select 1')`,
+        `update cron.job set command = 'select 2'`,
+        `set role anon; select cron.schedule('x', '* * * * *', 'select 1')`,
+      ]
+    ) {
+      assert.equal(await codeOf(sql, statement), "42501", statement);
+    }
+  } finally {
+    await sql.end();
     await db.drop();
   }
 });

@@ -1,30 +1,41 @@
 /**
- * The database connection the functions use: postgres.js over `SUPABASE_DB_URL`, with
- * `prepare: false` so Supabase's transaction pooler works, and a classifier that tells a
+ * The database connection the functions use: postgres.js with `prepare: false` (transaction
+ * poolers such as Supavisor and PgBouncer cannot keep prepared statements), at most
+ * {@link FUNCTION_POOL_MAX} connections per function instance, and a classifier that tells a
  * database outage (answer 503 so the vendor retries) from a bug.
  *
- * The connection runs as the least-privilege role `pipeline_functions` (migration
- * 20261128000500_security.sql), not as the URL's user: it may only call the functions' SQL
- * entry points. See SECURITY.md.
+ * The functions log in as their own least-privilege role, `pipeline_functions` (migration
+ * 20261128000500_security.sql): its URL is the custom secret `PIPELINE_DB_URL`, which works
+ * through any pooler because it needs no startup parameter. Without it they fall back to the
+ * `SUPABASE_DB_URL` Supabase injects (the direct connection as `postgres`) with the startup
+ * parameter `role=pipeline_functions`, which only a direct connection honours (Supavisor drops
+ * it, PgBouncer refuses it), and say so once in their log with the role the database reports.
+ * See SECURITY.md.
  *
  * @module
  */
 import postgres from "postgres";
+import { keepWorkerAliveThroughDriverCrash } from "./driver_guard.ts";
 
 /** A postgres.js client. */
 export type Sql = postgres.Sql;
 
+/** Connections per function instance: the pooler multiplexes, an instance needs few. */
+export const FUNCTION_POOL_MAX = 2;
+
 /** Options for {@link connectDatabase}. */
 export interface ConnectOptions {
-  /** Pool size (default 5: edge functions are short-lived and the pooler multiplexes). */
+  /** Pool size (default {@link FUNCTION_POOL_MAX}). */
   max?: number;
   /** Seconds to wait for a connection before failing (default 3). */
   connectTimeoutSeconds?: number;
   /**
-   * Role to run as (default: env `PIPELINE_DB_ROLE`, else {@link FUNCTIONS_DB_ROLE}); `""`
-   * keeps the URL's user.
+   * Role to switch to with the `role` startup parameter (default: none, the URL's user).
+   * Only a direct connection honours it.
    */
   role?: string;
+  /** `application_name`, which poolers forward: the function's name in pg_stat_activity. */
+  applicationName?: string;
 }
 
 /** The least-privilege role the functions run as (see migration 20261128000500_security). */
@@ -32,13 +43,15 @@ export const FUNCTIONS_DB_ROLE = "pipeline_functions";
 
 /** Opens a lazily-connecting pool to `url`. */
 export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
-  const role = opts.role ?? Deno.env.get("PIPELINE_DB_ROLE") ?? FUNCTIONS_DB_ROLE;
+  const connection: Record<string, string> = {};
+  // `role` as a startup parameter: Postgres sets it before the first query, so it costs no
+  // extra round trip and survives reconnects.
+  if (opts.role) connection.role = opts.role;
+  if (opts.applicationName) connection.application_name = opts.applicationName;
   return postgres(url, {
     prepare: false,
-    // `role` as a startup parameter: Postgres sets it before the first query, so the least
-    // privilege costs no extra round trip and survives reconnects.
-    connection: role ? { role } : {},
-    max: opts.max ?? 5,
+    connection,
+    max: opts.max ?? FUNCTION_POOL_MAX,
     connect_timeout: opts.connectTimeoutSeconds ?? 3,
     // No reconnect backoff: with it, while the database is down, requests queue behind
     // connection attempts spaced up to 20 s apart and the vendor waits far past its timeout.
@@ -47,6 +60,71 @@ export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
     idle_timeout: 30,
     onnotice: () => {},
   });
+}
+
+/** Where and as whom the functions connect. */
+export interface FunctionsDatabaseTarget {
+  url: string;
+  /** The `role` startup parameter (the fallback only). */
+  role?: string;
+  /** True when `PIPELINE_DB_URL` is not set and `SUPABASE_DB_URL` is used instead. */
+  fallback: boolean;
+}
+
+/**
+ * The functions' database from their env: `PIPELINE_DB_URL` as it is (no startup parameter),
+ * else `SUPABASE_DB_URL` with `role` = `PIPELINE_DB_ROLE` (default {@link FUNCTIONS_DB_ROLE};
+ * `""` keeps the URL's user).
+ */
+export function functionsDatabaseTarget(
+  get: (name: string) => string | undefined,
+): FunctionsDatabaseTarget {
+  const own = get("PIPELINE_DB_URL");
+  if (own) return { url: own, fallback: false };
+  const role = get("PIPELINE_DB_ROLE") ?? FUNCTIONS_DB_ROLE;
+  return { url: get("SUPABASE_DB_URL") ?? "", role: role || undefined, fallback: true };
+}
+
+/**
+ * The pool a function's index.ts uses (see {@link functionsDatabaseTarget}). On the fallback
+ * it logs one line naming the role the database says it runs as (`select current_user`, once,
+ * at start-up), so a dropped `role` parameter is never silent.
+ */
+export function connectFunctionsDatabase(
+  functionName: string,
+  get: (name: string) => string | undefined = (name) => Deno.env.get(name),
+  log: (line: string) => void = console.error,
+): { sql: Sql; announced: Promise<void> } {
+  // Before the first connection: postgres.js can throw from a timer while the database
+  // restarts on the edge runtime's Deno (see driver_guard.ts).
+  keepWorkerAliveThroughDriverCrash();
+  const target = functionsDatabaseTarget(get);
+  const sql = connectDatabase(target.url, { role: target.role, applicationName: functionName });
+  const announced = target.fallback
+    ? announceFallback(sql, functionName, target.role, log)
+    : Promise.resolve();
+  return { sql, announced };
+}
+
+async function announceFallback(
+  sql: Sql,
+  functionName: string,
+  role: string | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  let runsAs: string;
+  try {
+    const [row] = await sql`select current_user::text as role`;
+    runsAs = `it runs as ${row.role}`;
+  } catch (err) {
+    const code = (err as { code?: unknown })?.code;
+    runsAs = `its role is unknown: the database did not answer (${code ?? "error"})`;
+  }
+  log(
+    `${functionName}: PIPELINE_DB_URL is not set; connecting over SUPABASE_DB_URL` +
+      (role ? ` with the startup parameter role=${role}` : " as its own user") +
+      ` (a pooler drops or refuses it); ${runsAs}.`,
+  );
 }
 
 const unavailableCodes = new Set([

@@ -26,8 +26,10 @@ export function errorResponse(
   return json(status, errorBody(code, message, fields), headers);
 }
 
-/** Outcome of {@link readRequestBody}: the raw text, or the response to send instead. */
-export type BodyResult = { ok: true; text: string } | { ok: false; response: Response };
+/** Outcome of {@link readRequestBody}: the raw bytes and text, or the response to send instead. */
+export type BodyResult =
+  | { ok: true; text: string; bytes: Uint8Array }
+  | { ok: false; response: Response };
 
 /** Options for {@link readRequestBody}. */
 export interface ReadBodyOptions {
@@ -38,7 +40,8 @@ export interface ReadBodyOptions {
 }
 
 /**
- * Checks method (405), media type (415) and size (413) and returns the body as UTF-8 text.
+ * Checks method (405), media type (415) and size (413) and returns the body as UTF-8 text
+ * (and the bytes it was sent as).
  * The size is enforced while streaming, so an oversized or lying Content-Length body is never
  * held in memory whole. Invalid UTF-8 is a 400.
  */
@@ -92,7 +95,7 @@ export async function readRequestBody(req: Request, opts: ReadBodyOptions): Prom
   try {
     // ignoreBOM keeps a byte-order mark in the text, so the signature covers the bytes sent.
     const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-    return { ok: true, text: decoder.decode(bytes) };
+    return { ok: true, text: decoder.decode(bytes), bytes };
   } catch {
     return {
       ok: false,

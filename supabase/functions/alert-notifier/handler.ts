@@ -3,8 +3,11 @@
  * Discord, exactly once per channel when the channels behave, never silently dropped when
  * they do not.
  *
- * Callers (both authenticated with the shared secret, `x-alert-webhook-secret: <secret>` or
- * `Authorization: Bearer <secret>`, compared in constant time):
+ * Callers (both requests signed by the database, shared/signatures.ts `verifyAlertWebhook`:
+ * `x-alert-timestamp` in Unix seconds and `x-alert-signature`, hex HMAC-SHA256 of
+ * `"{timestamp}."` + the exact body under `ALERT_WEBHOOK_SECRET`, checked in constant time
+ * within 5 minutes either way; no secret travels in the request, which pg_net keeps where
+ * every database role can read it):
  * - the **database webhook** (AFTER INSERT on public.alerts, via pg_net) with Supabase's
  *   Database Webhook body `{type: "INSERT", table: "alerts", schema, record, old_record}`:
  *   delivers that alert, then the next due alerts of the same location;
@@ -24,9 +27,14 @@
  * location without any channel gets its alerts marked `undeliverable` (visible in the table,
  * re-queued by `pipeline.requeue_alerts`).
  *
- * Answers: 401 wrong or missing secret (before the body is read); 405/415/413/400 for a
- * malformed request; 200 with a summary of what happened to each alert; 503 when the
- * database is unreachable (the sweep tries again); 500 for anything unexpected.
+ * A request copied out of pg_net's queue can only be sent again as it is, within its 5
+ * minutes: it names an alert the claim already settled (nothing is posted twice) or asks for a
+ * sweep the schedule would run anyway.
+ *
+ * Answers: 401 for a missing, malformed or stale signature (before the body is read) or one
+ * that does not match the body (before it is parsed); 405/415/413/400 for a malformed
+ * request; 200 with a summary of what happened to each alert; 503 when the database is
+ * unreachable (the sweep tries again); 500 for anything unexpected.
  *
  * @module
  */
@@ -44,7 +52,13 @@ import {
   responseExcerpt,
   WEBHOOK_MIN_INTERVAL_MS,
 } from "../../../shared/delivery_policy.ts";
-import { secretsMatch, sha256Hex } from "../../../shared/signatures.ts";
+import {
+  ALERT_SIGNATURE_HEADER,
+  ALERT_TIMESTAMP_HEADER,
+  checkAlertWebhookTimestamp,
+  sha256Hex,
+  verifyAlertWebhook,
+} from "../../../shared/signatures.ts";
 
 /** An alert claimed for delivery: the message facts plus its delivery state. */
 export interface ClaimedAlert extends AlertFacts {
@@ -144,7 +158,7 @@ export const DEFAULT_BUDGET_MS = 40_000;
 
 /** Settings, from the function's environment. */
 export interface NotifierSettings {
-  /** `ALERT_WEBHOOK_SECRET`; empty refuses every request. */
+  /** `ALERT_WEBHOOK_SECRET`, the key of the database's signature; empty refuses everything. */
   alertWebhookSecret: string;
   /** `SLACK_WEBHOOK_URL`: Slack webhook for locations without their own. */
   slackWebhookUrl?: string;
@@ -252,14 +266,12 @@ function brief(value: unknown): string {
   return Array.isArray(value) ? "an array" : "an object";
 }
 
-/** The secret the caller presented, from either accepted header. */
-function presentedSecret(req: Request): string | null {
-  const direct = req.headers.get("x-alert-webhook-secret");
-  if (direct) return direct;
-  const auth = req.headers.get("authorization") ?? "";
-  const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-  return m ? m[1] : null;
-}
+const REFUSALS = {
+  missing: `Missing ${ALERT_TIMESTAMP_HEADER} or ${ALERT_SIGNATURE_HEADER}.`,
+  bad_timestamp: `${ALERT_TIMESTAMP_HEADER} must be Unix seconds.`,
+  stale: `${ALERT_TIMESTAMP_HEADER} is more than 5 minutes from now.`,
+  mismatch: `${ALERT_SIGNATURE_HEADER} does not match the request.`,
+} as const;
 
 /** Creates the request handler. */
 export function createAlertNotifierHandler(
@@ -510,13 +522,23 @@ export function createAlertNotifierHandler(
     if (req.method !== "POST") {
       return errorResponse(405, "method_not_allowed", "Use POST.", undefined, { allow: "POST" });
     }
-    const presented = presentedSecret(req);
-    if (!presented || !(await secretsMatch(presented, s.alertWebhookSecret))) {
+    const timestamp = req.headers.get(ALERT_TIMESTAMP_HEADER);
+    const signature = req.headers.get(ALERT_SIGNATURE_HEADER);
+    const fresh = checkAlertWebhookTimestamp(timestamp, signature, now());
+    if (!fresh.ok) {
       await req.body?.cancel();
-      return errorResponse(401, "unauthorized", "Missing or wrong alert webhook secret.");
+      return errorResponse(401, "unauthorized", REFUSALS[fresh.reason]);
     }
     const read = await readRequestBody(req, { maxBytes: NOTIFIER_MAX_BODY_BYTES });
     if (!read.ok) return read.response;
+    const verdict = await verifyAlertWebhook(
+      read.bytes,
+      timestamp,
+      signature,
+      s.alertWebhookSecret,
+      now(),
+    );
+    if (!verdict.ok) return errorResponse(401, "unauthorized", REFUSALS[verdict.reason]);
     const parsedJson = parseJson(read.text);
     if (!parsedJson.ok) return parsedJson.response;
     const call = parseNotifierCall(parsedJson.value);

@@ -1,21 +1,19 @@
 /**
  * Edge function entry point: the alert notifier (see handler.ts). Wires the handler to the
- * database Supabase injects (`SUPABASE_DB_URL`), the shared secret of the database webhook
- * (`ALERT_WEBHOOK_SECRET`) and the default channels (`SLACK_WEBHOOK_URL`,
- * `DISCORD_WEBHOOK_URL`).
+ * functions' database login (`PIPELINE_DB_URL`, see _shared/db.ts), the key the database
+ * webhook is signed with (`ALERT_WEBHOOK_SECRET`) and the default channels
+ * (`SLACK_WEBHOOK_URL`, `DISCORD_WEBHOOK_URL`).
  *
  * @module
  */
-import { connectDatabase } from "../_shared/db.ts";
-import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
+import { connectFunctionsDatabase } from "../_shared/db.ts";
 import {
   createAlertNotifierHandler,
   notifierSettingsFromEnv,
   postgresNotifierDb,
 } from "./handler.ts";
 
-keepWorkerAliveThroughDriverCrash();
-const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
+const { sql } = connectFunctionsDatabase("alert-notifier");
 const settings = notifierSettingsFromEnv((name) => Deno.env.get(name));
 if (!settings.alertWebhookSecret) {
   console.error("alert-notifier: ALERT_WEBHOOK_SECRET is not set; every request gets 401");

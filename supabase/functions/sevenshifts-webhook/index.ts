@@ -1,18 +1,16 @@
 /**
  * Edge function entry point: the 7shifts time punch webhook (see handler.ts). Wires the
- * handler to the database Supabase injects (`SUPABASE_DB_URL`), the HMAC grant GUID, the URL
- * token and the wage unit. A wrong `SEVENSHIFTS_WAGE_UNIT` stops the function at start-up
+ * handler to the functions' database login (`PIPELINE_DB_URL`, see _shared/db.ts), the HMAC
+ * grant GUID, the URL token and the wage unit. A wrong `SEVENSHIFTS_WAGE_UNIT` stops the function at start-up
  * rather than storing wages off by a factor of 100.
  *
  * @module
  */
-import { connectDatabase } from "../_shared/db.ts";
-import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
+import { connectFunctionsDatabase } from "../_shared/db.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 
-keepWorkerAliveThroughDriverCrash();
-const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
+const { sql } = connectFunctionsDatabase("sevenshifts-webhook");
 const grantGuid = Deno.env.get("SEVENSHIFTS_GRANT_GUID") ?? "";
 const webhookToken = Deno.env.get("SEVENSHIFTS_WEBHOOK_TOKEN") ?? "";
 if (!grantGuid && !webhookToken) {

@@ -1,15 +1,13 @@
 /**
  * Edge function entry point: the Toast orders webhook (see handler.ts). Wires the handler to
- * the database Supabase injects (`SUPABASE_DB_URL`) and the signing secret.
+ * the functions' database login (`PIPELINE_DB_URL`, see _shared/db.ts) and the signing secret.
  *
  * @module
  */
-import { connectDatabase } from "../_shared/db.ts";
-import { keepWorkerAliveThroughDriverCrash } from "../_shared/driver_guard.ts";
+import { connectFunctionsDatabase } from "../_shared/db.ts";
 import { createToastWebhookHandler } from "./handler.ts";
 
-keepWorkerAliveThroughDriverCrash();
-const sql = connectDatabase(Deno.env.get("SUPABASE_DB_URL") ?? "");
+const { sql } = connectFunctionsDatabase("toast-webhook");
 const secret = Deno.env.get("TOAST_WEBHOOK_SECRET") ?? "";
 if (!secret) {
   console.error("toast-webhook: TOAST_WEBHOOK_SECRET is not set; every delivery gets 401");
