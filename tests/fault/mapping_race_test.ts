@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { testDb, testEnv } from "../_support/env.ts";
+import { adminDb, testDb, testEnv } from "../_support/env.ts";
 import {
   deliverPunch,
   deliverToast,
@@ -211,13 +211,15 @@ Deno.test("mapping race: the repair job (every 5 minutes) applies what is held u
     );
     assert.equal(held.status, 202);
     // A mapping made where no trigger ran (a restore, a bulk load with triggers off).
-    const locationId = await sql.begin(async (tx) => {
+    // session_replication_role is a superuser's setting (on Supabase too): the admin connection.
+    const admin = adminDb();
+    const locationId = await admin.begin(async (tx) => {
       await tx`set local session_replication_role = replica`;
       const [row] = await tx`insert into public.locations (name, time_zone,
           toast_restaurant_guid, alerts_enabled)
         values ('Repair test', 'UTC', ${ids.toastGuid}, false) returning id`;
       return Number(row.id);
-    });
+    }).finally(() => admin.end());
     const [job] = await sql`select schedule, command from cron.job
       where jobname = 'pipeline-apply-mapped-held-events'`;
     assert.equal(job.schedule, "*/5 * * * *");
