@@ -25,10 +25,16 @@
 -- Each transition inserts exactly one row into public.alerts, in the transaction of the
 -- recompute that caused it (pipeline.write_daily_metrics, 20261128000300_metrics.sql).
 --
+-- Besides the state machine's transitions the outbox carries one other kind, 'sync': the notice
+-- a vendor sync sends when it found data the webhooks missed (20261129000100_vendor_sync.sql);
+-- it goes through the same delivery and never changes a day's alert state. A day pulled in by a
+-- history backfill while it was already over is marked quiet: it never alerts.
+--
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
 -- time from Vault, or from pipeline.runtime_settings where there is no Vault; never in this
--- file); the request carries no secret. The notifier claims
+-- file); the request carries no secret. The same signed post (pipeline.post_signed_to_function)
+-- wakes the vendor-sync function. The notifier claims
 -- alerts with a lease (FOR UPDATE SKIP LOCKED), one location's alerts strictly in creation
 -- order, records every attempt, and marks an alert sent only after the channel's 2xx.
 
@@ -146,6 +152,9 @@ create table if not exists public.alert_states (
   state text not null default 'ok' check (state in ('ok', 'over', 'critical', 'recovered')),
   last_alert_id bigint,
   alert_count integer not null default 0,
+  -- A closed day that a history backfill pulled in (pipeline.start_sync_run): history, never
+  -- alerted on, whatever its figures do later.
+  quiet boolean not null default false,
   last_labor_pct_bp bigint,
   last_net_sales_cents bigint,
   evaluated_at timestamptz not null default now(),
@@ -155,16 +164,19 @@ create table if not exists public.alert_states (
 
 -- The outbox: one row per transition, with the figures at that moment and its delivery
 -- state. Location name and zone are copied so a message shows what was true when it fired.
+-- A 'sync' row is a vendor sync's notice: the figures of its day after the correction, and
+-- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails).
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
-  kind text not null check (kind in ('over', 'critical', 'recovered')),
+  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
   -- Figures at the moment of the transition (public.daily_metrics).
-  labor_pct_bp bigint not null,
+  -- Null only for a sync notice on a day without net sales.
+  labor_pct_bp bigint check (labor_pct_bp is not null or kind = 'sync'),
   labor_target_bp integer not null,
   critical_threshold_bp integer not null,
   recovery_threshold_bp integer not null,
@@ -181,6 +193,9 @@ create table if not exists public.alerts (
   -- shared/alert_messages.ts PreviousAlertFacts).
   previous_alert_id bigint references public.alerts (id) on delete set null,
   previous jsonb,
+  -- A sync notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails); null
+  -- otherwise.
+  details jsonb check ((details is not null) = (kind = 'sync')),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
@@ -314,6 +329,11 @@ begin
       case when m.labor_pct_bp <= v_recovery_bp then 'recovered' end
   end;
 
+  -- A closed day a backfill brought in is history: it is never alerted on.
+  if st.quiet then
+    v_next := null;
+  end if;
+
   update public.alert_states as s
   set last_labor_pct_bp = m.labor_pct_bp,
     last_net_sales_cents = m.net_sales_cents,
@@ -325,7 +345,7 @@ begin
   end if;
 
   select * into prev from public.alerts as a
-  where a.location_id = v_location_id and a.business_date = v_day
+  where a.location_id = v_location_id and a.business_date = v_day and a.kind <> 'sync'
   order by a.id desc
   limit 1;
 
@@ -366,18 +386,24 @@ $$;
 -- The database webhook and the sweep
 -- ---------------------------------------------------------------------------------------
 
--- Posts `body` to the alert-notifier function, signed. Returns the pg_net request id, or null
--- (and a warning) when pg_net or the configuration is missing: the alert then stays pending
--- for the sweep, it is never lost.
+-- Posts `body` to one of the project's edge functions (`function_name`, e.g. alert-notifier,
+-- vendor-sync), signed. Returns the pg_net request id, or null (and a warning) when pg_net or
+-- the configuration is missing: whatever asked for the call stays due for its sweep (the
+-- outbox's, the sync's), it is never lost.
 --
 -- pg_net keeps each request in net.http_request_queue (and the answer in net._http_response),
 -- which pg_net grants to every role, so nothing in the request may be a reusable secret. The
 -- request carries `x-alert-timestamp` (Unix seconds) and `x-alert-signature`: hex
 -- HMAC-SHA256, keyed with the alert webhook secret (Vault), of "<timestamp>." followed by the
 -- exact bytes pg_net sends, which are `convert_to(body::text, 'UTF8')` of this same jsonb
--- (pg_net's http_post). The notifier accepts it for 5 minutes (shared/signatures.ts). Whoever
--- copies a request out of the queue can only send that same request again within its window.
-create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
+-- (pg_net's http_post). The functions accept it for 5 minutes (shared/signatures.ts). Whoever
+-- copies a request out of the queue can only send that same request again, to the same
+-- function, within its window.
+create or replace function pipeline.post_signed_to_function(
+  function_name text,
+  body jsonb,
+  timeout_ms integer
+)
 returns bigint
 language plpgsql
 security definer
@@ -389,41 +415,58 @@ declare
   v_timestamp text;
   v_request_id bigint;
 begin
+  if post_signed_to_function.function_name is null
+    or post_signed_to_function.function_name !~ '^[a-z][a-z0-9-]{0,62}$' then
+    raise exception 'not a function name: %', post_signed_to_function.function_name
+      using errcode = '22023';
+  end if;
   if pg_catalog.to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null then
-    raise warning 'alert-notifier not called: pg_net (net.http_post) is not installed';
+    raise warning '% not called: pg_net (net.http_post) is not installed',
+      post_signed_to_function.function_name;
     return null;
   end if;
   v_base := pipeline.runtime_config('functions_base_url');
   v_secret := pipeline.runtime_config('alert_webhook_secret');
   if v_base is null or v_secret is null then
-    raise warning 'alert-notifier not called: set functions_base_url and alert_webhook_secret '
-      'with pipeline.set_runtime_config (or in Vault)';
+    raise warning '% not called: set functions_base_url and alert_webhook_secret '
+      'with pipeline.set_runtime_config (or in Vault)', post_signed_to_function.function_name;
     return null;
   end if;
   v_timestamp := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()))::bigint::text;
   begin
     select net.http_post(
-      url => pg_catalog.rtrim(v_base, '/') || '/alert-notifier',
-      body => post_to_alert_notifier.body,
+      url => pg_catalog.rtrim(v_base, '/') || '/' || post_signed_to_function.function_name,
+      body => post_signed_to_function.body,
       params => '{}'::jsonb,
       headers => pg_catalog.jsonb_build_object(
         'Content-Type', 'application/json',
         'x-alert-timestamp', v_timestamp,
         'x-alert-signature', pg_catalog.encode(extensions.hmac(
           pg_catalog.convert_to(v_timestamp || '.', 'UTF8')
-            || pg_catalog.convert_to(post_to_alert_notifier.body::text, 'UTF8'),
+            || pg_catalog.convert_to(post_signed_to_function.body::text, 'UTF8'),
           pg_catalog.convert_to(v_secret, 'UTF8'),
           'sha256'), 'hex')
       ),
-      timeout_milliseconds => post_to_alert_notifier.timeout_ms
+      timeout_milliseconds => post_signed_to_function.timeout_ms
     ) into v_request_id;
   exception when others then
-    -- A webhook failure must never roll back the recompute that raised the alert.
-    raise warning 'alert-notifier not called: %', sqlerrm;
+    -- A webhook failure must never roll back the transaction that asked for it.
+    raise warning '% not called: %', post_signed_to_function.function_name, sqlerrm;
     return null;
   end;
   return v_request_id;
 end
+$$;
+
+-- The alert-notifier's call (the database webhook and the sweep).
+create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
+returns bigint
+language sql
+security definer
+set search_path = ''
+as $$
+  select pipeline.post_signed_to_function('alert-notifier', post_to_alert_notifier.body,
+    post_to_alert_notifier.timeout_ms)
 $$;
 
 -- The Supabase Database Webhook body, exactly: {type, table, schema, record, old_record}.
@@ -546,7 +589,8 @@ as $$
     'failedChannels', pg_catalog.to_jsonb(a.failed_channels),
     'slackWebhookUrl', l.slack_webhook_url,
     'discordWebhookUrl', l.discord_webhook_url,
-    'lastError', a.last_error
+    'lastError', a.last_error,
+    'details', a.details
   )
 $$;
 
@@ -859,6 +903,8 @@ $$;
 revoke all on function pipeline.set_runtime_config(text, text) from public, anon, authenticated;
 revoke all on function pipeline.runtime_config(text) from public, anon, authenticated;
 revoke all on function pipeline.evaluate_alerts(bigint, date) from public, anon, authenticated;
+revoke all on function pipeline.post_signed_to_function(text, jsonb, integer)
+  from public, anon, authenticated;
 revoke all on function pipeline.post_to_alert_notifier(jsonb, integer)
   from public, anon, authenticated;
 revoke all on function pipeline.alerts_database_webhook() from public, anon, authenticated;
