@@ -1428,9 +1428,10 @@ comment on function pipeline.release_sync_run(bigint, uuid, integer, text, boole
   'vendor-sync: gives a leased run back to resume at its cursor later (posted again at once '
   'when due now).';
 
--- The notice rule: a run that is not a backfill sends one notice when what the webhooks missed
--- reaches 3 rows (orders, punches and break edits together), or when at least one missed row
--- moved a day of its window by 0.50 percentage points of labor % or more.
+-- The notice rule: a run that is not a backfill, of a location whose alerts are enabled, sends
+-- one notice when what the webhooks missed reaches 3 rows (orders, punches and break edits
+-- together), or when at least one missed row moved a day of its window by 0.50 percentage
+-- points of labor % or more.
 create or replace function pipeline.sync_notice_due(
   missed integer,
   largest_labor_change_bp bigint
@@ -1481,8 +1482,9 @@ begin
     lease_expires_at = null
   where x.id = r.id;
 
-  if finish_sync_run.succeeded and r.kind <> 'backfill' and v_missed > 0 then
-    select * into strict v_loc from public.locations as l where l.id = r.location_id;
+  select * into strict v_loc from public.locations as l where l.id = r.location_id;
+  if finish_sync_run.succeeded and r.kind <> 'backfill' and v_missed > 0 and v_loc.alerts_enabled
+  then
     -- Each day of the window whose figures moved: before (at the run's start) and after.
     select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'businessDate', pg_catalog.to_char(d.business_date, 'YYYY-MM-DD'),
