@@ -61,9 +61,12 @@ export type FakeVendor = "toast" | "7shifts";
 
 /** A scripted answer for the next API request of a vendor. */
 export type FakeAnswer =
+  | { kind: "pass" }
   | { kind: "rate_limited"; retryAfterSeconds?: number }
   | { kind: "server_error"; status?: number }
-  | { kind: "unauthorized" };
+  | { kind: "unauthorized" }
+  /** Waits for `onHold` (a test kills the caller meanwhile), then answers as usual. */
+  | { kind: "hold"; onHold: () => Promise<void> };
 
 /** One request as it arrived. */
 export interface FakeRequest {
@@ -77,6 +80,8 @@ export interface FakeRequest {
   status: number;
   /** What the limit is counted by: the restaurant (Toast) or the token (7shifts). */
   limitKey: string | null;
+  /** Rows in the answer (orders, payment GUIDs, punches; 1 for one by id), when it is 200. */
+  items: number;
 }
 
 /** A Toast machine client. */
@@ -242,9 +247,13 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
   }
 
   /** A scripted answer for the next API request of `vendor`, if any. */
-  function scripted(vendor: FakeVendor, key: string, at: number): Response | null {
+  async function scripted(vendor: FakeVendor, key: string, at: number): Promise<Response | null> {
     const answer = scripts[vendor].shift();
-    if (!answer) return null;
+    if (!answer || answer.kind === "pass") return null;
+    if (answer.kind === "hold") {
+      await answer.onHold();
+      return null;
+    }
     if (answer.kind === "rate_limited") {
       const seconds = answer.retryAfterSeconds ?? (vendor === "7shifts" ? 60 : 1);
       return rateLimited(vendor, key, at, at + seconds * 1000);
@@ -437,7 +446,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     const at = now();
     const limited = limit("toast", key, at, TOAST_PER_SECOND);
     if (limited) return { res: limited, limitKey: key };
-    const script = scripted("toast", key, at);
+    const script = await scripted("toast", key, at);
     if (script) return { res: script, limitKey: key };
     return { res: toastApi(url, path, restaurant), limitKey: key };
   }
@@ -548,7 +557,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     const at = now();
     const limited = limit("7shifts", key, at, SEVENSHIFTS_PER_SECOND);
     if (limited) return { res: limited, limitKey: key };
-    const script = scripted("7shifts", key, at);
+    const script = await scripted("7shifts", key, at);
     if (script) return { res: script, limitKey: key };
     return { res: sevenShiftsApi(url, companyId, m[2] ?? ""), limitKey: key };
   }
@@ -569,6 +578,11 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
       const outcome = vendor === "toast"
         ? await toast(req, url, m[2])
         : await sevenShifts(req, url, m[2]);
+      let items = 0;
+      if (outcome.res.status === 200 && req.method === "GET") {
+        const body = await outcome.res.clone().json();
+        items = Array.isArray(body) ? body.length : Array.isArray(body.data) ? body.data.length : 1;
+      }
       log.push({
         vendor,
         method: req.method,
@@ -577,6 +591,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
         at,
         status: outcome.res.status,
         limitKey: outcome.limitKey,
+        items,
       });
       return outcome.res;
     },

@@ -286,3 +286,41 @@ export function differences(comparison: DayComparison[]): string {
     }`
   ).join("\n");
 }
+
+/**
+ * Queues a manual run of location `index` over the world's span without waking the function
+ * (`pipeline.enqueue_sync`, what `request_sync` does before its post): for tests that run the
+ * handler themselves.
+ */
+export async function enqueueRun(world: SyncWorld, index: number): Promise<number> {
+  const span = world.span();
+  const [row] = await world.sql`
+    select pipeline.enqueue_sync(l.id, 'manual', ${span.from}::date, ${span.to}::date,
+      pipeline.business_day_start(${span.from}::date, l.time_zone, l.business_day_cutoff_hour),
+      now()) as id
+    from public.locations as l where l.id = ${world.locationIds[index]}`;
+  return Number(row.id);
+}
+
+/** The report columns two runs over the same data must agree on. */
+export function counters(run: RunRow) {
+  const keys = [
+    "pages",
+    "rows_fetched",
+    "rows_new",
+    "rows_changed",
+    "rows_unchanged",
+    "rows_held",
+    "rows_invalid",
+    "orders_missed",
+    "punches_missed",
+    "break_edits_missed",
+  ];
+  return Object.fromEntries(keys.map((k) => [k, Number(run[k])]));
+}
+
+/** A run's row. */
+export async function runRow(sql: postgres.Sql, id: number): Promise<RunRow> {
+  const [row] = await sql<RunRow[]>`select * from public.sync_runs where id = ${id}`;
+  return { ...row, id: Number(row.id) };
+}
