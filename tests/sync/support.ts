@@ -171,6 +171,14 @@ export async function syncWorld(opts: SyncWorldOptions = {}): Promise<SyncWorld>
       return { from: dates[0], to: dates[dates.length - 1] };
     },
     async close() {
+      // Nothing of this world may be scheduled later, against fakes that are gone.
+      await sql`update public.sync_runs set state = 'cancelled', lease_token = null,
+        lease_expires_at = null where location_id = any(${locationIds})
+          and state in ('pending', 'running')`;
+      for (const c of credentials) {
+        await sql`select pipeline.remove_connection(${c.toastConnectionId})`;
+        await sql`select pipeline.remove_connection(${c.sevenShiftsConnectionId})`;
+      }
       await fakes.stop();
       await sql.end();
     },

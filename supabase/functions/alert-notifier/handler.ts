@@ -42,7 +42,7 @@ import { errorResponse, json } from "../_shared/http.ts";
 import { isDatabaseUnavailable } from "../_shared/db.ts";
 import { readSignedDatabaseRequest } from "../_shared/database_webhook.ts";
 import {
-  type AlertFacts,
+  type OutboxFacts,
   renderDiscordMessage,
   renderSlackMessage,
 } from "../../../shared/alert_messages.ts";
@@ -55,8 +55,11 @@ import {
 } from "../../../shared/delivery_policy.ts";
 import { sha256Hex } from "../../../shared/signatures.ts";
 
-/** An alert claimed for delivery: the message facts plus its delivery state. */
-export interface ClaimedAlert extends AlertFacts {
+/** An alert (or a sync notice) claimed for delivery: the message facts plus its delivery state. */
+export type ClaimedAlert = OutboxFacts & ClaimedDelivery;
+
+/** The delivery state of a claimed outbox row. */
+export interface ClaimedDelivery {
   locationId: number;
   /** `sending` when claimed; `undeliverable` when its location has no channel. */
   status: "pending" | "sending" | "sent" | "failed" | "undeliverable";
