@@ -9,9 +9,10 @@
  * schedule, the minute sweep, and the run itself when it needs another invocation. It claims
  * the named run (if due), then any other due run, each under a lease, and works on them until
  * its budget (`SYNC_BUDGET_MS`, default 40 s, below pg_net's 60 s timeout) or its page allowance
- * (`SYNC_MAX_PAGES`, default 40 vendor pages: an invocation's CPU stays far under the edge
- * runtime's 2 s) is spent; a run left unfinished is released to resume at its cursor (at once
- * when nothing holds it back, else when its vendor allows: the minute sweep). See sync.ts for a
+ * (`SYNC_MAX_PAGES`, default 25 vendor pages: at ~35 ms of CPU a page of 100 orders, measured by
+ * `npm run bench`, an invocation stays well under the edge runtime's 2 s of CPU) is spent; a run
+ * left unfinished is released to resume at its cursor (at once when nothing holds it back, else
+ * when its vendor allows: the minute sweep). See sync.ts for a
  * run's phases, vendor_http.ts for how each failure is handled.
  *
  * Answers: 401/405/413/415/400 for a request that is not a signed `{type: "SYNC"}`; 200 with
@@ -52,7 +53,7 @@ export interface SyncSettings {
   sevenShiftsApiBaseUrl?: string;
   /** `SYNC_BUDGET_MS`: how long one invocation works (default 40 s). */
   budgetMs?: number;
-  /** `SYNC_MAX_PAGES`: vendor pages one invocation stores at most (default 40). */
+  /** `SYNC_MAX_PAGES`: vendor pages one invocation stores at most (default 25). */
   maxPages?: number;
   /** Lease of a claimed run (default 90 s: above the budget and pg_net's timeout). */
   leaseSeconds?: number;
@@ -131,7 +132,7 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
   const doFetch = deps.fetch ?? fetch;
   const log = deps.log ?? ((line: string) => console.log(line));
   const budgetMs = s.budgetMs ?? 40_000;
-  const maxPages = s.maxPages ?? 40;
+  const maxPages = s.maxPages ?? 25;
   const leaseSeconds = s.leaseSeconds ?? 90;
   const maxFailures = s.maxFailures ?? 6;
   const toastBase = s.toastApiBaseUrl ?? TOAST_DEFAULT_API_BASE_URL;
