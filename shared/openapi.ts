@@ -411,6 +411,13 @@ const RETRY_AFTER_HEADER = {
 };
 
 /** The answers every function shares for a malformed request. */
+/** The 401 of a function only the database calls (its signature). */
+const DATABASE_SIGNATURE_REFUSED: ResponseDoc = {
+  description: "The signature is missing, stale (the body is not read) or does not match the " +
+    "body.",
+  schema: errorBodySchemaFor(401),
+};
+
 function requestErrors(maxBody: string): Record<number, ResponseDoc> {
   return {
     400: {
@@ -675,11 +682,7 @@ const OPERATIONS: readonly OperationDoc[] = [
           "alert or a sweep request.",
         schema: errorBodySchemaFor(400),
       },
-      401: {
-        description: "The signature is missing, stale (the body is not read) or does not " +
-          "match the body.",
-        schema: errorBodySchemaFor(401),
-      },
+      401: DATABASE_SIGNATURE_REFUSED,
       503: {
         description: "The database is unreachable; the sweep tries again.",
         schema: errorBodySchemaFor(503),
@@ -721,11 +724,7 @@ const OPERATIONS: readonly OperationDoc[] = [
           "positive integer `runId`.",
         schema: errorBodySchemaFor(400),
       },
-      401: {
-        description: "The signature is missing, stale (the body is not read) or does not " +
-          "match the body.",
-        schema: errorBodySchemaFor(401),
-      },
+      401: DATABASE_SIGNATURE_REFUSED,
       503: {
         description: "The database is unreachable; the minute sweep tries again.",
         schema: errorBodySchemaFor(503),

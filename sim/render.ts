@@ -312,6 +312,42 @@ function wageValue(centiCents: number, unit: WageUnit): number {
   return centiCents / 10_000;
 }
 
+/**
+ * The fields a punch version has in both 7shifts shapes, times written by `time` and the wage
+ * in `unit`, in the order 7shifts lists them.
+ */
+function punchFields(
+  punch: SimPunch,
+  v: SimPunchVersion,
+  location: SimLocation,
+  time: (ms: number) => string,
+  unit: WageUnit,
+): Record<string, unknown> {
+  return {
+    id: punch.id,
+    company_id: location.sevenShiftsCompanyId,
+    shift_id: punch.shiftId,
+    user_id: punch.userId,
+    editable_punch: true,
+    role_id: v.roleId,
+    location_id: location.sevenShiftsLocationId,
+    department_id: v.departmentId,
+    hourly_wage: wageValue(v.hourlyWageCentiCents, unit),
+    approved: v.approved,
+    clocked_in: time(v.clockedInAt),
+    clocked_out: v.clockedOutAt === null ? null : time(v.clockedOutAt),
+    notes: "",
+    auto_clocked_out: v.autoClockedOut,
+    clocked_in_offline: false,
+    clocked_out_offline: false,
+    tips: 0,
+    created: time(punch.createdAt),
+    modified: time(v.modifiedAt),
+    deleted: v.deleted,
+    pos_type: "web",
+  };
+}
+
 /** One version of a punch as the body of a `time_punch.*` webhook. */
 export function renderPunch(
   punch: SimPunch,
@@ -322,27 +358,7 @@ export function renderPunch(
   const tz = location.timeZone;
   const v = version;
   return {
-    id: punch.id,
-    company_id: location.sevenShiftsCompanyId,
-    shift_id: punch.shiftId,
-    user_id: punch.userId,
-    editable_punch: true,
-    role_id: v.roleId,
-    location_id: location.sevenShiftsLocationId,
-    department_id: v.departmentId,
-    hourly_wage: wageValue(v.hourlyWageCentiCents, wageUnit),
-    approved: v.approved,
-    clocked_in: sevenShiftsUtc(v.clockedInAt),
-    clocked_out: v.clockedOutAt === null ? null : sevenShiftsUtc(v.clockedOutAt),
-    notes: "",
-    auto_clocked_out: v.autoClockedOut,
-    clocked_in_offline: false,
-    clocked_out_offline: false,
-    tips: 0,
-    created: sevenShiftsUtc(punch.createdAt),
-    modified: sevenShiftsUtc(v.modifiedAt),
-    deleted: v.deleted,
-    pos_type: "web",
+    ...punchFields(punch, v, location, sevenShiftsUtc, wageUnit),
     clocked_in_iso: sevenShiftsIso(v.clockedInAt, tz),
     clocked_out_iso: v.clockedOutAt === null ? null : sevenShiftsIso(v.clockedOutAt, tz),
     time_punch_breaks: v.breaks.map((b) => ({
@@ -375,30 +391,9 @@ export function renderApiPunch(
   version: SimPunchVersion,
   location: SimLocation,
 ): Record<string, unknown> {
-  const v = version;
   return {
-    id: punch.id,
-    company_id: location.sevenShiftsCompanyId,
-    shift_id: punch.shiftId,
-    user_id: punch.userId,
-    editable_punch: true,
-    role_id: v.roleId,
-    location_id: location.sevenShiftsLocationId,
-    department_id: v.departmentId,
-    hourly_wage: wageValue(v.hourlyWageCentiCents, "cents"),
-    approved: v.approved,
-    clocked_in: apiTime(v.clockedInAt),
-    clocked_out: v.clockedOutAt === null ? null : apiTime(v.clockedOutAt),
-    notes: "",
-    auto_clocked_out: v.autoClockedOut,
-    clocked_in_offline: false,
-    clocked_out_offline: false,
-    tips: 0,
-    created: apiTime(punch.createdAt),
-    modified: apiTime(v.modifiedAt),
-    deleted: v.deleted,
-    pos_type: "web",
-    breaks: v.breaks.map((b) => ({
+    ...punchFields(punch, version, location, apiTime, "cents"),
+    breaks: version.breaks.map((b) => ({
       id: b.id,
       user_id: punch.userId,
       custom_break_id: 0,

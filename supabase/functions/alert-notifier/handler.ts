@@ -38,7 +38,7 @@
  *
  * @module
  */
-import { errorResponse, json } from "../_shared/http.ts";
+import { errorResponse, json, positiveSetting } from "../_shared/http.ts";
 import { isDatabaseUnavailable } from "../_shared/db.ts";
 import { readSignedDatabaseRequest } from "../_shared/database_webhook.ts";
 import {
@@ -186,10 +186,7 @@ export interface NotifierSettings {
 
 /** Reads {@link NotifierSettings} from env vars (`get` is `Deno.env.get` in production). */
 export function notifierSettingsFromEnv(get: (name: string) => string | undefined) {
-  const positive = (name: string) => {
-    const n = Number(get(name));
-    return Number.isFinite(n) && n > 0 ? n : undefined;
-  };
+  const positive = positiveSetting(get);
   return {
     alertWebhookSecret: get("ALERT_WEBHOOK_SECRET") ?? "",
     slackWebhookUrl: get("SLACK_WEBHOOK_URL") || undefined,

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { errorResponse, json } from "../_shared/http.ts";
+import { errorResponse, json, positiveSetting } from "../_shared/http.ts";
 import { isDatabaseUnavailable } from "../_shared/db.ts";
 import { readSignedDatabaseRequest } from "../_shared/database_webhook.ts";
 import { SEVENSHIFTS_DEFAULT_API_BASE_URL } from "../../../shared/sevenshifts_api.ts";
@@ -65,10 +65,7 @@ export interface SyncSettings {
 
 /** Reads {@link SyncSettings} from env vars (`get` is `Deno.env.get` in production). */
 export function syncSettingsFromEnv(get: (name: string) => string | undefined): SyncSettings {
-  const positive = (name: string) => {
-    const n = Number(get(name));
-    return Number.isFinite(n) && n > 0 ? n : undefined;
-  };
+  const positive = positiveSetting(get);
   return {
     databaseWebhookSecret: get("ALERT_WEBHOOK_SECRET") ?? "",
     toastApiBaseUrl: get("TOAST_API_BASE_URL") || undefined,

@@ -20,7 +20,14 @@ import { parseWith } from "../../../shared/toast_api.ts";
 import type { Parsed } from "../../../shared/sevenshifts.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import type { ClaimedRun, SyncDb } from "./sync_db.ts";
-import { jsonBody, RateLimited, refusal, VendorHttp, VendorRefused } from "./vendor_http.ts";
+import {
+  jsonBody,
+  refusal,
+  type Session,
+  VendorClient,
+  VendorHttp,
+  VendorRefused,
+} from "./vendor_http.ts";
 
 /** One punch of an answer: its raw JSON and its normalisation (or why not). */
 export interface FetchedPunch {
@@ -29,78 +36,41 @@ export interface FetchedPunch {
 }
 
 /** 7shifts' API as one run uses it. */
-export class SevenShiftsClient {
-  #token: string | null = null;
-  readonly base: string;
+export class SevenShiftsClient extends VendorClient {
   readonly company: NonNullable<ClaimedRun["sevenshifts"]>;
 
-  constructor(
-    readonly run: ClaimedRun,
-    readonly db: SyncDb,
-    readonly http: VendorHttp,
-    defaultBaseUrl: string,
-  ) {
+  constructor(run: ClaimedRun, db: SyncDb, http: VendorHttp, defaultBaseUrl: string) {
     if (!run.sevenshifts) throw new Error("the run has no 7shifts connection");
+    super(run, db, http, "7shifts", run.sevenshifts.apiBaseUrl ?? defaultBaseUrl);
     this.company = run.sevenshifts;
-    this.base = (run.sevenshifts.apiBaseUrl ?? defaultBaseUrl).replace(/\/+$/, "");
   }
 
-  async #ensureToken(rejected: string | null = null): Promise<string> {
-    if (this.#token && !rejected) return this.#token;
-    while (true) {
-      const access = await this.db.access(this.run, "7shifts", rejected);
-      if ("token" in access) {
-        if (rejected !== null && access.token === rejected) {
-          throw new VendorRefused("7shifts refused the company access token (401)");
-        }
-        return (this.#token = access.token);
-      }
-      if ("waitMs" in access) {
-        if (access.waitMs + 2000 >= this.http.remainingMs()) {
-          throw new RateLimited(access.waitMs, "7shifts: waiting for a token");
-        }
-        await this.http.opts.clock.sleep(access.waitMs);
-        continue;
-      }
-      const res = await this.http.sendPatiently(sevenShiftsTokenUrl(this.base), {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: access.login.clientId,
-          client_secret: access.login.clientSecret,
-        }).toString(),
-      });
-      if (!res.ok) throw await refusal(res, "7shifts token");
-      const body = parseWith(sevenShiftsTokenResponseSchema, await jsonBody(res, "7shifts token"));
-      if (!body.ok) throw new VendorRefused("7shifts token: the answer has no access_token");
-      await this.db.storeSession(
-        this.run,
-        "7shifts",
-        body.value.access_token,
-        new Date(this.http.opts.clock.now() + body.value.expires_in * 1000),
-      );
-      return (this.#token = body.value.access_token);
-    }
+  /** A partner OAuth token (client credentials); company access tokens need no login. */
+  protected async login(clientId: string, clientSecret: string): Promise<Session> {
+    const res = await this.http.sendPatiently(sevenShiftsTokenUrl(this.base), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
+    });
+    if (!res.ok) throw await refusal(res, "7shifts token");
+    const body = parseWith(sevenShiftsTokenResponseSchema, await jsonBody(res, "7shifts token"));
+    if (!body.ok) throw new VendorRefused("7shifts token: the answer has no access_token");
+    return { token: body.value.access_token, expiresInSeconds: body.value.expires_in };
   }
 
-  async #get(path: string, query?: URLSearchParams): Promise<Response> {
-    const url = `${this.base}${path}${query ? `?${query}` : ""}`;
-    let token = await this.#ensureToken();
-    for (let attempt = 0;; attempt++) {
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${token}`,
-        "x-api-version": SEVENSHIFTS_API_VERSION,
-        accept: "application/json",
-      };
-      if (this.company.authKind === "oauth_client" && this.company.companyGuid) {
-        headers["x-company-guid"] = this.company.companyGuid;
-      }
-      const res = await this.http.sendPatiently(url, { headers });
-      if (res.status !== 401 || attempt > 0) return res;
-      await res.body?.cancel();
-      token = await this.#ensureToken(token);
-    }
+  protected headers(token: string): Record<string, string> {
+    return {
+      authorization: `Bearer ${token}`,
+      "x-api-version": SEVENSHIFTS_API_VERSION,
+      accept: "application/json",
+      ...(this.company.authKind === "oauth_client" && this.company.companyGuid
+        ? { "x-company-guid": this.company.companyGuid }
+        : {}),
+    };
   }
 
   /**
@@ -113,7 +83,7 @@ export class SevenShiftsClient {
     toMs: number,
     cursor: string | null,
   ): Promise<{ punches: FetchedPunch[]; next: string | null }> {
-    const res = await this.#get(
+    const res = await this.get(
       `/v2/company/${this.company.companyId}/time_punches`,
       timePunchesQuery(locationId, fromMs, toMs, cursor),
     );
@@ -128,7 +98,7 @@ export class SevenShiftsClient {
 
   /** One punch by id, deleted ones included; null when 7shifts no longer has it (404). */
   async punch(punchId: number): Promise<FetchedPunch | null> {
-    const res = await this.#get(`/v2/company/${this.company.companyId}/time_punches/${punchId}`);
+    const res = await this.get(`/v2/company/${this.company.companyId}/time_punches/${punchId}`);
     if (res.status === 404) {
       await res.body?.cancel();
       return null;

@@ -1,9 +1,9 @@
 /**
  * Toast's orders API for one run (shared/toast_api.ts has the shapes): the token comes from the
  * database (`pipeline.sync_vendor_access`: the cached session every instance shares, or the
- * client credentials to log in, at most twice an hour), every request carries
- * `Toast-Restaurant-External-ID`, and a token Toast refuses (401) is replaced once by a new
- * login before the run gives up.
+ * client credentials to log in, at most twice an hour; vendor_http.ts `VendorClient`), every
+ * request carries `Toast-Restaurant-External-ID`, and a token Toast refuses (401) is replaced
+ * once by a new login before the run gives up.
  *
  * @module
  */
@@ -25,75 +25,45 @@ import {
   toastLoginResponseSchema,
 } from "../../../shared/toast_api.ts";
 import type { ClaimedRun, SyncDb } from "./sync_db.ts";
-import { jsonBody, RateLimited, refusal, VendorHttp, VendorRefused } from "./vendor_http.ts";
+import {
+  jsonBody,
+  refusal,
+  type Session,
+  VendorClient,
+  VendorHttp,
+  VendorRefused,
+} from "./vendor_http.ts";
 
 /** The vendor's own API. */
 export const TOAST_DEFAULT_API_BASE_URL = "https://ws-api.toasttab.com";
 
 /** Toast's API as one run uses it. */
-export class ToastClient {
-  #token: string | null = null;
-  readonly base: string;
+export class ToastClient extends VendorClient {
   readonly restaurantGuid: string;
 
-  constructor(
-    readonly run: ClaimedRun,
-    readonly db: SyncDb,
-    readonly http: VendorHttp,
-    defaultBaseUrl: string,
-  ) {
-    this.base = (run.toast?.apiBaseUrl ?? defaultBaseUrl).replace(/\/+$/, "");
+  constructor(run: ClaimedRun, db: SyncDb, http: VendorHttp, defaultBaseUrl: string) {
+    super(run, db, http, "toast", run.toast?.apiBaseUrl ?? defaultBaseUrl);
     this.restaurantGuid = run.location.toastRestaurantGuid ?? "";
   }
 
-  /** A token: the shared session, or a new login when there is none (or it was refused). */
-  async #ensureToken(rejected: string | null = null): Promise<string> {
-    if (this.#token && !rejected) return this.#token;
-    while (true) {
-      const access = await this.db.access(this.run, "toast", rejected);
-      if ("token" in access) return (this.#token = access.token);
-      if ("waitMs" in access) {
-        if (access.waitMs + 2000 >= this.http.remainingMs()) {
-          throw new RateLimited(access.waitMs, "toast: waiting for a login slot");
-        }
-        await this.http.opts.clock.sleep(access.waitMs);
-        continue;
-      }
-      const res = await this.http.sendPatiently(`${this.base}${TOAST_LOGIN_PATH}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(toastLoginBody(access.login.clientId, access.login.clientSecret)),
-      });
-      if (!res.ok) throw await refusal(res, "toast login");
-      const body = parseWith(toastLoginResponseSchema, await jsonBody(res, "toast login"));
-      if (!body.ok) throw new VendorRefused("toast login: the answer has no token");
-      const { accessToken, expiresIn } = body.value.token;
-      await this.db.storeSession(
-        this.run,
-        "toast",
-        accessToken,
-        new Date(this.http.opts.clock.now() + expiresIn * 1000),
-      );
-      return (this.#token = accessToken);
-    }
+  protected async login(clientId: string, clientSecret: string): Promise<Session> {
+    const res = await this.http.sendPatiently(`${this.base}${TOAST_LOGIN_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(toastLoginBody(clientId, clientSecret)),
+    });
+    if (!res.ok) throw await refusal(res, "toast login");
+    const body = parseWith(toastLoginResponseSchema, await jsonBody(res, "toast login"));
+    if (!body.ok) throw new VendorRefused("toast login: the answer has no token");
+    return { token: body.value.token.accessToken, expiresInSeconds: body.value.token.expiresIn };
   }
 
-  /** GET `path` with the token and restaurant header; a 401 logs in once more. */
-  async #get(path: string, query?: URLSearchParams): Promise<Response> {
-    const url = `${this.base}${path}${query ? `?${query}` : ""}`;
-    let token = await this.#ensureToken();
-    for (let attempt = 0;; attempt++) {
-      const res = await this.http.sendPatiently(url, {
-        headers: {
-          authorization: `Bearer ${token}`,
-          "toast-restaurant-external-id": this.restaurantGuid,
-          accept: "application/json",
-        },
-      });
-      if (res.status !== 401 || attempt > 0) return res;
-      await res.body?.cancel();
-      token = await this.#ensureToken(token);
-    }
+  protected headers(token: string): Record<string, string> {
+    return {
+      authorization: `Bearer ${token}`,
+      "toast-restaurant-external-id": this.restaurantGuid,
+      accept: "application/json",
+    };
   }
 
   /** One page of orders modified in `[startMs, endMs)`: the orders and whether more follow. */
@@ -102,7 +72,7 @@ export class ToastClient {
     endMs: number,
     page: number,
   ): Promise<{ orders: FetchedOrder[]; more: boolean }> {
-    const res = await this.#get(TOAST_ORDERS_BULK_PATH, ordersBulkQuery(startMs, endMs, page));
+    const res = await this.get(TOAST_ORDERS_BULK_PATH, ordersBulkQuery(startMs, endMs, page));
     if (!res.ok) throw await refusal(res, "toast ordersBulk");
     const more = hasNextLink(res.headers.get("link"));
     const parsed = parseOrdersPage(await jsonBody(res, "toast ordersBulk"));
@@ -112,7 +82,7 @@ export class ToastClient {
 
   /** GUIDs of the payments refunded on business date `date` (`YYYY-MM-DD`). */
   async refundedPayments(date: string): Promise<string[]> {
-    const res = await this.#get(
+    const res = await this.get(
       TOAST_PAYMENTS_PATH,
       new URLSearchParams({ refundBusinessDate: toastDateParam(date) }),
     );
@@ -124,7 +94,7 @@ export class ToastClient {
 
   /** The order a payment belongs to. */
   async orderOfPayment(paymentGuid: string): Promise<string> {
-    const res = await this.#get(`${TOAST_PAYMENTS_PATH}/${encodeURIComponent(paymentGuid)}`);
+    const res = await this.get(`${TOAST_PAYMENTS_PATH}/${encodeURIComponent(paymentGuid)}`);
     if (!res.ok) throw await refusal(res, "toast payment");
     const parsed = parseWith(paymentOrderSchema, await jsonBody(res, "toast payment"));
     if (!parsed.ok) throw new VendorRefused("toast payment: no orderGuid");
@@ -133,7 +103,7 @@ export class ToastClient {
 
   /** One order by GUID. */
   async order(orderGuid: string): Promise<FetchedOrder> {
-    const res = await this.#get(`${TOAST_ORDER_PATH}/${encodeURIComponent(orderGuid)}`);
+    const res = await this.get(`${TOAST_ORDER_PATH}/${encodeURIComponent(orderGuid)}`);
     if (!res.ok) throw await refusal(res, "toast order");
     return parseApiOrder(await jsonBody(res, "toast order"));
   }

@@ -15,6 +15,7 @@
  * @module
  */
 import { rateLimitWaitMs, RollingLimiter } from "../../../shared/vendor_limits.ts";
+import type { ClaimedRun, SyncDb } from "./sync_db.ts";
 
 /** Wait `waitMs` before asking again. */
 export class RateLimited extends Error {
@@ -155,4 +156,82 @@ export async function refusal(res: Response, what: string): Promise<VendorRefuse
 /** Transport errors quote the URL; its query may name restaurants or dates, never secrets. */
 function withoutQuery(text: string): string {
   return text.replace(/\?[^\s)'"]*/g, "?…");
+}
+
+/** A token a login returned: the bearer token and how long it lasts. */
+export interface Session {
+  token: string;
+  expiresInSeconds: number;
+}
+
+/**
+ * A vendor's API for one run: a token for the run's connection, and GETs that carry it.
+ *
+ * The token is the one the database hands out (the session every instance shares, or a
+ * company's access token), or, when there is none valid (or the vendor just refused it), a new
+ * login with the credentials the database allows for it ({@link login}), kept for everyone. A
+ * login in progress elsewhere is waited out in this invocation when it can be; a login
+ * allowance that is spent is a {@link RateLimited} (the run waits for it). A GET answered 401
+ * replaces the token once and asks again.
+ */
+export abstract class VendorClient {
+  #token: string | null = null;
+  /** The API's base URL: the connection's own, or the function's default. */
+  readonly base: string;
+
+  constructor(
+    readonly run: ClaimedRun,
+    readonly db: SyncDb,
+    readonly http: VendorHttp,
+    readonly vendor: "toast" | "7shifts",
+    baseUrl: string,
+  ) {
+    this.base = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** Logs in with the connection's client credentials. */
+  protected abstract login(clientId: string, clientSecret: string): Promise<Session>;
+
+  /** The headers of a GET made with `token`. */
+  protected abstract headers(token: string): Record<string, string>;
+
+  async #ensureToken(rejected: string | null = null): Promise<string> {
+    if (this.#token && !rejected) return this.#token;
+    while (true) {
+      const access = await this.db.access(this.run, this.vendor, rejected);
+      if ("token" in access) {
+        if (rejected !== null && access.token === rejected) {
+          throw new VendorRefused(`${this.vendor} refused the connection's access token (401)`);
+        }
+        return (this.#token = access.token);
+      }
+      if ("waitMs" in access) {
+        if (access.waitMs + 2000 >= this.http.remainingMs()) {
+          throw new RateLimited(access.waitMs, `${this.vendor}: waiting for a login slot`);
+        }
+        await this.http.opts.clock.sleep(access.waitMs);
+        continue;
+      }
+      const session = await this.login(access.login.clientId, access.login.clientSecret);
+      await this.db.storeSession(
+        this.run,
+        this.vendor,
+        session.token,
+        new Date(this.http.opts.clock.now() + session.expiresInSeconds * 1000),
+      );
+      return (this.#token = session.token);
+    }
+  }
+
+  /** GET `path` (under the base URL) with the token; a 401 replaces the token once. */
+  protected async get(path: string, query?: URLSearchParams): Promise<Response> {
+    const url = `${this.base}${path}${query ? `?${query}` : ""}`;
+    let token = await this.#ensureToken();
+    for (let attempt = 0;; attempt++) {
+      const res = await this.http.sendPatiently(url, { headers: this.headers(token) });
+      if (res.status !== 401 || attempt > 0) return res;
+      await res.body?.cancel();
+      token = await this.#ensureToken(token);
+    }
+  }
 }
