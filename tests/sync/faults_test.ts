@@ -194,3 +194,20 @@ Deno.test("sync faults: the function killed in the middle of a Toast page and of
     await world.close();
   }
 });
+
+Deno.test("sync faults: credentials the vendor refuses fail the run with the vendor's words and no secret", async () => {
+  const world = await syncWorld({ ...DATA, seed: 52 });
+  try {
+    const wrong = `WRONG-${crypto.randomUUID()}`;
+    await world.sql`select pipeline.rotate_connection_secret(
+      ${world.credentials[0].toastConnectionId}, 'client_secret', ${wrong})`;
+    const [run] = await syncAll(world);
+    assert.equal(run.state, "failed");
+    assert.match(String(run.error), /toast login: 401/);
+    assert.ok(!String(run.error).includes(wrong), "the secret is not in the report");
+    assert.equal(Number(run.pages), 0);
+    assert.equal(world.fakes.logins("toast").length, 0, "no token was issued");
+  } finally {
+    await world.close();
+  }
+});

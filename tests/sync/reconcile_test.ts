@@ -8,7 +8,7 @@
  * intact and nothing edited behind their back, a sync changes nothing and recomputes nothing.
  */
 import assert from "node:assert/strict";
-import { differences, syncAll, syncWorld } from "./support.ts";
+import { closedDate, differences, syncAll, syncWorld } from "./support.ts";
 
 for (const lossRate of [0, 0.1, 0.5]) {
   Deno.test(`sync: ${lossRate * 100} % of webhooks lost and breaks edited without a webhook → after one sync every figure equals the truth`, async () => {
@@ -95,6 +95,39 @@ Deno.test("sync: with the webhooks intact, a sync changes nothing, logs nothing 
       assert.equal(run.notice_alert_id, null);
     }
     assert.deepEqual(await snapshot(), before, "no recompute, no inbound event, no row written");
+    assert.deepEqual(world.fakes.violations(), []);
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("sync: five weeks back is asked for in month-long windows, 6 s apart, and is exact", async () => {
+  const world = await syncWorld({
+    seed: 19,
+    locations: 1,
+    days: 1,
+    startDate: closedDate(34),
+    webhookLossRate: 1,
+  });
+  try {
+    assert.equal(world.sim.deliveries.length, 0, "every webhook lost: only the API has the day");
+    const from = closedDate(36);
+    const runs = await syncAll(world, from, closedDate(1));
+    assert.equal(runs[0].state, "succeeded", String(runs[0].error));
+    assert.deepEqual(differences(await world.compare()), "");
+    const bulk = world.fakes.requests("toast").filter((r) => r.path === "/orders/v2/ordersBulk");
+    const windows = [...new Set(bulk.map((r) => `${r.query.startDate}|${r.query.endDate}`))];
+    assert.equal(windows.length, 2, windows.join("\n"));
+    const [first, second] = windows.map((w) => w.split("|").map((t) => Date.parse(t)));
+    assert.equal(first[1], second[0], "consecutive");
+    assert.ok(first[1] - first[0] <= 30 * 86_400_000);
+    const lastOfFirst = Math.max(
+      ...bulk.filter((r) => r.query.startDate === bulk[0].query.startDate).map((r) => r.at),
+    );
+    const firstOfSecond = Math.min(
+      ...bulk.filter((r) => r.query.startDate !== bulk[0].query.startDate).map((r) => r.at),
+    );
+    assert.ok(firstOfSecond - lastOfFirst >= 5000, `${firstOfSecond - lastOfFirst} ms apart`);
     assert.deepEqual(world.fakes.violations(), []);
   } finally {
     await world.close();
