@@ -20,7 +20,7 @@ import {
   type NumericIds,
   type PunchFeature,
 } from "./sevenshifts_gen.ts";
-import { addDays } from "./time.ts";
+import { addDays, localInstant } from "./time.ts";
 import { generateOrderDay, type OrderFeature } from "./toast_gen.ts";
 import { groundTruth, type TruthRow } from "./truth.ts";
 
@@ -49,6 +49,11 @@ export interface LocationScenario {
   openPunches: boolean;
   /** Share of the location's webhooks never delivered (the vendor gave up on them). */
   webhookLossRate: number;
+  /**
+   * A paused subscription: local hours `[from, to)` of each business day (as the intensity
+   * slots count them: 25 is 1 am the next morning) in which every webhook is lost.
+   */
+  webhookOutage: readonly [number, number];
   /** Punches a day whose breaks the manager edits later, which fires no webhook. */
   silentBreakEdits: number;
 }
@@ -255,6 +260,15 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     lossRates: locations.map((l) =>
       options.scenarios?.[l.index]?.webhookLossRate ?? opts.webhookLossRate
     ),
+    outages: locations.map((l) => {
+      const hours = options.scenarios?.[l.index]?.webhookOutage;
+      return hours === undefined ? [] : dates.map((date) =>
+        [
+          localInstant(date, hours[0], l.timeZone),
+          localInstant(date, hours[1], l.timeZone),
+        ] as const
+      );
+    }),
   });
   return {
     options: opts,

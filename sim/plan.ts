@@ -54,6 +54,11 @@ export interface PlanOptions {
    * same as without losses.
    */
   lossRates?: readonly number[];
+  /**
+   * Spans of time (simulated epoch ms, `[from, to)`) in which a location's vendors sent nothing
+   * that arrived (a paused subscription): every event fired then is lost, by location index.
+   */
+  outages?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
 }
 
 type Event = Omit<Delivery, "seq" | "sendAt" | "duplicate" | "displaced">;
@@ -157,7 +162,12 @@ export function planDeliveries(
     }));
     const lossRng = rng.fork(`loss ${loc}`);
     const lossRate = opts.lossRates?.[loc] ?? 0;
-    const gone = new Set(list.filter(() => lossRng.chance(lossRate)));
+    const outages = opts.outages?.[loc] ?? [];
+    const gone = new Set(
+      list.filter((e) =>
+        lossRng.chance(lossRate) || outages.some(([from, to]) => e.at >= from && e.at < to)
+      ),
+    );
     for (const e of gone) {
       lost.push({ ...e, seq: -1, sendAt: e.at, duplicate: false, displaced: false });
     }

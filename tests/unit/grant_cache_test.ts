@@ -7,10 +7,13 @@
  */
 import assert from "node:assert/strict";
 import {
+  boundedLookup,
   GRANT_RECHECK_MS,
   GRANT_TTL_MS,
   GrantCache,
 } from "../../supabase/functions/sevenshifts-webhook/grants.ts";
+import { createSevenShiftsWebhookHandler } from "../../supabase/functions/sevenshifts-webhook/handler.ts";
+import { signSevenShiftsPayload } from "../../shared/signatures.ts";
 
 Deno.test("grant cache: per company, the default otherwise, bounded re-reads", async () => {
   let now = 1_000_000;
@@ -48,4 +51,39 @@ Deno.test("grant cache: per company, the default otherwise, bounded re-reads", a
   stored.delete(1);
   assert.deepEqual(await cache.grantFor(1), { grant: "default", fromConnection: false });
   assert.equal(reads.length, 5);
+});
+
+Deno.test("grant cache: a database that fails or does not answer makes the delivery a 503 in time", async () => {
+  const body = JSON.stringify({ id: 1, company_id: 7 });
+  const request = async () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    return new Request("http://x/sevenshifts-webhook", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-webhook-topic": "time_punch.created",
+        "x-company-id": "7",
+        "x-hmac-timestamp": ts,
+        "x-hmac-signature": await signSevenShiftsPayload(body, ts, "default"),
+      },
+      body,
+    });
+  };
+  const handler = (lookup: (id: number) => Promise<string | null>) =>
+    createSevenShiftsWebhookHandler({
+      db: { query: () => Promise.reject(new Error("never reached")) },
+      grantGuid: "default",
+      grants: new GrantCache(boundedLookup(lookup, 200), "default"),
+      webhookToken: "",
+      wageUnit: "dollars",
+      logError: () => {},
+    });
+  const refused = await handler(() =>
+    Promise.reject(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))
+  )(await request());
+  assert.equal(refused.status, 503);
+  const started = Date.now();
+  const hung = await handler(() => new Promise(() => {}))(await request());
+  assert.equal(hung.status, 503);
+  assert.ok(Date.now() - started < 2000, "answered within the deadline");
 });

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { withDeadline } from "../_shared/ingest.ts";
+
 /** How long a company's grant is used before it is read again. */
 export const GRANT_TTL_MS = 60_000;
 /** The least time between two re-reads of one company's grant after a mismatch. */
@@ -22,6 +24,15 @@ export const GRANT_CACHE_SIZE = 10_000;
 
 /** Reads one company's grant (null: no connection serves it). */
 export type GrantLookup = (companyId: number) => Promise<string | null>;
+
+/**
+ * `lookup` bounded like the ingest call (`deadlineMs`, default INGEST_DEADLINE_MS): a
+ * database that does not answer in time is unavailable (the delivery gets a 503 and 7shifts
+ * retries) rather than holding the answer past the vendor's patience.
+ */
+export function boundedLookup(lookup: GrantLookup, deadlineMs?: number): GrantLookup {
+  return (companyId) => withDeadline(lookup(companyId), deadlineMs);
+}
 
 /** The grant a delivery is verified with, and where it came from. */
 export interface Grant {

@@ -26,8 +26,12 @@
  * @module
  */
 import { errorResponse, parseJson, readRequestBody } from "../_shared/http.ts";
-import { callIngest, pickHeaders, type SqlRunner } from "../_shared/ingest.ts";
-import { isDatabaseUnavailable } from "../_shared/db.ts";
+import {
+  callIngest,
+  isDeadlineOrUnavailable,
+  pickHeaders,
+  type SqlRunner,
+} from "../_shared/ingest.ts";
 import {
   parseSevenShiftsPunchEvent,
   SEVENSHIFTS_PUNCH_TOPICS,
@@ -229,7 +233,7 @@ export function createSevenShiftsWebhookHandler(
         };
       return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
     } catch (err) {
-      if (isDatabaseUnavailable(err)) {
+      if (isDeadlineOrUnavailable(err)) {
         // Reading a company's grant: 7shifts retries a 5xx.
         logError("database unavailable", { code: (err as { code?: unknown }).code });
         return errorResponse(

@@ -10,7 +10,7 @@
 import { connectFunctionsDatabase } from "../_shared/db.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
-import { GrantCache } from "./grants.ts";
+import { boundedLookup, GrantCache } from "./grants.ts";
 
 const { sql } = connectFunctionsDatabase("sevenshifts-webhook");
 const grantGuid = Deno.env.get("SEVENSHIFTS_GRANT_GUID") ?? "";
@@ -23,10 +23,13 @@ if (!grantGuid && !webhookToken) {
 
 // A company served by a vendor connection is verified with its own grant (Vault, through the
 // database); every other company with SEVENSHIFTS_GRANT_GUID.
-const grants = new GrantCache(async (companyId) => {
-  const [row] = await sql`select pipeline.sevenshifts_webhook_grant(${companyId}) as grant`;
-  return (row?.grant as string | null) ?? null;
-}, grantGuid);
+const grants = new GrantCache(
+  boundedLookup(async (companyId) => {
+    const [row] = await sql`select pipeline.sevenshifts_webhook_grant(${companyId}) as grant`;
+    return (row?.grant as string | null) ?? null;
+  }),
+  grantGuid,
+);
 
 Deno.serve(createSevenShiftsWebhookHandler({
   // deno-lint-ignore no-explicit-any
