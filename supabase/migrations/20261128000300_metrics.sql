@@ -417,10 +417,10 @@ end
 $$;
 
 -- Recomputes one day from its rows: rebuilds its order totals from public.orders, then writes
--- its figures. For calls by hand and the open-day job; the triggers use the cheaper
--- incremental path. The totals row is locked before the orders are summed, so a writer that
--- is adding its change at commit either finishes first (and the sum sees its orders) or
--- waits and adds its change to the rebuilt totals.
+-- its figures; an unknown location is an error naming it. For calls by hand and the open-day
+-- job; the triggers use the cheaper incremental path. The totals row is locked before the
+-- orders are summed, so a writer that is adding its change at commit either finishes first
+-- (and the sum sees its orders) or waits and adds its change to the rebuilt totals.
 create or replace function pipeline.recompute_day(location_id bigint, business_date date)
 returns void
 language plpgsql
@@ -429,8 +429,10 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
+  -- Called by hand: a mistyped id must say so, not succeed doing nothing.
   if not exists (select 1 from public.locations as l where l.id = recompute_day.location_id) then
-    return;
+    raise exception 'location % does not exist', recompute_day.location_id
+      using errcode = 'P0002', hint = 'select id, name from public.locations';
   end if;
   -- Called inside a transaction that changed this day's orders: the sum below already sees
   -- those rows, so that transaction's queued change must not be added again at commit.

@@ -753,6 +753,8 @@ begin
   if a.target_channels <@ a.delivered_channels then
     a.status := 'sent';
     a.sent_at := pg_catalog.now();
+    -- Delivered: an error of an earlier attempt is history (public.alert_attempts), not news.
+    a.last_error := null;
   elsif a.target_channels <@ (a.delivered_channels || a.failed_channels) then
     a.status := 'failed';
   elsif record_alert_attempt.release then
@@ -828,7 +830,9 @@ end
 $$;
 
 -- Puts a location's undeliverable and failed alerts back in line (after fixing its channel
--- configuration). Returns how many.
+-- configuration) and asks the notifier to deliver them now, through the same signed database
+-- webhook (pipeline.request_alert_sweep; pg_net sends it when this transaction commits), not
+-- at the next minute's sweep. Returns how many; an unknown location is an error naming it.
 create or replace function pipeline.requeue_alerts(location_id bigint)
 returns integer
 language plpgsql
@@ -839,6 +843,11 @@ as $$
 declare
   v_count integer;
 begin
+  if not exists (select 1 from public.locations as l where l.id = requeue_alerts.location_id)
+  then
+    raise exception 'location % does not exist', requeue_alerts.location_id
+      using errcode = 'P0002', hint = 'select id, name from public.locations';
+  end if;
   update public.alerts as a
   set status = 'pending',
     next_attempt_at = pg_catalog.now(),
@@ -848,6 +857,9 @@ begin
   where a.location_id = requeue_alerts.location_id
     and a.status in ('undeliverable', 'failed');
   get diagnostics v_count = row_count;
+  if v_count > 0 then
+    perform pipeline.request_alert_sweep();
+  end if;
   return v_count;
 end
 $$;
