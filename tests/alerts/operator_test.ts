@@ -1,7 +1,8 @@
 /**
  * The functions an operator calls by hand (README): a location id that does not exist is an
  * error naming it, never a silent success. (What they do for a real location: requeue in
- * tests/alerts/end_to_end_test.ts, recompute in tests/metrics/.)
+ * tests/alerts/end_to_end_test.ts, judging closed days in tests/alerts/closed_days_test.ts,
+ * recompute in tests/metrics/.)
  */
 import assert from "node:assert/strict";
 import { testDb } from "../_support/env.ts";
@@ -15,6 +16,7 @@ Deno.test("operator functions: an unknown location is an error naming it", async
       const call of [
         sql`select pipeline.recompute_day(${missing}, '2026-11-27')`,
         sql`select pipeline.requeue_alerts(${missing})`,
+        sql`select pipeline.judge_closed_days(0, ${missing})`,
       ]
     ) {
       await assert.rejects(call, (err: { code?: string; message?: string; hint?: string }) => {

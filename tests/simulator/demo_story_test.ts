@@ -17,7 +17,7 @@ for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
     const acceptedAt = localInstant(date, 12, zone);
     const alerts = predictAlerts(
       sim,
-      sim.deliveries.map((delivery) => ({ delivery, acceptedAt })),
+      sim.deliveries.map((delivery) => ({ kind: "delivery", delivery, clock: acceptedAt })),
       sim.locations.map((l) => ({ ...DEFAULT_ALERT_RULES, laborTargetBp: l.laborTargetBp })),
     );
     const story = (i: number) =>
