@@ -472,11 +472,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  -- Called by hand: a mistyped id must say so, not succeed doing nothing.
-  if not exists (select 1 from public.locations as l where l.id = recompute_day.location_id) then
-    raise exception 'location % does not exist', recompute_day.location_id
-      using errcode = 'P0002', hint = 'select id, name from public.locations';
-  end if;
+  perform pipeline.require_location(recompute_day.location_id);
   -- Called inside a transaction that changed this day's orders: the sum below already sees
   -- those rows, so that transaction's queued change must not be added again at commit.
   delete from pipeline.pending_metric_days as q

@@ -507,11 +507,8 @@ declare
   v_day record;
   v_raised integer := 0;
 begin
-  if judge_closed_days.location_id is not null and not exists (
-    select 1 from public.locations as l where l.id = judge_closed_days.location_id
-  ) then
-    raise exception 'location % does not exist', judge_closed_days.location_id
-      using errcode = 'P0002', hint = 'select id, name from public.locations';
+  if judge_closed_days.location_id is not null then
+    perform pipeline.require_location(judge_closed_days.location_id);
   end if;
   for v_day in
     select s.location_id, s.business_date
@@ -1018,11 +1015,7 @@ as $$
 declare
   v_count integer;
 begin
-  if not exists (select 1 from public.locations as l where l.id = requeue_alerts.location_id)
-  then
-    raise exception 'location % does not exist', requeue_alerts.location_id
-      using errcode = 'P0002', hint = 'select id, name from public.locations';
-  end if;
+  perform pipeline.require_location(requeue_alerts.location_id);
   update public.alerts as a
   set status = 'pending',
     next_attempt_at = pg_catalog.now(),
