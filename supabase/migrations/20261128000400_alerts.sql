@@ -390,6 +390,7 @@ declare
   loc public.locations%rowtype;
   m public.daily_metrics%rowtype;
   st public.alert_states%rowtype;
+  v_changed boolean;
   v_next text;
 begin
   select * into loc from public.locations as l where l.id = v_location_id;
@@ -411,15 +412,16 @@ begin
   where s.location_id = v_location_id and s.business_date = v_day
   for update;
 
+  v_changed := (st.last_labor_pct_bp, st.last_net_sales_cents)
+    is distinct from (m.labor_pct_bp, m.net_sales_cents);
   update public.alert_states as s
   set last_labor_pct_bp = m.labor_pct_bp,
     last_net_sales_cents = m.net_sales_cents,
-    figures_version = s.figures_version + 1,
-    figures_changed_at = pg_catalog.clock_timestamp(),
+    figures_version = s.figures_version + case when v_changed then 1 else 0 end,
+    figures_changed_at = case when v_changed then pg_catalog.clock_timestamp()
+      else s.figures_changed_at end,
     evaluated_at = pg_catalog.now()
-  where s.location_id = v_location_id and s.business_date = v_day
-    and (s.last_labor_pct_bp, s.last_net_sales_cents)
-      is distinct from (m.labor_pct_bp, m.net_sales_cents);
+  where s.location_id = v_location_id and s.business_date = v_day;
 
   -- Closed by the figures' own clock (m.as_of, pipeline.current_clock), so replays with an
   -- injected clock agree.
