@@ -607,28 +607,6 @@ comment on function pipeline.enqueue_sync(bigint, text, date, date, timestamptz,
   date) is
   'Queues one sync run of a location (or returns the equal one still waiting).';
 
--- A location by id, or an error naming it.
-create or replace function pipeline.location_for_sync(location_id bigint)
-returns public.locations
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_loc public.locations;
-begin
-  select * into v_loc from public.locations as l where l.id = location_for_sync.location_id;
-  if not found then
-    raise exception 'location % does not exist', location_for_sync.location_id
-      using errcode = 'P0002';
-  end if;
-  return v_loc;
-end
-$$;
-comment on function pipeline.location_for_sync(bigint) is
-  'The location with this id, or an error naming the id.';
-
 -- On demand: pull from_date through to_date (business dates; at most 91 days, none in the
 -- future) for one location from every vendor it is connected to. Returns the run id; the
 -- vendor-sync function starts on it at once.
@@ -639,12 +617,14 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_loc public.locations := pipeline.location_for_sync(request_sync.location_id);
+  v_loc public.locations;
   v_clock timestamptz := pipeline.current_clock();
-  v_today date := pipeline.business_date_of(v_clock, v_loc.time_zone,
-    v_loc.business_day_cutoff_hour);
+  v_today date;
   v_id bigint;
 begin
+  perform pipeline.require_location(request_sync.location_id);
+  select * into v_loc from public.locations as l where l.id = request_sync.location_id;
+  v_today := pipeline.business_date_of(v_clock, v_loc.time_zone, v_loc.business_day_cutoff_hour);
   if request_sync.from_date is null or request_sync.to_date is null
     or request_sync.from_date > request_sync.to_date then
     raise exception 'from_date must be on or before to_date' using errcode = '22023';
@@ -677,13 +657,15 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_loc public.locations := pipeline.location_for_sync(request_backfill.location_id);
+  v_loc public.locations;
   v_clock timestamptz := pipeline.current_clock();
-  v_today date := pipeline.business_date_of(v_clock, v_loc.time_zone,
-    v_loc.business_day_cutoff_hour);
+  v_today date;
   v_from date;
   v_id bigint;
 begin
+  perform pipeline.require_location(request_backfill.location_id);
+  select * into v_loc from public.locations as l where l.id = request_backfill.location_id;
+  v_today := pipeline.business_date_of(v_clock, v_loc.time_zone, v_loc.business_day_cutoff_hour);
   if request_backfill.days is null or request_backfill.days not between 1 and 90 then
     raise exception 'a backfill reaches 1 to 90 days back, not %', request_backfill.days
       using errcode = '22023';
@@ -1582,7 +1564,6 @@ revoke all on function
   pipeline.location_sync_connections(bigint),
   pipeline.post_sync_request(bigint),
   pipeline.enqueue_sync(bigint, text, date, date, timestamptz, timestamptz, date),
-  pipeline.location_for_sync(bigint),
   pipeline.request_sync(bigint, date, date),
   pipeline.request_backfill(bigint, integer),
   pipeline.backfill_on_mapping(),

@@ -2,8 +2,9 @@
  * History: mapping a location with `backfill_days` pulls its last days from the vendors'
  * APIs (no webhook ever came for them) to the exact truth, without alerting on any day that
  * is already over: those days are marked quiet (alert_states.quiet) before anything is
- * ingested, so neither the backfill nor a later webhook for such a day alerts, however far
- * over target it is; the same day without the mark does alert (the check can fail). The
+ * ingested, so the closed-day verdict (pipeline.judge_closed_days) never alerts on them,
+ * neither after the backfill nor after a later webhook, however far over target they are; the
+ * same day without the mark gets its one notice (the check can fail). The
  * backfill sends no "webhooks missed" notice either: it is history, not a miss.
  */
 import assert from "node:assert/strict";
@@ -102,13 +103,17 @@ Deno.test("backfill: a newly mapped location's history arrives exact, and no clo
       assert.equal(res.status, 200);
     };
     await send(punch(1));
-    assert.equal(await alerts(), 0, "a later webhook for a backfilled closed day alerts not");
+    // The closed-day verdict (pg_cron every minute, once figures settle), asked for at once.
+    const judge = () => world.sql`select pipeline.judge_closed_days(0, ${id}) as raised`;
+    assert.equal((await judge())[0].raised, 0);
+    assert.equal(await alerts(), 0, "neither the backfill nor a later webhook alerts");
 
-    // The same day without the mark: the state machine opens an episode (the check can fail).
+    // The same day without the mark gets its one closed-day notice (the check can fail).
     await world.sql`update public.alert_states set quiet = false
       where location_id = ${id} and business_date = ${yesterday}::date`;
     await send(punch(2));
-    assert.ok(await alerts() > 0, "without the mark, yesterday would have alerted");
+    assert.equal((await judge())[0].raised, 1, "without the mark, yesterday would have alerted");
+    assert.equal(await alerts(), 1);
   } finally {
     await world.sql`delete from public.alerts where location_id = any(${world.locationIds})`;
     await world.sql`update public.locations set alerts_enabled = false
