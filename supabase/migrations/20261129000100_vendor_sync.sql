@@ -454,6 +454,9 @@ create table if not exists public.sync_runs (
   lease_expires_at timestamptz,
   requested_at timestamptz not null default now(),
   started_at timestamptz,
+  -- When an invocation last stored a page of it, gave it back or ended it: the next invocation
+  -- of its connections paces its first requests from there (vendor-sync).
+  last_active_at timestamptz,
   finished_at timestamptz,
   notice_alert_id bigint references public.alerts (id) on delete set null,
   check (from_date <= to_date and to_date - from_date <= 90),
@@ -463,6 +466,11 @@ create table if not exists public.sync_runs (
 create index if not exists sync_runs_due on public.sync_runs (not_before, id)
   where state in ('pending', 'running');
 create index if not exists sync_runs_location on public.sync_runs (location_id, id);
+-- When a connection last talked to its vendor (pipeline.connection_last_active).
+create index if not exists sync_runs_toast_active
+  on public.sync_runs (toast_connection_id, last_active_at);
+create index if not exists sync_runs_sevenshifts_active
+  on public.sync_runs (sevenshifts_connection_id, last_active_at);
 comment on table public.sync_runs is
   'Each vendor sync run (hourly, nightly, manual, backfill) of a location: its window, state, '
   'cursor, and what it found: rows fetched, new, changed, unchanged, held, and what the '
@@ -725,8 +733,9 @@ create trigger locations_sync_backfill
 
 -- The schedule (pg_cron, hourly): for every location that syncs, an hourly run over its last
 -- hourly_days business days, or at its nightly_hour (local) the nightly run over the last
--- nightly_days. Toast orders are pulled since the last successful run's end, less an hour of
--- overlap (never further back than a week before the window). Returns how many were queued.
+-- nightly_days, each posted to vendor-sync on its own. Toast orders are pulled since the last
+-- successful run's end, less an hour of overlap (never further back than a week before the
+-- window). Returns how many were queued.
 create or replace function pipeline.schedule_syncs()
 returns integer
 language plpgsql
@@ -767,16 +776,14 @@ begin
     select max(r.window_end) into v_mark from public.sync_runs as r
     where r.location_id = v_loc.id and r.state = 'succeeded'
       and r.toast_connection_id is not null;
-    perform pipeline.enqueue_sync(v_loc.id, case when v_nightly then 'nightly' else 'hourly' end,
-      v_from, v_today,
+    -- One wake-up per run: locations on different connections sync side by side.
+    perform pipeline.post_sync_request(pipeline.enqueue_sync(v_loc.id,
+      case when v_nightly then 'nightly' else 'hourly' end, v_from, v_today,
       case when v_nightly or v_mark is null then v_start
         else greatest(v_mark - interval '1 hour', v_start - interval '7 days') end,
-      v_clock);
+      v_clock));
     v_queued := v_queued + 1;
   end loop;
-  if v_queued > 0 then
-    perform pipeline.post_sync_request(null);
-  end if;
   return v_queued;
 end
 $$;
@@ -810,8 +817,25 @@ comment on function pipeline.request_sync_sweep() is
 -- Running: claim, credentials, pages, release, finish (the vendor-sync function's calls)
 -- ---------------------------------------------------------------------------------------
 
+-- When a run of a connection last talked to its vendor (its last page, release or end).
+create or replace function pipeline.connection_last_active(connection_id bigint)
+returns timestamptz
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select greatest(
+    (select max(r.last_active_at) from public.sync_runs as r
+      where r.toast_connection_id = connection_last_active.connection_id),
+    (select max(r.last_active_at) from public.sync_runs as r
+      where r.sevenshifts_connection_id = connection_last_active.connection_id))
+$$;
+comment on function pipeline.connection_last_active(bigint) is
+  'The last time any sync run of a connection stored a page, was given back or ended.';
+
 -- A claimed run as the function needs it: the run, its location's vendor ids and zone, the
--- windows, and each connection's non-secret settings.
+-- windows, and each connection's non-secret settings (and when it was last active).
 create or replace function pipeline.sync_run_json(run_id bigint)
 returns jsonb
 language sql
@@ -849,13 +873,15 @@ as $$
       'sevenshiftsCompanyId', l.sevenshifts_company_id,
       'sevenshiftsLocationId', l.sevenshifts_location_id),
     'toast', (
-      select pg_catalog.jsonb_build_object('connectionId', c.id, 'apiBaseUrl', c.api_base_url)
+      select pg_catalog.jsonb_build_object('connectionId', c.id, 'apiBaseUrl', c.api_base_url,
+        'lastActiveAt', pipeline.connection_last_active(c.id))
       from public.vendor_connections as c
       where c.id = r.toast_connection_id and l.toast_restaurant_guid is not null),
     'sevenshifts', (
       select pg_catalog.jsonb_build_object('connectionId', c.id, 'apiBaseUrl', c.api_base_url,
         'authKind', c.auth_kind, 'companyId', c.sevenshifts_company_id,
-        'companyGuid', c.sevenshifts_company_guid)
+        'companyGuid', c.sevenshifts_company_guid,
+        'lastActiveAt', pipeline.connection_last_active(c.id))
       from public.vendor_connections as c
       where c.id = r.sevenshifts_connection_id and l.sevenshifts_location_id is not null
         and c.sevenshifts_company_id = l.sevenshifts_company_id)
@@ -1273,6 +1299,7 @@ begin
     break_edits_missed = x.break_edits_missed + v_breaks_missed,
     problems = case when pg_catalog.jsonb_array_length(x.problems) >= 20 then x.problems
       else x.problems || v_problems end,
+    last_active_at = pg_catalog.clock_timestamp(),
     lease_expires_at = greatest(x.lease_expires_at, pg_catalog.clock_timestamp()
       + pg_catalog.make_interval(secs => greatest(coalesce((page ->> 'leaseSeconds')::integer,
         0), 1)))
@@ -1399,7 +1426,8 @@ begin
     lease_expires_at = null,
     not_before = pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => v_wait / 1000.0),
     error = pg_catalog.left(release_sync_run.error, 1000),
-    failures = x.failures + case when release_sync_run.failed then 1 else 0 end
+    failures = x.failures + case when release_sync_run.failed then 1 else 0 end,
+    last_active_at = pg_catalog.clock_timestamp()
   where x.id = r.id;
   if v_wait = 0 then
     perform pipeline.post_sync_request(r.id);
@@ -1460,6 +1488,7 @@ begin
     phase = case when finish_sync_run.succeeded then 'done' else x.phase end,
     error = pg_catalog.left(finish_sync_run.error, 1000),
     finished_at = pg_catalog.now(),
+    last_active_at = pg_catalog.clock_timestamp(),
     lease_token = null,
     lease_expires_at = null
   where x.id = r.id;
@@ -1569,6 +1598,7 @@ revoke all on function
   pipeline.backfill_on_mapping(),
   pipeline.schedule_syncs(),
   pipeline.request_sync_sweep(),
+  pipeline.connection_last_active(bigint),
   pipeline.sync_run_json(bigint),
   pipeline.start_sync_run(bigint),
   pipeline.claim_sync_run(bigint, integer),

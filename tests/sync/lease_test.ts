@@ -69,10 +69,22 @@ Deno.test("lease: never two runs of one location or one connection at once; an e
       problems: [],
     }]);
     await sql`update public.sync_runs set lease_expires_at = now() where id = ${holder.runId}`;
-    const again = await claim(holder.runId) as
-      | { runId: number; leaseToken: string; cursor: unknown; invocations: number }
-      | null;
+    const [{ paged }] = await sql`select last_active_at as paged from public.sync_runs
+      where id = ${holder.runId}`;
+    assert.ok(paged instanceof Date, "a stored page marks the run active");
+    type Claimed = {
+      runId: number;
+      leaseToken: string;
+      cursor: unknown;
+      invocations: number;
+      toast: { lastActiveAt: string | null };
+      sevenshifts: { lastActiveAt: string | null };
+    };
+    const again = await claim(holder.runId) as Claimed | null;
     assert.ok(again, "an expired lease is taken over");
+    // The next invocation paces its first requests from the last one's (vendor-sync's limiter).
+    assert.equal(Date.parse(again.toast.lastActiveAt!), paged.getTime());
+    assert.equal(Date.parse(again.sevenshifts.lastActiveAt!), paged.getTime());
     assert.deepEqual(again.cursor, { window: 0, page: 2 }, "at the cursor it stored");
     assert.equal(again.invocations, 2);
     assert.notEqual(again.leaseToken, holder.leaseToken);
@@ -96,6 +108,17 @@ Deno.test("lease: never two runs of one location or one connection at once; an e
     assert.equal(row.state, "pending");
     assert.equal(row.error, "toast answered 429");
     assert.ok(Number(row.wait) > 50);
+    // Location B's run shares A's Toast connection (and so its last activity), not its 7shifts
+    // connection.
+    await sql`update public.sync_runs set state = 'cancelled' where id = ${again.runId}`;
+    await sql`update public.sync_runs set state = 'pending' where id = ${b1}`;
+    const [{ released }] = await sql`select last_active_at as released from public.sync_runs
+      where id = ${again.runId}`;
+    const other = await claim(b1) as Claimed | null;
+    assert.ok(other, "B's run, once A's is over");
+    assert.equal(Date.parse(other.toast.lastActiveAt!), (released as Date).getTime());
+    assert.ok((released as Date).getTime() > paged.getTime(), "a release marks it active too");
+    assert.equal(other.sevenshifts.lastActiveAt, null, "its own 7shifts connection never ran");
   } finally {
     await sql`update public.sync_runs set state = 'cancelled', lease_token = null,
       lease_expires_at = null where id = any(${runs})`;

@@ -144,19 +144,31 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
   ): Promise<RunOutcome> {
     const base = { runId: run.runId, locationId: run.location.id };
     // One limiter per restaurant (Toast) and per token (7shifts connection) per invocation; it
-    // starts as if its allowance was used a moment ago, so an earlier invocation's last
-    // requests never share a second with these.
-    const limiter = (key: string, perSecond: number) => {
+    // starts as if its allowance was used when a run of the connection last talked to the
+    // vendor (another invocation's, the database says), so those requests never share a second
+    // with these. Its own clock is the function's: a database clock ahead of it only waits
+    // longer.
+    const limiter = (key: string, perSecond: number, lastActiveAt: string | null) => {
       let l = limiters.get(key);
-      if (!l) limiters.set(key, l = new RollingLimiter(perSecond, clock.now()));
+      if (!l) {
+        const last = lastActiveAt ? Date.parse(lastActiveAt) : Number.NaN;
+        const since = Number.isFinite(last) ? Math.min(clock.now(), last) : -Infinity;
+        limiters.set(key, l = new RollingLimiter(perSecond, since));
+      }
       return l;
     };
-    const http = (vendor: string, key: string, perSecond: number, minimumWaitMs = 0) =>
+    const http = (
+      vendor: string,
+      key: string,
+      perSecond: number,
+      lastActiveAt: string | null,
+      minimumWaitMs = 0,
+    ) =>
       new VendorHttp({
         vendor,
         fetch: doFetch,
         clock,
-        limiter: limiter(key, perSecond),
+        limiter: limiter(key, perSecond, lastActiveAt),
         deadline,
         timeoutMs: s.requestTimeoutMs ?? 20_000,
         minimumRateLimitWaitMs: minimumWaitMs,
@@ -165,7 +177,12 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
       ? new ToastClient(
         run,
         deps.db,
-        http("toast", `toast:${run.location.toastRestaurantGuid}`, TOAST_REQUESTS_PER_SECOND),
+        http(
+          "toast",
+          `toast:${run.location.toastRestaurantGuid}`,
+          TOAST_REQUESTS_PER_SECOND,
+          run.toast.lastActiveAt,
+        ),
         toastBase,
       )
       : null;
@@ -177,6 +194,7 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
           "7shifts",
           `7shifts:${run.sevenshifts.connectionId}`,
           SEVENSHIFTS_REQUESTS_PER_SECOND,
+          run.sevenshifts.lastActiveAt,
           SEVENSHIFTS_RATE_LIMIT_BLOCK_MS,
         ),
         sevenBase,

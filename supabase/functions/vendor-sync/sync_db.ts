@@ -43,10 +43,12 @@ export interface ClaimedRun {
     sevenshiftsCompanyId: number | null;
     sevenshiftsLocationId: number | null;
   };
-  toast: { connectionId: number; apiBaseUrl: string | null } | null;
+  /** `lastActiveAt`: when a run of the connection last talked to the vendor (ISO), or null. */
+  toast: { connectionId: number; apiBaseUrl: string | null; lastActiveAt: string | null } | null;
   sevenshifts: {
     connectionId: number;
     apiBaseUrl: string | null;
+    lastActiveAt: string | null;
     authKind: "access_token" | "oauth_client";
     companyId: number;
     companyGuid: string | null;
