@@ -12,9 +12,12 @@
  * assert.deepEqual(fakes.violations(), []);
  * ```
  *
- * What they serve is what the vendor has *now* (their clock, `now`, default the real one): each
- * order and punch as its latest version made by then, including the punch versions 7shifts
- * sends no webhook for (break edits) and the orders whose webhooks were lost.
+ * What they serve is what the vendor has *now* (`visibleAt`, default their clock): each order
+ * and punch as its latest version made by then, including the punch versions 7shifts sends no
+ * webhook for (break edits) and the orders whose webhooks were lost. Tokens, logins, rate limits
+ * and 429 blocks run on their clock (`now`, default the real one), which must be the clock the
+ * sync's own limiter and the database keep (a replayed day shows its data by the replay's clock,
+ * but a second of rate limit is a real second).
  *
  * **Toast** (`<url>/toast`), from its developer guide:
  * - `POST /authentication/v1/authentication/login` `{clientId, clientSecret, userAccessType:
@@ -106,8 +109,10 @@ export interface FakeSevenShiftsCompany {
 /** Options of {@link startVendorFakes}. */
 export interface VendorFakesOptions {
   port?: number;
-  /** The vendors' clock (epoch ms): what exists, token lifetimes, limits. Default Date.now. */
+  /** The vendors' clock (epoch ms): token lifetimes, logins, rate limits. Default Date.now. */
   now?: () => number;
+  /** The time whose data they serve (epoch ms): the versions made by then. Default `now`. */
+  visibleAt?: () => number;
 }
 
 /** Running fakes. */
@@ -187,6 +192,7 @@ function parseTime(text: string | null): number | null {
 /** Starts the fakes on 127.0.0.1. */
 export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
   const now = opts.now ?? Date.now;
+  const visibleAt = opts.visibleAt ?? now;
   const toastClients = new Map<string, FakeToastClient>();
   const companies = new Map<number, FakeSevenShiftsCompany>();
   const orders = new Map<string, ToastOrderEntry[]>();
@@ -331,7 +337,8 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     });
   }
 
-  function toastVisibleOrders(restaurant: string, at: number) {
+  function toastVisibleOrders(restaurant: string) {
+    const at = visibleAt();
     return (orders.get(restaurant) ?? [])
       .map((e) => ({ e, v: visible(e.order.versions, at) }))
       .filter((x) => x.v !== null) as Array<{ e: ToastOrderEntry; v: SimOrder["versions"][0] }>;
@@ -368,7 +375,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
         }
       }
       lastWindow.set(restaurant, { start, end, lastAt: at });
-      const all = toastVisibleOrders(restaurant, at)
+      const all = toastVisibleOrders(restaurant)
         .filter((x) => x.v.modifiedAt >= start && x.v.modifiedAt < end)
         .sort((a, b) =>
           a.v.modifiedAt - b.v.modifiedAt || a.e.order.guid.localeCompare(b.e.order.guid)
@@ -393,7 +400,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
       }
       const day = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
       const guids: string[] = [];
-      for (const { v } of toastVisibleOrders(restaurant, at)) {
+      for (const { v } of toastVisibleOrders(restaurant)) {
         for (const c of v.checks) {
           for (const p of c.payments) {
             if (p.refund?.refundBusinessDate === day) guids.push(p.guid);
@@ -404,7 +411,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     }
     const payment = /^\/orders\/v2\/payments\/([^/]+)$/.exec(path);
     if (payment) {
-      for (const { e, v } of toastVisibleOrders(restaurant, at)) {
+      for (const { e, v } of toastVisibleOrders(restaurant)) {
         for (const c of v.checks) {
           const p = c.payments.find((x) => x.guid === payment[1]);
           if (p) return json(200, renderPayment(p, e.order.guid, c, e.location.timeZone));
@@ -416,7 +423,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     if (order) {
       const e = orderByGuid.get(order[1].toLowerCase());
       const v = e && e.location.toastRestaurantGuid === restaurant
-        ? visible(e.order.versions, at)
+        ? visible(e.order.versions, visibleAt())
         : null;
       if (!e || !v) return json(404, { status: 404, message: "Order not found" });
       return json(200, renderToastOrder(e.order, v, e.location, e.config));
@@ -471,7 +478,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
   }
 
   function sevenShiftsApi(url: URL, companyId: number, rest: string): Response {
-    const at = now();
+    const at = visibleAt();
     const company = (punches.get(companyId) ?? [])
       .map((e) => ({ e, v: visible(e.punch.versions, at) }))
       .filter((x) => x.v !== null) as Array<{ e: PunchEntry; v: SimPunchVersion }>;

@@ -235,3 +235,49 @@ Deno.test("fakes: what exists follows the vendors' clock: a break edit appears w
     await fakes.stop();
   }
 });
+
+Deno.test("fakes: a replay shows data by its own clock (visibleAt) while limits and tokens keep the vendors' (now)", async () => {
+  const sim = generateSimulation({
+    seed: 5,
+    locations: 1,
+    days: 1,
+    startDate: closedDate(2),
+    runId: crypto.randomUUID().slice(0, 8),
+    silentBreakEdits: 1,
+    halfCentWages: false,
+  });
+  const edited = sim.punches.find((p) => p.versions.some((v) => v.silent))!;
+  const silent = edited.versions.find((v) => v.silent)!;
+  const before = edited.versions[edited.versions.indexOf(silent) - 1];
+  const clock = virtualClock(Date.now());
+  let replayed = silent.editedAt! - 60_000;
+  const fakes = startVendorFakes({ now: clock.now, visibleAt: () => replayed });
+  fakes.serve(sim);
+  const loc = sim.locations[0];
+  fakes.addSevenShiftsCompany({ companyId: loc.sevenShiftsCompanyId, accessToken: "t1" });
+  try {
+    const get = () =>
+      fetch(
+        `${fakes.sevenShiftsBaseUrl}/v2/company/${loc.sevenShiftsCompanyId}/time_punches/${edited.id}`,
+        { headers: { authorization: "Bearer t1", "x-api-version": "2025-03-01" } },
+      );
+    const breaks = async () => {
+      const res = await get();
+      assert.equal(res.status, 200);
+      return ((await res.json()).data.breaks as unknown[]).length;
+    };
+    // Eleven requests in one second of the vendors' clock: the 11th is a 429 and a blocked
+    // minute, whatever the replay's clock says.
+    for (let i = 0; i < 10; i++) assert.equal(await breaks(), before.breaks.length);
+    const limited = await get();
+    await limited.body?.cancel();
+    assert.equal(limited.status, 429);
+    clock.advance(61_000);
+    assert.equal(await breaks(), before.breaks.length, "the block passed; the edit is not made");
+    replayed = silent.editedAt!;
+    assert.equal(await breaks(), silent.breaks.length, "made by the replay's clock");
+    assert.equal(fakes.violations().length, 1, "the request past the allowance");
+  } finally {
+    await fakes.stop();
+  }
+});
