@@ -59,6 +59,12 @@ export interface RunOptions extends SimulationOptions, DeliveryTarget {
    * without open punches; see alerts_model.ts).
    */
   checkAlerts?: boolean;
+  /**
+   * The database's clock (epoch ms) when it is injected (`pipeline.now` for the functions'
+   * sessions): the predicted alerts' "today". Default: the real time each delivery was
+   * accepted at.
+   */
+  databaseClock?: number;
 }
 
 /** Expected alerts next to the ones the system raised. */
@@ -140,7 +146,7 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
           DEFAULT_ALERT_RULES.alertMinNetSalesCents,
       }));
       const accepted = results.filter((r) => r.status === "accepted")
-        .map((r) => ({ delivery: r.delivery, acceptedAt: r.settledAt }));
+        .map((r) => ({ delivery: r.delivery, acceptedAt: opts.databaseClock ?? r.settledAt }));
       const expected = predictAlerts(simulation, accepted, rules);
       const actual = await readAlerts(sql, locationIds);
       alerts = { expected, actual, differences: compareAlerts(expected, actual, locationIds) };

@@ -101,3 +101,26 @@ export async function answered(
     `pg_net to record the answers to requests ${ids.join(", ")}`,
   );
 }
+
+/**
+ * Waits until pg_net has recorded the notifier's answer to the database webhook call of every
+ * alert of `alertIds` (the answer names the alert it was for): with the answers to the sweeps
+ * a test asked for ({@link answered}), the sign that no notifier invocation is still running.
+ */
+export async function alertCallsAnswered(
+  sql: postgres.Sql,
+  alertIds: readonly number[],
+  timeoutMs = 20_000,
+): Promise<void> {
+  if (alertIds.length === 0) return;
+  const prefixes = alertIds.map((id) => `{"mode":"insert","alertId":${id},%`);
+  await eventually(
+    async () => {
+      const [{ n }] = await sql`select count(*)::int as n from unnest(${prefixes}::text[]) as p
+        where exists (select 1 from net._http_response r where r.content like p)`;
+      return n === prefixes.length ? true : undefined;
+    },
+    timeoutMs,
+    `the notifier's answers to the database webhooks of alerts ${alertIds.join(", ")}`,
+  );
+}

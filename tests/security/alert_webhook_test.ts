@@ -85,7 +85,7 @@ Deno.test("database webhook: a request copied from pg_net's queue holds no secre
     // Replayed as it is: accepted (within its 5 minutes), and nothing is posted again.
     const replay = await resend(queued);
     assert.equal(replay.status, 200, JSON.stringify(replay.json));
-    assert.deepEqual(replay.json, { mode: "insert", alerts: [] });
+    assert.deepEqual(replay.json, { mode: "insert", alertId, alerts: [] });
 
     // Changed in any way: refused before anything is claimed.
     const other = await insertAlertQuietly(locationId);

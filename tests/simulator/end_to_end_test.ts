@@ -5,22 +5,49 @@
  * `public.daily_metrics`; the alerts the documented state machine predicts for the accepted
  * delivery order must be exactly the rows of `public.alerts`, and each must reach the fake
  * Slack and the fake Discord exactly once, in creation order per location.
+ *
+ * The database's clock is injected: for the run the functions' sessions run at a fixed
+ * afternoon, the day after the simulated business day in every zone the run uses
+ * (`pipeline.now` set on their login role; only the superuser may set a placeholder setting on
+ * a role), so the state machine's "today" cannot move under a run that crosses a cut-off, and
+ * the prediction uses the same clock. Exactly-once is asserted once the notifier has answered
+ * every alert's database webhook and every sweep the test asked for: nothing can be posted
+ * after that.
  */
 import assert from "node:assert/strict";
-import { eventually, testDb } from "../_support/env.ts";
+import { adminDb, eventually, needsOwnDatabase, testDb, testEnv } from "../_support/env.ts";
+import { alertCallsAnswered, answered, captureQueued } from "../_support/pg_net.ts";
 import { type ChannelReceiver, startChannelReceiver } from "../../local/channel_receiver.ts";
 import { formatComparison } from "../../sim/compare.ts";
 import { type RunReport, runSimulation, targetFromEnv } from "../../sim/run.ts";
-import { addDays, businessDateAt } from "../../sim/time.ts";
+import { businessDateAt } from "../../sim/time.ts";
 import { LOCATION_SEEDS } from "../../sim/catalog.ts";
 
+/** The simulated business day, and the database's clock while it is replayed. */
+const BUSINESS_DATE = "2026-11-20";
+/** The next afternoon in every US zone: the day is yesterday, closed, and may still alert. */
+const CLOCK = "2026-11-21T20:00:00.000Z";
+
 /**
- * A business date that is the current or previous one in every zone the run uses, so the
- * state machine may open alert episodes on it (it never does for older days).
+ * Runs `run` with the functions' database sessions at `clock`: `pipeline.now` set on their
+ * login role, their sessions ended so that the next ones start with it (the functions replace
+ * a pool whose connection closed), and both undone afterwards.
  */
-function recentBusinessDate(zones: readonly string[]): string {
-  const todays = zones.map((z) => businessDateAt(Date.now(), z, 4)).sort();
-  return addDays(todays[todays.length - 1], -1);
+async function atFunctionsClock<T>(clock: string, run: () => Promise<T>): Promise<T> {
+  const admin = adminDb();
+  const role = decodeURIComponent(new URL(testEnv().functionsDatabaseUrl).username);
+  const reconnect = () =>
+    admin`select pg_terminate_backend(pid) from pg_stat_activity
+      where usename = ${role} and pid <> pg_backend_pid()`;
+  try {
+    await admin.unsafe(`alter role "${role}" set pipeline.now = '${clock}'`);
+    await reconnect();
+    return await run();
+  } finally {
+    await admin.unsafe(`alter role "${role}" reset pipeline.now`);
+    await reconnect();
+    await admin.end();
+  }
 }
 
 function explain(report: RunReport): string {
@@ -59,32 +86,43 @@ async function cleanUp(locationIds: number[]) {
 }
 
 for (const seed of [7, 2026]) {
-  Deno.test(`simulator end to end: seed ${seed}, 3 locations, duplicates and reordering: figures and alerts exact`, async () => {
+  Deno.test({
+    name:
+      `simulator end to end: seed ${seed}, 3 locations, duplicates and reordering: figures and alerts exact`,
+    // It sets the functions' clock on their role: only on a database npm test created.
+    ...needsOwnDatabase(),
+  }, async () => {
     const rx: ChannelReceiver = await startChannelReceiver();
     const locations = 3;
     const zones = LOCATION_SEEDS.slice(0, locations).map((l) => l.timeZone);
+    // The clock is the afternoon after the simulated day everywhere the run is.
+    for (const zone of zones) {
+      assert.equal(businessDateAt(Date.parse(CLOCK), zone, 4), "2026-11-21", zone);
+    }
     let report: RunReport | undefined;
     try {
-      report = await runSimulation({
-        ...targetFromEnv(),
-        seed,
-        locations,
-        days: 1,
-        startDate: recentBusinessDate(zones),
-        runId: crypto.randomUUID().slice(0, 8),
-        duplicateRate: 0.15,
-        reorderRate: 0.15,
-        // Alerts depend on every intermediate figure; open punches accrue until the
-        // database's clock, which the prediction cannot know.
-        openPunches: false,
-        // Targets low enough that the ordinary days cross them.
-        scenarios: [{ laborTargetBp: 1800 }, { laborTargetBp: 2200 }, { laborTargetBp: 1500 }],
-        settings: Array.from({ length: locations }, (_, i) => ({
-          slackWebhookUrl: rx.slackWebhookUrl(`sim-${seed}-${i}`),
-          discordWebhookUrl: rx.discordWebhookUrl(`sim-${seed}-${i}`),
-        })),
-        checkAlerts: true,
-      });
+      report = await atFunctionsClock(CLOCK, () =>
+        runSimulation({
+          ...targetFromEnv(),
+          seed,
+          locations,
+          days: 1,
+          databaseClock: Date.parse(CLOCK),
+          startDate: BUSINESS_DATE,
+          runId: crypto.randomUUID().slice(0, 8),
+          duplicateRate: 0.15,
+          reorderRate: 0.15,
+          // Alerts depend on every intermediate figure; open punches accrue until the
+          // database's clock, which the prediction cannot know.
+          openPunches: false,
+          // Targets low enough that the ordinary days cross them.
+          scenarios: [{ laborTargetBp: 1800 }, { laborTargetBp: 2200 }, { laborTargetBp: 1500 }],
+          settings: Array.from({ length: locations }, (_, i) => ({
+            slackWebhookUrl: rx.slackWebhookUrl(`sim-${seed}-${i}`),
+            discordWebhookUrl: rx.discordWebhookUrl(`sim-${seed}-${i}`),
+          })),
+          checkAlerts: true,
+        }));
       const sim = report.simulation;
       assert.ok(sim.deliveries.some((d) => d.duplicate) && sim.deliveries.some((d) => d.displaced));
       assert.equal(report.undelivered.length, 0, explain(report));
@@ -120,22 +158,39 @@ for (const seed of [7, 2026]) {
       );
       const sql = testDb();
       let lastSweep = 0;
-      await eventually(
-        async () => {
-          const c = counts();
-          const all = ids.every((id) => c.has(`slack:${id}`) && c.has(`discord:${id}`));
-          if (!all && Date.now() - lastSweep > 1000) {
-            // What pg_cron does every minute on Supabase (the scheduler is off in tests):
-            // pg_net sends at most once, the sweep re-wakes the notifier for anything due.
-            lastSweep = Date.now();
-            await sql`select pipeline.request_alert_sweep()`;
-          }
-          return all ? true : undefined;
-        },
-        15_000 + perLocation * 2_500,
-        `${ids.length * 2} alert messages`,
-      ).finally(() => sql.end());
-      await new Promise((r) => setTimeout(r, 1500)); // room for a duplicate to show up
+      const sweeps: number[] = [];
+      try {
+        await eventually(
+          async () => {
+            const c = counts();
+            const all = ids.every((id) => c.has(`slack:${id}`) && c.has(`discord:${id}`));
+            if (!all && Date.now() - lastSweep > 1000) {
+              // What pg_cron does every minute on Supabase (the scheduler is off in tests):
+              // pg_net sends at most once, the sweep re-wakes the notifier for anything due.
+              lastSweep = Date.now();
+              const queued = await captureQueued(
+                sql,
+                (tx) => tx`select pipeline.request_alert_sweep()`,
+                `"type": "SWEEP"`,
+              );
+              sweeps.push(...queued.map((r) => r.id));
+            }
+            return all ? true : undefined;
+          },
+          15_000 + perLocation * 2_500,
+          `${ids.length * 2} alert messages`,
+        );
+        // The figures (and so the alerts) were computed at the injected clock.
+        const clocks = await sql`select distinct metrics_as_of as at from public.alerts
+          where location_id = any(${report.locationIds})`;
+        assert.deepEqual(clocks.map((r) => r.at.toISOString()), [CLOCK]);
+        // Every notifier invocation has answered: any duplicate would be here by now.
+        // (An invocation may pace its posts for up to its 40 s budget.)
+        await alertCallsAnswered(sql, ids, 60_000);
+        await answered(sql, sweeps, 60_000);
+      } finally {
+        await sql.end();
+      }
       const c = counts();
       for (const id of ids) {
         assert.equal(c.get(`slack:${id}`), 1, `Slack copies of alert ${id}`);
