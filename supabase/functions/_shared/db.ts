@@ -23,11 +23,14 @@ export type Sql = postgres.Sql;
 /** Connections per function instance: the pooler multiplexes, an instance needs few. */
 export const FUNCTION_POOL_MAX = 2;
 
+/** Seconds a function waits for a database connection before answering 503. */
+export const FUNCTION_CONNECT_TIMEOUT_SECONDS = 3;
+
 /** Options for {@link connectDatabase}. */
 export interface ConnectOptions {
   /** Pool size (default {@link FUNCTION_POOL_MAX}). */
   max?: number;
-  /** Seconds to wait for a connection before failing (default 3). */
+  /** Seconds to wait for a connection before failing (default {@link FUNCTION_CONNECT_TIMEOUT_SECONDS}). */
   connectTimeoutSeconds?: number;
   /**
    * Role to switch to with the `role` startup parameter (default: none, the URL's user).
@@ -56,7 +59,7 @@ export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
       prepare: false,
       connection,
       max: opts.max ?? FUNCTION_POOL_MAX,
-      connect_timeout: opts.connectTimeoutSeconds ?? 3,
+      connect_timeout: opts.connectTimeoutSeconds ?? FUNCTION_CONNECT_TIMEOUT_SECONDS,
       // No reconnect backoff: with it, while the database is down, requests queue behind
       // connection attempts spaced up to 20 s apart and the vendor waits far past its timeout.
       // Without it each request's own attempt fails at once and the function answers 503.
