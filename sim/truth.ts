@@ -32,12 +32,16 @@ export interface DayFigures {
   refundCents: number;
   laborCostCents: number;
   paidLaborSeconds: number;
+  /** Paid seconds in whole minutes, rounded half away from zero. */
+  paidLaborMinutes: number;
   laborPctBp: number | null;
   cplhCents: number | null;
   splhCents: number | null;
   /** Orders that count: neither voided, deleted nor excess food (waste is no order). */
   orderCount: number;
   punchCount: number;
+  /** Punches still open (no clock-out) in their newest version; none once a run is over. */
+  openPunchCount: number;
 }
 
 /** Figures keyed by location index and business date. */
@@ -54,6 +58,7 @@ export interface DayTotals {
   paidLaborSeconds: number;
   orderCount: number;
   punchCount: number;
+  openPunchCount: number;
 }
 
 /** An empty day. */
@@ -65,6 +70,7 @@ export function emptyTotals(): DayTotals {
     paidLaborSeconds: 0,
     orderCount: 0,
     punchCount: 0,
+    openPunchCount: 0,
   };
 }
 
@@ -76,6 +82,7 @@ export function figuresOf(t: DayTotals): DayFigures {
     refundCents: t.refundCents,
     laborCostCents: t.laborCostCents,
     paidLaborSeconds: t.paidLaborSeconds,
+    paidLaborMinutes: roundDivNumber(t.paidLaborSeconds, 60),
     laborPctBp: net > 0 ? roundDivNumber(t.laborCostCents * 10_000, net) : null,
     cplhCents: t.paidLaborSeconds > 0
       ? roundDivNumber(t.laborCostCents * 3600, t.paidLaborSeconds)
@@ -83,6 +90,7 @@ export function figuresOf(t: DayTotals): DayFigures {
     splhCents: t.paidLaborSeconds > 0 ? roundDivNumber(net * 3600, t.paidLaborSeconds) : null,
     orderCount: t.orderCount,
     punchCount: t.punchCount,
+    openPunchCount: t.openPunchCount,
   };
 }
 
@@ -195,6 +203,8 @@ export function groundTruth(
     const v = newest(p.versions);
     if (v.deleted) continue;
     const t = day(p.locationIndex, businessDateAt(v.clockedInAt, loc.timeZone, loc.cutoffHour));
+    // (An open newest version throws here: the truth is for runs whose punches all closed, so
+    // openPunchCount stays 0 and the system must show none open either.)
     const paid = punchPaidSeconds(v);
     t.paidLaborSeconds += paid;
     t.laborCostCents += punchCostCents(paid, v.hourlyWageCentiCents);
