@@ -139,17 +139,33 @@ export function orderVersionRefunds(v: SimOrderVersion): Array<{ date: string; c
 const wholeSecond = (ms: number) => Math.floor(ms / 1000);
 
 /**
- * Paid seconds of a closed punch version: clocked time minus unpaid, non-deleted breaks, each
- * instant cut to its whole second before subtracting.
+ * Paid seconds of a closed punch version: clocked time minus the time covered by its unpaid,
+ * non-deleted breaks within the punch, each instant cut to its whole second before
+ * subtracting. Breaks may overlap (7shifts records a break started twice, or a paid one
+ * running into an unpaid one): a second covered by two unpaid breaks is unpaid once, and a
+ * paid break pays nothing back of an unpaid one.
  */
 export function punchPaidSeconds(v: SimPunchVersion): number {
   if (v.clockedOutAt === null) throw new RangeError("an open punch has no paid time yet");
   const punchIn = wholeSecond(v.clockedInAt);
   const punchOut = wholeSecond(v.clockedOutAt);
-  let unpaid = 0;
+  // A sweep over the unpaid breaks' starts (+1) and ends (-1): time with one or more open
+  // is unpaid.
+  const edges: Array<{ at: number; step: 1 | -1 }> = [];
   for (const b of v.breaks) {
     if (b.paid || b.deleted) continue;
-    unpaid += Math.min(wholeSecond(b.outAt), punchOut) - Math.max(wholeSecond(b.inAt), punchIn);
+    const from = Math.max(wholeSecond(b.inAt), punchIn);
+    const to = Math.min(wholeSecond(b.outAt), punchOut);
+    if (to > from) edges.push({ at: from, step: 1 }, { at: to, step: -1 });
+  }
+  edges.sort((x, y) => x.at - y.at || x.step - y.step);
+  let open = 0;
+  let since = 0;
+  let unpaid = 0;
+  for (const e of edges) {
+    if (open === 0) since = e.at;
+    open += e.step;
+    if (open === 0) unpaid += e.at - since;
   }
   return punchOut - punchIn - unpaid;
 }
