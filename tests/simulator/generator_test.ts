@@ -18,6 +18,7 @@ import { addDays, businessDateAt, localInstant, wallTime, zonedInstant } from ".
 import { normalizeToastOrder, parseToastOrderDetails } from "../../shared/toast.ts";
 import { parseSevenShiftsPunchEvent } from "../../shared/sevenshifts.ts";
 import { verifySevenShiftsSignature, verifyToastSignature } from "../../shared/signatures.ts";
+import { withSeed } from "../_support/property.ts";
 
 /** A vendor payload read back from JSON (its shape is what the test checks). */
 // deno-lint-ignore no-explicit-any
@@ -376,7 +377,7 @@ Deno.test("simulator: roundDiv is the nearest integer, ties away from zero", () 
         if (twice === ad) assert.ok((q * d < 0n ? -(q * d) : q * d) >= (n < 0n ? -n : n));
       },
     ),
-    { seed: 606, numRuns: 3000 },
+    withSeed({ seed: 606, numRuns: 3000 }),
   );
 });
 
@@ -391,7 +392,7 @@ Deno.test("simulator: cents render as the exact two-decimal dollar text", () => 
         }`,
       );
     }),
-    { seed: 1128, numRuns: 5000 },
+    withSeed({ seed: 1128, numRuns: 5000 }),
   );
   assert.equal(formatMoney(123456), "$1,234.56");
   assert.equal(formatMoney(-5), "-$0.05");
@@ -436,7 +437,7 @@ Deno.test("simulator: local times and business dates across DST", () => {
         assert.ok(back <= whole && whole - back <= 3_600_000);
       },
     ),
-    { seed: 31, numRuns: 2000 },
+    withSeed({ seed: 31, numRuns: 2000 }),
   );
 });
 

@@ -12,6 +12,7 @@ import {
   punchPaidSeconds,
   salesPerLaborHourCents,
 } from "../../shared/transformations.ts";
+import { withSeed } from "../_support/property.ts";
 
 const order = (netSalesCents: number, voided = false, deleted = false, excessFood = false) => ({
   netSalesCents,
@@ -330,7 +331,7 @@ Deno.test("daily figures: independent of the order rows and punches arrive in", 
       };
       assert.deepEqual(computeDailyMetrics(reversed), computeDailyMetrics(day));
     }),
-    { seed: 11, numRuns: 2_000 },
+    withSeed({ seed: 11, numRuns: 2_000 }),
   );
 });
 
@@ -415,7 +416,7 @@ Deno.test("daily figures: totals are the sums of per-row figures; ratios follow 
         if (p.clockedOutAt === null) assert.ok(paid[i] <= MAX_OPEN_SHIFT_SECONDS);
       }
     }),
-    { seed: 12, numRuns: 2_000 },
+    withSeed({ seed: 12, numRuns: 2_000 }),
   );
 });
 
@@ -429,6 +430,6 @@ Deno.test("open punch: cost never falls as the clock advances", () => {
       assert.ok(after.paidLaborSeconds >= before.paidLaborSeconds);
       assert.equal(after.netSalesCents, before.netSalesCents);
     }),
-    { seed: 13, numRuns: 1_000 },
+    withSeed({ seed: 13, numRuns: 1_000 }),
   );
 });
