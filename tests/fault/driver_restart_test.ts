@@ -57,6 +57,15 @@ ${body}`,
   return script;
 }
 
+/** Kills the worker if it is still running. */
+function killWorker(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // already exited
+  }
+}
+
 /** The worker's result (its last stdout line as JSON) and its log, once it has exited. */
 async function workerResult(child: Deno.ChildProcess) {
   const out = await child.output();
@@ -137,11 +146,7 @@ Deno.exit(0);
       `no pool wedged on CONNECT_TIMEOUT: ${seen}`,
     );
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already exited
-    }
+    killWorker(child);
     await pg.stop();
     await Deno.remove(script).catch(() => {});
     await Deno.remove(pg.dataDir, { recursive: true }).catch(() => {});
@@ -229,11 +234,7 @@ Deno.exit(0);
       assert.ok(failed.every((r: string) => r.startsWith("CONNECTION_")), seen);
       assert.equal(result[result.length - 1], "ok", seen);
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
+      killWorker(child);
       await proxy.close();
       await Deno.remove(script).catch(() => {});
     }
