@@ -4,6 +4,13 @@
  * the command line names its host: `--allow-remote-db=<host>`. A hosted project's URL in
  * `DATABASE_URL` by mistake then costs an error message, not production data.
  *
+ * Past this guard, what changes a database's behaviour for everyone is done only to a database
+ * the tool created itself: its runtime config, injected faults, and its replay clock
+ * (`pipeline.set_replay_clock`, which moves "now" for every figure). `npm test` does so only on
+ * the cluster it started (tests/_support/env.ts `needsOwnDatabase`), `npm run demo` on its own
+ * fresh cluster (sim/replay.ts), `npm run simulate` never: it did not create the database it
+ * is pointed at.
+ *
  * @module
  */
 

@@ -4,10 +4,14 @@
  * Starts the local stack on a fresh database (own ports, own data folder), a fake Slack and
  * Discord (local/channel_receiver.ts), maps three locations whose channels point at it, and
  * replays one business day in accelerated time: signed Toast and 7shifts webhooks through
- * `supabase.functions.invoke`, a few duplicated or late. Downtown Bistro crosses its labor
- * target mid-afternoon, Lakeside Grill goes critical and recovers after a late sales burst,
- * Harbor Kitchen stays healthy. The channel messages print as they arrive; at the end a table
- * per location, the ground-truth check and the alert check; then everything stops.
+ * `supabase.functions.invoke`, a few duplicated or late, staff clocking in when their shift
+ * starts (`time_punch.created` with no clock-out) and out when it ends (`time_punch.edited`).
+ * The database is the demo's own, so it runs on the replay's clock (sim/replay.ts): open
+ * punches accrue to the replayed time and every "figures as of" is the replay's. The story
+ * (sim/demo_story.ts) is said on screen when it happens; each alert prints once both channels
+ * have it; an hourly line shows each location's figures. The same seed prints the same story.
+ * At the end a table per location, the ground-truth check and the alert check; then
+ * everything stops.
  *
  * Exit status 0 when the figures equal the ground truth and every predicted alert reached
  * both channels exactly once.
@@ -19,6 +23,7 @@ import postgres from "postgres";
 import {
   type ChannelReceiver,
   describeMessage,
+  type ReceivedMessage,
   startChannelReceiver,
 } from "../local/channel_receiver.ts";
 import { repoPath } from "../local/paths.ts";
@@ -26,16 +31,19 @@ import { freePort } from "../local/postgres.ts";
 import { onShutdown, sayIfPossible } from "../local/shutdown.ts";
 import { removeDataDir } from "../local/throwaway.ts";
 import { type Stack, startStack } from "../local/stack.ts";
+import { formatBusinessDate } from "../shared/alert_messages.ts";
 import { formatBp, formatMoney } from "../sim/arith.ts";
 import { formatComparison, formatHours } from "../sim/compare.ts";
-import { DEMO_SCENARIOS, demoOptions } from "../sim/demo_story.ts";
-import { generateSimulation } from "../sim/generate.ts";
+import { DEMO_BEATS, DEMO_SCENARIOS, DEMO_SEED, demoOptions } from "../sim/demo_story.ts";
+import { generateSimulation, type Simulation } from "../sim/generate.ts";
+import { databaseReplayClock, type ReplayEvent } from "../sim/replay.ts";
 import { type RunReport, runSimulation } from "../sim/run.ts";
-import { businessDateAt, clockText, wallTime } from "../sim/time.ts";
+import { businessDateAt, clockText, localInstant, wallTime } from "../sim/time.ts";
 
-const HELP = `Usage: npm run demo [-- --seconds N] [--keep]
+const HELP = `Usage: npm run demo [-- --seconds N] [--seed N] [--keep]
 
   --seconds N   how long the replay of the day takes (default 30)
+  --seed N      the day's random seed (default ${DEMO_SEED}): the same seed prints the same story
   --keep        keep the demo database folder (.local/demo-db) afterwards`;
 
 const encoder = new TextEncoder();
@@ -55,38 +63,78 @@ function indent(text: string, prefix = "   "): string {
   return text.split("\n").map((l) => prefix + l).join("\n");
 }
 
+const ALERT_WORDS = { over: "over target", critical: "critical", recovered: "back on target" };
+
+/** `H:MM AM` of the replay, right-aligned, as every line of the story starts. */
+const at = (ms: number, zone: string) => clockText(ms, zone).padStart(8);
+
+/** Each location's figures now (public.daily_metrics), for the hourly line. */
 async function statusLine(sql: postgres.Sql, ids: number[], date: string, names: string[]) {
   const rows = await sql`
-    select location_id, net_sales_cents, labor_pct_bp
+    select location_id, net_sales_cents, labor_pct_bp, open_punch_count
     from public.daily_metrics
     where location_id = any(${ids}::bigint[]) and business_date = ${date}::date
   `;
   const byId = new Map(rows.map((r) => [Number(r.location_id), r]));
   return ids.map((id, i) => {
     const r = byId.get(id);
-    const sales = r ? formatMoney(Number(r.net_sales_cents)) : "$0.00";
-    const pct = r && r.labor_pct_bp !== null ? formatBp(Number(r.labor_pct_bp)) : "—";
-    return `${names[i]} ${sales} · labor ${pct}`;
-  }).join("  │  ");
+    const sales = formatMoney(r ? Number(r.net_sales_cents) : 0).padStart(10);
+    const pct = (r && r.labor_pct_bp !== null ? formatBp(Number(r.labor_pct_bp)) : "—")
+      .padStart(7);
+    const open = String(r ? r.open_punch_count : 0).padStart(2);
+    return `${names[i]} ${sales} ${pct} ${open} on the clock`;
+  }).join(" │ ");
+}
+
+/** The hours of the replay and the story's beats, as marks of the replay's timeline. */
+function storyMarks(sim: Simulation, date: string, zone: string) {
+  const sends = sim.deliveries.map((d) => d.sendAt);
+  const first = Math.min(...sends);
+  const last = Math.max(...sends);
+  const startHour = wallTime(first, zone).hour;
+  const marks: Array<{ at: number; label: string }> = [];
+  for (let h = startHour + 1;; h++) {
+    const instant = localInstant(date, h, zone);
+    if (instant > last) break;
+    marks.push({ at: instant, label: "hour" });
+  }
+  for (const [i, beat] of DEMO_BEATS.entries()) {
+    marks.push({ at: localInstant(date, beat.hour, zone), label: `beat ${i}` });
+  }
+  return { marks, first, last };
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { seconds: { type: "string" }, keep: { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      seconds: { type: "string" },
+      seed: { type: "string" },
+      keep: { type: "boolean" },
+      help: { type: "boolean" },
+    },
   });
   if (values.help) {
     out(HELP);
     return 0;
   }
   const replaySeconds = Math.max(5, Number(values.seconds ?? 30) || 30);
+  const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
+  if (!Number.isSafeInteger(seed)) {
+    out(`demo: --seed must be an integer, got '${values.seed}'\n\n${HELP}`);
+    return 2;
+  }
   const started = Date.now();
   const zone = DEMO_SCENARIOS[0].timeZone ?? "America/Chicago";
-  // Today's business day: alerts open only on the current or previous business day.
+  // Today's business day, replayed on the database's own clock.
   const date = businessDateAt(Date.now(), zone, 4);
   const names = DEMO_SCENARIOS.map((s) => s.name ?? "");
+  const width = Math.max(...names.map((n) => n.length));
 
-  out(bold("labor-pulse demo") + ` — one business day (${date}) of three restaurants, replayed`);
+  out(
+    bold("labor-pulse demo") +
+      ` — one business day (${formatBusinessDate(date)}) of three restaurants, replayed`,
+  );
   out(dim("Starting the local stack on a fresh database (Postgres 17, functions, pg_net)..."));
 
   const dataDir = repoPath(".local/demo-db");
@@ -95,10 +143,8 @@ async function main(): Promise<number> {
   let rx: ChannelReceiver | undefined;
   let sql: postgres.Sql | undefined;
   let sweeper: ReturnType<typeof setInterval> | undefined;
-  let ticker: ReturnType<typeof setInterval> | undefined;
   let starting: Promise<unknown> = Promise.resolve();
   const cleanUp = async () => {
-    clearInterval(ticker);
     clearInterval(sweeper);
     await sql?.end({ timeout: 2 }).catch(() => {});
     await rx?.stop().catch(() => {});
@@ -118,6 +164,8 @@ async function main(): Promise<number> {
       dataDir,
       reset: true,
       fast: true,
+      // pg_cron's jobs run on the replay's clock instead (sim/replay.ts, the sweep below).
+      scheduler: false,
       functionLog: (name, line) => {
         functionLines.push(`[${name}] ${line}`);
         if (functionLines.length > 200) functionLines.shift();
@@ -131,40 +179,105 @@ async function main(): Promise<number> {
         `database ${stack.databaseUrl}`,
     ));
 
-    rx = await startChannelReceiver({
-      onMessage: (m) => {
-        const where = m.service === "slack" ? "Slack" : "Discord";
-        out(`\n${bold(`📨 ${where}`)} ${dim(m.path)}`);
-        out(indent(describeMessage(m).split("\n").slice(1).join("\n")));
-      },
-    });
+    rx = await startChannelReceiver();
     const receiver = rx;
     out(dim(`Fake Slack and Discord listening at ${receiver.url}`));
+    // The stack's own login, postgres: the owner of the pipeline, who alone may set the
+    // replay clock, on a database this process has just created.
     sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
     const db = sql;
 
-    const runId = crypto.randomUUID().slice(0, 8);
-    const simulation = generateSimulation(demoOptions(date, runId));
-    const sends = simulation.deliveries.map((d) => d.sendAt);
-    const simStart = Math.min(...sends);
-    const simEnd = Math.max(...sends);
+    const simulation = generateSimulation(demoOptions(date, `demo-${seed}`, seed));
+    const { marks, first: simStart, last: simEnd } = storyMarks(simulation, date, zone);
     const speed = (simEnd - simStart) / (replaySeconds * 1000);
     out(
       `\nReplaying ${simulation.deliveries.length} webhooks (${simulation.orders.length} orders, ` +
-        `${simulation.punches.length} time punches; ` +
+        `${simulation.punches.length} time punches clocked in and out as they happen; ` +
         `${simulation.deliveries.filter((d) => d.duplicate).length} duplicated, ` +
         `${simulation.deliveries.filter((d) => d.displaced).length} late) from ` +
         `${clockText(simStart, zone)} to ${clockText(simEnd, zone)}, ` +
-        `${Math.round(speed)}× real time.`,
+        `${Math.round(speed)}× real time, seed ${seed}.`,
     );
     for (const [i, s] of DEMO_SCENARIOS.entries()) {
       out(dim(`  ${names[i]}: target ${formatBp(s.laborTargetBp ?? 2500)} labor`));
     }
-    out(dim('  (hourly lines: the replay\'s clock; "figures as of" in a message: the real one)\n'));
+    out(dim(
+      "  The demo's database runs on the replay's clock (pipeline.set_replay_clock): open punches\n" +
+        '  accrue to the replayed time, and every time shown, "figures as of" in the messages\n' +
+        "  included, is the replay's. Each hour: net sales, labor % and staff on the clock.\n",
+    ));
+
+    const seen = new Map<string, ReceivedMessage[]>();
+    const delivered = () => {
+      seen.clear();
+      for (const m of receiver.messages()) {
+        for (const id of alertIds(m.body)) {
+          seen.set(`${m.service}:${id}`, [...(seen.get(`${m.service}:${id}`) ?? []), m]);
+        }
+      }
+      return seen;
+    };
+    let ids: number[] = [];
+    let lastAlertId = 0;
+    /** Prints each new alert once both channels have it, Slack first (same text every run). */
+    const showNewAlerts = async () => {
+      const fresh = await db`
+        select id::int, location_id::int, kind, labor_pct_bp, metrics_as_of from public.alerts
+        where location_id = any(${ids}::bigint[]) and id > ${lastAlertId} order by id`;
+      for (const { id, location_id: locationId, kind, labor_pct_bp: pct, metrics_as_of } of fresh) {
+        lastAlertId = id;
+        out(
+          `\n${at(metrics_as_of.getTime(), zone)}  ▸ ${names[ids.indexOf(locationId)]}: ` +
+            `${ALERT_WORDS[kind as keyof typeof ALERT_WORDS]} at ${formatBp(Number(pct))} ` +
+            `labor: alert #${id}, as Slack and Discord receive it:`,
+        );
+        const deadline = Date.now() + 20_000;
+        while (
+          Date.now() < deadline &&
+          !(delivered().has(`slack:${id}`) && delivered().has(`discord:${id}`))
+        ) {
+          await sleep(25);
+        }
+        for (const service of ["slack", "discord"] as const) {
+          const message = delivered().get(`${service}:${id}`)?.[0];
+          if (!message) {
+            out(`${bold(`📭 ${service}`)}: alert #${id} has not arrived`);
+            continue;
+          }
+          out(`${bold(`📨 ${service === "slack" ? "Slack" : "Discord"}`)} ${dim(message.path)}`);
+          out(indent(describeMessage(message).split("\n").slice(1).join("\n")) + "\n");
+        }
+      }
+    };
+    const onEvent = async (event: ReplayEvent) => {
+      if (event.kind === "mark") {
+        if (event.label === "hour") {
+          const line = await statusLine(db, ids, date, names.map((n) => n.padEnd(width)));
+          out(`${bold(at(event.at, zone))}  ${line}`);
+        } else {
+          const beat = DEMO_BEATS[Number(event.label.slice(5))];
+          out(`${at(event.at, zone)}  ▸ ${beat.text}`);
+        }
+        return;
+      }
+      if (event.kind === "delivery") {
+        const d = event.delivery;
+        const punch = d.entity.startsWith("punch:")
+          ? simulation.punches.find((p) => `punch:${p.id}` === d.entity)
+          : undefined;
+        if (punch?.versions[d.versionIndex].deleted && !d.duplicate) {
+          out(
+            `${at(event.at, zone)}  ▸ ${names[d.locationIndex]}: a punch ` +
+              `(${punch.versions[0].change}) is deleted in 7shifts.`,
+          );
+        }
+      }
+      await showNewAlerts();
+    };
 
     const env = stack.env;
     const report: RunReport = await runSimulation({
-      ...demoOptions(date, runId),
+      ...demoOptions(date, `demo-${seed}`, seed),
       simulation,
       supabaseUrl: stack.apiUrl,
       anonKey: stack.anonKey,
@@ -177,54 +290,29 @@ async function main(): Promise<number> {
         discordWebhookUrl: receiver.discordWebhookUrl(`demo-${i + 1}`),
       })),
       checkAlerts: true,
-      onMapped: (ids) => {
-        const realStart = Date.now();
-        let nextHour = Math.floor(wallTime(simStart, zone).hour) + 1;
-        // An hourly status line, read from public.daily_metrics as the day goes.
-        ticker = setInterval(async () => {
-          const now = simStart + (Date.now() - realStart) * speed;
-          const w = wallTime(now, zone);
-          const hour = w.hour < 4 ? w.hour + 24 : w.hour;
-          if (hour < nextHour || now > simEnd) return;
-          nextHour = hour + 1;
-          const line = await statusLine(db, ids, date, names).catch(() => "");
-          out(`${bold(clockText(now, zone).replace(/:\d\d /, ":00 ").padStart(8))}  ${line}`);
-        }, 100);
-        // pg_cron runs the alert sweep once a minute; the replay compresses a day into
-        // seconds, so the demo runs it every two seconds (it posts only when an alert is due).
+      replayClock: databaseReplayClock(db),
+      replayMarks: marks,
+      onReplayEvent: onEvent,
+      onMapped: (locationIds) => {
+        ids = locationIds;
+        // pg_cron runs the alert sweep once a minute; it is about real time (retries after a
+        // channel's outage), so the demo runs it every two seconds of real time.
         sweeper = setInterval(() => {
           db`select pipeline.request_alert_sweep()`.catch(() => {});
         }, 2000);
       },
     });
-    clearInterval(ticker);
 
-    // Let the last alerts reach both channels.
+    // Every alert was printed once both channels had it; a duplicate would show up now.
     const alerts = report.alerts!;
-    const deadline = Date.now() + 20_000;
-    const delivered = () => {
-      const seen = new Map<string, number>();
-      for (const m of receiver.messages()) {
-        for (const id of alertIds(m.body)) {
-          seen.set(`${m.service}:${id}`, (seen.get(`${m.service}:${id}`) ?? 0) + 1);
-        }
-      }
-      return seen;
-    };
-    while (Date.now() < deadline) {
-      const seen = delivered();
-      if (alerts.actual.every((a) => seen.has(`slack:${a.id}`) && seen.has(`discord:${a.id}`))) {
-        break;
-      }
-      await sleep(200);
-    }
-    await sleep(1200); // a duplicate would show up now
+    await showNewAlerts();
+    await sleep(1200);
     clearInterval(sweeper);
-    const seen = delivered();
+    const counts = delivered();
     const exactlyOnce = alerts.actual.every((a) =>
-      seen.get(`slack:${a.id}`) === 1 && seen.get(`discord:${a.id}`) === 1
-    ) && [...seen.values()].reduce((x, y) =>
-          x + y, 0) === alerts.actual.length * 2;
+      counts.get(`slack:${a.id}`)?.length === 1 && counts.get(`discord:${a.id}`)?.length === 1
+    ) && [...counts.values()].reduce((x, y) =>
+          x + y.length, 0) === alerts.actual.length * 2;
 
     // The final table, from what the system computed.
     const metrics = await db`
@@ -263,7 +351,12 @@ async function main(): Promise<number> {
     const fmt = (r: string[]) =>
       r.map((v, c) => (c >= 1 && c <= 6 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join("  ")
         .trimEnd();
-    out(`\n${bold(`The day at a glance (${date}, from public.daily_metrics)`)}\n`);
+    out(`\n${
+      bold(
+        `The day at a glance (${formatBusinessDate(date)}, public.daily_metrics as of ` +
+          `${clockText(simEnd, zone)})`,
+      )
+    }\n`);
     out(fmt(head));
     out(widths.map((w) => "-".repeat(w)).join("  "));
     for (const r of rows) out(fmt(r));

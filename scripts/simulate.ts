@@ -10,7 +10,9 @@
  * SUPABASE_URL, SUPABASE_ANON_KEY, DATABASE_URL (or SUPABASE_DB_URL), TOAST_WEBHOOK_SECRET and
  * SEVENSHIFTS_GRANT_GUID to the values the functions run with. It inserts locations, orders
  * and punches, so a database that is not on this machine is refused unless
- * `--allow-remote-db=<host>` names its host (local/database_guard.ts).
+ * `--allow-remote-db=<host>` names its host (local/database_guard.ts). It never moves that
+ * database's clock (it did not create it): punches sent open accrue to the real clock while a
+ * past day is replayed, and the system judges a day that is over only on its final figures.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import { parseArgs } from "node:util";
 import { loadLocalSecrets, mintApiKey } from "../local/config.ts";
 import { databaseRefusal } from "../local/database_guard.ts";
 import { formatComparison } from "../sim/compare.ts";
+import { connect, readAlerts } from "../sim/db.ts";
 import { generateSimulation } from "../sim/generate.ts";
 import { stdoutProgress } from "../sim/progress.ts";
 import { runSimulation } from "../sim/run.ts";
@@ -176,6 +179,14 @@ async function main() {
   }
   console.log(`\nGround truth (${truth.length} location-days) next to public.daily_metrics:\n`);
   console.log(formatComparison(report.comparison, simulation.locations));
+  const sql = connect(databaseUrl);
+  const raised = await readAlerts(sql, report.locationIds).finally(() => sql.end());
+  console.log(
+    `\nAlerts raised for these locations so far: ${raised.length}${
+      raised.length === 0 ? "" : ` (${raised.map((a) => `${a.businessDate} ${a.kind}`).join(", ")})`
+    }. A day that is over is judged only on its final figures, once they have been still for ` +
+      `10 minutes (pipeline.judge_closed_days, every minute).`,
+  );
   const mismatched = report.comparison.filter((c) => c.differences.length > 0).length;
   console.log(
     report.ok

@@ -55,6 +55,8 @@ export interface AlertFigures {
 /** The previous alert of the same location and business day: the "what changed" baseline. */
 export interface PreviousAlertFacts extends AlertFigures {
   kind: AlertKind;
+  /** The clock its figures were computed at (ISO instant): the time the message names. */
+  metricsAsOf: string;
   /** When that alert was raised (ISO instant). */
   createdAt: string;
 }
@@ -321,7 +323,8 @@ export function describeChange(alert: AlertFacts): { heading: string; changes: s
   if (!prev) {
     return { heading: "First alert for this business day.", changes: [] };
   }
-  const at = formatLocalTime(prev.createdAt, alert.timeZone);
+  // The figures' clock, as "figures as of" (a replayed day names its replayed time).
+  const at = formatLocalTime(prev.metricsAsOf, alert.timeZone);
   const pair = (from: string, to: string, delta: string) => `${from} → ${to} (${delta})`;
   const hoursDelta = laborTenths(alert.paidLaborSeconds) - laborTenths(prev.paidLaborSeconds);
   const hoursText = `${hoursDelta > 0n ? "+" : hoursDelta === 0n ? "±" : ""}${

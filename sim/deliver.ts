@@ -194,6 +194,29 @@ export async function sendWithRetries(
   }
 }
 
+/** Totals of a plan of `total` deliveries before the first is sent. */
+export function emptyDeliveryTotals(total: number): DeliveryTotals {
+  return {
+    total,
+    settled: 0,
+    accepted: 0,
+    rejected: 0,
+    failed: 0,
+    retries: 0,
+    duplicatesRecognised: 0,
+  };
+}
+
+/** Counts one settled delivery into `totals`. */
+export function countDelivery(totals: DeliveryTotals, r: DeliveryResult): void {
+  totals.settled += 1;
+  totals[r.status] += 1;
+  const answer = r.answer as { duplicate?: unknown } | null;
+  if (r.status === "accepted" && answer && answer.duplicate === true) {
+    totals.duplicatesRecognised += 1;
+  }
+}
+
 /**
  * Sends the whole plan: each location's deliveries in plan order, the locations in
  * parallel. With a finite `speed`, each delivery waits for its simulated send time.
@@ -204,15 +227,7 @@ export async function deliverAll(
   opts: SendOptions = {},
 ): Promise<{ results: DeliveryResult[]; totals: DeliveryTotals }> {
   const client = functionsClient(target);
-  const totals: DeliveryTotals = {
-    total: deliveries.length,
-    settled: 0,
-    accepted: 0,
-    rejected: 0,
-    failed: 0,
-    retries: 0,
-    duplicatesRecognised: 0,
-  };
+  const totals = emptyDeliveryTotals(deliveries.length);
   const results: DeliveryResult[] = new Array(deliveries.length);
   const position = new Map(deliveries.map((d, i) => [d, i]));
   const speed = opts.speed ?? Infinity;
@@ -232,16 +247,12 @@ export async function deliverAll(
     for (const d of stream) {
       if (Number.isFinite(speed)) {
         const due = realStart + (d.sendAt - simStart) / speed;
-        if (due > Date.now()) await sleep(due - Date.now());
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
       }
       const r = await sendWithRetries(client, d, target, { ...opts, onRetry });
       results[position.get(d) ?? 0] = r;
-      totals.settled += 1;
-      totals[r.status] += 1;
-      const answer = r.answer as { duplicate?: unknown } | null;
-      if (r.status === "accepted" && answer && answer.duplicate === true) {
-        totals.duplicatesRecognised += 1;
-      }
+      countDelivery(totals, r);
       opts.onDelivered?.(r, totals);
     }
   }));

@@ -1,8 +1,12 @@
 /**
- * The demo's three locations and their day (scripts/demo.ts): one crosses its labor target
- * mid-afternoon, one goes critical after an overstaffed, quiet afternoon and recovers after a
- * late sales burst, one stays healthy. All three in one city (one clock for the story). Plain scenario data for the generator; the alerts they
- * cause are predicted by alerts_model.ts, not written here.
+ * The demo's three locations and their day (scripts/demo.ts): Downtown Bistro closes after
+ * lunch while a catering crew works on, and crosses its labor target late in the afternoon;
+ * Lakeside Grill runs a full crew through a slow lunch, goes critical, and recovers after the
+ * late crowd of a lakeside concert; Harbor Kitchen is staffed to match and stays healthy. All
+ * three in one city (one clock for the story). Staff clock in when their shift starts and
+ * accrue while open, as 7shifts sends it. Plain scenario data for the generator, and the beats
+ * the demo says on screen when they happen ({@link DEMO_BEATS}); the alerts they cause are
+ * predicted by alerts_model.ts, not written here.
  *
  * @module
  */
@@ -28,7 +32,6 @@ const s = (role: ShiftPlan["role"], start: number, end: number): ShiftPlan => ({
 
 /** Only what happens within the day itself: the next morning's edits are outside the replay. */
 const IN_DAY_PUNCH_FEATURES: readonly PunchFeature[] = [
-  "createdClosed",
   "mistakeDeleted",
   "lateNightClockIn",
   "deletedBreak",
@@ -39,9 +42,10 @@ const COMMON: Partial<LocationScenario> = {
   orderFeatures: ORDER_FEATURES.filter((f) => f !== "refundLaterDay" && f !== "refundWholeCheck"),
   punchFeatures: IN_DAY_PUNCH_FEATURES,
   featureRateScale: 0.5,
-  // Punches arrive at clock-out (7shifts' created-closed shape): an open punch would accrue
-  // against the database's real clock, not the replay's.
-  openPunches: false,
+  // Staff clock in when their shift starts and accrue while open, as 7shifts sends it:
+  // time_punch.created at clock-in, time_punch.edited at clock-out.
+  openPunches: true,
+  openAtClockInRate: 1,
   approvalRate: 0,
 };
 
@@ -52,24 +56,24 @@ export const DEMO_SCENARIOS: readonly Partial<LocationScenario>[] = [
     name: "Downtown Bistro",
     timeZone: "America/Chicago",
     laborTargetBp: 2500,
-    // Breakfast and lunch only, with a big crew: its labor lands as the crew clocks out in the
-    // early afternoon, after the day's sales are in.
+    // Breakfast and lunch only (doors close at 3 PM), then a catering crew preps tomorrow's
+    // order until 6 PM: no sales after 3 PM while labor keeps accruing (DEMO_BEATS).
     ordersPerDay: 40,
-    intensity: intensity([[7.5, 10, 3], [11, 14, 10], [14, 15, 2]]),
-    punchFeatures: ["createdClosed", "mistakeDeleted", "deletedBreak"],
+    intensity: intensity([[7, 10, 6], [10, 11, 3], [11, 14, 10], [14, 15, 2]]),
+    punchFeatures: ["mistakeDeleted", "deletedBreak"],
     shifts: [
-      s("manager", 7, 15),
-      s("prep", 5.5, 13),
-      s("prep", 6, 13.5),
-      s("line", 7, 13.75),
-      s("line", 9, 14.25),
-      s("dish", 9.5, 14.5),
-      s("server", 7, 13.5),
-      s("server", 10.75, 14.5),
-      s("server", 11, 14.75),
-      s("host", 11, 14.25),
-      s("line", 13.5, 15.5),
-      s("server", 13, 15.5),
+      s("line", 6.5, 14),
+      s("server", 6.75, 14.5),
+      s("manager", 8, 17.5),
+      s("dish", 10, 15),
+      s("line", 10.5, 15.5),
+      s("server", 10.75, 14.75),
+      s("server", 11, 15),
+      s("host", 11, 14),
+      s("prep", 13.5, 18),
+      s("prep", 14, 18),
+      s("line", 14, 18),
+      s("line", 14.5, 18),
     ],
   },
   {
@@ -108,22 +112,89 @@ export const DEMO_SCENARIOS: readonly Partial<LocationScenario>[] = [
     name: "Harbor Kitchen",
     timeZone: "America/Chicago",
     laborTargetBp: 2500,
-    // An ordinary busy day, staffed to match.
-    ordersPerDay: 95,
+    // A busy brunch, lunch and dinner house, staffed to match.
+    ordersPerDay: 105,
+    intensity: intensity([[9.5, 11, 5], [11, 14, 8], [14, 17, 3], [17, 21, 8], [21, 23, 3]]),
+    shifts: [
+      s("line", 9, 15),
+      s("server", 9.25, 15),
+      s("manager", 9.5, 17.5),
+      s("server", 10, 15),
+      s("dish", 10.5, 16),
+      s("line", 11, 16),
+      s("server", 11, 15.5),
+      s("manager", 16, 24),
+      s("line", 16, 23),
+      s("line", 16.5, 22.5),
+      s("dish", 17, 23.5),
+      s("server", 16.5, 22.5),
+      s("server", 17, 23),
+      s("bartender", 17, 24.5),
+      s("host", 17, 22),
+      s("server", 18, 22.5),
+      s("line", 17, 22),
+    ],
   },
 ];
 
+/** What the story scripts, said on screen when the replay reaches it (local hour of the day). */
+export interface DemoBeat {
+  locationIndex: number;
+  /** Local hours after midnight of the business date (may pass 24). */
+  hour: number;
+  text: string;
+}
+
+/** The scripted moments of {@link DEMO_SCENARIOS}, in time order. */
+export const DEMO_BEATS: readonly DemoBeat[] = [
+  {
+    locationIndex: 0,
+    hour: 6.5,
+    text: "Downtown Bistro: the breakfast cook and server clock in; doors open at 7 AM.",
+  },
+  {
+    locationIndex: 2,
+    hour: 9,
+    text: "Harbor Kitchen: the brunch crew clocks in, staffed to match the day ahead.",
+  },
+  {
+    locationIndex: 1,
+    hour: 11,
+    text:
+      "Lakeside Grill: a full lunch crew of eight is on the clock for what turns out a slow lunch.",
+  },
+  {
+    locationIndex: 0,
+    hour: 13.5,
+    text:
+      "Downtown Bistro: a catering crew of four comes in to prep tomorrow's order (until 6 PM).",
+  },
+  {
+    locationIndex: 0,
+    hour: 15,
+    text:
+      "Downtown Bistro closes its doors after lunch: no more sales today, the caterers work on.",
+  },
+  {
+    locationIndex: 1,
+    hour: 20.5,
+    text: "Lakeside Grill: the lakeside concert lets out; a late rush until 11:30 PM.",
+  },
+];
+
+/** The demo's seed: the same seed prints the same story. */
+export const DEMO_SEED = 2026;
+
 /** The demo's simulation options for business date `date`. */
-export function demoOptions(date: string, runId: string): SimulationOptions {
+export function demoOptions(date: string, runId: string, seed = DEMO_SEED): SimulationOptions {
   return {
-    seed: 2026,
+    seed,
     locations: DEMO_SCENARIOS.length,
     days: 1,
     startDate: date,
     runId,
     duplicateRate: 0.05,
     reorderRate: 0.05,
-    openPunches: false,
     scenarios: DEMO_SCENARIOS,
   };
 }

@@ -17,6 +17,7 @@ import {
   DEFAULT_ALERT_RULES,
   type ExpectedAlert,
   predictAlerts,
+  type SystemStep,
 } from "./alerts_model.ts";
 import { compareFigures, type DayComparison } from "./compare.ts";
 import {
@@ -36,6 +37,7 @@ import {
 } from "./deliver.ts";
 import { generateSimulation, type Simulation, type SimulationOptions } from "./generate.ts";
 import { type ProgressSink, silentProgress } from "./progress.ts";
+import { replay, type ReplayClock, type ReplayEvent, replayTimeline } from "./replay.ts";
 import { clockText } from "./time.ts";
 
 /** Everything a run needs: what to generate, where to send it, where to read results. */
@@ -55,14 +57,26 @@ export interface RunOptions extends SimulationOptions, DeliveryTarget {
   /** A simulation generated beforehand (the options' generation fields are then ignored). */
   simulation?: Simulation;
   /**
-   * Also predict the alerts and compare them with `public.alerts` (needs a simulation
-   * without open punches; see alerts_model.ts).
+   * Also predict the alerts and compare them with `public.alerts`. First the run asks for the
+   * verdicts on its closed days at once (`pipeline.judge_closed_days(0, <location>)`, what
+   * pg_cron does once they have been still for 10 minutes). Without a replay clock, a run whose
+   * open punches count on a live day cannot be predicted (see alerts_model.ts).
    */
   checkAlerts?: boolean;
   /**
-   * The database's clock (epoch ms) when it is injected (`pipeline.now` for the functions'
-   * sessions): the predicted alerts' "today". Default: the real time each delivery was
-   * accepted at.
+   * Replay on the database's own clock (sim/replay.ts): one event at a time at its replayed
+   * instant, the open-day job every 5 replayed minutes. Only on a database this process
+   * created; without it the locations' streams are sent in parallel on the real clock.
+   */
+  replayClock?: ReplayClock;
+  /** Marks reported to {@link onReplayEvent} at their instants (with a replay clock). */
+  replayMarks?: ReadonlyArray<{ at: number; label: string }>;
+  /** Called after each replayed event (with a replay clock); the replay waits for it. */
+  onReplayEvent?: (event: ReplayEvent, result: DeliveryResult | null) => void | Promise<void>;
+  /**
+   * Without a replay clock: the database's figures' clock (epoch ms) when the caller holds it
+   * still for the whole run (the replay clock set once, to that instant): the clock of every
+   * predicted step and verdict, exact. Default: the real time each delivery was accepted at.
    */
   databaseClock?: number;
 }
@@ -120,14 +134,37 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
     await opts.onMapped?.(locationIds, simulation);
     const progress = opts.progress ?? silentProgress;
     const started = Date.now();
-    const { results, totals } = await deliverAll(simulation.deliveries, opts, {
+    const send = {
       ...opts.send,
-      onDelivered: (r, t) => {
+      onDelivered: (r: DeliveryResult, t: DeliveryTotals) => {
         const loc = simulation.locations[r.delivery.locationIndex];
         progress.update(t, `${loc.name} ${clockText(r.delivery.at, loc.timeZone)}`);
         opts.onDelivered?.(r, t);
       },
-    });
+    };
+    let results: DeliveryResult[];
+    let totals: DeliveryTotals;
+    let steps: SystemStep[];
+    let clock: () => number = Date.now;
+    if (opts.replayClock) {
+      const replayed = await replay(
+        replayTimeline(simulation.deliveries, opts.replayMarks),
+        opts,
+        opts.replayClock,
+        sql,
+        { ...send, onEvent: opts.onReplayEvent },
+      );
+      ({ results, totals, steps } = replayed);
+      clock = () => replayed.clock;
+    } else {
+      ({ results, totals } = await deliverAll(simulation.deliveries, opts, send));
+      // The database's clock held still, or the real time each was accepted: near enough to
+      // tell which business day was live.
+      const held = opts.databaseClock;
+      if (held !== undefined) clock = () => held;
+      steps = results.filter((r) => r.status === "accepted")
+        .map((r) => ({ kind: "delivery", delivery: r.delivery, clock: held ?? r.settledAt }));
+    }
     progress.done(totals);
     const deliveryMs = Date.now() - started;
     const system = await readDailyMetrics(sql, locationIds);
@@ -145,9 +182,12 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
         alertMinNetSalesCents: opts.settings?.[l.index]?.alertMinNetSalesCents ??
           DEFAULT_ALERT_RULES.alertMinNetSalesCents,
       }));
-      const accepted = results.filter((r) => r.status === "accepted")
-        .map((r) => ({ delivery: r.delivery, acceptedAt: opts.databaseClock ?? r.settledAt }));
-      const expected = predictAlerts(simulation, accepted, rules);
+      const judgedAt = clock();
+      for (const id of locationIds) await sql`select pipeline.judge_closed_days(0, ${id})`;
+      steps.push({ kind: "judgeClosedDays", clock: judgedAt });
+      const expected = predictAlerts(simulation, steps, rules, {
+        exactClock: opts.replayClock !== undefined || opts.databaseClock !== undefined,
+      });
       const actual = await readAlerts(sql, locationIds);
       alerts = { expected, actual, differences: compareAlerts(expected, actual, locationIds) };
     }

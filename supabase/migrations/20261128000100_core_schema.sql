@@ -205,6 +205,25 @@ as $$
   select ((instant at time zone time_zone) - make_interval(hours => cutoff_hour))::date
 $$;
 
+-- Raises an error naming `location_id` (P0002) when no location has it: what the functions an
+-- operator calls by hand (recompute_day, requeue_alerts, judge_closed_days) do first, so a
+-- mistyped id never succeeds doing nothing.
+create or replace function pipeline.require_location(location_id bigint)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from public.locations as l where l.id = require_location.location_id)
+  then
+    raise exception 'location % does not exist', require_location.location_id
+      using errcode = 'P0002', hint = 'select id, name from public.locations';
+  end if;
+end
+$$;
+revoke all on function pipeline.require_location(bigint) from public, anon, authenticated;
+
 -- ---------------------------------------------------------------------------------------
 -- Platform extensions, where the platform offers them
 -- ---------------------------------------------------------------------------------------

@@ -20,8 +20,26 @@ set statement_timeout = '120s';
 -- The clock and the open-shift cap
 -- ---------------------------------------------------------------------------------------
 
--- "Now" for the figures: `set pipeline.now = '2026-11-28T18:00:00Z'` injects a clock (tests,
--- replays); otherwise the transaction time.
+-- The replay clock: a database that replays a day (the demo's own database, a test's) runs its
+-- figures on the replayed time, not the transaction time. At most one row. Only the owner of
+-- the pipeline's objects (the role that ran the migrations: postgres on Supabase) may set it,
+-- with pipeline.set_replay_clock; no API role, not service_role, not the functions' login. A
+-- production database never has a row: the tools that replay (npm run demo, npm test) set it
+-- only on a database they created (local/database_guard.ts), never npm run simulate.
+create table if not exists pipeline.replay_clock (
+  singleton boolean primary key default true check (singleton),
+  replayed_now timestamptz not null,
+  set_at timestamptz not null default now()
+);
+revoke all on pipeline.replay_clock from public, anon, authenticated, service_role;
+comment on table pipeline.replay_clock is
+  'Replayed "now" for the figures (pipeline.current_clock) while a day is replayed on a '
+  'database of its own (the demo, tests); empty in production. Set with '
+  'pipeline.set_replay_clock, owner only.';
+
+-- "Now" for the figures (open punches accrue until it; a day is closed before its business
+-- date): `set pipeline.now = '2026-11-28T18:00:00Z'` injects a clock for one session (tests),
+-- else the replay clock when one is set, else the transaction time.
 create or replace function pipeline.current_clock()
 returns timestamptz
 language sql
@@ -29,9 +47,34 @@ stable
 parallel safe
 set search_path = ''
 as $$
-  select coalesce(nullif(pg_catalog.current_setting('pipeline.now', true), '')::timestamptz,
+  select coalesce(
+    nullif(pg_catalog.current_setting('pipeline.now', true), '')::timestamptz,
+    (select c.replayed_now from pipeline.replay_clock as c),
     pg_catalog.now())
 $$;
+
+-- Sets the replay clock to `replayed_now` (a stopped clock: the replayer moves it on, step by
+-- step, so what it replays is computed at exactly the replayed instants), or removes it
+-- (null). Security invoker: only a role that may write pipeline.replay_clock, its owner.
+create or replace function pipeline.set_replay_clock(replayed_now timestamptz)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if set_replay_clock.replayed_now is null then
+    delete from pipeline.replay_clock;
+    return;
+  end if;
+  insert into pipeline.replay_clock as c (singleton, replayed_now, set_at)
+  values (true, set_replay_clock.replayed_now, pg_catalog.now())
+  on conflict (singleton) do update
+    set replayed_now = excluded.replayed_now, set_at = excluded.set_at;
+end
+$$;
+comment on function pipeline.set_replay_clock(timestamptz) is
+  'Sets (or with null removes) the replay clock that pipeline.current_clock honours. Owner '
+  'only; for a database that replays a day, never a production one.';
 
 -- The longest an open punch accrues (16 h), as MAX_OPEN_SHIFT_SECONDS in
 -- shared/transformations.ts: longer than any real shift, short enough that a forgotten
@@ -366,10 +409,10 @@ end
 $$;
 
 -- Recomputes one day from its rows: rebuilds its order totals from public.orders, then writes
--- its figures. For calls by hand and the open-day job; the triggers use the cheaper
--- incremental path. The totals row is locked before the orders are summed, so a writer that
--- is adding its change at commit either finishes first (and the sum sees its orders) or
--- waits and adds its change to the rebuilt totals.
+-- its figures; an unknown location is an error naming it. For calls by hand and the open-day
+-- job; the triggers use the cheaper incremental path. The totals row is locked before the
+-- orders are summed, so a writer that is adding its change at commit either finishes first
+-- (and the sum sees its orders) or waits and adds its change to the rebuilt totals.
 create or replace function pipeline.recompute_day(location_id bigint, business_date date)
 returns void
 language plpgsql
@@ -378,9 +421,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  if not exists (select 1 from public.locations as l where l.id = recompute_day.location_id) then
-    return;
-  end if;
+  perform pipeline.require_location(recompute_day.location_id);
   -- Called inside a transaction that changed this day's orders: the sum below already sees
   -- those rows, so that transaction's queued change must not be added again at commit.
   delete from pipeline.pending_metric_days as q
@@ -635,6 +676,7 @@ $$;
 
 revoke execute on function
   pipeline.current_clock(),
+  pipeline.set_replay_clock(timestamptz),
   pipeline.max_open_shift_seconds(),
   pipeline.round_half_away(numeric, numeric),
   pipeline.order_counts(boolean, boolean, boolean),
@@ -658,3 +700,6 @@ grant execute on function
   pipeline.recompute_day(bigint, date),
   pipeline.recompute_open_days()
 to service_role;
+
+-- The replay clock is its owner's alone.
+revoke execute on function pipeline.set_replay_clock(timestamptz) from service_role;

@@ -10,21 +10,29 @@
 --              critical alert; critical stays critical while labor % hovers above target, so
 --              re-crossing a level the same day inserts nothing)
 -- * recovered: labor % <= labor_target_bp - recovery_hysteresis_bp while the day is open; on a
---              closed day (before the location's current business day) the figures only move
---              by late corrections, so there is nothing to flap and the line is the target
---              itself: late data that brings a closed day under target after an alert
---              produces a recovery notice.
+--              closed day the line is the target itself (its figures move only by late
+--              corrections, so there is nothing to flap): a closed day that ends under target
+--              after an alert gets a recovery notice.
 -- * A recovered day that goes over again starts a new episode and alerts again: after a
 --   "back on target" message, silence would mislead. It re-arms only once labor % is above
 --   target + hysteresis, so figures hovering around the target cannot flap.
 -- * No over/critical alert while the day's net sales are under alert_min_net_sales_cents
 --   (default $500.00): 100 % labor at 7 am is not news.
--- * A new episode only starts on the location's current or previous business day, so
---   replaying or backfilling history never floods a channel; an open episode on an older day
---   still escalates and recovers.
--- Each transition inserts exactly one row into public.alerts, in the transaction of the
--- recompute that caused it (pipeline.write_daily_metrics, 20261128000300_metrics.sql).
 --
+-- Open day and closed day. The location's current business day (by pipeline.current_clock) is
+-- live: each recompute is judged at once and each transition inserts exactly one row into
+-- public.alerts, in the transaction of the recompute that caused it
+-- (pipeline.write_daily_metrics, 20261128000300_metrics.sql). An earlier day is closed: its
+-- figures change only by late data, a backfill or a replay, whose intermediate states are not
+-- news (a replayed morning with half its orders in is not "labor 220 %"). So a recompute of a
+-- closed day only records its figures, and pipeline.judge_closed_days (pg_cron, every minute)
+-- judges them once they have been still for 10 minutes: the same rule, applied once, with at
+-- most ONE notice per closed day ever (over/critical if it ends over target with no alert
+-- yet, recovered if it ends under target after one, critical if an over day ends critical).
+-- Later corrections are judged again but send nothing more. A new episode only starts on the
+-- previous business day, never older history (a 90-day backfill alerts on nothing); an open
+-- episode on an older day still gets its one closing notice.
+
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
 -- time from Vault, or from pipeline.runtime_settings where there is no Vault; never in this
@@ -139,7 +147,8 @@ $$;
 -- ---------------------------------------------------------------------------------------
 
 -- The alert state of each location's business day. A row appears the first time the day is
--- evaluated with a labor %, and records the last figures seen.
+-- evaluated with a labor %, and records the last figures seen and how far a closed day's
+-- figures have been judged.
 create table if not exists public.alert_states (
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
@@ -148,10 +157,24 @@ create table if not exists public.alert_states (
   alert_count integer not null default 0,
   last_labor_pct_bp bigint,
   last_net_sales_cents bigint,
+  -- Bumped whenever labor % or net sales change, and when (clock_timestamp: after any judge
+  -- that could not see the change); a closed day is due for judging while judged_version is
+  -- behind, once its figures have been still for the quiet period.
+  figures_version bigint not null default 0,
+  figures_changed_at timestamptz not null default now(),
+  judged_version bigint not null default 0,
+  judged_at timestamptz,
+  -- The one notice a closed day may get (pipeline.judge_closed_days).
+  closed_notice_alert_id bigint,
   evaluated_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   primary key (location_id, business_date)
 );
+create index if not exists alert_states_to_judge on public.alert_states (figures_changed_at)
+  where judged_version < figures_version;
+comment on table public.alert_states is
+  'Alert state per location and business day (pipeline.evaluate_alerts live, '
+  'pipeline.judge_closed_days once a closed day''s figures settle).';
 
 -- The outbox: one row per transition, with the figures at that moment and its delivery
 -- state. Location name and zone are copied so a message shows what was true when it fired.
@@ -236,9 +259,124 @@ grant select on public.alert_states, public.alerts, public.alert_attempts to ser
 -- The state machine
 -- ---------------------------------------------------------------------------------------
 
--- Evaluates one location's business day against its settings and, on a transition, inserts
--- one alert. Called by the recompute (pipeline.write_daily_metrics, 20261128000300_metrics.sql)
--- right after it upserts public.daily_metrics, in the same transaction.
+-- The rule, as one pure function (sim/alerts_model.ts nextAlertState is its independent
+-- mirror): the alert a day in `state` raises at these figures, or null. `closed` draws the
+-- recovery line at the target itself; `may_open_episode` says whether an ok or recovered day
+-- may start an episode (always while open; a closed day only when it is the previous one).
+create or replace function pipeline.next_alert_state(
+  state text,
+  labor_pct_bp bigint,
+  net_sales_cents bigint,
+  loc public.locations,
+  closed boolean,
+  may_open_episode boolean
+)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  with t as (
+    select
+      case
+        when next_alert_state.labor_pct_bp > loc.labor_target_bp + loc.critical_margin_bp
+          then 'critical'
+        when next_alert_state.labor_pct_bp > loc.labor_target_bp then 'over'
+        else 'ok'
+      end as level,
+      next_alert_state.net_sales_cents >= loc.alert_min_net_sales_cents as floor_met,
+      loc.labor_target_bp
+        - case when next_alert_state.closed then 0 else loc.recovery_hysteresis_bp end
+        as recovery_bp
+  )
+  select case
+    when next_alert_state.state = 'ok' then
+      case when t.level <> 'ok' and t.floor_met and next_alert_state.may_open_episode
+        then t.level end
+    -- After a recovery the day re-arms only past target + hysteresis, so figures hovering
+    -- around the target cannot flap.
+    when next_alert_state.state = 'recovered' then
+      case
+        when t.level <> 'ok' and t.floor_met and next_alert_state.may_open_episode
+          and next_alert_state.labor_pct_bp > loc.labor_target_bp + loc.recovery_hysteresis_bp
+        then t.level
+      end
+    when next_alert_state.state = 'over' then
+      case
+        when t.level = 'critical' and t.floor_met then 'critical'
+        when next_alert_state.labor_pct_bp <= t.recovery_bp then 'recovered'
+      end
+    when next_alert_state.state = 'critical' then
+      case when next_alert_state.labor_pct_bp <= t.recovery_bp then 'recovered' end
+  end
+  from t
+$$;
+
+-- Inserts the alert of one transition (kind) of a day whose state row the caller holds locked,
+-- with the figures of `m` and the previous alert of the day for "what changed", and moves the
+-- state on. Returns the alert's id.
+create or replace function pipeline.raise_alert(
+  loc public.locations,
+  m public.daily_metrics,
+  from_state text,
+  kind text,
+  closed boolean
+)
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  prev public.alerts%rowtype;
+  v_alert_id bigint;
+begin
+  select * into prev from public.alerts as a
+  where a.location_id = m.location_id and a.business_date = m.business_date
+  order by a.id desc
+  limit 1;
+
+  insert into public.alerts (
+    location_id, business_date, kind, from_state, location_name, time_zone,
+    labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
+    net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
+    order_count, punch_count, open_punch_count, metrics_as_of, previous_alert_id, previous
+  )
+  values (
+    m.location_id, m.business_date, raise_alert.kind, raise_alert.from_state, loc.name,
+    loc.time_zone, m.labor_pct_bp, loc.labor_target_bp,
+    loc.labor_target_bp + loc.critical_margin_bp,
+    loc.labor_target_bp - case when raise_alert.closed then 0 else loc.recovery_hysteresis_bp end,
+    m.net_sales_cents, m.labor_cost_cents, m.paid_labor_seconds, m.cplh_cents, m.splh_cents,
+    m.order_count, m.punch_count, m.open_punch_count, m.as_of, prev.id,
+    case when prev.id is not null then
+      pg_catalog.jsonb_build_object(
+        'kind', prev.kind,
+        'laborPctBp', prev.labor_pct_bp,
+        'netSalesCents', prev.net_sales_cents,
+        'laborCostCents', prev.labor_cost_cents,
+        'paidLaborSeconds', prev.paid_labor_seconds,
+        'metricsAsOf', prev.metrics_as_of,
+        'createdAt', prev.created_at
+      )
+    end
+  )
+  returning id into v_alert_id;
+
+  update public.alert_states as s
+  set state = raise_alert.kind,
+    last_alert_id = v_alert_id,
+    alert_count = s.alert_count + 1,
+    updated_at = pg_catalog.now()
+  where s.location_id = m.location_id and s.business_date = m.business_date;
+  return v_alert_id;
+end
+$$;
+
+-- Evaluates one location's business day right after its recompute
+-- (pipeline.write_daily_metrics, 20261128000300_metrics.sql, same transaction): records the
+-- figures and, while the day is open, inserts one alert on a transition. A closed day is left
+-- to pipeline.judge_closed_days.
 create or replace function pipeline.evaluate_alerts(location_id bigint, business_date date)
 returns void
 language plpgsql
@@ -252,15 +390,8 @@ declare
   loc public.locations%rowtype;
   m public.daily_metrics%rowtype;
   st public.alert_states%rowtype;
-  prev public.alerts%rowtype;
-  v_today date;
-  v_closed boolean;
-  v_critical_bp integer;
-  v_recovery_bp integer;
-  v_level text;
+  v_changed boolean;
   v_next text;
-  v_floor_met boolean;
-  v_alert_id bigint;
 begin
   select * into loc from public.locations as l where l.id = v_location_id;
   if not found or not loc.alerts_enabled then
@@ -281,86 +412,129 @@ begin
   where s.location_id = v_location_id and s.business_date = v_day
   for update;
 
-  -- "Today" by the figures' own clock, so replays with an injected clock agree.
-  v_today := pipeline.business_date_of(m.as_of, loc.time_zone, loc.business_day_cutoff_hour);
-  v_closed := v_day < v_today;
-  v_critical_bp := loc.labor_target_bp + loc.critical_margin_bp;
-  v_recovery_bp := loc.labor_target_bp
-    - case when v_closed then 0 else loc.recovery_hysteresis_bp end;
-  v_floor_met := m.net_sales_cents >= loc.alert_min_net_sales_cents;
-  v_level := case
-    when m.labor_pct_bp > v_critical_bp then 'critical'
-    when m.labor_pct_bp > loc.labor_target_bp then 'over'
-    else 'ok'
-  end;
-
-  v_next := case
-    when st.state = 'ok' then
-      case when v_level <> 'ok' and v_floor_met and v_day >= v_today - 1 then v_level end
-    -- After a recovery the day re-arms only past target + hysteresis, so late data hovering
-    -- around the target (recovery on a closed day is at the target itself) cannot flap.
-    when st.state = 'recovered' then
-      case
-        when v_level <> 'ok' and v_floor_met and v_day >= v_today - 1
-          and m.labor_pct_bp > loc.labor_target_bp + loc.recovery_hysteresis_bp
-        then v_level
-      end
-    when st.state = 'over' then
-      case
-        when v_level = 'critical' and v_floor_met then 'critical'
-        when m.labor_pct_bp <= v_recovery_bp then 'recovered'
-      end
-    when st.state = 'critical' then
-      case when m.labor_pct_bp <= v_recovery_bp then 'recovered' end
-  end;
-
+  v_changed := (st.last_labor_pct_bp, st.last_net_sales_cents)
+    is distinct from (m.labor_pct_bp, m.net_sales_cents);
   update public.alert_states as s
   set last_labor_pct_bp = m.labor_pct_bp,
     last_net_sales_cents = m.net_sales_cents,
+    figures_version = s.figures_version + case when v_changed then 1 else 0 end,
+    figures_changed_at = case when v_changed then pg_catalog.clock_timestamp()
+      else s.figures_changed_at end,
     evaluated_at = pg_catalog.now()
   where s.location_id = v_location_id and s.business_date = v_day;
 
-  if v_next is null then
+  -- Closed by the figures' own clock (m.as_of, pipeline.current_clock), so replays with an
+  -- injected clock agree.
+  if v_day < pipeline.business_date_of(m.as_of, loc.time_zone, loc.business_day_cutoff_hour)
+  then
     return;
   end if;
-
-  select * into prev from public.alerts as a
-  where a.location_id = v_location_id and a.business_date = v_day
-  order by a.id desc
-  limit 1;
-
-  insert into public.alerts (
-    location_id, business_date, kind, from_state, location_name, time_zone,
-    labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
-    net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
-    order_count, punch_count, open_punch_count, metrics_as_of, previous_alert_id, previous
-  )
-  values (
-    v_location_id, v_day, v_next, st.state, loc.name, loc.time_zone,
-    m.labor_pct_bp, loc.labor_target_bp, v_critical_bp, v_recovery_bp,
-    m.net_sales_cents, m.labor_cost_cents, m.paid_labor_seconds, m.cplh_cents, m.splh_cents,
-    m.order_count, m.punch_count, m.open_punch_count, m.as_of, prev.id,
-    case when prev.id is not null then
-      pg_catalog.jsonb_build_object(
-        'kind', prev.kind,
-        'laborPctBp', prev.labor_pct_bp,
-        'netSalesCents', prev.net_sales_cents,
-        'laborCostCents', prev.labor_cost_cents,
-        'paidLaborSeconds', prev.paid_labor_seconds,
-        'createdAt', prev.created_at
-      )
-    end
-  )
-  returning id into v_alert_id;
-
-  update public.alert_states as s
-  set state = v_next,
-    last_alert_id = v_alert_id,
-    alert_count = s.alert_count + 1,
-    updated_at = pg_catalog.now()
-  where s.location_id = v_location_id and s.business_date = v_day;
+  v_next := pipeline.next_alert_state(st.state, m.labor_pct_bp, m.net_sales_cents, loc, false,
+    true);
+  if v_next is not null then
+    perform pipeline.raise_alert(loc, m, st.state, v_next, false);
+  end if;
 end
 $$;
+
+-- Judges one closed day's figures (pipeline.judge_closed_days) at the figures' clock `clock`:
+-- the rule once, with the closed-day recovery line, and at most one notice per closed day.
+-- Returns true when it raised that notice.
+create or replace function pipeline.judge_closed_day(
+  location_id bigint,
+  business_date date,
+  clock timestamptz
+)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_day date := judge_closed_day.business_date;
+  loc public.locations%rowtype;
+  m public.daily_metrics%rowtype;
+  st public.alert_states%rowtype;
+  v_today date;
+  v_next text;
+  v_alert_id bigint;
+begin
+  select * into st from public.alert_states as s
+  where s.location_id = judge_closed_day.location_id and s.business_date = v_day
+  for update;
+  if not found or st.judged_version >= st.figures_version then
+    return false; -- judged meanwhile
+  end if;
+  select * into loc from public.locations as l where l.id = judge_closed_day.location_id;
+  select * into m from public.daily_metrics as d
+  where d.location_id = judge_closed_day.location_id and d.business_date = v_day;
+  v_today := pipeline.business_date_of(judge_closed_day.clock, loc.time_zone,
+    loc.business_day_cutoff_hour);
+  if loc.alerts_enabled and st.closed_notice_alert_id is null and m.labor_pct_bp is not null
+    and v_day < v_today
+  then
+    v_next := pipeline.next_alert_state(st.state, m.labor_pct_bp, m.net_sales_cents, loc, true,
+      v_day >= v_today - 1);
+    if v_next is not null then
+      v_alert_id := pipeline.raise_alert(loc, m, st.state, v_next, true);
+    end if;
+  end if;
+  update public.alert_states as s
+  set judged_version = st.figures_version,
+    judged_at = pg_catalog.now(),
+    closed_notice_alert_id = coalesce(s.closed_notice_alert_id, v_alert_id)
+  where s.location_id = judge_closed_day.location_id and s.business_date = v_day;
+  return v_alert_id is not null;
+end
+$$;
+
+-- Judges every closed day (before its location's current business day, by
+-- pipeline.current_clock) whose figures changed since they were last judged and have been
+-- still for `quiet_seconds` (default 10 minutes: a backfill or a vendor's retries arrive
+-- within that; pg_cron runs this every minute). `location_id` limits it to one location: an
+-- operator who has finished a backfill can ask for the verdict at once with
+-- `select pipeline.judge_closed_days(0, <location>)`. Returns the number of notices raised.
+create or replace function pipeline.judge_closed_days(
+  quiet_seconds integer default 600,
+  location_id bigint default null
+)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_clock timestamptz := pipeline.current_clock();
+  v_day record;
+  v_raised integer := 0;
+begin
+  if judge_closed_days.location_id is not null then
+    perform pipeline.require_location(judge_closed_days.location_id);
+  end if;
+  for v_day in
+    select s.location_id, s.business_date
+    from public.alert_states as s
+    join public.locations as l on l.id = s.location_id
+    where s.judged_version < s.figures_version
+      and s.figures_changed_at <= pg_catalog.clock_timestamp()
+        - pg_catalog.make_interval(secs => greatest(judge_closed_days.quiet_seconds, 0))
+      and (judge_closed_days.location_id is null
+        or s.location_id = judge_closed_days.location_id)
+      and s.business_date
+        < pipeline.business_date_of(v_clock, l.time_zone, l.business_day_cutoff_hour)
+    order by 1, 2
+  loop
+    if pipeline.judge_closed_day(v_day.location_id, v_day.business_date, v_clock) then
+      v_raised := v_raised + 1;
+    end if;
+  end loop;
+  return v_raised;
+end
+$$;
+comment on function pipeline.judge_closed_days(integer, bigint) is
+  'Judges closed days whose figures have settled (quiet_seconds): at most one notice per '
+  'closed day. pg_cron runs it every minute; judge_closed_days(0, <location>) after a backfill.';
 
 -- ---------------------------------------------------------------------------------------
 -- The database webhook and the sweep
@@ -753,6 +927,8 @@ begin
   if a.target_channels <@ a.delivered_channels then
     a.status := 'sent';
     a.sent_at := pg_catalog.now();
+    -- Delivered: an error of an earlier attempt is history (public.alert_attempts), not news.
+    a.last_error := null;
   elsif a.target_channels <@ (a.delivered_channels || a.failed_channels) then
     a.status := 'failed';
   elsif record_alert_attempt.release then
@@ -828,7 +1004,9 @@ end
 $$;
 
 -- Puts a location's undeliverable and failed alerts back in line (after fixing its channel
--- configuration). Returns how many.
+-- configuration) and asks the notifier to deliver them now, through the same signed database
+-- webhook (pipeline.request_alert_sweep; pg_net sends it when this transaction commits), not
+-- at the next minute's sweep. Returns how many; an unknown location is an error naming it.
 create or replace function pipeline.requeue_alerts(location_id bigint)
 returns integer
 language plpgsql
@@ -839,6 +1017,7 @@ as $$
 declare
   v_count integer;
 begin
+  perform pipeline.require_location(requeue_alerts.location_id);
   update public.alerts as a
   set status = 'pending',
     next_attempt_at = pg_catalog.now(),
@@ -848,6 +1027,9 @@ begin
   where a.location_id = requeue_alerts.location_id
     and a.status in ('undeliverable', 'failed');
   get diagnostics v_count = row_count;
+  if v_count > 0 then
+    perform pipeline.request_alert_sweep();
+  end if;
   return v_count;
 end
 $$;
@@ -859,6 +1041,14 @@ $$;
 revoke all on function pipeline.set_runtime_config(text, text) from public, anon, authenticated;
 revoke all on function pipeline.runtime_config(text) from public, anon, authenticated;
 revoke all on function pipeline.evaluate_alerts(bigint, date) from public, anon, authenticated;
+revoke all on function pipeline.next_alert_state(text, bigint, bigint, public.locations, boolean,
+  boolean) from public, anon, authenticated;
+revoke all on function pipeline.raise_alert(public.locations, public.daily_metrics, text, text,
+  boolean) from public, anon, authenticated;
+revoke all on function pipeline.judge_closed_day(bigint, date, timestamptz)
+  from public, anon, authenticated;
+revoke all on function pipeline.judge_closed_days(integer, bigint)
+  from public, anon, authenticated;
 revoke all on function pipeline.post_to_alert_notifier(jsonb, integer)
   from public, anon, authenticated;
 revoke all on function pipeline.alerts_database_webhook() from public, anon, authenticated;
@@ -888,19 +1078,23 @@ grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text
   text, integer, boolean, integer, integer) to service_role;
 grant execute on function pipeline.reserve_webhook_slot(text, integer, integer) to service_role;
 grant execute on function pipeline.requeue_alerts(bigint) to service_role;
+grant execute on function pipeline.judge_closed_days(integer, bigint) to service_role;
 grant execute on function pipeline.request_alert_sweep() to service_role;
 
 -- ---------------------------------------------------------------------------------------
--- The sweep's schedule
+-- Schedules: the sweep and the closed-day verdicts
 -- ---------------------------------------------------------------------------------------
 
 -- Every minute on pg_cron (Supabase; enabled in 20261128000100_core_schema.sql) or the local
--- stack's compatible scheduler; without either, alerts wait for the database webhook alone.
+-- stack's compatible scheduler; without either, alerts wait for the database webhook alone
+-- and closed days are judged only when asked.
 do $$
 begin
   if pg_catalog.to_regnamespace('cron') is not null then
     perform cron.schedule('alert-notifier-sweep', '* * * * *',
       'select pipeline.request_alert_sweep()');
+    perform cron.schedule('alerts-judge-closed-days', '* * * * *',
+      'select pipeline.judge_closed_days()');
   end if;
 end
 $$;

@@ -295,6 +295,13 @@ deliveryTest(
     assert.equal(f.rx.messages("slack").length, 1);
     assert.equal(f.rx.messages("discord").length, 1);
     assert.equal(f.rx.requests("discord").length, 4);
+    // Delivered: the 500s are in its attempts, not shown as its error.
+    const row = await alertRow(f, id);
+    assert.equal(row.last_error, null);
+    assert.deepEqual(
+      (await attemptsOf(f, id)).filter((a) => a.outcome === "retry").map((a) => a.status_code),
+      [500, 500, 500],
+    );
   },
 );
 

@@ -326,3 +326,42 @@ e2eTest(
     assert.equal((await ok.json()).mode, "sweep");
   },
 );
+
+e2eTest(
+  "end to end: pipeline.requeue_alerts delivers at once, through the signed database webhook",
+  async (f) => {
+    const loc = await newLocation(f, {}); // no channel yet: undeliverable
+    await writeDay(f, loc, { salesCents: 100_000, laborCents: 27_000 });
+    const [stuck] = await settled(f, loc.id, 1);
+    assert.equal(stuck.status, "undeliverable");
+    assert.match(stuck.last_error, /No Slack or Discord webhook/);
+    // The operator fixes the channel and requeues. Nothing runs the minute's sweep here (the
+    // test stack has no pg_cron): the requeue itself must ask the notifier.
+    await f.sql`update public.locations set slack_webhook_url = ${f.rx.slackWebhookUrl("fixed")}
+      where id = ${loc.id}`;
+    const queued = await f.sql.begin(async (tx) => {
+      const [{ max }] =
+        await tx`select coalesce(max(id), 0)::bigint as max from net.http_request_queue`;
+      const [{ n }] = await tx`select pipeline.requeue_alerts(${loc.id}) as n`;
+      assert.equal(n, 1);
+      // Seen inside the transaction: the dispatcher sends (and deletes) it after commit.
+      return await tx`select url, headers, convert_from(body, 'UTF8')::jsonb as body
+        from net.http_request_queue where id > ${max}`;
+    });
+    assert.equal(queued.length, 1);
+    assert.equal(queued[0].url, notifierUrl());
+    assert.deepEqual(queued[0].body, { type: "SWEEP" });
+    assert.ok(queued[0].headers["x-alert-signature"], "signed like every database webhook");
+    const [row] = await eventually(
+      async () => {
+        const rows = await alertsOf(f, loc.id);
+        return rows[0].status === "sent" ? rows : undefined;
+      },
+      15_000,
+      "the requeued alert to be sent",
+    );
+    assert.equal(row.id, stuck.id);
+    assert.equal(row.last_error, null, "a delivered alert shows no error");
+    assert.deepEqual(f.rx.messages("slack").map(alertIdOf), [stuck.id]);
+  },
+);

@@ -1,39 +1,87 @@
 /**
- * The demo's day tells its three stories (pure: the alerts predicted for the demo's delivery
- * plan by the documented state machine), on ordinary days and on both DST change days, so a
- * change to the generator that breaks `npm run demo` fails here first.
+ * The demo's day tells its three stories (pure: the alerts predicted for the demo's replay,
+ * on the replay's clock, by the documented state machine), on ordinary days and on both DST
+ * change days, so a change to the generator that breaks `npm run demo` fails here first; and
+ * what the demo says on screen is what its data does.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_ALERT_RULES, predictAlerts } from "../../sim/alerts_model.ts";
-import { DEMO_SCENARIOS, demoOptions } from "../../sim/demo_story.ts";
+import { DEMO_BEATS, DEMO_SCENARIOS, demoOptions } from "../../sim/demo_story.ts";
 import { generateSimulation } from "../../sim/generate.ts";
+import { plannedSteps, replayTimeline } from "../../sim/replay.ts";
 import { localInstant, wallTime } from "../../sim/time.ts";
 
 for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
-  Deno.test(`demo story on ${date}: over mid-afternoon, critical then recovered, healthy`, () => {
+  Deno.test(`demo story on ${date}: over late in the afternoon, critical then recovered, healthy`, () => {
     const sim = generateSimulation(demoOptions(date, "demo-test"));
     const zone = sim.locations[0].timeZone;
-    // The run happens during the business day itself (an open day, hysteresis applies).
-    const acceptedAt = localInstant(date, 12, zone);
     const alerts = predictAlerts(
       sim,
-      sim.deliveries.map((delivery) => ({ delivery, acceptedAt })),
+      plannedSteps(replayTimeline(sim.deliveries)),
       sim.locations.map((l) => ({ ...DEFAULT_ALERT_RULES, laborTargetBp: l.laborTargetBp })),
+      { exactClock: true },
     );
+    const hourOf = (ms: number) => {
+      const w = wallTime(ms, zone);
+      return (w.hour < 4 ? w.hour + 24 : w.hour) + w.minute / 60;
+    };
     const story = (i: number) =>
-      alerts.filter((a) => a.locationIndex === i).map((a) => {
-        const hour = wallTime(sim.deliveries[a.deliverySeq].at, zone).hour;
-        return { kind: a.kind, hour: hour < 4 ? hour + 24 : hour };
-      });
+      alerts.filter((a) => a.locationIndex === i).map((a) => ({
+        kind: a.kind,
+        hour: hourOf(a.clock),
+      }));
     const [bistro, grill, harbor] = [story(0), story(1), story(2)];
     assert.deepEqual(bistro.map((a) => a.kind), ["over"], "Downtown Bistro crosses once");
-    assert.ok(bistro[0].hour >= 13 && bistro[0].hour <= 16, `over at ${bistro[0].hour}h`);
+    assert.ok(bistro[0].hour >= 15 && bistro[0].hour <= 18, `over at ${bistro[0].hour}h`);
     assert.deepEqual(grill.map((a) => a.kind), ["critical", "recovered"]);
-    assert.ok(grill[0].hour >= 14 && grill[0].hour <= 18, `critical at ${grill[0].hour}h`);
-    assert.ok(grill[1].hour >= 20, `recovered at ${grill[1].hour}h, after the late burst`);
+    assert.ok(grill[0].hour >= 11 && grill[0].hour <= 15, `critical at ${grill[0].hour}h`);
+    assert.ok(grill[1].hour >= 20.5, `recovered at ${grill[1].hour}h, after the late rush`);
     assert.deepEqual(harbor, [], "Harbor Kitchen stays healthy");
     // Every figure of the day is in the truth, and nothing lands on another day.
     assert.deepEqual(sim.truth.map((t) => t.businessDate), [date, date, date]);
     assert.equal(DEMO_SCENARIOS.length, 3);
   });
 }
+
+Deno.test("demo story: staff are on the clock as 7shifts sends it, and the beats say what the data does", () => {
+  const date = "2026-11-28";
+  const sim = generateSimulation(demoOptions(date, "demo-test"));
+  const zone = sim.locations[0].timeZone;
+  for (const p of sim.punches) {
+    const [created, ...later] = p.versions;
+    // Created at clock-in, still open (7shifts' time_punch.created), within a minute...
+    assert.equal(created.topic, "time_punch.created");
+    assert.equal(created.clockedOutAt, null, `punch ${p.id} is created open`);
+    assert.ok(created.modifiedAt - created.clockedInAt <= 60_000, `punch ${p.id} at clock-in`);
+    assert.deepEqual(created.breaks, [], "a break shows with the next edit, not before");
+    // ...then edited at clock-out, or deleted (a punch made by mistake).
+    const last = later[later.length - 1];
+    assert.ok(last.topic === "time_punch.edited" || last.topic === "time_punch.deleted");
+    if (!last.deleted) {
+      assert.ok(last.clockedOutAt !== null && last.modifiedAt - last.clockedOutAt <= 60_000);
+    }
+  }
+  // Nobody rings up a sale with no one on the clock: labor is never 0 while sales arrive.
+  for (const o of sim.orders) {
+    const onTheClock = sim.punches.some((p) => {
+      const v = p.versions[p.versions.length - 1];
+      return p.locationIndex === o.locationIndex && !v.deleted && v.clockedInAt < o.openedAt &&
+        (v.clockedOutAt ?? Infinity) > o.openedAt;
+    });
+    assert.ok(onTheClock, `order ${o.guid} at ${sim.locations[o.locationIndex].name}`);
+  }
+  // "Downtown Bistro closes its doors after lunch" at 3 PM: no order opens after it.
+  const closing = DEMO_BEATS.find((b) => b.locationIndex === 0 && /closes its doors/.test(b.text))!;
+  const doorsClose = localInstant(date, closing.hour, zone);
+  assert.ok(sim.orders.filter((o) => o.locationIndex === 0).every((o) => o.openedAt < doorsClose));
+  // "The lakeside concert lets out: a late rush": most of Lakeside Grill's orders come after.
+  const rush = DEMO_BEATS.find((b) => b.locationIndex === 1 && /late rush/.test(b.text))!;
+  const grill = sim.orders.filter((o) => o.locationIndex === 1);
+  const late = grill.filter((o) => o.openedAt >= localInstant(date, rush.hour, zone));
+  assert.ok(late.length > grill.length / 2, `${late.length} of ${grill.length} after the rush`);
+  // The beats are in time order (each is printed when the replay reaches it).
+  assert.deepEqual(
+    DEMO_BEATS.map((b) => b.hour),
+    DEMO_BEATS.map((b) => b.hour).sort((a, b) => a - b),
+  );
+});

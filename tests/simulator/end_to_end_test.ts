@@ -6,16 +6,15 @@
  * delivery order must be exactly the rows of `public.alerts`, and each must reach the fake
  * Slack and the fake Discord exactly once, in creation order per location.
  *
- * The database's clock is injected: for the run the functions' sessions run at a fixed
- * afternoon, the day after the simulated business day in every zone the run uses
- * (`pipeline.now` set on their login role; only the superuser may set a placeholder setting on
- * a role), so the state machine's "today" cannot move under a run that crosses a cut-off, and
- * the prediction uses the same clock. Exactly-once is asserted once the notifier has answered
+ * The database's clock is injected: for the run its replay clock is held at a fixed
+ * afternoon, the day after the simulated business day in every zone the run uses, so "today"
+ * (which days are closed, which may still alert) cannot move under a run that crosses a
+ * cut-off, and the prediction uses the same clock. Exactly-once is asserted once the notifier has answered
  * every alert's database webhook and every sweep the test asked for: nothing can be posted
  * after that.
  */
 import assert from "node:assert/strict";
-import { adminDb, eventually, needsOwnDatabase, testDb, testEnv } from "../_support/env.ts";
+import { eventually, needsOwnDatabase, testDb } from "../_support/env.ts";
 import { alertCallsAnswered, answered, captureQueued } from "../_support/pg_net.ts";
 import { type ChannelReceiver, startChannelReceiver } from "../../local/channel_receiver.ts";
 import { formatComparison } from "../../sim/compare.ts";
@@ -29,24 +28,18 @@ const BUSINESS_DATE = "2026-11-20";
 const CLOCK = "2026-11-21T20:00:00.000Z";
 
 /**
- * Runs `run` with the functions' database sessions at `clock`: `pipeline.now` set on their
- * login role, their sessions ended so that the next ones start with it (the functions replace
- * a pool whose connection closed), and both undone afterwards.
+ * Runs `run` with the database's figures at `clock`: the replay clock
+ * (`pipeline.set_replay_clock`, which only the owner of the pipeline's objects may set, the
+ * test login here) held at that instant, and removed afterwards.
  */
-async function atFunctionsClock<T>(clock: string, run: () => Promise<T>): Promise<T> {
-  const admin = adminDb();
-  const role = decodeURIComponent(new URL(testEnv().functionsDatabaseUrl).username);
-  const reconnect = () =>
-    admin`select pg_terminate_backend(pid) from pg_stat_activity
-      where usename = ${role} and pid <> pg_backend_pid()`;
+async function atReplayClock<T>(clock: string, run: () => Promise<T>): Promise<T> {
+  const sql = testDb();
   try {
-    await admin.unsafe(`alter role "${role}" set pipeline.now = '${clock}'`);
-    await reconnect();
+    await sql`select pipeline.set_replay_clock(${clock}::timestamptz)`;
     return await run();
   } finally {
-    await admin.unsafe(`alter role "${role}" reset pipeline.now`);
-    await reconnect();
-    await admin.end();
+    await sql`select pipeline.set_replay_clock(null)`;
+    await sql.end();
   }
 }
 
@@ -89,7 +82,7 @@ for (const seed of [7, 2026]) {
   Deno.test({
     name:
       `simulator end to end: seed ${seed}, 3 locations, duplicates and reordering: figures and alerts exact`,
-    // It sets the functions' clock on their role: only on a database npm test created.
+    // It holds the database's replay clock: only on a database npm test created.
     ...needsOwnDatabase(),
   }, async () => {
     const rx: ChannelReceiver = await startChannelReceiver();
@@ -101,7 +94,7 @@ for (const seed of [7, 2026]) {
     }
     let report: RunReport | undefined;
     try {
-      report = await atFunctionsClock(CLOCK, () =>
+      report = await atReplayClock(CLOCK, () =>
         runSimulation({
           ...targetFromEnv(),
           seed,
@@ -112,11 +105,10 @@ for (const seed of [7, 2026]) {
           runId: crypto.randomUUID().slice(0, 8),
           duplicateRate: 0.15,
           reorderRate: 0.15,
-          // Alerts depend on every intermediate figure; open punches accrue until the
-          // database's clock, which the prediction cannot know.
-          openPunches: false,
-          // Targets low enough that the ordinary days cross them.
-          scenarios: [{ laborTargetBp: 1800 }, { laborTargetBp: 2200 }, { laborTargetBp: 1500 }],
+          // A day that is over, backfilled with punches sent open at clock-in (they accrue to
+          // the held clock meanwhile): no alert on any intermediate state, one notice each on
+          // the settled final figures, with targets low enough that every day ends over them.
+          scenarios: [{ laborTargetBp: 1500 }, { laborTargetBp: 1400 }, { laborTargetBp: 1400 }],
           settings: Array.from({ length: locations }, (_, i) => ({
             slackWebhookUrl: rx.slackWebhookUrl(`sim-${seed}-${i}`),
             discordWebhookUrl: rx.discordWebhookUrl(`sim-${seed}-${i}`),

@@ -65,6 +65,7 @@ const criticalSample: AlertFacts = {
     netSalesCents: 245000,
     laborCostCents: 67253,
     paidLaborSeconds: 153000,
+    metricsAsOf: "2026-11-28T01:42:10Z",
     createdAt: "2026-11-28T01:42:10Z",
   },
 };
@@ -89,6 +90,7 @@ const recoveredSample: AlertFacts = {
     netSalesCents: 245000,
     laborCostCents: 76440,
     paidLaborSeconds: 172800,
+    metricsAsOf: "2026-11-28T02:10:00Z",
     createdAt: "2026-11-28T02:10:00Z",
   },
 };
@@ -253,6 +255,31 @@ Deno.test("alert messages: recovery says so plainly; a first alert says it is th
   assert.match(describeSlackMessage(renderSlackMessage(overSample)), /First alert for this/);
 });
 
+Deno.test("alert messages: the times a message names are the figures' clock, not when the row was written", () => {
+  // A replayed day (the demo's replay clock): figures of 3:40 PM CST, rows written at 10:33 AM.
+  const replayed: AlertFacts = {
+    ...recoveredSample,
+    timeZone: "America/Chicago",
+    metricsAsOf: "2026-11-27T21:40:00Z",
+    createdAt: "2026-11-28T16:33:00Z",
+    previous: {
+      ...recoveredSample.previous!,
+      metricsAsOf: "2026-11-27T20:05:00Z",
+      createdAt: "2026-11-28T16:32:58Z",
+    },
+  };
+  for (
+    const readable of [
+      describeSlackMessage(renderSlackMessage(replayed)),
+      describeDiscordMessage(renderDiscordMessage(replayed)),
+    ]
+  ) {
+    assert.match(readable, /figures as of 3:40 PM CST/);
+    assert.match(readable, /Since the critical alert at 2:05 PM CST/);
+    assert.doesNotMatch(readable, /10:3\d AM/);
+  }
+});
+
 Deno.test("alert messages: names are escaped for Slack and Discord and never ping", () => {
   const tricky = { ...overSample, locationName: "A&B <!channel> *Grill* @everyone" };
   const slack = renderSlackMessage(tricky);
@@ -296,6 +323,7 @@ const arbitraryAlert: fc.Arbitrary<AlertFacts> = fc.record({
     netSalesCents: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
     laborCostCents: fc.integer({ min: 0, max: 10 ** 12 }),
     paidLaborSeconds: fc.integer({ min: 0, max: 10 ** 9 }),
+    metricsAsOf: fc.constant("2026-11-28T01:00:00Z"),
     createdAt: fc.constant("2026-11-28T01:00:00Z"),
   })),
 });
@@ -454,6 +482,7 @@ Deno.test("alert messages: figures past 2^53 (sent as decimal text) are shown ex
     cplhCents: "9007199254740993",
     previous: {
       kind: "over",
+      metricsAsOf: "2026-11-27T19:00:00Z",
       createdAt: "2026-11-27T19:00:00Z",
       laborPctBp: 2600,
       netSalesCents: "1152921504606846975",
