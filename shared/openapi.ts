@@ -135,6 +135,7 @@ export const alertOutcomeSchema = z.strictObject({
 /** The notifier's 200 answer. */
 export const notifierSummarySchema = z.strictObject({
   mode: z.enum(["insert", "sweep"]),
+  alertId: z.number().int().positive().optional(),
   alerts: z.array(alertOutcomeSchema),
 });
 
@@ -356,7 +357,9 @@ function components(): Component[] {
   add(
     notifierSummarySchema,
     "NotifierSummary",
-    "What one notifier invocation did: one outcome per alert it handled.",
+    "What one notifier invocation did: one outcome per alert it handled; for a database " +
+      "webhook call (`insert`), `alertId` names the alert the call was for, even when " +
+      "another invocation had it (pg_net keeps this answer, so every call can be matched).",
   );
   add(
     alertOutcomeSchema,

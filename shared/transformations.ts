@@ -1,9 +1,10 @@
 /**
  * The one TypeScript definition of the daily figures of a location and business day.
  *
- * Mirrored exactly, input for input and rounding for rounding, by
- * `pipeline.compute_daily_metrics` in supabase/migrations/20261128000300_metrics.sql, which the
- * database recomputes on every change. The rules:
+ * Mirrored exactly, rounding for rounding, by the database's recompute in
+ * supabase/migrations/20261128000300_metrics.sql (`pipeline.write_daily_metrics`: the day's
+ * running order totals, refunds and punches through `pipeline.daily_metrics_from_totals`),
+ * which runs on every change; tests/metrics/parity_test.ts holds them to it. The rules:
  *
  * - **Net sales** = Σ net sales of the counted orders (neither voided, deleted nor excess food)
  *   − Σ refunds whose refund business date is this day. It can be negative when refunds

@@ -13,11 +13,13 @@ export const COMPARED_FIELDS: ReadonlyArray<keyof DayFigures> = [
   "refundCents",
   "laborCostCents",
   "paidLaborSeconds",
+  "paidLaborMinutes",
   "laborPctBp",
   "cplhCents",
   "splhCents",
   "orderCount",
   "punchCount",
+  "openPunchCount",
 ];
 
 /** One location and business day, both sides. */
@@ -36,11 +38,13 @@ const ZERO: DayFigures = {
   refundCents: 0,
   laborCostCents: 0,
   paidLaborSeconds: 0,
+  paidLaborMinutes: 0,
   laborPctBp: null,
   cplhCents: null,
   splhCents: null,
   orderCount: 0,
   punchCount: 0,
+  openPunchCount: 0,
 };
 
 /**
@@ -93,8 +97,10 @@ function cell(field: keyof DayFigures, value: number | null): string {
       return formatBp(value);
     case "paidLaborSeconds":
       return value === null ? "—" : formatHours(value);
+    case "paidLaborMinutes":
     case "orderCount":
     case "punchCount":
+    case "openPunchCount":
       return value === null ? "—" : String(value);
     default:
       return formatMoney(value);
@@ -106,11 +112,13 @@ const LABELS: Record<keyof DayFigures, string> = {
   refundCents: "refunds",
   laborCostCents: "labor cost",
   paidLaborSeconds: "hours",
+  paidLaborMinutes: "minutes",
   laborPctBp: "labor %",
   cplhCents: "CPLH",
   splhCents: "SPLH",
   orderCount: "orders",
   punchCount: "punches",
+  openPunchCount: "open",
 };
 
 /**
@@ -121,17 +129,7 @@ export function formatComparison(
   rows: readonly DayComparison[],
   locations: readonly SimLocation[],
 ): string {
-  const numeric: Array<keyof DayFigures> = [
-    "netSalesCents",
-    "refundCents",
-    "laborCostCents",
-    "paidLaborSeconds",
-    "laborPctBp",
-    "cplhCents",
-    "splhCents",
-    "orderCount",
-    "punchCount",
-  ];
+  const numeric = COMPARED_FIELDS;
   const head = ["location", "business day", "", ...numeric.map((f) => LABELS[f]), "match"];
   const table: string[][] = [head];
   const notes = new Map<number, string[]>();

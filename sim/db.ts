@@ -80,8 +80,8 @@ export async function readDailyMetrics(
 ): Promise<SystemRow[]> {
   const rows = await sql`
     select location_id, to_char(business_date, 'YYYY-MM-DD') as business_date,
-      net_sales_cents, refund_cents, labor_cost_cents, paid_labor_seconds, labor_pct_bp,
-      cplh_cents, splh_cents, order_count, punch_count
+      net_sales_cents, refund_cents, labor_cost_cents, paid_labor_seconds, paid_labor_minutes,
+      labor_pct_bp, cplh_cents, splh_cents, order_count, punch_count, open_punch_count
     from public.daily_metrics
     where location_id = any(${locationIds as number[]}::bigint[])
     order by location_id, business_date
@@ -93,11 +93,13 @@ export async function readDailyMetrics(
     refundCents: Number(r.refund_cents),
     laborCostCents: Number(r.labor_cost_cents),
     paidLaborSeconds: Number(r.paid_labor_seconds),
+    paidLaborMinutes: Number(r.paid_labor_minutes),
     laborPctBp: num(r.labor_pct_bp),
     cplhCents: num(r.cplh_cents),
     splhCents: num(r.splh_cents),
     orderCount: Number(r.order_count),
     punchCount: Number(r.punch_count),
+    openPunchCount: Number(r.open_punch_count),
   }));
 }
 

@@ -88,6 +88,12 @@ export interface RunOptions extends SimulationOptions, DeliveryTarget {
     result: DeliveryResult | null,
     syncRuns?: SyncRunRow[],
   ) => void | Promise<void>;
+  /**
+   * Without a replay clock: the database's figures' clock (epoch ms) when the caller holds it
+   * still for the whole run (the replay clock set once, to that instant): the clock of every
+   * predicted step and verdict, exact. Default: the real time each delivery was accepted at.
+   */
+  databaseClock?: number;
 }
 
 /** Expected alerts next to the ones the system raised. */
@@ -167,9 +173,12 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
       clock = () => replayed.clock;
     } else {
       ({ results, totals } = await deliverAll(simulation.deliveries, opts, send));
-      // The real time each was accepted: near enough to tell which business day was live.
+      // The database's clock held still, or the real time each was accepted: near enough to
+      // tell which business day was live.
+      const held = opts.databaseClock;
+      if (held !== undefined) clock = () => held;
       steps = results.filter((r) => r.status === "accepted")
-        .map((r) => ({ kind: "delivery", delivery: r.delivery, clock: r.settledAt }));
+        .map((r) => ({ kind: "delivery", delivery: r.delivery, clock: held ?? r.settledAt }));
     }
     progress.done(totals);
     const deliveryMs = Date.now() - started;
@@ -192,7 +201,7 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
       for (const id of locationIds) await sql`select pipeline.judge_closed_days(0, ${id})`;
       steps.push({ kind: "judgeClosedDays", clock: judgedAt });
       const expected = predictAlerts(simulation, steps, rules, {
-        exactClock: opts.replayClock !== undefined,
+        exactClock: opts.replayClock !== undefined || opts.databaseClock !== undefined,
       });
       const actual = await readAlerts(sql, locationIds);
       alerts = { expected, actual, differences: compareAlerts(expected, actual, locationIds) };

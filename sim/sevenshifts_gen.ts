@@ -3,8 +3,10 @@
  * punches with paid and unpaid breaks, closers who clock out after midnight, an after-midnight
  * clock-in that still belongs to the day, a double clock-in (overlapping punches of one
  * person) that the manager deletes the next morning, a punch made by mistake and deleted,
- * auto clock-outs fixed by hand, approvals and role changes — each punch as the list of
- * versions 7shifts would send (`time_punch.created`, `.edited`, `.deleted`).
+ * auto clock-outs fixed by hand, approvals and role changes, and the break shapes 7shifts
+ * allows (paid and unpaid, deleted, overlapping: a break started twice, a paid break running
+ * into an unpaid one, one inside another) — each punch as the list of versions 7shifts would
+ * send (`time_punch.created`, `.edited`, `.deleted`).
  *
  * Breaks never fire an event of their own (7shifts documents that break changes do not
  * trigger `time_punch.edited`), so a punch's breaks appear in the version sent when it is
@@ -28,6 +30,7 @@ export const PUNCH_FEATURES = [
   "roleChange",
   "movedToNextDay",
   "deletedBreak",
+  "overlappingBreaks",
 ] as const;
 
 /** One of {@link PUNCH_FEATURES}. */
@@ -147,6 +150,30 @@ function makeBreaks(rng: Rng, ids: NumericIds, inAt: number, outAt: number, with
 }
 
 /**
+ * Breaks overlapping each other around the punch's middle, as 7shifts lets them be recorded:
+ * an unpaid break, a second unpaid one started before the first ended, a paid break running
+ * into the second, and an unpaid one inside the first. Unpaid time is their union within the
+ * punch (an overlap is unpaid once). Drawn from nothing random, so adding them leaves the
+ * rest of the day as it was.
+ */
+function overlappingBreaks(ids: NumericIds, inAt: number, outAt: number): SimBreak[] {
+  const mid = inAt + Math.floor((outAt - inAt) / 2 / SECOND) * SECOND;
+  const brk = (paid: boolean, from: number, minutes: number): SimBreak => ({
+    id: ids.breakId(),
+    paid,
+    inAt: from,
+    outAt: from + minutes * MINUTE,
+    deleted: false,
+  });
+  return [
+    brk(false, mid, 30),
+    brk(false, mid + 20 * MINUTE + 17 * SECOND, 25),
+    brk(true, mid + 40 * MINUTE, 10),
+    brk(false, mid + 5 * MINUTE, 5),
+  ];
+}
+
+/**
  * The punches of one location and business day, each feature of
  * {@link PunchDayInput.requiredFeatures} at least once.
  */
@@ -249,10 +276,16 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
   const planned = shifts.map((s, i) => ({ s, i }));
   const deletedBreakAt = required.has("deletedBreak") ? rng.int(0, planned.length - 1) : -1;
   const createdClosedAt = required.has("createdClosed") ? rng.int(0, planned.length - 1) : -1;
+  let overlapping = required.has("overlappingBreaks");
   for (const { s, i } of planned) {
     const inAt = at(s.start) + rng.int(-600, 600) * SECOND;
     const outAt = Math.max(inAt + 2 * 3600 * SECOND, at(s.end) + rng.int(-900, 1500) * SECOND);
     const d = newDraft(pickMember(s.role, inAt), inAt, outAt, i === deletedBreakAt);
+    if (overlapping) {
+      // The first planned punch (every planned punch lasts two hours at least).
+      d.breaks.push(...overlappingBreaks(ids, inAt, outAt));
+      overlapping = false;
+    }
     live(d, i === createdClosedAt || !rng.chance(openRate));
   }
 

@@ -194,18 +194,10 @@ as $$
   select not voided and not deleted and not excess_food
 $$;
 
--- The inputs of one day, the shapes of DayOrder and DayPunch in shared/transformations.ts.
--- Composite types cannot be replaced, so they are created once.
+-- A punch as the daily figures read it, the shape of DayPunch in shared/transformations.ts.
+-- Composite types cannot be replaced, so it is created once.
 do $$
 begin
-  if pg_catalog.to_regtype('pipeline.metric_order') is null then
-    create type pipeline.metric_order as (
-      net_sales_cents bigint,
-      voided boolean,
-      deleted boolean,
-      excess_food boolean
-    );
-  end if;
   if pg_catalog.to_regtype('pipeline.metric_punch') is null then
     create type pipeline.metric_punch as (
       clocked_in_at timestamptz,
@@ -219,10 +211,11 @@ begin
 end
 $$;
 
--- The daily figures from the day's order totals and its punches: the one SQL formula for
--- everything after the order sums. Sums are numeric, so nothing overflows before the final
--- bigint. recompute_day feeds it totals aggregated straight from the tables (cheapest on a
--- 5,000-order day); compute_daily_metrics feeds it the same totals from arrays.
+-- The daily figures from the day's order totals, refunds and punches (computeDailyMetrics in
+-- shared/transformations.ts from the order sums on): the one SQL formula, called by
+-- write_daily_metrics with the day's running order totals. Sums are numeric, so nothing
+-- overflows before the final bigint. tests/metrics/parity_test.ts drives generated days
+-- through the tables and compares the rows it writes with TypeScript.
 create or replace function pipeline.daily_metrics_from_totals(
   counted_sales_cents numeric,
   counted_orders bigint,
@@ -280,50 +273,6 @@ as $$
     l.open_punches::integer
   from net as n, labor as l
 $$;
-
--- The daily figures of one day from its rows (computeDailyMetrics, input for input): what
--- tests/metrics/parity_test.ts checks against TypeScript. An order counts unless voided or
--- deleted or excess food (pipeline.order_counts; recompute_day applies it to the table).
-create or replace function pipeline.compute_daily_metrics(
-  orders pipeline.metric_order[],
-  refunds bigint[],
-  punches pipeline.metric_punch[],
-  as_of timestamptz,
-  max_open_shift_seconds integer,
-  out net_sales_cents bigint,
-  out refund_cents bigint,
-  out labor_cost_cents bigint,
-  out paid_labor_seconds bigint,
-  out paid_labor_minutes bigint,
-  out labor_pct_bp bigint,
-  out cplh_cents bigint,
-  out splh_cents bigint,
-  out order_count integer,
-  out punch_count integer,
-  out open_punch_count integer
-)
-language sql
-immutable
-parallel safe
-set search_path = ''
-as $$
-  select m.*
-  from (
-      select coalesce(sum(o.net_sales_cents)
-          filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food)), 0) as cents,
-        count(*) filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food))
-          as orders
-      from pg_catalog.unnest(compute_daily_metrics.orders) as o
-    ) as sales,
-    (
-      select coalesce(sum(r.cents), 0) as cents
-      from pg_catalog.unnest(compute_daily_metrics.refunds) as r (cents)
-    ) as refunded,
-    lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
-      compute_daily_metrics.punches, compute_daily_metrics.as_of,
-      compute_daily_metrics.max_open_shift_seconds) as m
-$$;
-
 
 -- ---------------------------------------------------------------------------------------
 -- Running per-day order totals
@@ -492,7 +441,7 @@ begin
     counted_sales_cents = s.cents,
     counted_orders = s.orders
   from (
-      -- The same rule as compute_daily_metrics (pipeline.order_counts).
+      -- The same rule as the triggers' deltas (pipeline.order_counts).
       select coalesce(sum(o.net_sales_cents)
           filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food)), 0) as cents,
         count(*) filter (where pipeline.order_counts(o.voided, o.deleted, o.excess_food))
@@ -736,8 +685,6 @@ revoke execute on function
   pipeline.labor_pct_bp(numeric, numeric),
   pipeline.per_labor_hour_cents(numeric, numeric),
   pipeline.daily_metrics_from_totals(numeric, bigint, numeric, pipeline.metric_punch[],
-    timestamptz, integer),
-  pipeline.compute_daily_metrics(pipeline.metric_order[], bigint[], pipeline.metric_punch[],
     timestamptz, integer),
   pipeline.add_to_day_order_totals(bigint, date, bigint, bigint),
   pipeline.write_daily_metrics(bigint, date),

@@ -30,7 +30,9 @@ export function seedOverride(): number | undefined {
 }
 
 /**
- * fast-check parameters with a seed: `FC_SEED` when set, else the property's own `seed`.
+ * fast-check parameters with a seed: `FC_SEED` when set, else the property's own `seed`;
+ * plus `offset`, for a family of runs that each need a seed of their own (one per category,
+ * say), so that under `FC_SEED` they still differ.
  *
  * @example
  * ```ts
@@ -39,6 +41,9 @@ export function seedOverride(): number | undefined {
  * fc.assert(fc.property(fc.integer(), (n) => n + 0 === n), withSeed({ seed: 42, numRuns: 50 }));
  * ```
  */
-export function withSeed<T>(params: fc.Parameters<T> & { seed: number }): fc.Parameters<T> {
-  return { ...params, seed: seedOverride() ?? params.seed };
+export function withSeed<T>(
+  params: fc.Parameters<T> & { seed: number },
+  offset = 0,
+): fc.Parameters<T> {
+  return { ...params, seed: (seedOverride() ?? params.seed) + offset };
 }

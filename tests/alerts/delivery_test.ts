@@ -435,6 +435,20 @@ deliveryTest(
   },
 );
 
+/**
+ * Paced at one post a second per webhook: the i-th post (0-based, in arrival order) arrives no
+ * earlier than i seconds after `started` (taken before the first slot was reserved). Each slot
+ * is reserved at least 1 s after the one before and no post leaves before its slot, so load
+ * can only delay posts, never bring this bound closer; the gap between two arrivals can be
+ * shorter (a post delayed by the machine, the next one on time), so it is not asserted.
+ */
+function assertPaced(sortedTimes: number[], started: number) {
+  for (const [i, t] of sortedTimes.entries()) {
+    // A few ms for the database's and Deno's clocks rounding differently.
+    assert.ok(t - started >= i * 1_000 - 5, `post ${i} arrived ${t - started} ms after the start`);
+  }
+}
+
 deliveryTest("notifier: no more than about one message per second per Slack webhook", async (f) => {
   const shared = f.rx.slackWebhookUrl("shared");
   const locs = [
@@ -449,13 +463,12 @@ deliveryTest("notifier: no more than about one message per second per Slack webh
   const handler = f.handler({ maxPacingWaitMs: 1_500 }, {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
+  const started = Date.now();
   const first = await summary(await handler(await sweepCall()), f);
   assert.deepEqual(first.alerts.map((a) => a.status), ["sent", "sent", "sent"]);
   const times = f.rx.messages().map((m) => m.receivedAt.getTime());
   assert.equal(times.length, 3);
-  for (let i = 1; i < times.length; i++) {
-    assert.ok(times[i] - times[i - 1] >= 950, `gap ${times[i] - times[i - 1]} ms`);
-  }
+  assertPaced(times, started);
   assert.deepEqual(f.rx.messages().map(alertIdOf).sort(), [...ids].sort());
 });
 
@@ -511,11 +524,12 @@ deliveryTest(
     );
     const times = f.rx.messages().map((m) => m.receivedAt.getTime()).sort((a, b) => a - b);
     assert.equal(times.length, 12);
-    for (let i = 1; i < times.length; i++) {
-      assert.ok(times[i] - times[i - 1] >= 950, `gap ${times[i] - times[i - 1]} ms`);
-    }
+    assertPaced(times, started);
+    // Upper bounds with margin on a loaded machine (two busy loops on 2 cores: first 90 ms,
+    // all twelve in 11.1 s): the first does not wait for a slot, and the burst drains in the
+    // calls that raised it, well within their 40 s budget and long before a sweep (60 s).
     assert.ok(times[0] - started < 1_000, "the first within the second");
-    assert.ok(elapsed < 16_000, `all twelve in ${elapsed} ms, at the paced rate`);
+    assert.ok(elapsed < 25_000, `all twelve in ${elapsed} ms, at the paced rate`);
     assert.deepEqual(f.rx.messages().map(alertIdOf).sort(), [...ids].sort());
   },
 );

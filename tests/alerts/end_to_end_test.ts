@@ -3,11 +3,17 @@
  * metrics recompute → the state machine → the outbox trigger → pg_net (the stack's
  * dispatcher) → the alert-notifier function at $SUPABASE_URL → a fake Slack and Discord.
  * The sweep is run as pg_cron would run it: `select pipeline.request_alert_sweep()`.
+ *
+ * The figures' clock is injected (`pipeline.now`), so the business day cannot change under a
+ * run that crosses the cut-off. "Nothing else arrives" is asserted once every notifier call
+ * pg_net made for the test (read as queued) and every sweep it asked for has been answered:
+ * a post happens before its call answers, so nothing can arrive later.
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { signedAlertHeaders } from "../_support/alert_webhook.ts";
 import { eventually, testDb, testEnv } from "../_support/env.ts";
+import { answered, captureQueued } from "../_support/pg_net.ts";
 import {
   type ChannelReceiver,
   describeMessage,
@@ -15,15 +21,25 @@ import {
   startChannelReceiver,
 } from "../../local/channel_receiver.ts";
 
+/** "Now" for the figures: mid-afternoon in Denver, where the test locations are. */
+const CLOCK = "2026-11-20T21:00:00.000Z";
+
 interface Fixture {
   sql: postgres.Sql;
   rx: ChannelReceiver;
   locations: number[];
+  /** pg_net requests to the notifier made for this test (database webhooks and sweeps). */
+  calls: number[];
 }
 
 function e2eTest(name: string, fn: (f: Fixture) => Promise<void>) {
   Deno.test(name, async () => {
-    const f: Fixture = { sql: testDb(), rx: await startChannelReceiver(), locations: [] };
+    const f: Fixture = {
+      sql: testDb(),
+      rx: await startChannelReceiver(),
+      locations: [],
+      calls: [],
+    };
     try {
       await fn(f);
     } finally {
@@ -62,12 +78,16 @@ async function newLocation(
     })
   }
     returning id::int,
-      pipeline.business_date_of(now(), time_zone, business_day_cutoff_hour)::text as today`;
+      pipeline.business_date_of(${CLOCK}::timestamptz, time_zone, business_day_cutoff_hour)::text
+        as today`;
   f.locations.push(row.id);
   return { id: row.id, today: row.today, name };
 }
 
-/** One order and one closed one-hour punch (labor cost = laborCents), upserted together. */
+/**
+ * One order and one closed one-hour punch (labor cost = laborCents), upserted together at the
+ * injected clock; the database webhooks it queues are kept in `f.calls`.
+ */
 async function writeDay(
   f: Fixture,
   loc: { id: number; today: string },
@@ -75,7 +95,8 @@ async function writeDay(
 ) {
   const orderGuid = await uuidFor(`${loc.id}/order`);
   const punchId = loc.id * 1_000_003 + 17;
-  await f.sql.begin(async (tx) => {
+  const queued = await captureQueued(f.sql, async (tx) => {
+    await tx`select set_config('pipeline.now', ${CLOCK}, true)`;
     if (figures.salesCents !== undefined) {
       await tx`
         insert into public.orders (toast_order_guid, location_id, business_date, net_sales_cents,
@@ -92,13 +113,33 @@ async function writeDay(
           sevenshifts_location_id, clocked_in_at, clocked_out_at, business_date,
           unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
           vendor_modified_at, version_hash)
-        values (${punchId}, ${loc.id}, 1, 1, now() - interval '3 hours',
-          now() - interval '2 hours', ${loc.today}, 0, 3600, ${figures.laborCents}, true, false,
-          now(), 'e2e')
+        values (${punchId}, ${loc.id}, 1, 1, ${CLOCK}::timestamptz - interval '3 hours',
+          ${CLOCK}::timestamptz - interval '2 hours', ${loc.today}, 0, 3600,
+          ${figures.laborCents}, true, false, now(), 'e2e')
         on conflict (sevenshifts_punch_id) do update
           set hourly_wage_cents = excluded.hourly_wage_cents, updated_at = now()`;
     }
-  });
+    // The recompute (and the alert it may raise) is a deferred trigger that runs at commit:
+    // fire it now, inside, so the database webhook it queues is read before pg_net takes it.
+    await tx`set constraints all immediate`;
+  }, `"location_id": ${loc.id},`);
+  f.calls.push(...queued.map((r) => r.id));
+}
+
+/** Asks for a sweep as pg_cron would; the call is kept in `f.calls`. Null when none was due. */
+async function sweep(f: Fixture): Promise<number | null> {
+  const [req] = await captureQueued(
+    f.sql,
+    (tx) => tx`select pipeline.request_alert_sweep()`,
+    `"type": "SWEEP"`,
+  );
+  if (req) f.calls.push(req.id);
+  return req?.id ?? null;
+}
+
+/** Every notifier call made for the test has been answered: nothing more can be posted. */
+async function callsAnswered(f: Fixture): Promise<void> {
+  await answered(f.sql, f.calls);
 }
 
 async function uuidFor(text: string): Promise<string> {
@@ -163,7 +204,8 @@ e2eTest(
     await writeDay(f, loc, { laborCents: 31_000 }); // 31 %: critical
     const rows = await settled(f, loc.id, 2);
     assert.deepEqual(rows.map((r) => [r.kind, r.status]), [["over", "sent"], ["critical", "sent"]]);
-    await new Promise((r) => setTimeout(r, 300)); // nothing else arrives late
+    assert.equal(f.calls.length, 2, "each alert's database webhook was read as it was queued");
+    await callsAnswered(f); // nothing else can arrive late
     assert.deepEqual(f.rx.messages("slack").map(alertIdOf), rows.map((r) => r.id));
     assert.deepEqual(f.rx.messages("discord").map(alertIdOf), rows.map((r) => r.id));
     assert.match(
@@ -193,9 +235,10 @@ e2eTest(
     );
     assert.equal(first.status, "pending");
     assert.match(first.last_error, /^Slack 502/);
-    // Meanwhile the day escalates: the critical alert waits behind the pending one.
+    // Meanwhile the day escalates: the critical alert waits behind the pending one (its own
+    // database webhook has been answered, and posted nothing).
     await writeDay(f, loc, { laborCents: 33_000 });
-    await new Promise((r) => setTimeout(r, 500));
+    await callsAnswered(f);
     const waiting = await alertsOf(f, loc.id);
     assert.deepEqual(waiting.map((r) => [r.kind, r.status, r.attempt_count]), [
       ["over", "pending", 2],
@@ -205,11 +248,10 @@ e2eTest(
     // The fault has cleared; once the retry is due, the pg_cron job's SQL wakes the notifier.
     await f.sql`update public.alerts set next_attempt_at = now()
     where location_id = ${loc.id} and status = 'pending'`;
-    const [{ request }] = await f.sql`select pipeline.request_alert_sweep() as request`;
-    assert.ok(request !== null, "the sweep posts when alerts are due");
+    assert.ok(await sweep(f) !== null, "the sweep posts when alerts are due");
     const rows = await settled(f, loc.id, 2);
     assert.deepEqual(rows.map((r) => r.status), ["sent", "sent"]);
-    await new Promise((r) => setTimeout(r, 300));
+    await callsAnswered(f);
     assert.deepEqual(f.rx.messages().map(alertIdOf), rows.map((r) => r.id), "once each, in order");
     assert.equal(f.rx.requests().length, 4);
   },
@@ -238,7 +280,8 @@ e2eTest("end to end: two notifier invocations racing on the same alert post it o
   assert.deepEqual(calls.map((c) => c.status), [200, 200]);
   const [row] = await settled(f, loc.id, 1);
   assert.equal(row.status, "sent");
-  await new Promise((r) => setTimeout(r, 500));
+  // Both direct calls have answered; so has the database webhook's.
+  await callsAnswered(f);
   assert.equal(f.rx.requests("slack").length, 1, "the fake saw one post");
   assert.equal(f.rx.messages("slack").length, 1);
 });
@@ -252,6 +295,7 @@ e2eTest("end to end: a permanent failure ends as failed with its reason", async 
   assert.equal(row.status, "failed");
   assert.equal(row.last_error, "Discord 404 Unknown Webhook (code 10015)");
   assert.deepEqual(row.failed_channels, ["discord"]);
+  await callsAnswered(f);
   assert.equal(f.rx.requests("discord").length, 1, "a permanent error is not retried");
 });
 

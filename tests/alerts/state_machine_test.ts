@@ -2,6 +2,9 @@
  * The alert state machine on the real database: every change is written as orders and
  * punches rows, so the metrics triggers recompute the day at commit and call
  * pipeline.evaluate_alerts, exactly as webhooks drive it. Each test makes its own location.
+ *
+ * The clock is injected (`pipeline.now`, the figures' own clock, which the state machine
+ * reads "today" from): a run that crosses a business day's cut-off sees the same days.
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
@@ -14,6 +17,7 @@ import {
 } from "../_support/env.ts";
 import { applyBootstrap } from "../../local/bootstrap.ts";
 import { verifyAlertWebhook } from "../../shared/signatures.ts";
+import { queuedSince, queueMark, requestText } from "../_support/pg_net.ts";
 import { repoPath } from "../../local/paths.ts";
 import { DEFAULT_BUDGET_MS } from "../../supabase/functions/alert-notifier/handler.ts";
 
@@ -31,6 +35,9 @@ function dbTest(name: string, fn: () => Promise<void>, options: { ignore?: boole
     }
   });
 }
+
+/** "Now" for every write: mid-afternoon in Chicago, where the test locations are. */
+const CLOCK = "2026-11-20T20:00:00.000Z";
 
 interface Location {
   id: number;
@@ -51,7 +58,8 @@ async function newLocation(settings: Record<string, unknown> = {}): Promise<Loca
     })
   }
     returning id::int,
-      pipeline.business_date_of(now(), time_zone, business_day_cutoff_hour) as today`;
+      pipeline.business_date_of(${CLOCK}::timestamptz, time_zone, business_day_cutoff_hour)
+        as today`;
   const today = new Date(row.today);
   const daysAgo = (n: number) =>
     new Date(today.getTime() - n * 86_400_000).toISOString().slice(0, 10);
@@ -83,6 +91,7 @@ async function writeDay(
 ) {
   const ids = idsFor(loc, day, figures.key ?? "main");
   const write = async (tx: postgres.TransactionSql) => {
+    await tx`select set_config('pipeline.now', ${CLOCK}, true)`;
     if (figures.salesCents !== undefined) {
       await tx`
         insert into public.orders (toast_order_guid, location_id, business_date, net_sales_cents,
@@ -100,9 +109,9 @@ async function writeDay(
           sevenshifts_location_id, clocked_in_at, clocked_out_at, business_date,
           unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
           vendor_modified_at, version_hash)
-        values (${ids.punch}, ${loc.id}, 1, 1, now() - interval '2 hours',
-          now() - interval '1 hour', ${day}, 0, 3600, ${figures.laborCents}, true, false, now(),
-          'alerts-test')
+        values (${ids.punch}, ${loc.id}, 1, 1, ${CLOCK}::timestamptz - interval '2 hours',
+          ${CLOCK}::timestamptz - interval '1 hour', ${day}, 0, 3600, ${figures.laborCents},
+          true, false, now(), 'alerts-test')
         on conflict (sevenshifts_punch_id) do update
           set hourly_wage_cents = excluded.hourly_wage_cents, updated_at = now()`;
     }
@@ -301,22 +310,26 @@ dbTest("alerts: two evaluations of the same day at once insert one alert", async
 dbTest(
   "alerts: each alert fires the database webhook with the Supabase body, signed, with no secret in the request",
   async () => {
-    const loc = await newLocation();
+    // A location with its own Slack and Discord URLs: secrets that must never ride along.
+    const slackToken = `XOXSTATE${crypto.randomUUID().replaceAll("-", "")}`;
+    const discordToken = `DISCORDSTATE${crypto.randomUUID().replaceAll("-", "")}`;
+    const loc = await newLocation({
+      slack_webhook_url: `https://hooks.slack.com/services/T1/B1/${slackToken}`,
+      discord_webhook_url: `https://discord.com/api/webhooks/1/${discordToken}`,
+    });
     // Inspect the queued pg_net request inside the transaction (the dispatcher cannot see it
     // before commit), then roll back.
     const rolledBack = new Error("roll back");
     await sql.begin(async (tx) => {
-      const [{ max }] =
-        await tx`select coalesce(max(id), 0)::bigint as max from net.http_request_queue`;
+      const mark = await queueMark(tx);
       await writeDay(loc, loc.today, { salesCents: 100_000, laborCents: 27_000 }, tx);
       // In this transaction the recompute has not run yet (it runs at commit): run it now.
       await tx`select pipeline.recompute_day(${loc.id}, ${loc.today})`;
       const [alert] = await tx`select * from public.alerts where location_id = ${loc.id}`;
       assert.ok(alert, "an alert row");
-      const requests = await tx`
-      select url, headers, body, convert_from(body, 'UTF8')::jsonb as json, timeout_milliseconds
-      from net.http_request_queue where id > ${max} order by id`;
-      const mine = requests.filter((r) => r.json?.record?.location_id === loc.id);
+      const mine = (await queuedSince(tx, mark, `"location_id": ${loc.id},`))
+        .map((r) => ({ ...r, json: JSON.parse(r.text) }))
+        .filter((r) => r.json?.record?.location_id === loc.id);
       assert.equal(mine.length, 1);
       const [config] = await tx`
       select pipeline.runtime_config('functions_base_url') as base,
@@ -325,19 +338,21 @@ dbTest(
       assert.equal(mine[0].url, `${config.base.replace(/\/$/, "")}/alert-notifier`);
       assert.equal(Deno.env.get("ALERT_WEBHOOK_SECRET"), secret);
       // Headers: the content type and the signature, nothing that could be used again.
-      const headers = mine[0].headers as Record<string, string>;
+      const headers = mine[0].headers;
       assert.deepEqual(Object.keys(headers).sort(), [
         "Content-Type",
         "x-alert-signature",
         "x-alert-timestamp",
       ]);
       assert.equal(headers["Content-Type"], "application/json");
-      assert.ok(
-        !JSON.stringify(mine[0]).includes(secret),
-        "the secret appears nowhere in the queued request",
-      );
+      // Neither the signing secret nor a channel URL anywhere in the request, body decoded.
+      const everything = requestText(mine[0]);
+      assert.ok(!everything.includes(secret), "the secret appears nowhere in the queued request");
+      for (const token of [slackToken, discordToken]) {
+        assert.ok(!everything.includes(token), `the request carries ${token.slice(0, 12)}…`);
+      }
       // The signature covers the exact bytes pg_net will send, under the Vault secret, now.
-      const body = new Uint8Array(mine[0].body);
+      const body = mine[0].body;
       const verdict = await verifyAlertWebhook(
         body,
         headers["x-alert-timestamp"],
@@ -357,10 +372,7 @@ dbTest(
         { ok: false, reason: "mismatch" },
       );
       // pg_net must not give up on the notifier while it drains a paced burst.
-      assert.ok(
-        mine[0].timeout_milliseconds > DEFAULT_BUDGET_MS,
-        `${mine[0].timeout_milliseconds}`,
-      );
+      assert.ok(mine[0].timeoutMs > DEFAULT_BUDGET_MS, `${mine[0].timeoutMs}`);
       const sent = mine[0].json;
       assert.equal(sent.type, "INSERT");
       assert.equal(sent.table, "alerts");
@@ -369,8 +381,8 @@ dbTest(
       assert.equal(sent.record.id, Number(alert.id));
       assert.equal(sent.record.kind, "over");
       assert.equal(sent.record.status, "pending");
-      // The webhook body never carries a channel URL.
-      assert.ok(!JSON.stringify(sent).includes("webhook_url"));
+      // The webhook body never carries a channel URL (nor a key naming one).
+      assert.ok(!mine[0].text.includes("webhook_url"));
       throw rolledBack;
     }).catch((err) => {
       if (err !== rolledBack) throw err;
@@ -381,15 +393,12 @@ dbTest(
     await sql.begin(async (tx) => {
       await tx`delete from vault.secrets where name = 'functions_base_url'`;
       await tx`delete from pipeline.runtime_settings where key = 'functions_base_url'`;
-      const [{ max }] =
-        await tx`select coalesce(max(id), 0)::bigint as max from net.http_request_queue`;
+      const mark = await queueMark(tx);
       await writeDay(loc, loc.today, { salesCents: 100_000, laborCents: 27_000 }, tx);
       await tx`select pipeline.recompute_day(${loc.id}, ${loc.today})`;
       const [alert] = await tx`select status from public.alerts where location_id = ${loc.id}`;
       assert.equal(alert.status, "pending");
-      const [{ n }] =
-        await tx`select count(*)::int as n from net.http_request_queue where id > ${max}`;
-      assert.equal(n, 0);
+      assert.deepEqual(await queuedSince(tx, mark), []);
       throw rolledBack;
     }).catch((err) => {
       if (err !== rolledBack) throw err;

@@ -37,6 +37,7 @@ import {
   parseNotifierCall,
 } from "../../supabase/functions/alert-notifier/handler.ts";
 import { componentValidator, type OpenApiDoc, refName } from "./_openapi_support.ts";
+import { withSeed } from "../_support/property.ts";
 
 // Compile-time: the documented response bodies are the types the code answers with. A change
 // on either side stops `deno check` (and so this file) until both agree again.
@@ -240,7 +241,7 @@ Deno.test("the Toast order-event schema and the handler's parser agree on every 
         assert.equal(handlerAccepts(body), b === 0);
       },
     ),
-    { seed: 20261101, numRuns: 200 },
+    withSeed({ seed: 20261101, numRuns: 200 }),
   );
 });
 
@@ -273,7 +274,7 @@ Deno.test("the notifier request schema accepts only what the notifier's parser a
       }
       if ("problem" in call) assert.equal(zod.success, false);
     }),
-    { seed: 4102, numRuns: 500 },
+    withSeed({ seed: 4102, numRuns: 500 }),
   );
   assert.ok(accepted > 50, `accepted ${accepted}`);
   for (const wrong of [null, [], "SWEEP", { type: "sweep" }]) {

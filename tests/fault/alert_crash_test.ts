@@ -21,6 +21,7 @@ import { freePort } from "../../local/postgres.ts";
 import { removeDataDir, throwawayDataDir } from "../../local/throwaway.ts";
 import { startStack } from "../../local/stack.ts";
 import { eventually, testDb } from "../_support/env.ts";
+import { answered, captureQueued } from "../_support/pg_net.ts";
 import { functionProcesses } from "./support.ts";
 import { newLocation, vendorIds } from "./vendors.ts";
 
@@ -71,7 +72,9 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
     assert.ok(pidBefore, "notifier process found");
 
     // A transition as the state machine writes it; the database webhook wakes the notifier.
-    const [{ id }] = await sql`
+    let id = 0;
+    const [call] = await captureQueued(sql, async (tx) => {
+      [{ id }] = await tx`
       insert into public.alerts (location_id, business_date, kind, from_state, location_name,
         time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
         net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
@@ -80,6 +83,8 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
         245000, 67253, 153000, 1582, 5765, 40, 9, 3, now()
       from public.locations l where l.id = ${locationId}
       returning id::int`;
+    }, `"location_id": ${locationId},`);
+    assert.ok(call, "the database webhook was queued");
     const alertRow = () =>
       sql`select status, delivered_channels::text[] as delivered, attempt_count,
           lease_expires_at > now() as leased,
@@ -95,7 +100,8 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
     await kill;
     const pidAfter = (await functionProcesses(stack.apiUrl))["alert-notifier"];
     assert.ok(pidAfter && pidAfter !== pidBefore, "the notifier process was killed and replaced");
-    await new Promise((r) => setTimeout(r, 500));
+    // pg_net has recorded how the killed call ended: nothing of it can still record anything.
+    await answered(sql, [call.id]);
     assert.deepEqual(
       { ...(await alertRow()) },
       { status: "sending", delivered: [], attempt_count: 0, leased: true, attempts: 0 },
@@ -108,8 +114,12 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
     // 2. The lease runs out (fast-forwarded instead of waiting 60 s) and the sweep runs.
     await sql`update public.alerts set lease_expires_at = now() - interval '1 second'
       where id = ${id}`;
-    const [{ request }] = await sql`select pipeline.request_alert_sweep() as request`;
-    assert.ok(request, "the sweep posted to the notifier");
+    const [sweep] = await captureQueued(
+      sql,
+      (tx) => tx`select pipeline.request_alert_sweep()`,
+      `"type": "SWEEP"`,
+    );
+    assert.ok(sweep, "the sweep posted to the notifier");
     await eventually(
       async () => ((await alertRow()).status === "sent" ? true : undefined),
       15_000,
@@ -127,7 +137,8 @@ Deno.test("crash safety: the notifier killed between posting to Slack and record
     // 4. Nothing more: no alert is due, and a later sweep posts nothing.
     const [{ again }] = await sql`select pipeline.request_alert_sweep() as again`;
     assert.equal(again, null);
-    await new Promise((r) => setTimeout(r, 500));
+    // The sweep's call has answered: the invocation that redelivered is over.
+    await answered(sql, [sweep.id]);
     console.log(
       `crash: notifier killed after posting alert ${id}; redelivered after the lease; ` +
         `${posted.length} posts, ${posted.length - 1} duplicate`,

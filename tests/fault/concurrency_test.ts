@@ -17,6 +17,7 @@ import {
   toastEnvelope,
   vendorIds,
 } from "./vendors.ts";
+import { withSeed } from "../_support/property.ts";
 
 const env = testEnv();
 const CONNECTIONS = 10;
@@ -85,7 +86,7 @@ Deno.test("concurrency: two Toast versions racing (10 deliveries each, all at on
           minLength: 2 * CONNECTIONS,
         }),
       }),
-      { seed: 4711, numRuns: 5 },
+      withSeed({ seed: 4711, numRuns: 5 }),
     );
     for (const round of rounds) {
       const ids = vendorIds();
@@ -146,7 +147,7 @@ Deno.test("concurrency: two 7shifts punch versions racing (10 deliveries each, a
           minLength: 2 * CONNECTIONS,
         }),
       }),
-      { seed: 4712, numRuns: 5 },
+      withSeed({ seed: 4712, numRuns: 5 }),
     );
     for (const round of rounds) {
       const ids = vendorIds();

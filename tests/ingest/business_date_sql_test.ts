@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { testDb } from "../_support/env.ts";
 import { businessDateOf } from "../../shared/business_date.ts";
+import { withSeed } from "../_support/property.ts";
 
 /** Zones with a transition day each side of it (spring forward / fall back), 2026. */
 const TRANSITIONS: Array<[string, string[]]> = [
@@ -66,7 +67,7 @@ Deno.test("business date property: TS and SQL agree on random instants, zones an
         zone: fc.constantFrom(...zones),
         cutoff: fc.integer({ min: 0, max: 23 }),
       }),
-      { seed: 20261128, numRuns: 600 },
+      withSeed({ seed: 20261128, numRuns: 600 }),
     );
     const rows = await sql`
       select pipeline.business_date_of(t, z, c::smallint)::text as d

@@ -14,37 +14,14 @@
  *   and the responses as every role can on Supabase.
  */
 import assert from "node:assert/strict";
-import type postgres from "postgres";
 import { startChannelReceiver } from "../../local/channel_receiver.ts";
 import { alertWebhookHeaders } from "../../shared/signatures.ts";
 import { eventually, testDb, testEnv } from "../_support/env.ts";
 import { insertAlertQuietly, insertAlertRow } from "../_support/outbox.ts";
+import { answered, captureQueued, type QueuedRequest, requestText } from "../_support/pg_net.ts";
 import { newLocation, vendorIds } from "../fault/vendors.ts";
 
 const env = testEnv();
-
-/** A request as pg_net holds it. */
-interface QueuedRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/** Runs `queue` in a transaction and returns the requests it queued whose body has `marker`. */
-async function captureQueued(
-  sql: postgres.Sql,
-  marker: string,
-  queue: (tx: postgres.TransactionSql) => Promise<unknown>,
-): Promise<QueuedRequest[]> {
-  return await sql.begin(async (tx) => {
-    const [{ max }] = await tx`select coalesce(max(id), 0)::bigint as max
-      from net.http_request_queue`;
-    await queue(tx);
-    const rows = await tx`select url, headers, body from net.http_request_queue
-      where id > ${max} and position(${marker}::bytea in body) > 0 order by id`;
-    return rows.map((r) => ({ url: r.url, headers: r.headers, body: new Uint8Array(r.body) }));
-  });
-}
 
 /** Sends a (possibly altered) copy of a queued request, as pg_net would. */
 async function resend(
@@ -74,14 +51,13 @@ Deno.test("database webhook: a request copied from pg_net's queue holds no secre
 
     // The alert's own request, read as it is queued.
     let alertId = 0;
-    const [queued] = await captureQueued(sql, `"location_id": ${locationId},`, async (tx) => {
+    const [queued] = await captureQueued(sql, async (tx) => {
       alertId = await insertAlertRow(tx, locationId);
-    });
+    }, `"location_id": ${locationId},`);
     alertIds.push(alertId);
     assert.ok(queued, "the database webhook was queued");
-    assert.deepEqual(JSON.parse(new TextDecoder().decode(queued.body)).record.id, alertId);
-    const everything = JSON.stringify(queued.headers) + new TextDecoder().decode(queued.body);
-    assert.ok(!everything.includes(env.alertSecret), "no secret in the queued request");
+    assert.deepEqual(JSON.parse(queued.text).record.id, alertId);
+    assert.ok(!requestText(queued).includes(env.alertSecret), "no secret in the queued request");
     assert.deepEqual(Object.keys(queued.headers).sort(), [
       "Content-Type",
       "x-alert-signature",
@@ -100,26 +76,21 @@ Deno.test("database webhook: a request copied from pg_net's queue holds no secre
     assert.equal(rx.messages("slack").length, 1);
     // The notifier's answer, in net._http_response, is as readable as the queue (the
     // functions' own login reads it here); it names the alert and its outcome, no URL.
-    const answers = await eventually(
-      async () => {
-        const rows = await fnLogin`select content from net._http_response
-          where content like ${`%"alertId":${alertId},%`}`;
-        return rows.length > 0 ? rows : undefined;
-      },
-      10_000,
-      "the notifier's answer",
-    );
-    assert.ok(!answers[0].content.includes(rx.url), "the answer names no channel URL");
+    await answered(fnLogin, [queued.id]);
+    const [answer] = await fnLogin`select content from net._http_response
+      where id = ${queued.id}`;
+    assert.match(answer.content, new RegExp(`"alertId":${alertId},`));
+    assert.ok(!answer.content.includes(rx.url), "the answer names no channel URL");
 
     // Replayed as it is: accepted (within its 5 minutes), and nothing is posted again.
     const replay = await resend(queued);
     assert.equal(replay.status, 200, JSON.stringify(replay.json));
-    assert.deepEqual(replay.json, { mode: "insert", alerts: [] });
+    assert.deepEqual(replay.json, { mode: "insert", alertId, alerts: [] });
 
     // Changed in any way: refused before anything is claimed.
     const other = await insertAlertQuietly(locationId);
     alertIds.push(other);
-    const text = new TextDecoder().decode(queued.body);
+    const text = queued.text;
     const refusals = [
       { body: encoder.encode(text.replace(`"id": ${alertId},`, `"id": ${other},`)) },
       { body: encoder.encode(`${text} `) },
@@ -148,8 +119,8 @@ Deno.test("database webhook: a request copied from pg_net's queue holds no secre
     // The sweep's request is signed the same way; replayed, it posts nothing twice either.
     const [sweep] = await captureQueued(
       sql,
-      `"type": "SWEEP"`,
       (tx) => tx`select pipeline.request_alert_sweep()`,
+      `"type": "SWEEP"`,
     );
     assert.ok(sweep, "the sweep request was queued");
     assert.ok(!JSON.stringify(sweep.headers).includes(env.alertSecret));
@@ -162,14 +133,16 @@ Deno.test("database webhook: a request copied from pg_net's queue holds no secre
       "the sweep to send the second alert",
     );
     await rx.waitForMessages(2, "slack");
+    await answered(sql, [sweep.id]);
     const sweptAgain = await resend(sweep);
     assert.equal(sweptAgain.status, 200);
     assert.deepEqual(
       sweptAgain.json.alerts.filter((a: { alertId: number }) => alertIds.includes(a.alertId)),
       [],
     );
-    await resend(queued);
-    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((await resend(queued)).json.alerts, []);
+    // Every call pg_net made has been answered and the replays were answered in turn: no
+    // invocation is still running that could post.
     assert.equal(rx.requests("slack").length, 2, "each alert was posted exactly once");
   } finally {
     if (alertIds.length > 0) await sql`delete from public.alerts where id = any(${alertIds})`;

@@ -1,20 +1,24 @@
 /**
  * Leaked channel URLs: a Slack or Discord webhook URL is a bearer credential (whoever has it
  * can post to the channel). It lives in `public.locations` (or the notifier's env) and
- * nowhere else: not in the database webhook body pg_net carries, not in the notifier's
- * answers, not in any recorded attempt or error, even when the post fails with a transport
- * error that quotes the URL. (The API roles cannot read `locations` at all:
- * database_access_test.ts.)
+ * nowhere else: not in a request the database webhook queues in pg_net (read as it is
+ * queued, its bytea body decoded: pg_net's worker deletes the row when it takes it), not in
+ * the notifier's answers, not in any recorded attempt or error, even when the posts fail
+ * with a transport error that quotes the URL. Every table of the database is searched, bytea
+ * decoded. (The API roles cannot read `locations` at all: database_access_test.ts.)
  */
 import assert from "node:assert/strict";
 import { freePort } from "../../local/postgres.ts";
-import { eventually, testDb } from "../_support/env.ts";
+import { tablesHolding } from "../_support/database_search.ts";
+import { adminDb, eventually, testDb } from "../_support/env.ts";
 import { insertAlertRow } from "../_support/outbox.ts";
-import { FINGERPRINT_SCHEMAS } from "../fault/support.ts";
+import { answered, captureQueued, requestText } from "../_support/pg_net.ts";
 import { newLocation, vendorIds } from "../fault/vendors.ts";
 
-Deno.test("channel URLs: a location's webhook URLs appear nowhere but public.locations, even after failed posts", async () => {
+Deno.test("channel URLs: a location's webhook URLs appear nowhere but public.locations, not in a queued request, even after failed posts", async () => {
   const sql = testDb();
+  // The superuser searches: every table, whoever owns it.
+  const admin = adminDb();
   // Discord answers 500; Slack's port is closed (the transport error quotes the URL).
   const discord = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -26,6 +30,7 @@ Deno.test("channel URLs: a location's webhook URLs appear nowhere but public.loc
   );
   const slackToken = `XOXSECRET${crypto.randomUUID().replaceAll("-", "")}`;
   const discordToken = `DISCORDSECRET${crypto.randomUUID().replaceAll("-", "")}`;
+  const tokens = [slackToken, discordToken];
   const slackUrl = `http://127.0.0.1:${freePort()}/services/T0000/B0000/${slackToken}`;
   const discordUrl = `http://127.0.0.1:${discord.addr.port}/api/webhooks/1/${discordToken}`;
   let alertId: number | undefined;
@@ -37,49 +42,60 @@ Deno.test("channel URLs: a location's webhook URLs appear nowhere but public.loc
     });
     await sql`update public.locations set discord_webhook_url = ${discordUrl}
       where id = ${locationId}`;
-    alertId = await insertAlertRow(sql, locationId);
-    // The database webhook wakes the notifier through pg_net; both channels fail and are
-    // recorded; the notifier's answer is recorded by pg_net as well.
+
+    // The alert's database webhook, read as it is queued, before pg_net takes it.
+    const queued = await captureQueued(sql, async (tx) => {
+      alertId = await insertAlertRow(tx, locationId);
+    });
+    const own = queued.filter((r) => JSON.parse(r.text).record?.id === alertId);
+    assert.equal(own.length, 1, "the alert's database webhook was queued");
+    assert.equal(JSON.parse(own[0].text).record.location_id, locationId);
+    for (const req of queued) {
+      const text = requestText(req);
+      for (const token of tokens) {
+        assert.ok(!text.includes(token), `request ${req.id} carries ${token.slice(0, 12)}…`);
+      }
+    }
+
+    // pg_net sends it after the commit; the notifier attempts both channels, both fail and are
+    // recorded, and pg_net records the notifier's answer.
+    await answered(sql, [own[0].id]);
     await eventually(
       async () => {
         const [{ channels }] = await sql`select count(distinct channel)::int as channels
           from public.alert_attempts where alert_id = ${alertId!}`;
-        const [{ answered }] = await sql`select count(*)::int as answered
-          from net._http_response r
-          where r.content like ${"%" + `"alertId":${alertId},` + "%"}`;
-        return channels === 2 && answered > 0 ? true : undefined;
+        return channels === 2 ? true : undefined;
       },
-      20_000,
-      "both channels attempted and the notifier's answer recorded",
+      10_000,
+      "both channels attempted",
     );
     const [{ errors }] = await sql`select string_agg(coalesce(error, '') || ' ' ||
         coalesce(response_excerpt, ''), ' | ') as errors
       from public.alert_attempts where alert_id = ${alertId!}`;
     assert.match(errors, /slack|discord|500|refused|connect/i, "the failures were recorded");
 
-    // Every row of every table and every recorded request and answer, as text.
-    const tables = await sql<{ name: string }[]>`
-      select format('%I.%I', n.nspname, c.relname) as name
-      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any(${FINGERPRINT_SCHEMAS}) and c.relkind in ('r', 'p')
-        and format('%I.%I', n.nspname, c.relname) <> 'public.locations'`;
-    assert.ok(tables.some((t) => t.name === "net.http_request_queue"));
-    const found: string[] = [];
-    for (const { name } of tables) {
-      for (const token of [slackToken, discordToken]) {
-        const [{ n }] = await sql.unsafe(
-          `select count(*)::int as n from ${name} t where t::text like '%' || $1 || '%'`,
-          [token],
-        );
-        if (n > 0) found.push(`${name} holds ${token.slice(0, 12)}…`);
-      }
-    }
-    assert.deepEqual(found, []);
+    // The sweep's request and answer, once the retry is due, likewise.
+    await sql`update public.alerts set next_attempt_at = now() where id = ${alertId!}
+      and status = 'pending'`;
+    const sweep = await captureQueued(
+      sql,
+      (tx) => tx`select pipeline.request_alert_sweep()`,
+      `"type": "SWEEP"`,
+    );
+    assert.equal(sweep.length, 1, "the sweep was queued");
+    assert.ok(tokens.every((t) => !requestText(sweep[0]).includes(t)));
+    await answered(sql, [sweep[0].id]);
+
+    // Every row of every table, bytea decoded: pg_net's answers, the attempts, the alert.
+    assert.deepEqual(await tablesHolding(admin, tokens, ["public.locations"]), []);
+    // The search can see them: the location's own row holds both.
+    assert.equal((await tablesHolding(admin, tokens)).length, 2);
   } finally {
     if (alertId !== undefined) {
       // Nothing of this test may be left for a later sweep to pick up.
       await sql`delete from public.alerts where id = ${alertId}`;
     }
+    await admin.end();
     await sql.end();
     await discord.shutdown();
   }

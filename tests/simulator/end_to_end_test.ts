@@ -5,22 +5,42 @@
  * `public.daily_metrics`; the alerts the documented state machine predicts for the accepted
  * delivery order must be exactly the rows of `public.alerts`, and each must reach the fake
  * Slack and the fake Discord exactly once, in creation order per location.
+ *
+ * The database's clock is injected: for the run its replay clock is held at a fixed
+ * afternoon, the day after the simulated business day in every zone the run uses, so "today"
+ * (which days are closed, which may still alert) cannot move under a run that crosses a
+ * cut-off, and the prediction uses the same clock. Exactly-once is asserted once the notifier has answered
+ * every alert's database webhook and every sweep the test asked for: nothing can be posted
+ * after that.
  */
 import assert from "node:assert/strict";
-import { eventually, testDb } from "../_support/env.ts";
+import { eventually, needsOwnDatabase, testDb } from "../_support/env.ts";
+import { alertCallsAnswered, answered, captureQueued } from "../_support/pg_net.ts";
 import { type ChannelReceiver, startChannelReceiver } from "../../local/channel_receiver.ts";
 import { formatComparison } from "../../sim/compare.ts";
 import { type RunReport, runSimulation, targetFromEnv } from "../../sim/run.ts";
-import { addDays, businessDateAt } from "../../sim/time.ts";
+import { businessDateAt } from "../../sim/time.ts";
 import { LOCATION_SEEDS } from "../../sim/catalog.ts";
 
+/** The simulated business day, and the database's clock while it is replayed. */
+const BUSINESS_DATE = "2026-11-20";
+/** The next afternoon in every US zone: the day is yesterday, closed, and may still alert. */
+const CLOCK = "2026-11-21T20:00:00.000Z";
+
 /**
- * A business date that is the current or previous one in every zone the run uses, so the
- * state machine may open alert episodes on it (it never does for older days).
+ * Runs `run` with the database's figures at `clock`: the replay clock
+ * (`pipeline.set_replay_clock`, which only the owner of the pipeline's objects may set, the
+ * test login here) held at that instant, and removed afterwards.
  */
-function recentBusinessDate(zones: readonly string[]): string {
-  const todays = zones.map((z) => businessDateAt(Date.now(), z, 4)).sort();
-  return addDays(todays[todays.length - 1], -1);
+async function atReplayClock<T>(clock: string, run: () => Promise<T>): Promise<T> {
+  const sql = testDb();
+  try {
+    await sql`select pipeline.set_replay_clock(${clock}::timestamptz)`;
+    return await run();
+  } finally {
+    await sql`select pipeline.set_replay_clock(null)`;
+    await sql.end();
+  }
 }
 
 function explain(report: RunReport): string {
@@ -59,31 +79,42 @@ async function cleanUp(locationIds: number[]) {
 }
 
 for (const seed of [7, 2026]) {
-  Deno.test(`simulator end to end: seed ${seed}, 3 locations, duplicates and reordering: figures and alerts exact`, async () => {
+  Deno.test({
+    name:
+      `simulator end to end: seed ${seed}, 3 locations, duplicates and reordering: figures and alerts exact`,
+    // It holds the database's replay clock: only on a database npm test created.
+    ...needsOwnDatabase(),
+  }, async () => {
     const rx: ChannelReceiver = await startChannelReceiver();
     const locations = 3;
     const zones = LOCATION_SEEDS.slice(0, locations).map((l) => l.timeZone);
+    // The clock is the afternoon after the simulated day everywhere the run is.
+    for (const zone of zones) {
+      assert.equal(businessDateAt(Date.parse(CLOCK), zone, 4), "2026-11-21", zone);
+    }
     let report: RunReport | undefined;
     try {
-      report = await runSimulation({
-        ...targetFromEnv(),
-        seed,
-        locations,
-        days: 1,
-        startDate: recentBusinessDate(zones),
-        runId: crypto.randomUUID().slice(0, 8),
-        duplicateRate: 0.15,
-        reorderRate: 0.15,
-        // A day that is over, backfilled with punches sent open at clock-in (they accrue to
-        // the real clock meanwhile): no alert on any intermediate state, one notice each on
-        // the settled final figures, with targets low enough that every day ends over them.
-        scenarios: [{ laborTargetBp: 1500 }, { laborTargetBp: 1400 }, { laborTargetBp: 1400 }],
-        settings: Array.from({ length: locations }, (_, i) => ({
-          slackWebhookUrl: rx.slackWebhookUrl(`sim-${seed}-${i}`),
-          discordWebhookUrl: rx.discordWebhookUrl(`sim-${seed}-${i}`),
-        })),
-        checkAlerts: true,
-      });
+      report = await atReplayClock(CLOCK, () =>
+        runSimulation({
+          ...targetFromEnv(),
+          seed,
+          locations,
+          days: 1,
+          databaseClock: Date.parse(CLOCK),
+          startDate: BUSINESS_DATE,
+          runId: crypto.randomUUID().slice(0, 8),
+          duplicateRate: 0.15,
+          reorderRate: 0.15,
+          // A day that is over, backfilled with punches sent open at clock-in (they accrue to
+          // the held clock meanwhile): no alert on any intermediate state, one notice each on
+          // the settled final figures, with targets low enough that every day ends over them.
+          scenarios: [{ laborTargetBp: 1500 }, { laborTargetBp: 1400 }, { laborTargetBp: 1400 }],
+          settings: Array.from({ length: locations }, (_, i) => ({
+            slackWebhookUrl: rx.slackWebhookUrl(`sim-${seed}-${i}`),
+            discordWebhookUrl: rx.discordWebhookUrl(`sim-${seed}-${i}`),
+          })),
+          checkAlerts: true,
+        }));
       const sim = report.simulation;
       assert.ok(sim.deliveries.some((d) => d.duplicate) && sim.deliveries.some((d) => d.displaced));
       assert.equal(report.undelivered.length, 0, explain(report));
@@ -119,22 +150,39 @@ for (const seed of [7, 2026]) {
       );
       const sql = testDb();
       let lastSweep = 0;
-      await eventually(
-        async () => {
-          const c = counts();
-          const all = ids.every((id) => c.has(`slack:${id}`) && c.has(`discord:${id}`));
-          if (!all && Date.now() - lastSweep > 1000) {
-            // What pg_cron does every minute on Supabase (the scheduler is off in tests):
-            // pg_net sends at most once, the sweep re-wakes the notifier for anything due.
-            lastSweep = Date.now();
-            await sql`select pipeline.request_alert_sweep()`;
-          }
-          return all ? true : undefined;
-        },
-        15_000 + perLocation * 2_500,
-        `${ids.length * 2} alert messages`,
-      ).finally(() => sql.end());
-      await new Promise((r) => setTimeout(r, 1500)); // room for a duplicate to show up
+      const sweeps: number[] = [];
+      try {
+        await eventually(
+          async () => {
+            const c = counts();
+            const all = ids.every((id) => c.has(`slack:${id}`) && c.has(`discord:${id}`));
+            if (!all && Date.now() - lastSweep > 1000) {
+              // What pg_cron does every minute on Supabase (the scheduler is off in tests):
+              // pg_net sends at most once, the sweep re-wakes the notifier for anything due.
+              lastSweep = Date.now();
+              const queued = await captureQueued(
+                sql,
+                (tx) => tx`select pipeline.request_alert_sweep()`,
+                `"type": "SWEEP"`,
+              );
+              sweeps.push(...queued.map((r) => r.id));
+            }
+            return all ? true : undefined;
+          },
+          15_000 + perLocation * 2_500,
+          `${ids.length * 2} alert messages`,
+        );
+        // The figures (and so the alerts) were computed at the injected clock.
+        const clocks = await sql`select distinct metrics_as_of as at from public.alerts
+          where location_id = any(${report.locationIds})`;
+        assert.deepEqual(clocks.map((r) => r.at.toISOString()), [CLOCK]);
+        // Every notifier invocation has answered: any duplicate would be here by now.
+        // (An invocation may pace its posts for up to its 40 s budget.)
+        await alertCallsAnswered(sql, ids, 60_000);
+        await answered(sql, sweeps, 60_000);
+      } finally {
+        await sql.end();
+      }
       const c = counts();
       for (const id of ids) {
         assert.equal(c.get(`slack:${id}`), 1, `Slack copies of alert ${id}`);

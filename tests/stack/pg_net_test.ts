@@ -34,9 +34,15 @@ Deno.test("net.http_post: a committed request is delivered after commit and its 
           timeout_milliseconds => 2000
         ) as id
       `;
-      // Inside the transaction nothing has been sent yet.
-      await new Promise((r) => setTimeout(r, 150));
-      assert.equal(rx.received.length, 0);
+      // Inside the transaction nothing has been sent yet, though the dispatcher is running:
+      // a request committed meanwhile from another session goes out and is answered first.
+      const [{ id: other }] = await sql`select net.http_post(${rx.url + "/other"}, '{}'::jsonb)
+        as id`;
+      await eventually(async () => {
+        const rows = await sql`select 1 from net._http_response where id = ${other}`;
+        return rows[0];
+      });
+      assert.deepEqual(rx.received.map((r) => r.path), ["/other"]);
       return id;
     });
     const response = await eventually(
@@ -52,11 +58,11 @@ Deno.test("net.http_post: a committed request is delivered after commit and its 
     assert.equal(response.error_msg, null);
     assert.equal(response.headers["x-echo"], "yes");
     assert.deepEqual(JSON.parse(response.content), { ok: true });
-    assert.equal(rx.received.length, 1);
-    assert.equal(rx.received[0].method, "POST");
-    assert.equal(rx.received[0].path, "/hook?a=1");
-    assert.equal(rx.received[0].headers.get("x-secret"), "s3");
-    assert.deepEqual(JSON.parse(rx.received[0].body), { hello: "world" });
+    assert.equal(rx.received.length, 2);
+    assert.equal(rx.received[1].method, "POST");
+    assert.equal(rx.received[1].path, "/hook?a=1");
+    assert.equal(rx.received[1].headers.get("x-secret"), "s3");
+    assert.deepEqual(JSON.parse(rx.received[1].body), { hello: "world" });
     const [queued] =
       await sql`select count(*)::int as n from net.http_request_queue where id = ${id}`;
     assert.equal(queued.n, 0);
@@ -112,7 +118,7 @@ Deno.test("net.http_post: a receiver that hangs past the timeout is recorded as 
     assert.equal(response.status_code, null);
     assert.match(response.error_msg, /timeout/i);
   } finally {
-    await new Promise((r) => setTimeout(r, 1400));
+    // (shutdown lets the hanging handler finish)
     await rx.server.shutdown();
     await sql.end();
   }
@@ -143,8 +149,9 @@ Deno.test("net.http_post: a request queued while a slow one is in flight is stil
   const fast = receiver();
   try {
     await sql`select net.http_post(${slow.url + "/slow"}, '{}'::jsonb) as id`;
-    // Queued while the dispatcher waits on the slow request: its wake-up must not be lost.
-    await new Promise((r) => setTimeout(r, 150));
+    // Queued while the dispatcher waits on the slow request (it has reached the receiver):
+    // its wake-up must not be lost.
+    await eventually(() => Promise.resolve(slow.received.length === 1 ? true : undefined));
     const [{ id }] = await sql`select net.http_post(${fast.url + "/fast"}, '{}'::jsonb) as id`;
     const response = await eventually(
       async () => {
@@ -156,7 +163,6 @@ Deno.test("net.http_post: a request queued while a slow one is in flight is stil
     );
     assert.equal(response.status_code, 201);
   } finally {
-    await new Promise((r) => setTimeout(r, 400));
     await slow.server.shutdown();
     await fast.server.shutdown();
     await sql.end();

@@ -22,6 +22,7 @@ import {
 } from "../../shared/alert_messages.ts";
 import { centsToDecimalText } from "../../shared/money.ts";
 import { describeDiscordMessage, describeSlackMessage } from "../../local/channel_receiver.ts";
+import { withSeed } from "../_support/property.ts";
 
 /** The three samples shown in docs/alert-samples.md: one day going over, critical, back. */
 const overSample: AlertFacts = {
@@ -137,7 +138,7 @@ Deno.test("alert messages: money is formatted from cents exactly, with thousands
       assert.equal(text.replace("$", "").replaceAll(",", ""), centsToDecimalText(cents));
       assert.match(text, /^-?\$\d{1,3}(,\d{3})*\.\d{2}$/);
     }),
-    { seed: 4242, numRuns: 500 },
+    withSeed({ seed: 4242, numRuns: 500 }),
   );
 });
 
@@ -167,7 +168,7 @@ Deno.test("alert messages: percentages, points, hours and dates", () => {
         assert.ok(text.endsWith(`, ${d.getUTCFullYear()}`));
       },
     ),
-    { seed: 99, numRuns: 300 },
+    withSeed({ seed: 99, numRuns: 300 }),
   );
 });
 
@@ -184,7 +185,7 @@ Deno.test("alert messages: truncation respects the limit and never splits a char
       // No lone surrogate: a well-formed string round-trips through UTF-8 unchanged.
       assert.equal(new TextDecoder().decode(new TextEncoder().encode(out)), out);
     }),
-    { seed: 7, numRuns: 300 },
+    withSeed({ seed: 7, numRuns: 300 }),
   );
 });
 
@@ -379,7 +380,7 @@ Deno.test("alert messages: every rendered body fits Slack's and Discord's docume
         assert.ok(discordText.includes(fact), `Discord body lacks ${fact}`);
       }
     }),
-    { seed: 20261128, numRuns: 400 },
+    withSeed({ seed: 20261128, numRuns: 400 }),
   );
 });
 

@@ -8,6 +8,7 @@ import {
   exactUnits,
   MAX_ABS_DOLLARS,
 } from "../../shared/money.ts";
+import { withSeed } from "../_support/property.ts";
 
 const cents = (n: number) => {
   const r = dollarsToCents(n);
@@ -82,7 +83,7 @@ Deno.test("money property: any decimal amount read from JSON converts to its exa
         assert.equal(centsToDecimalText(cents(parsed)), text);
       },
     ),
-    { seed: 20261128, numRuns: 5000 },
+    withSeed({ seed: 20261128, numRuns: 5000 }),
   );
 });
 
@@ -98,7 +99,7 @@ Deno.test("money property: three-decimal amounts round half away from zero", () 
       const expected = mills < 0 && expectedAbs !== 0 ? -expectedAbs : expectedAbs;
       assert.equal(cents(parsed), expected);
     }),
-    { seed: 1128, numRuns: 5000 },
+    withSeed({ seed: 1128, numRuns: 5000 }),
   );
 });
 
@@ -116,6 +117,6 @@ Deno.test("money: exactUnits reads a decimal exactly at a scale and refuses fine
       const r = exactUnits(Number(hundredths) / 100, 2);
       assert.deepEqual(r, { ok: true, units: hundredths });
     }),
-    { seed: 14, numRuns: 2_000 },
+    withSeed({ seed: 14, numRuns: 2_000 }),
   );
 });

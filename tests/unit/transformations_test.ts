@@ -12,6 +12,7 @@ import {
   punchPaidSeconds,
   salesPerLaborHourCents,
 } from "../../shared/transformations.ts";
+import { withSeed } from "../_support/property.ts";
 
 const order = (netSalesCents: number, voided = false, deleted = false, excessFood = false) => ({
   netSalesCents,
@@ -330,8 +331,39 @@ Deno.test("daily figures: independent of the order rows and punches arrive in", 
       };
       assert.deepEqual(computeDailyMetrics(reversed), computeDailyMetrics(day));
     }),
-    { seed: 11, numRuns: 2_000 },
+    withSeed({ seed: 11, numRuns: 2_000 }),
   );
+});
+
+/**
+ * Asserts that `q` is numerator ÷ denominator rounded half away from zero, by the definition
+ * and not by the rounding helper under test: |numerator − q·denominator| is at most half the
+ * denominator, and on an exact half q is the one farther from zero.
+ */
+function assertRoundedQuotient(
+  q: number | null,
+  numerator: bigint,
+  denominator: bigint,
+  what: string,
+) {
+  assert.ok(q !== null && Number.isSafeInteger(q), `${what}: ${q}`);
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  const off = 2n * abs(numerator - BigInt(q) * denominator);
+  const within = off < abs(denominator) ||
+    (off === abs(denominator) && abs(BigInt(q) * denominator) > abs(numerator));
+  assert.ok(within, `${what}: ${q} is not ${numerator} / ${denominator} rounded half away`);
+}
+
+Deno.test("the rounding oracle of these tests knows its halves", () => {
+  assertRoundedQuotient(3, 5n, 2n, "2.5");
+  assertRoundedQuotient(-3, -5n, 2n, "-2.5");
+  assertRoundedQuotient(-3, 5n, -2n, "5 / -2");
+  assertRoundedQuotient(0, 1n, 3n, "0.33");
+  assertRoundedQuotient(1, 2n, 3n, "0.67");
+  assert.throws(() => assertRoundedQuotient(2, 5n, 2n, "2.5 rounded down"));
+  assert.throws(() => assertRoundedQuotient(-2, -5n, 2n, "-2.5 toward zero"));
+  assert.throws(() => assertRoundedQuotient(0, 2n, 3n, "0.67 truncated"));
+  assert.throws(() => assertRoundedQuotient(null, 2n, 3n, "null"));
 });
 
 Deno.test("daily figures: totals are the sums of per-row figures; ratios follow from them", () => {
@@ -341,6 +373,16 @@ Deno.test("daily figures: totals are the sums of per-row figures; ratios follow 
       const live = day.punches.filter((p) => !p.deleted);
       const paid = live.map((p) => punchPaidSeconds(p, day.asOf));
       assert.equal(m.paidLaborSeconds, paid.reduce((a, b) => a + b, 0));
+      // Each punch's cost is its own paid seconds × wage ÷ 3600, rounded once.
+      for (const [i, p] of live.entries()) {
+        const wageHundredths = BigInt(Math.round(p.hourlyWageCents * 100));
+        assertRoundedQuotient(
+          punchLaborCostCents(paid[i], p.hourlyWageCents),
+          BigInt(paid[i]) * wageHundredths,
+          360_000n,
+          `punch ${i} cost`,
+        );
+      }
       assert.equal(
         m.laborCostCents,
         live.reduce((sum, p, i) => sum + punchLaborCostCents(paid[i], p.hourlyWageCents), 0),
@@ -352,16 +394,29 @@ Deno.test("daily figures: totals are the sums of per-row figures; ratios follow 
         counted.reduce((a, o) => a + o.netSalesCents, 0) -
           day.refunds.reduce((a, r) => a + r.refundCents, 0),
       );
-      assert.equal(m.laborPctBp === null, m.netSalesCents <= 0);
-      assert.equal(m.cplhCents === null, m.paidLaborSeconds === 0);
-      assert.equal(m.splhCents === null, m.paidLaborSeconds === 0);
+      // The ratios, each checked against its definition; null exactly when its denominator is
+      // not positive.
+      const labor = BigInt(m.laborCostCents);
+      const sales = BigInt(m.netSalesCents);
+      const seconds = BigInt(m.paidLaborSeconds);
+      if (m.netSalesCents > 0) {
+        assertRoundedQuotient(m.laborPctBp, labor * 10_000n, sales, "labor %");
+      } else assert.equal(m.laborPctBp, null);
+      if (m.paidLaborSeconds > 0) {
+        assertRoundedQuotient(m.cplhCents, labor * 3_600n, seconds, "CPLH");
+        assertRoundedQuotient(m.splhCents, sales * 3_600n, seconds, "SPLH");
+      } else {
+        assert.equal(m.cplhCents, null);
+        assert.equal(m.splhCents, null);
+      }
+      assertRoundedQuotient(m.paidLaborMinutes, seconds, 60n, "paid minutes");
       // Open punches never accrue more than the cap, and never go negative.
       for (const [i, p] of live.entries()) {
         assert.ok(paid[i] >= 0);
         if (p.clockedOutAt === null) assert.ok(paid[i] <= MAX_OPEN_SHIFT_SECONDS);
       }
     }),
-    { seed: 12, numRuns: 2_000 },
+    withSeed({ seed: 12, numRuns: 2_000 }),
   );
 });
 
@@ -375,6 +430,6 @@ Deno.test("open punch: cost never falls as the clock advances", () => {
       assert.ok(after.paidLaborSeconds >= before.paidLaborSeconds);
       assert.equal(after.netSalesCents, before.netSalesCents);
     }),
-    { seed: 13, numRuns: 1_000 },
+    withSeed({ seed: 13, numRuns: 1_000 }),
   );
 });

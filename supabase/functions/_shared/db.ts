@@ -23,11 +23,14 @@ export type Sql = postgres.Sql;
 /** Connections per function instance: the pooler multiplexes, an instance needs few. */
 export const FUNCTION_POOL_MAX = 2;
 
+/** Seconds a function waits for a database connection before answering 503. */
+export const FUNCTION_CONNECT_TIMEOUT_SECONDS = 3;
+
 /** Options for {@link connectDatabase}. */
 export interface ConnectOptions {
   /** Pool size (default {@link FUNCTION_POOL_MAX}). */
   max?: number;
-  /** Seconds to wait for a connection before failing (default 3). */
+  /** Seconds to wait for a connection before failing (default {@link FUNCTION_CONNECT_TIMEOUT_SECONDS}). */
   connectTimeoutSeconds?: number;
   /**
    * Role to switch to with the `role` startup parameter (default: none, the URL's user).
@@ -41,24 +44,82 @@ export interface ConnectOptions {
 /** The least-privilege role the functions run as (see migration 20261128000500_security). */
 export const FUNCTIONS_DB_ROLE = "pipeline_functions";
 
-/** Opens a lazily-connecting pool to `url`. */
+/**
+ * Opens a lazily-connecting pool to `url` that replaces itself whenever one of its connections
+ * closes (see {@link replacingPool}).
+ */
 export function connectDatabase(url: string, opts: ConnectOptions = {}): Sql {
   const connection: Record<string, string> = {};
   // `role` as a startup parameter: Postgres sets it before the first query, so it costs no
   // extra round trip and survives reconnects.
   if (opts.role) connection.role = opts.role;
   if (opts.applicationName) connection.application_name = opts.applicationName;
-  return postgres(url, {
-    prepare: false,
-    connection,
-    max: opts.max ?? FUNCTION_POOL_MAX,
-    connect_timeout: opts.connectTimeoutSeconds ?? 3,
-    // No reconnect backoff: with it, while the database is down, requests queue behind
-    // connection attempts spaced up to 20 s apart and the vendor waits far past its timeout.
-    // Without it each request's own attempt fails at once and the function answers 503.
-    backoff: () => 0,
-    idle_timeout: 30,
-    onnotice: () => {},
+  return replacingPool((onclose) =>
+    postgres(url, {
+      prepare: false,
+      connection,
+      max: opts.max ?? FUNCTION_POOL_MAX,
+      connect_timeout: opts.connectTimeoutSeconds ?? FUNCTION_CONNECT_TIMEOUT_SECONDS,
+      // No reconnect backoff: with it, while the database is down, requests queue behind
+      // connection attempts spaced up to 20 s apart and the vendor waits far past its timeout.
+      // Without it each request's own attempt fails at once and the function answers 503.
+      backoff: () => 0,
+      idle_timeout: 30,
+      // No query for the server's array types on each new connection: the functions send and
+      // read no arrays, and a connection dropped during that query left postgres.js 3.4.7
+      // with an unhandled rejection that ended the worker.
+      fetch_types: false,
+      onnotice: () => {},
+      onclose,
+    })
+  );
+}
+
+/** How long a replaced pool may finish the queries it is running before it is destroyed. */
+const REPLACED_POOL_GRACE_SECONDS = 5;
+
+/**
+ * A pool that is replaced by a fresh one (from `open`) as soon as any of its connections
+ * closes: a dropped connection is never reconnected.
+ *
+ * postgres.js 3.4.7 cannot be trusted to reconnect a connection that closed while a write
+ * was still waiting for its timer: the connection keeps that stale timer, so it never sends
+ * its start-up message again and every query on it fails with CONNECT_TIMEOUT until enough
+ * start-up messages have piled up in its buffer to be sent as one garbled packet (on Deno
+ * 2.1.4 the stale write sometimes even runs after the close; driver_guard.ts stops that
+ * crash). A dropped connection wedged a function's pool for 13 to 88 s of 503s in
+ * tests/fault/driver_restart_test.ts, for good without traffic. A fresh pool costs one
+ * connect; the old one finishes what it runs (at most {@link REPLACED_POOL_GRACE_SECONDS})
+ * and is closed. Closes are rare (an idle connection after 30 s, the database restarting or
+ * unreachable), so replacing is cheap.
+ *
+ * The returned client forwards every call to the current pool; `end()` ends it for good.
+ */
+export function replacingPool(open: (onclose: () => void) => Sql): Sql {
+  let ended = false;
+  let current: Sql;
+  const fresh = (): Sql => {
+    const pool: Sql = open(() => {
+      if (ended || pool !== current) return;
+      const old = current;
+      current = fresh();
+      void old.end({ timeout: REPLACED_POOL_GRACE_SECONDS }).catch(() => {});
+    });
+    return pool;
+  };
+  current = fresh();
+  return new Proxy(current, {
+    apply: (_target, thisArg, args) => Reflect.apply(current, thisArg, args),
+    get: (_target, property) => {
+      if (property === "end") {
+        return (options?: { timeout?: number }) => {
+          ended = true;
+          return current.end(options);
+        };
+      }
+      const value = Reflect.get(current, property, current);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
   });
 }
 

@@ -4,9 +4,10 @@
  * write (`nextWrite`, run from a timer) can fire after the connection dropped its socket and
  * throw `Cannot read properties of null (reading 'write')`. Uncaught, it ends the worker, and
  * every request in flight there gets a 5xx from the runtime instead of the function's 503.
- * The driver has already failed that connection's queries (503, the vendor retries) and
- * reconnects on the next query, so only this stray timer error is stopped; any other
- * uncaught error still ends the worker.
+ * The driver has already failed that connection's queries (503, the vendor retries), and the
+ * pool that connection belonged to has already been replaced (db.ts `replacingPool`: such a
+ * connection would never send its start-up message again), so only this stray timer error is
+ * stopped; any other uncaught error still ends the worker.
  *
  * @module
  */

@@ -224,6 +224,11 @@ export interface AlertOutcome {
 /** The notifier's 200 answer. */
 export interface NotifierSummary {
   mode: "insert" | "sweep";
+  /**
+   * The alert a database webhook call (`insert`) was for, even when another invocation had
+   * it: pg_net keeps the answer, so each call can be matched to its alert.
+   */
+  alertId?: number;
   alerts: AlertOutcome[];
 }
 
@@ -543,7 +548,8 @@ export function createAlertNotifierHandler(
           deadline,
         );
       }
-      return json(200, { mode: call.mode, alerts } satisfies NotifierSummary);
+      const about = call.mode === "insert" ? { alertId: call.alertId } : {};
+      return json(200, { mode: call.mode, ...about, alerts } satisfies NotifierSummary);
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
         return errorResponse(503, "database_unavailable", "The database is unavailable.");
