@@ -10,6 +10,7 @@
  */
 import type postgres from "postgres";
 import { testDb, testEnv } from "../_support/env.ts";
+import { connectDatabase } from "../../supabase/functions/_shared/db.ts";
 import { startVendorFakes, type VendorFakes } from "../../local/vendor_fakes.ts";
 import { compareFigures, type DayComparison } from "../../sim/compare.ts";
 import { mapLocations, readDailyMetrics } from "../../sim/db.ts";
@@ -258,7 +259,8 @@ export async function invokeSyncInProcess(
   opts: { clock?: Clock; settings?: Partial<SyncSettings>; fetch?: typeof fetch } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const env = testEnv();
-  const sql = testDb(env.functionsDatabaseUrl, 2);
+  // The pool the function itself opens (no array types fetched, replaced when it drops).
+  const sql = connectDatabase(env.functionsDatabaseUrl, { applicationName: "vendor-sync-test" });
   try {
     const clock = opts.clock ??
       { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
