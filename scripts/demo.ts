@@ -91,6 +91,9 @@ function missedText(run: SyncRunRow): string {
     : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
 }
 
+/** "1 notice", "2 notices". */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** `H:MM AM` of the replay, right-aligned, as every line of the story starts. */
 const at = (ms: number, zone: string) => clockText(ms, zone).padStart(8);
 
@@ -500,12 +503,12 @@ async function main(): Promise<number> {
     }), { orders_missed: 0, punches_missed: 0, break_edits_missed: 0 });
     out(
       syncOk
-        ? `Vendor sync: ${syncRuns.length} hourly runs, ` +
+        ? `Vendor sync: ${syncRuns.length} runs, ` +
           `${vendors.requests().length} API requests within the vendors' limits (at most ` +
           `${vendors.peakRate("toast")} a second to a Toast restaurant); they found what the ` +
-          `webhooks missed (${
-            missedText(missed as unknown as SyncRunRow)
-          }) and ${notices.length} notice(s) went out ✓`
+          `webhooks missed (${missedText(missed as unknown as SyncRunRow)}) and ${
+            plural(notices.length, "notice")
+          } went out ✓`
         : `Vendor sync: PROBLEM (${failedRuns.length} failed runs` +
           `${failedRuns.map((r) => `: ${r.error}`).join("")}; ${violations.length} limit ` +
           `violations${violations.length ? `: ${violations.slice(0, 3).join("; ")}` : ""})`,
@@ -514,7 +517,7 @@ async function main(): Promise<number> {
     out(
       alertsOk && exactlyOnce
         ? `Alerts: the ${alerts.expected.length} predicted alerts were raised and each reached ` +
-          `Slack and Discord exactly once, as did the sync's ${notices.length} notice(s) ✓`
+          `Slack and Discord exactly once, as did the sync's ${plural(notices.length, "notice")} ✓`
         : `Alerts: MISMATCH (${alerts.differences.join("; ") || "delivery counts differ"})`,
     );
     out(dim(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`));

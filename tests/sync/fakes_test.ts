@@ -10,7 +10,16 @@ import { startVendorFakes } from "../../local/vendor_fakes.ts";
 import { generateSimulation } from "../../sim/generate.ts";
 import { closedDate, virtualClock } from "./support.ts";
 
-function world(startAt?: (sim: ReturnType<typeof generateSimulation>) => number) {
+type Sim = ReturnType<typeof generateSimulation>;
+
+/** The silent break edit of `sim` (it has two; the first). */
+const silentOf = (sim: Sim) => sim.punches.flatMap((p) => p.versions).find((v) => v.silent)!;
+
+/**
+ * One location's day served by the fakes on a virtual clock starting at `startAt(sim)` (default
+ * now); `visibleAt`: the fakes' separate clock of what exists.
+ */
+function world(startAt?: (sim: Sim) => number, visibleAt?: () => number) {
   const sim = generateSimulation({
     seed: 5,
     locations: 1,
@@ -22,7 +31,7 @@ function world(startAt?: (sim: ReturnType<typeof generateSimulation>) => number)
     halfCentWages: false,
   });
   const clock = virtualClock(startAt ? startAt(sim) : Date.now());
-  const fakes = startVendorFakes({ now: clock.now });
+  const fakes = startVendorFakes({ now: clock.now, visibleAt });
   fakes.serve(sim);
   const loc = sim.locations[0];
   fakes.addToastClient({
@@ -213,8 +222,6 @@ Deno.test("fakes: 7shifts lists punches by clock-in with cursors, shows break ed
 });
 
 Deno.test("fakes: what exists follows the vendors' clock: a break edit appears when it is made", async () => {
-  const silentOf = (sim: ReturnType<typeof generateSimulation>) =>
-    sim.punches.flatMap((p) => p.versions).find((v) => v.silent)!;
   const { clock, fakes, sim, loc } = world((sim) => silentOf(sim).editedAt! - 5000);
   try {
     const edited = sim.punches.find((p) => p.versions.some((v) => v.silent))!;
@@ -237,24 +244,16 @@ Deno.test("fakes: what exists follows the vendors' clock: a break edit appears w
 });
 
 Deno.test("fakes: a replay shows data by its own clock (visibleAt) while limits and tokens keep the vendors' (now)", async () => {
-  const sim = generateSimulation({
-    seed: 5,
-    locations: 1,
-    days: 1,
-    startDate: closedDate(2),
-    runId: crypto.randomUUID().slice(0, 8),
-    silentBreakEdits: 1,
-    halfCentWages: false,
-  });
+  let replayed = 0;
+  const { clock, fakes, sim, loc } = world(
+    (sim) => silentOf(sim).editedAt! - 60_000,
+    () => replayed,
+  );
   const edited = sim.punches.find((p) => p.versions.some((v) => v.silent))!;
   const silent = edited.versions.find((v) => v.silent)!;
   const before = edited.versions[edited.versions.indexOf(silent) - 1];
-  const clock = virtualClock(Date.now());
-  let replayed = silent.editedAt! - 60_000;
-  const fakes = startVendorFakes({ now: clock.now, visibleAt: () => replayed });
-  fakes.serve(sim);
-  const loc = sim.locations[0];
-  fakes.addSevenShiftsCompany({ companyId: loc.sevenShiftsCompanyId, accessToken: "t1" });
+  replayed = clock.now();
+  clock.advance(3_600_000); // the vendors' clock runs on; what they show stays put
   try {
     const get = () =>
       fetch(
