@@ -7,10 +7,7 @@
  * @module
  */
 import type { FieldProblem } from "../../../shared/errors.ts";
-import type {
-  NormalizedOrder,
-  NormalizedPunch,
-} from "../../../shared/types.ts";
+import type { NormalizedOrder, NormalizedPunch } from "../../../shared/types.ts";
 import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
 
 /** Where a run is. */
@@ -47,11 +44,7 @@ export interface ClaimedRun {
     sevenshiftsLocationId: number | null;
   };
   /** `lastActiveAt`: when a run of the connection last talked to the vendor (ISO), or null. */
-  toast: {
-    connectionId: number;
-    apiBaseUrl: string | null;
-    lastActiveAt: string | null;
-  } | null;
+  toast: { connectionId: number; apiBaseUrl: string | null; lastActiveAt: string | null } | null;
   sevenshifts: {
     connectionId: number;
     apiBaseUrl: string | null;
@@ -150,17 +143,13 @@ export interface SyncDb {
 /** A postgres.js-like client: tagged template queries and `unsafe`. */
 export interface SqlClient {
   // deno-lint-ignore no-explicit-any
-  (
-    strings: TemplateStringsArray,
-    ...values: any[]
-  ): PromiseLike<ReadonlyArray<any>>;
+  (strings: TemplateStringsArray, ...values: any[]): PromiseLike<ReadonlyArray<any>>;
   // deno-lint-ignore no-explicit-any
   unsafe(query: string, params?: any[]): PromiseLike<ReadonlyArray<any>>;
 }
 
 /** The page call: one round trip that returns after the commit. */
-export const APPLY_PAGE_SQL =
-  "call pipeline.sync_apply_page_committed($1::jsonb, null)";
+export const APPLY_PAGE_SQL = "call pipeline.sync_apply_page_committed($1::jsonb, null)";
 
 /** SQLSTATE of a run whose lease another invocation holds now. */
 export const LEASE_LOST = "55006";
@@ -169,15 +158,12 @@ export const LEASE_LOST = "55006";
 export function postgresSyncDb(sql: SqlClient): SyncDb {
   return {
     async claim(runId, leaseSeconds) {
-      const [row] =
-        await sql`select pipeline.claim_sync_run(${runId}, ${leaseSeconds}) as run`;
+      const [row] = await sql`select pipeline.claim_sync_run(${runId}, ${leaseSeconds}) as run`;
       return (row?.run ?? null) as ClaimedRun | null;
     },
     async access(run, vendor, rejectedToken) {
       const [row] = await sql`select pipeline.sync_vendor_access(${run.runId},
-        ${run.leaseToken}::uuid, ${vendor}, ${
-        rejectedToken ?? null
-      }) as access`;
+        ${run.leaseToken}::uuid, ${vendor}, ${rejectedToken ?? null}) as access`;
       return row.access as VendorAccess;
     },
     async storeSession(run, vendor, token, expiresAt) {
@@ -191,25 +177,21 @@ export function postgresSyncDb(sql: SqlClient): SyncDb {
     // Arrays travel as JSON: the functions' pool does not fetch the server's array types
     // (_shared/db.ts), so postgres.js can neither send nor read a Postgres array.
     async unseenPunches(run) {
-      const [row] =
-        await sql`select pg_catalog.to_jsonb(pipeline.sync_unseen_punches(
+      const [row] = await sql`select pg_catalog.to_jsonb(pipeline.sync_unseen_punches(
         ${run.runId}, ${run.leaseToken}::uuid)::text[]) as ids`;
       return ((row.ids ?? []) as string[]).map(Number);
     },
     async unknownRefunds(run, guids) {
-      const [row] =
-        await sql`select pg_catalog.to_jsonb(pipeline.sync_unknown_refunds(
+      // (A text parameter: one cast to jsonb would have postgres.js encode the string again.)
+      const list = JSON.stringify(guids);
+      const [row] = await sql`select pg_catalog.to_jsonb(pipeline.sync_unknown_refunds(
         ${run.runId}, ${run.leaseToken}::uuid, array(
-          select pg_catalog.jsonb_array_elements_text((${
-          JSON.stringify(guids)
-        }::text)::jsonb)))) as guids`;
+          select pg_catalog.jsonb_array_elements_text((${list}::text)::jsonb)))) as guids`;
       return (row.guids ?? []) as string[];
     },
     async release(run, retryAfterMs, error, failed) {
       await sql`select pipeline.release_sync_run(${run.runId}, ${run.leaseToken}::uuid,
-        ${
-        Math.max(0, Math.min(2 ** 31 - 1, Math.round(retryAfterMs)))
-      }, ${error}, ${failed})`;
+        ${Math.max(0, Math.min(2 ** 31 - 1, Math.round(retryAfterMs)))}, ${error}, ${failed})`;
     },
     async finish(run, succeeded, error) {
       const [row] = await sql`select pipeline.finish_sync_run(${run.runId},
