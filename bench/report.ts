@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { BackfillFigures } from "./backfill.ts";
 import type { CpuUsage } from "./cpu.ts";
 import type { LoadResult } from "./loadgen.ts";
 import type { LatencySummary } from "./stats.ts";
@@ -127,6 +128,7 @@ export function judgeTargets(input: {
   ingestErrors: number;
   /** Order rows of generated history. */
   historyOrders: number;
+  backfill: BackfillFigures;
 }): TargetVerdict[] {
   const fmt = (n: number | null, unit = "") => (n === null ? "n/a" : `${n}${unit}`);
   const within = (r: { sql: number | null; http: number | null }) =>
@@ -185,6 +187,22 @@ export function judgeTargets(input: {
       value: String(input.ingestErrors),
       met: input.ingestErrors === 0,
     },
+    {
+      name: `Backfill through the vendor sync ÷ direct SQL ingest (${input.backfill.days} days, ` +
+        "rows/s)",
+      target: "≥ 0.5",
+      value: `${fmt(input.backfill.ratio)} (${input.backfill.sync.rowsPerSecond} vs ` +
+        `${input.backfill.direct.rowsPerSecond} rows/s)`,
+      met: input.backfill.ratio !== null && input.backfill.ratio >= 0.5 &&
+        input.backfill.sync.state === "succeeded",
+    },
+    {
+      name: "Toast requests per second used (peak in any second; average), allowance 5/s",
+      target: "≤ 5",
+      value: `${input.backfill.toast.peakPerSecond}; ${input.backfill.toast.averagePerSecond} ` +
+        `(${input.backfill.violations.length} limit violations)`,
+      met: input.backfill.toast.peakPerSecond <= 5 && input.backfill.violations.length === 0,
+    },
   );
   return verdicts;
 }
@@ -218,6 +236,8 @@ export interface BenchReport {
   };
   alerts: AlertFigures;
   memory: { processes: MemoryRow[]; totalPeakMiB: number; samples: number };
+  /** Absent from runs made before the vendor sync existed. */
+  backfill?: BackfillFigures;
 }
 
 /** One table of the report. */
@@ -407,6 +427,7 @@ export function sections(report: BenchReport): Section[] {
       ],
       note: `pg_net's documented ceiling: about ${throughput.pgNetReferencePerSecond} requests/s.`,
     },
+    ...(report.backfill ? [backfillSection(report.backfill)] : []),
     {
       title: "Memory of the function server under the ingest load (MiB)",
       head: ["process", "peak RSS (VmHWM)", "largest sampled RSS"],
@@ -416,6 +437,40 @@ export function sections(report: BenchReport): Section[] {
       ],
     },
   ];
+}
+
+/** The backfill table: the same rows through the sync and through direct SQL. */
+function backfillSection(b: BackfillFigures): Section {
+  return {
+    title:
+      `Backfill: ${b.days} days of one restaurant (${b.orders} orders, ${b.punches} punches) ` +
+      "through the vendor sync vs the same rows through direct SQL ingest",
+    head: ["path", "rows", "seconds", "rows/s", "pages", "vendor requests", "CPU ms / page"],
+    rows: [
+      [
+        "direct SQL (ingest_*_committed, one at a time)",
+        b.direct.rows,
+        b.direct.seconds,
+        b.direct.rowsPerSecond,
+        null,
+        null,
+        null,
+      ],
+      [
+        "vendor sync (request_backfill → pg_net → vendor-sync → fake APIs)",
+        b.sync.rows,
+        b.sync.seconds,
+        b.sync.rowsPerSecond,
+        b.sync.pages,
+        b.sync.requests,
+        b.cpuPerPageMs,
+      ],
+    ],
+    note: `Sync ÷ direct: ${b.ratio}. Toast requests: ${b.toast.requests}, at most ` +
+      `${b.toast.peakPerSecond} in any second, ${b.toast.averagePerSecond}/s on average ` +
+      `(allowance ${b.toast.allowancePerSecond}/s); limit violations the fakes counted: ` +
+      `${b.violations.length}.`,
+  };
 }
 
 /** "busy % (not ours %)" over some runs' measured parts. */

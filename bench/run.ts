@@ -36,6 +36,7 @@ import {
   parentOf,
 } from "./cpu.ts";
 import { readProcessMemory, RssSampler } from "./memory.ts";
+import { measureBackfill } from "./backfill.ts";
 import { benchUuid, toastOrderEnvelope } from "./payloads.ts";
 import {
   type AlertFigures,
@@ -85,6 +86,8 @@ interface Profile {
   alertCrossings: number;
   alertRate: number;
   alertBurst: number;
+  /** Days of one restaurant pulled by the backfill measurement (one Toast window: ≤ 29). */
+  backfillDays: number;
 }
 
 const PROFILES: Record<"quick" | "full", Profile> = {
@@ -105,6 +108,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertCrossings: 40,
     alertRate: 20,
     alertBurst: 200,
+    backfillDays: 5,
   },
   full: {
     name: "full",
@@ -123,6 +127,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertCrossings: 200,
     alertRate: 20,
     alertBurst: 1000,
+    backfillDays: 20,
   },
 };
 
@@ -908,6 +913,21 @@ async function main(): Promise<number> {
         `(pg_net reference ${PG_NET_REFERENCE_PER_SECOND}/s)`,
     );
 
+    // ---- Backfill through the vendor sync vs the same rows through direct SQL.
+    step(`backfill: ${profile.backfillDays} days through the vendor sync and direct SQL...`);
+    const backfill = await measureBackfill({
+      databaseUrl: host.databaseUrl,
+      functionsDatabaseUrl: host.env.PIPELINE_DB_URL,
+      vendorSyncPid: () => host.pids["vendor-sync"],
+      days: profile.backfillDays,
+      ordersPerDay: 100,
+    });
+    step(
+      `backfill: sync ${backfill.sync.rowsPerSecond} rows/s vs direct ` +
+        `${backfill.direct.rowsPerSecond} rows/s = ${backfill.ratio}; Toast ` +
+        `${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} in a second)`,
+    );
+
     // ---- Report.
     const dayRatio = {
       sql: ratio(bigDays.sql.latency.p50, smallDays.sql.latency.p50),
@@ -928,6 +948,7 @@ async function main(): Promise<number> {
       memory,
       ingestErrors,
       historyOrders: history.orders,
+      backfill,
     });
     const finishedAt = new Date();
     const report: BenchReport = {
@@ -945,6 +966,7 @@ async function main(): Promise<number> {
       ingest: { comparisons, fixedRate, runs: ingestRuns },
       recompute: { dayRatio, historyRatio, history, scenarios },
       alerts,
+      backfill,
       memory: {
         processes: memory,
         totalPeakMiB: round(memory.reduce((n, m) => n + (m.peakMiB ?? 0), 0), 1),
