@@ -925,7 +925,8 @@ async function main(): Promise<number> {
     step(
       `backfill: sync ${backfill.sync.rowsPerSecond} rows/s vs direct ` +
         `${backfill.direct.rowsPerSecond} rows/s = ${backfill.ratio}; Toast ` +
-        `${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} in a second)`,
+        `ordersBulk ${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} ` +
+        `in a second; all requests peak ${backfill.toast.allPeakPerSecond})`,
     );
 
     // ---- Report.
