@@ -6,7 +6,7 @@
  * the gateway's (plus the dispatcher it shares a process with), not the runner's.
  *
  * Protocol: argument 1 is a JSON {@link HostOptions}. Once up, one JSON line on stdout:
- * `{"ready": true, databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid}` (or
+ * `{"ready": true, databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid, postgresLog}` (or
  * `{"ready": false, error}`).
  * Then each stdin line `pids` answers `{"pids": {...}}`; `stop`, end of stdin (the runner is
  * gone) or SIGTERM/SIGINT stops everything and removes the data folder.
@@ -35,8 +35,21 @@ async function main() {
     dataDir: opts.dataDir,
     reset: true,
     fast: true,
-    // Commit times of the crossing events (alert latency); no effect on the pipeline.
-    settings: { track_commit_timestamp: "on" },
+    settings: {
+      // Commit times of the crossing events (alert latency); no effect on the pipeline.
+      track_commit_timestamp: "on",
+      // What the database did while requests were slow (bench/tail.ts reads the log): every
+      // checkpoint, autovacuum and analyze, every lock wait over 10 ms, with millisecond UTC
+      // timestamps. Logging only; deadlock_timeout is when a waiting backend checks for a
+      // deadlock and logs its wait. Statement durations are set by the runner with ALTER
+      // SYSTEM (a setting given here would override it).
+      log_line_prefix: "%m [%p] ",
+      log_timezone: "UTC",
+      log_checkpoints: "on",
+      log_autovacuum_min_duration: 0,
+      log_lock_waits: "on",
+      deadlock_timeout: "10ms",
+    },
   });
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
@@ -77,6 +90,7 @@ async function main() {
     env: stack.env,
     pids: stack.functions.pids(),
     hostPid: Deno.pid,
+    postgresLog: `${pg.dataDir}.log`,
   });
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffered = "";

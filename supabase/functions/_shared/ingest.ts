@@ -8,7 +8,7 @@
  * @module
  */
 import { isDatabaseUnavailable } from "./db.ts";
-import { errorResponse, json } from "./http.ts";
+import { errorResponse, json, serverTiming } from "./http.ts";
 
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
@@ -69,6 +69,9 @@ export async function callIngest(
   const deadlineMs = opts.deadlineMs ?? INGEST_DEADLINE_MS;
   let result: IngestResult;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const started = performance.now();
+  // How long the database call took as the function waited for it (pool, round trip, commit).
+  const timing = () => ({ "server-timing": serverTiming("db", performance.now() - started) });
   try {
     // The driver serialises the object for the jsonb parameter (postgres.js JSON-encodes
     // values of json/jsonb parameters; a pre-encoded string would arrive as a JSON string).
@@ -83,19 +86,21 @@ export async function callIngest(
       logError("database unavailable", { code: (err as { code?: unknown }).code });
       return errorResponse(503, "database_unavailable", "Database unavailable; retry later.", [], {
         "retry-after": "30",
+        ...timing(),
       });
     }
     logError("ingest failed", {
       code: (err as { code?: unknown })?.code,
       message: err instanceof Error ? err.message : String(err),
     });
-    return errorResponse(500, "internal_error", "The event could not be stored.");
+    return errorResponse(500, "internal_error", "The event could not be stored.", [], timing());
   } finally {
     clearTimeout(timer);
   }
+  const headers = timing();
   if (!result || typeof result.outcome !== "string") {
     logError("ingest returned no result");
-    return errorResponse(500, "internal_error", "The event could not be stored.");
+    return errorResponse(500, "internal_error", "The event could not be stored.", [], headers);
   }
   if (result.outcome === "conflict") {
     return errorResponse(
@@ -103,6 +108,7 @@ export async function callIngest(
       "conflict",
       `Kept as inbound event ${result.eventId} and not applied.`,
       [{ path: conflictPath, message: result.reason ?? "conflicts with a stored event" }],
+      headers,
     );
   }
   const status = result.outcome === "applied" || result.outcome === "stale" ? 200 : 202;
@@ -110,5 +116,5 @@ export async function callIngest(
     outcome: result.outcome,
     duplicate: result.duplicate === true,
     eventId: result.eventId,
-  });
+  }, headers);
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { connectFunctionsDatabase } from "../_shared/db.ts";
+import { withServerTiming } from "../_shared/http.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 
@@ -19,10 +20,10 @@ if (!grantGuid && !webhookToken) {
   );
 }
 
-Deno.serve(createSevenShiftsWebhookHandler({
+Deno.serve(withServerTiming(createSevenShiftsWebhookHandler({
   // deno-lint-ignore no-explicit-any
   db: { query: (text, params) => sql.unsafe(text, params as any[]) },
   grantGuid,
   webhookToken,
   wageUnit: parseWageUnit(Deno.env.get("SEVENSHIFTS_WAGE_UNIT")),
-}));
+})));
