@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { BackfillFigures } from "./backfill.ts";
 import type { CpuUsage } from "./cpu.ts";
 import type { LoadResult } from "./loadgen.ts";
 import { type LatencySummary, median, round } from "./stats.ts";
@@ -230,6 +231,7 @@ export function judgeRun(run: RunFigures, historyOrders: number): TargetValue[] 
       detail: `${fmt(peakMiB)} MiB`,
       met: peakMiB !== null && peakMiB * 1.048576 <= 200,
     },
+    ...(run.backfill ? backfillTargets(run.backfill) : []),
     {
       key: "ingest-errors",
       name: "Ingest errors across every measurement",
@@ -238,6 +240,31 @@ export function judgeRun(run: RunFigures, historyOrders: number): TargetValue[] 
       value: run.ingestErrors,
       detail: String(run.ingestErrors),
       met: run.ingestErrors === 0,
+    },
+  ];
+}
+
+/** The vendor sync's targets (issue 17): backfill speed, and Toast's allowance kept. */
+function backfillTargets(b: BackfillFigures): TargetValue[] {
+  return [
+    {
+      key: "backfill-ratio",
+      name: `Backfill through the vendor sync ÷ direct SQL ingest (${b.days} days, rows/s)`,
+      wanted: "≥ 0.5",
+      better: "higher",
+      value: b.ratio,
+      detail: `${b.ratio ?? "n/a"} (${b.sync.rowsPerSecond} vs ${b.direct.rowsPerSecond} rows/s)`,
+      met: b.ratio !== null && b.ratio >= 0.5 && b.sync.state === "succeeded",
+    },
+    {
+      key: "toast-rate",
+      name: "Toast requests per second used (peak in any second), allowance 5/s",
+      wanted: "≤ 5",
+      better: "lower",
+      value: b.toast.peakPerSecond,
+      detail: `${b.toast.peakPerSecond}; ${b.toast.averagePerSecond} on average ` +
+        `(${b.violations.length} limit violations)`,
+      met: b.toast.peakPerSecond <= 5 && b.violations.length === 0,
     },
   ];
 }
@@ -301,6 +328,8 @@ export interface RunFigures {
   ingestErrors: number;
   /** Where the fixed-rate run's slow requests spent their time. */
   tail: TailBreakdown | null;
+  /** Backfill through the vendor sync vs direct SQL (absent from runs made before it existed). */
+  backfill?: BackfillFigures;
   targets: TargetValue[];
 }
 
@@ -510,6 +539,7 @@ export function sections(report: BenchReport): Section[] {
   const groups = ["loadgen", "gateway", "toast-webhook", "sevenshifts-webhook", "postgres"];
   return [
     ...overviewSections(report),
+    ...(report.runs.some((r) => r.backfill) ? [backfillSection(report.runs)] : []),
     {
       title: `Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)${of}`,
       head: [
@@ -622,6 +652,46 @@ export function sections(report: BenchReport): Section[] {
       ],
     },
   ];
+}
+
+/** The backfill table: the same rows through the sync and through direct SQL, each run. */
+function backfillSection(runs: RunFigures[]): Section {
+  const b = runs[0].backfill!;
+  return {
+    title:
+      `Backfill: ${b.days} days of one restaurant (${b.orders} orders, ${b.punches} punches) ` +
+      "through the vendor sync vs the same rows through direct SQL ingest",
+    head: [
+      "run",
+      "direct SQL rows/s",
+      "sync rows/s",
+      "sync ÷ direct",
+      "sync pages",
+      "vendor requests",
+      "CPU ms / page",
+      "Toast requests (peak in a second; average/s)",
+      "limit violations",
+    ],
+    rows: runs.flatMap((r) => {
+      const f = r.backfill;
+      return f
+        ? [[
+          r.run,
+          f.direct.rowsPerSecond,
+          f.sync.rowsPerSecond,
+          f.ratio,
+          f.sync.pages,
+          f.sync.requests,
+          f.cpuPerPageMs,
+          `${f.toast.requests} (${f.toast.peakPerSecond}; ${f.toast.averagePerSecond})`,
+          f.violations.length,
+        ]]
+        : [];
+    }),
+    note: "Direct SQL: `ingest_*_committed`, one row at a time, as the functions' role. Sync: " +
+      "`request_backfill` → pg_net → vendor-sync → the fake APIs (Toast allowance " +
+      `${b.toast.allowancePerSecond}/s per restaurant).`,
+  };
 }
 
 /** How busy the machine was over some measurements, and the part that was not ours (%). */

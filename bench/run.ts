@@ -36,6 +36,7 @@ import {
   parentOf,
 } from "./cpu.ts";
 import { readProcessMemory, resetPeakRss, RssSampler } from "./memory.ts";
+import { measureBackfill } from "./backfill.ts";
 import { benchUuid, toastOrderEnvelope } from "./payloads.ts";
 import {
   type AlertFigures,
@@ -91,6 +92,8 @@ interface Profile {
   alertCrossings: number;
   alertRate: number;
   alertBurst: number;
+  /** Days of one restaurant pulled by the backfill measurement (one Toast window: ≤ 29). */
+  backfillDays: number;
 }
 
 const PROFILES: Record<"quick" | "full", Profile> = {
@@ -98,7 +101,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     name: "quick",
     runs: 1,
     budgetSeconds: 120,
-    runBudgetSeconds: 180,
+    runBudgetSeconds: 200,
     ingestConcurrencies: [1, 16],
     ingestCount: 1500,
     ingestSeconds: 3,
@@ -113,12 +116,13 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertCrossings: 40,
     alertRate: 20,
     alertBurst: 200,
+    backfillDays: 5,
   },
   full: {
     name: "full",
     runs: 3,
     budgetSeconds: 300,
-    runBudgetSeconds: 420,
+    runBudgetSeconds: 480,
     ingestConcurrencies: [1, 4, 16, 64],
     ingestCount: 4000,
     ingestSeconds: 6,
@@ -133,6 +137,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertCrossings: 200,
     alertRate: 20,
     alertBurst: 1000,
+    backfillDays: 20,
   },
 };
 
@@ -989,6 +994,25 @@ async function main(): Promise<number> {
       return { alerts, sendErrors: crossingRun.errors };
     };
 
+    // ---- 6. Backfill through the vendor sync vs the same rows through direct SQL (a fresh
+    // simulated restaurant each run).
+    const backfillRun = async (r: number) => {
+      const backfill = await measureBackfill({
+        databaseUrl: host.databaseUrl,
+        functionsDatabaseUrl: host.env.PIPELINE_DB_URL,
+        vendorSyncPid: () => host.pids["vendor-sync"],
+        days: profile.backfillDays,
+        ordersPerDay: 100,
+      });
+      step(
+        `run ${r}: backfill ${profile.backfillDays} days: sync ${backfill.sync.rowsPerSecond} ` +
+          `rows/s vs direct ${backfill.direct.rowsPerSecond} rows/s = ${backfill.ratio}; Toast ` +
+          `${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} in a ` +
+          "second)",
+      );
+      return backfill;
+    };
+
     // ---- The runs: every measured target once per run, run after run, so that a noisy
     // minute falls on one run's figures and the worst run shows it.
     const runs: RunFigures[] = [];
@@ -1020,6 +1044,7 @@ async function main(): Promise<number> {
         await prepareFleet(`10-order days${runLabel(r)}`, 10),
       ]);
       const { alerts, sendErrors } = await alertRuns(r);
+      const backfill = await backfillRun(r);
       const usage = runCpu.stop();
       const scenariosOfRun = [emptySmall[r - 1], bigDays, smallDays];
       runs.push({
@@ -1040,6 +1065,7 @@ async function main(): Promise<number> {
         memory,
         ingestErrors: ingestRuns.reduce((n, m) => n + m.errors, 0) + sendErrors,
         tail,
+        backfill,
         targets: [],
       });
       step(`run ${r} of ${runCount} done (machine ${JSON.stringify(machineShare(usage))})`);

@@ -33,6 +33,10 @@ export const OPTIONAL_FUNCTION_ENV = [
   "SEVENSHIFTS_WAGE_UNIT",
   "SLACK_WEBHOOK_URL",
   "DISCORD_WEBHOOK_URL",
+  "TOAST_API_BASE_URL",
+  "SEVENSHIFTS_API_BASE_URL",
+  "SYNC_BUDGET_MS",
+  "SYNC_MAX_PAGES",
 ] as const;
 
 function randomToken(bytes = 24): string {

@@ -10,11 +10,16 @@
  * punches accrue to the replayed time and every "figures as of" is the replay's. The story
  * (sim/demo_story.ts) is said on screen when it happens; each alert prints once both channels
  * have it; an hourly line shows each location's figures. The same seed prints the same story.
+ * Harbor Kitchen's webhooks stall over lunch and a break is edited in 7shifts after the fact
+ * (no webhook): the hourly vendor sync (pg_cron's `vendor-sync-hourly`, run at ten past each
+ * replayed hour through pg_net and the real vendor-sync function, against fake Toast and
+ * 7shifts APIs that serve the day as it stands at the replay's clock) finds what was missed,
+ * corrects the figures, and says so in the channels.
  * At the end a table per location, the ground-truth check and the alert check; then
  * everything stops.
  *
- * Exit status 0 when the figures equal the ground truth and every predicted alert reached
- * both channels exactly once.
+ * Exit status 0 when the figures equal the ground truth, every predicted alert and every sync
+ * notice reached both channels exactly once, and the fake vendors saw no limit broken.
  *
  * @module
  */
@@ -30,13 +35,20 @@ import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
 import { onShutdown, sayIfPossible } from "../local/shutdown.ts";
 import { removeDataDir } from "../local/throwaway.ts";
+import { startVendorFakes, type VendorFakes } from "../local/vendor_fakes.ts";
 import { type Stack, startStack } from "../local/stack.ts";
 import { formatBusinessDate } from "../shared/alert_messages.ts";
 import { formatBp, formatMoney } from "../sim/arith.ts";
 import { formatComparison, formatHours } from "../sim/compare.ts";
-import { DEMO_BEATS, DEMO_SCENARIOS, DEMO_SEED, demoOptions } from "../sim/demo_story.ts";
+import {
+  DEMO_BEATS,
+  DEMO_SCENARIOS,
+  DEMO_SEED,
+  demoOptions,
+  demoSyncs,
+} from "../sim/demo_story.ts";
 import { generateSimulation, type Simulation } from "../sim/generate.ts";
-import { databaseReplayClock, type ReplayEvent } from "../sim/replay.ts";
+import { databaseReplayClock, type ReplayEvent, type SyncRunRow } from "../sim/replay.ts";
 import { type RunReport, runSimulation } from "../sim/run.ts";
 import { businessDateAt, clockText, localInstant, wallTime } from "../sim/time.ts";
 
@@ -64,6 +76,23 @@ function indent(text: string, prefix = "   "): string {
 }
 
 const ALERT_WORDS = { over: "over target", critical: "critical", recovered: "back on target" };
+
+/** What a sync run found the webhooks had missed, in words ("14 orders and 1 break edit"). */
+function missedText(run: SyncRunRow): string {
+  const parts = [
+    [Number(run.orders_missed), "order"],
+    [Number(run.punches_missed), "punch"],
+    [Number(run.break_edits_missed), "break edit"],
+  ].filter(([n]) => Number(n) > 0).map(([n, what]) =>
+    `${n} ${what}${Number(n) === 1 ? "" : what === "punch" ? "es" : "s"}`
+  );
+  return parts.length <= 1
+    ? parts.join("")
+    : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+}
+
+/** "1 notice", "2 notices". */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** `H:MM AM` of the replay, right-aligned, as every line of the story starts. */
 const at = (ms: number, zone: string) => clockText(ms, zone).padStart(8);
@@ -141,6 +170,7 @@ async function main(): Promise<number> {
   const functionLines: string[] = [];
   let stack: Stack | undefined;
   let rx: ChannelReceiver | undefined;
+  let fakes: VendorFakes | undefined;
   let sql: postgres.Sql | undefined;
   let sweeper: ReturnType<typeof setInterval> | undefined;
   let starting: Promise<unknown> = Promise.resolve();
@@ -148,6 +178,7 @@ async function main(): Promise<number> {
     clearInterval(sweeper);
     await sql?.end({ timeout: 2 }).catch(() => {});
     await rx?.stop().catch(() => {});
+    await fakes?.stop().catch(() => {});
     await stack?.stop().catch(() => {});
     if (!values.keep) await removeDataDir(dataDir);
   };
@@ -189,6 +220,15 @@ async function main(): Promise<number> {
 
     const simulation = generateSimulation(demoOptions(date, `demo-${seed}`, seed));
     const { marks, first: simStart, last: simEnd } = storyMarks(simulation, date, zone);
+    const syncs = demoSyncs(simulation, date, zone, simStart, simEnd);
+    // The fake Toast and 7shifts APIs serve the day as it stands at the replay's clock.
+    let replayNow = simStart;
+    const vendors = fakes = startVendorFakes({ visibleAt: () => replayNow });
+    vendors.serve(simulation);
+    const grants = Object.fromEntries(
+      simulation.locations.map((l) => [l.sevenShiftsCompanyId, crypto.randomUUID()]),
+    );
+    out(dim(`Fake Toast and 7shifts APIs at ${vendors.url}`));
     const speed = (simEnd - simStart) / (replaySeconds * 1000);
     out(
       `\nReplaying ${simulation.deliveries.length} webhooks (${simulation.orders.length} orders, ` +
@@ -196,7 +236,8 @@ async function main(): Promise<number> {
         `${simulation.deliveries.filter((d) => d.duplicate).length} duplicated, ` +
         `${simulation.deliveries.filter((d) => d.displaced).length} late) from ` +
         `${clockText(simStart, zone)} to ${clockText(simEnd, zone)}, ` +
-        `${Math.round(speed)}× real time, seed ${seed}.`,
+        `${Math.round(speed)}× real time, seed ${seed}; ${simulation.lost.length} webhooks ` +
+        `never arrive, and a break is edited in 7shifts after the fact (no webhook).`,
     );
     for (const [i, s] of DEMO_SCENARIOS.entries()) {
       out(dim(`  ${names[i]}: target ${formatBp(s.laborTargetBp ?? 2500)} labor`));
@@ -204,7 +245,8 @@ async function main(): Promise<number> {
     out(dim(
       "  The demo's database runs on the replay's clock (pipeline.set_replay_clock): open punches\n" +
         '  accrue to the replayed time, and every time shown, "figures as of" in the messages\n' +
-        "  included, is the replay's. Each hour: net sales, labor % and staff on the clock.\n",
+        "  included, is the replay's. Each hour: net sales, labor % and staff on the clock; at ten\n" +
+        "  past, the hourly sync checks every location against the Toast and 7shifts APIs.\n",
     ));
 
     const seen = new Map<string, ReceivedMessage[]>();
@@ -219,6 +261,9 @@ async function main(): Promise<number> {
     };
     let ids: number[] = [];
     let lastAlertId = 0;
+    /** The sync notices raised (alert ids), and every sync run. */
+    const notices: number[] = [];
+    const syncRuns: SyncRunRow[] = [];
     /** Prints each new alert once both channels have it, Slack first (same text every run). */
     const showNewAlerts = async () => {
       const fresh = await db`
@@ -226,10 +271,13 @@ async function main(): Promise<number> {
         where location_id = any(${ids}::bigint[]) and id > ${lastAlertId} order by id`;
       for (const { id, location_id: locationId, kind, labor_pct_bp: pct, metrics_as_of } of fresh) {
         lastAlertId = id;
+        if (kind === "sync") notices.push(id);
         out(
           `\n${at(metrics_as_of.getTime(), zone)}  ▸ ${names[ids.indexOf(locationId)]}: ` +
-            `${ALERT_WORDS[kind as keyof typeof ALERT_WORDS]} at ${formatBp(Number(pct))} ` +
-            `labor: alert #${id}, as Slack and Discord receive it:`,
+            (kind === "sync"
+              ? `the sync's notice #${id} (webhooks missed data), as Slack and Discord receive it:`
+              : `${ALERT_WORDS[kind as keyof typeof ALERT_WORDS]} at ${formatBp(Number(pct))} ` +
+                `labor: alert #${id}, as Slack and Discord receive it:`),
         );
         const deadline = Date.now() + 20_000;
         while (
@@ -249,7 +297,46 @@ async function main(): Promise<number> {
         }
       }
     };
-    const onEvent = async (event: ReplayEvent) => {
+    const onEvent = async (
+      event: ReplayEvent,
+      _result: unknown,
+      runs?: SyncRunRow[],
+    ) => {
+      if (event.kind === "vendorSync") {
+        syncRuns.push(...(runs ?? []));
+        const found = (runs ?? []).filter((r) => Number(r.rows_new) + Number(r.rows_changed) > 0);
+        if (syncRuns.length === (runs ?? []).length) {
+          out(dim(
+            `${at(event.at, zone)}  ↻ the first hourly sync with Toast's and 7shifts' APIs: ` +
+              `${(runs ?? []).reduce((n, r) => n + Number(r.rows_fetched), 0)} rows checked` +
+              (found.length === 0 ? ", nothing missed." : "."),
+          ));
+        }
+        for (const r of found) {
+          const [day] = await db`
+            select labor_pct_bp from public.daily_metrics
+            where location_id = ${r.location_id} and business_date = ${date}::date`;
+          // Rows changed in the last 15 minutes of the window are not "missed": their webhooks
+          // may still be on the way (the simulation delivers some late).
+          const missed = Number(r.orders_missed) + Number(r.punches_missed) +
+            Number(r.break_edits_missed);
+          const recent = Number(r.rows_new) + Number(r.rows_changed) - missed;
+          const parts = [
+            missed > 0 ? `the webhooks missed ${missedText(r)}` : "",
+            recent > 0
+              ? `${recent} row${recent === 1 ? "" : "s"} newer than the webhooks so far ` +
+                `(changed in the last 15 minutes, a webhook still on its way: not counted as missed)`
+              : "",
+          ].filter(Boolean);
+          out(
+            `${at(event.at, zone)}  ↻ hourly sync: ${names[ids.indexOf(r.location_id)]}: ` +
+              `${r.rows_fetched} rows checked, ${parts.join("; ")}; applied, labor now ` +
+              `${formatBp(day ? Number(day.labor_pct_bp) : null)}.`,
+          );
+        }
+        await showNewAlerts();
+        return;
+      }
       if (event.kind === "mark") {
         if (event.label === "hour") {
           const line = await statusLine(db, ids, date, names.map((n) => n.padEnd(width)));
@@ -289,12 +376,42 @@ async function main(): Promise<number> {
         slackWebhookUrl: receiver.slackWebhookUrl(`demo-${i + 1}`),
         discordWebhookUrl: receiver.discordWebhookUrl(`demo-${i + 1}`),
       })),
+      sevenShiftsGrantGuids: grants,
       checkAlerts: true,
-      replayClock: databaseReplayClock(db),
+      replayClock: {
+        async set(at) {
+          replayNow = at;
+          await databaseReplayClock(db).set(at);
+        },
+      },
       replayMarks: marks,
+      vendorSyncs: syncs,
       onReplayEvent: onEvent,
-      onMapped: (locationIds) => {
+      onMapped: async (locationIds) => {
         ids = locationIds;
+        // Each restaurant's Toast integration and each 7shifts company, connected (credentials
+        // to Vault) to the fake APIs: the sync's way in, as an operator sets it up (README).
+        for (const [i, loc] of simulation.locations.entries()) {
+          const clientId = `demo-toast-${i + 1}`;
+          const clientSecret = crypto.randomUUID();
+          const token = crypto.randomUUID();
+          vendors.addToastClient({
+            clientId,
+            clientSecret,
+            restaurants: [loc.toastRestaurantGuid],
+          });
+          vendors.addSevenShiftsCompany({
+            companyId: loc.sevenShiftsCompanyId,
+            accessToken: token,
+          });
+          const [{ toast }] = await db`select pipeline.add_toast_connection(${loc.name},
+            ${clientId}, ${clientSecret}, ${vendors.toastBaseUrl}) as toast`;
+          await db`select pipeline.add_sevenshifts_connection(${loc.name},
+            ${loc.sevenShiftsCompanyId}, ${grants[loc.sevenShiftsCompanyId]}, ${token},
+            api_base_url => ${vendors.sevenShiftsBaseUrl})`;
+          await db`insert into public.location_sync (location_id, toast_connection_id)
+            values (${locationIds[i]}, ${toast})`;
+        }
         // pg_cron runs the alert sweep once a minute; it is about real time (retries after a
         // channel's outage), so the demo runs it every two seconds of real time.
         sweeper = setInterval(() => {
@@ -309,10 +426,11 @@ async function main(): Promise<number> {
     await sleep(1200);
     clearInterval(sweeper);
     const counts = delivered();
-    const exactlyOnce = alerts.actual.every((a) =>
-      counts.get(`slack:${a.id}`)?.length === 1 && counts.get(`discord:${a.id}`)?.length === 1
+    const everyId = [...alerts.actual.map((a) => a.id), ...notices];
+    const exactlyOnce = everyId.every((id) =>
+      counts.get(`slack:${id}`)?.length === 1 && counts.get(`discord:${id}`)?.length === 1
     ) && [...counts.values()].reduce((x, y) =>
-          x + y.length, 0) === alerts.actual.length * 2;
+          x + y.length, 0) === everyId.length * 2;
 
     // The final table, from what the system computed.
     const metrics = await db`
@@ -374,15 +492,36 @@ async function main(): Promise<number> {
         ? `Ground truth: every figure of ${report.comparison.length} location-days matches ✓`
         : `Ground truth: MISMATCH\n${formatComparison(report.comparison, simulation.locations)}`,
     );
+    const corrected = syncRuns.filter((r) => Number(r.rows_new) + Number(r.rows_changed) > 0);
+    const failedRuns = syncRuns.filter((r) => r.state !== "succeeded");
+    const violations = vendors.violations();
+    const syncOk = failedRuns.length === 0 && violations.length === 0 && corrected.length > 0;
+    const missed = syncRuns.reduce((total, r) => ({
+      orders_missed: total.orders_missed + Number(r.orders_missed),
+      punches_missed: total.punches_missed + Number(r.punches_missed),
+      break_edits_missed: total.break_edits_missed + Number(r.break_edits_missed),
+    }), { orders_missed: 0, punches_missed: 0, break_edits_missed: 0 });
+    out(
+      syncOk
+        ? `Vendor sync: ${syncRuns.length} runs, ` +
+          `${vendors.requests().length} API requests within the vendors' limits (at most ` +
+          `${vendors.peakRate("toast")} a second to a Toast restaurant); they found what the ` +
+          `webhooks missed (${missedText(missed as unknown as SyncRunRow)}) and ${
+            plural(notices.length, "notice")
+          } went out ✓`
+        : `Vendor sync: PROBLEM (${failedRuns.length} failed runs` +
+          `${failedRuns.map((r) => `: ${r.error}`).join("")}; ${violations.length} limit ` +
+          `violations${violations.length ? `: ${violations.slice(0, 3).join("; ")}` : ""})`,
+    );
     const alertsOk = alerts.differences.length === 0 && alerts.expected.length > 0;
     out(
       alertsOk && exactlyOnce
         ? `Alerts: the ${alerts.expected.length} predicted alerts were raised and each reached ` +
-          `Slack and Discord exactly once ✓`
+          `Slack and Discord exactly once, as did the sync's ${plural(notices.length, "notice")} ✓`
         : `Alerts: MISMATCH (${alerts.differences.join("; ") || "delivery counts differ"})`,
     );
     out(dim(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
-    const ok = figuresOk && alertsOk && exactlyOnce;
+    const ok = figuresOk && alertsOk && exactlyOnce && syncOk;
     if (!ok && functionLines.length > 0) {
       out(dim("\nLast function log lines:\n" + functionLines.slice(-20).join("\n")));
     }

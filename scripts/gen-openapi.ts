@@ -41,6 +41,8 @@ import {
   type NotifierDb,
 } from "../supabase/functions/alert-notifier/handler.ts";
 import { createApiDocsHandler, RENDERER_ASSETS } from "../supabase/functions/api-docs/handler.ts";
+import { createVendorSyncHandler } from "../supabase/functions/vendor-sync/handler.ts";
+import type { ClaimedRun, SyncDb } from "../supabase/functions/vendor-sync/sync_db.ts";
 
 /** Where the generated document is committed. */
 export const OPENAPI_JSON_PATH = repoPath("docs/openapi.json");
@@ -556,6 +558,113 @@ async function notifierScenarios(): Promise<Scenario[]> {
   ];
 }
 
+/** A run as `pipeline.claim_sync_run` hands it over (a location with nothing to pull). */
+function exampleClaimedRun(): ClaimedRun {
+  return {
+    runId: 58,
+    kind: "manual",
+    leaseToken: "00000000-0000-4000-8000-0000000000a5",
+    phase: "toast_orders",
+    cursor: {},
+    fromDate: "2026-11-01",
+    toDate: "2026-11-01",
+    modifiedSince: "2026-11-01T09:00:00Z",
+    windowEnd: "2026-11-02T02:00:00Z",
+    clockedInFrom: "2026-11-01T09:00:00Z",
+    clockedInTo: "2026-11-02T09:00:00Z",
+    refundDates: ["2026-11-01"],
+    invocations: 1,
+    failures: 0,
+    requests: 0,
+    location: {
+      id: 12,
+      name: "Maple Street Bistro",
+      timeZone: "America/Chicago",
+      toastRestaurantGuid: null,
+      sevenshiftsCompanyId: null,
+      sevenshiftsLocationId: null,
+    },
+    toast: null,
+    sevenshifts: null,
+  };
+}
+
+async function syncScenarios(): Promise<Scenario[]> {
+  const url = `${BASE}/vendor-sync`;
+  /** A sync whose database hands out `run` once (or fails with it). */
+  const handler = (run: ClaimedRun | null | Error) => {
+    let handedOut = false;
+    const db: SyncDb = {
+      claim: () => {
+        if (run instanceof Error) return Promise.reject(run);
+        const next = handedOut ? null : run;
+        handedOut = true;
+        return Promise.resolve(next && structuredClone(next));
+      },
+      access: () => Promise.reject(new Error("not used")),
+      storeSession: () => Promise.resolve(),
+      applyPage: () => Promise.resolve({ fetched: 0, new: 0, changed: 0, unchanged: 0, held: 0 }),
+      unseenPunches: () => Promise.resolve([]),
+      unknownRefunds: () => Promise.resolve([]),
+      release: () => Promise.resolve(),
+      finish: () => Promise.resolve({ pages: 0, rows_fetched: 0 }),
+    };
+    return createVendorSyncHandler({
+      db,
+      settings: { databaseWebhookSecret: EXAMPLE_ALERT_SECRET },
+      clock: { now: () => EXAMPLE_NOW, sleep: () => Promise.resolve() },
+      log: quiet,
+    });
+  };
+  const auth = (body: string) => alertWebhookHeaders(body, EXAMPLE_ALERT_SECRET, EXAMPLE_NOW);
+  const call = JSON.stringify({ type: "SYNC", runId: 58 });
+  const post = async (body: string, headers?: Record<string, string>) =>
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(headers ?? await auth(body)) },
+      body,
+    });
+  return [
+    {
+      name: "succeeded",
+      status: 200,
+      summary: "A run worked through to the end",
+      request: await post(call),
+      handler: handler(exampleClaimedRun()),
+    },
+    {
+      name: "nothing_due",
+      status: 200,
+      summary: "The sweep with nothing due",
+      request: await post('{"type":"SYNC"}'),
+      handler: handler(null),
+    },
+    ...await commonErrorScenarios(
+      url,
+      handler(null),
+      handler(new Error("unexpected")),
+      handler(unavailable()),
+      auth,
+      16 * 1024,
+      call,
+    ),
+    {
+      name: "invalid_payload",
+      status: 400,
+      summary: "Not a sync request",
+      request: await post('{"type":"SYNC","runId":"58"}'),
+      handler: handler(null),
+    },
+    {
+      name: "unauthorized",
+      status: 401,
+      summary: "Not signed by the database",
+      request: await post(call, {}),
+      handler: handler(null),
+    },
+  ];
+}
+
 function apiDocsScenarios(): Scenario[] {
   const handler = createApiDocsHandler({ document: {}, readAsset: () => Promise.resolve(null) });
   const url = `${BASE}/api-docs`;
@@ -585,6 +694,7 @@ export async function collectResponseExamples(): Promise<
     "toast-webhook": await toastScenarios(),
     "sevenshifts-webhook": await sevenShiftsScenarios(),
     "alert-notifier": await notifierScenarios(),
+    "vendor-sync": await syncScenarios(),
     "api-docs": apiDocsScenarios(),
   };
   const out: Record<string, Record<number, NamedExample[]>> = {};

@@ -1,7 +1,9 @@
 /**
  * How a labor alert reads in Slack and Discord: pure rendering of one alert (the outbox
  * row's figures at the moment of the transition) into a Slack Block Kit message with a
- * `text` fallback, and into one Discord embed carrying the same facts.
+ * `text` fallback, and into one Discord embed carrying the same facts. The outbox's other
+ * kind, a vendor sync's notice (`kind: "sync"`: the webhooks missed data, the figures were
+ * corrected), renders through the same two functions.
  *
  * Written to be read on a phone in a busy kitchen: the level and the labor % come first,
  * then the six figures an operator acts on, then what changed since the previous alert of
@@ -90,6 +92,50 @@ export interface AlertFacts extends AlertFigures {
   createdAt: string;
   previous: PreviousAlertFacts | null;
 }
+
+/** A day's figures before or after a sync corrected them. */
+export interface SyncDayFigures {
+  laborPctBp: ExactInteger | null;
+  netSalesCents: ExactInteger | null;
+  laborCostCents: ExactInteger | null;
+}
+
+/** One day a sync's corrections moved. */
+export interface SyncNoticeDay {
+  /** `YYYY-MM-DD`. */
+  businessDate: string;
+  before: SyncDayFigures;
+  after: SyncDayFigures;
+}
+
+/** What a sync found the webhooks had missed (`public.alerts.details` of a 'sync' row). */
+export interface SyncNoticeDetails {
+  runId: number;
+  runKind: string;
+  ordersMissed: number;
+  punchesMissed: number;
+  breakEditsMissed: number;
+  /** The location's current business day when the sync ran (for "today", "yesterday"). */
+  todayBusinessDate: string;
+  /** The days whose figures moved, oldest first. */
+  days: SyncNoticeDay[];
+}
+
+/** A vendor sync's notice, as the outbox carries it to the notifier. */
+export interface SyncNoticeFacts {
+  alertId: number;
+  kind: "sync";
+  locationName: string;
+  timeZone: string;
+  /** The day that moved most. */
+  businessDate: string;
+  metricsAsOf: string;
+  createdAt: string;
+  details: SyncNoticeDetails;
+}
+
+/** Anything the outbox delivers: a labor alert or a sync notice. */
+export type OutboxFacts = AlertFacts | SyncNoticeFacts;
 
 /** A Slack text object. */
 export interface SlackText {
@@ -183,6 +229,9 @@ const HEADLINES: Readonly<Record<AlertKind, { emoji: string; words: string }>> =
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The embed colour of a sync notice (blue: information, not a labor level). */
+export const SYNC_NOTICE_COLOUR = { rgb: 0x1f6feb, word: "blue" } as const;
 
 /** `123456` → `"$1,234.56"`, `-500` → `"-$5.00"`: exact, from integer cents of any size. */
 export function formatCents(cents: ExactInteger | bigint): string {
@@ -376,8 +425,171 @@ export function alertSummaryLine(alert: AlertFacts, escape: (s: string) => strin
   return `${alertHeadline(alert.kind)}: ${name} ${verb} ${pct} labor (target ${target}) · ${day}`;
 }
 
-/** The Slack incoming-webhook body for an alert. */
-export function renderSlackMessage(alert: AlertFacts): SlackMessage {
+/** `["12 orders", "1 break edit"]` → "12 orders and 1 break edit" (Oxford-less). */
+function listing(parts: string[]): string {
+  return parts.length <= 1
+    ? (parts[0] ?? "nothing")
+    : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What the webhooks missed, in words: "12 orders, 2 punches and 1 break edit". */
+export function missedWords(d: SyncNoticeDetails): string {
+  const parts: string[] = [];
+  if (d.ordersMissed > 0) parts.push(count(d.ordersMissed, "order", "orders"));
+  if (d.punchesMissed > 0) parts.push(count(d.punchesMissed, "punch", "punches"));
+  if (d.breakEditsMissed > 0) parts.push(count(d.breakEditsMissed, "break edit", "break edits"));
+  return listing(parts);
+}
+
+/** A business date seen from the location's today: "today", "yesterday", "on Fri, Nov 27". */
+export function relativeDay(businessDate: string, today: string): string {
+  const days = (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${businessDate}T00:00:00Z`)) /
+    86_400_000;
+  if (days === 0) return "today";
+  if (days === 1) return "yesterday";
+  return `on ${formatBusinessDate(businessDate).replace(/, \d{4}$/, "")}`;
+}
+
+/** A figure that may be missing: "—". */
+function pctOrDash(bp: ExactInteger | null): string {
+  return bp === null ? "—" : formatBasisPoints(bp);
+}
+
+/** One corrected day in words: "labor 24.10% → 26.30% · net sales $2,000.00 → $2,100.00". */
+export function syncDayLine(day: SyncNoticeDay): string {
+  const parts = [`labor ${pctOrDash(day.before.laborPctBp)} → ${pctOrDash(day.after.laborPctBp)}`];
+  const money = (label: string, key: "netSalesCents" | "laborCostCents") => {
+    const [a, b] = [day.before[key], day.after[key]];
+    if (a === b) return;
+    parts.push(
+      `${label} ${a === null ? "—" : formatCents(a)} → ${b === null ? "—" : formatCents(b)}`,
+    );
+  };
+  money("net sales", "netSalesCents");
+  money("labor cost", "laborCostCents");
+  return parts.join(" · ");
+}
+
+/**
+ * The notice's sentence: "Webhooks missed 12 orders and 1 break edit at Downtown Bistro
+ * yesterday; figures corrected: labor 24.10% → 26.30%".
+ */
+export function syncNoticeSentence(n: SyncNoticeFacts, name = n.locationName): string {
+  const d = n.details;
+  const main = d.days.find((x) => x.businessDate === n.businessDate) ?? d.days[d.days.length - 1];
+  const when = d.days.length > 1
+    ? `over ${d.days.length} days`
+    : relativeDay(n.businessDate, d.todayBusinessDate);
+  const labor = main
+    ? `labor ${pctOrDash(main.before.laborPctBp)} → ${pctOrDash(main.after.laborPctBp)}` +
+      (d.days.length > 1 ? ` ${relativeDay(main.businessDate, d.todayBusinessDate)}` : "")
+    : "";
+  return `Webhooks missed ${missedWords(d)} at ${name} ${when}; figures corrected: ${labor}`;
+}
+
+/** At most this many corrected days are listed; the rest are counted. */
+const SYNC_DAYS_SHOWN = 8;
+
+function syncDayLines(n: SyncNoticeFacts): string[] {
+  const days = n.details.days;
+  const lines = days.slice(-SYNC_DAYS_SHOWN).map((day) =>
+    `${formatBusinessDate(day.businessDate)}: ${syncDayLine(day)}`
+  );
+  if (days.length > SYNC_DAYS_SHOWN) {
+    lines.unshift(`(${days.length - SYNC_DAYS_SHOWN} earlier days)`);
+  }
+  return lines;
+}
+
+const SYNC_HEADLINE = "🔄 Figures corrected from Toast and 7shifts";
+
+/** The Slack body of a sync notice. */
+function renderSyncSlack(n: SyncNoticeFacts): SlackMessage {
+  const name = escapeSlack(n.locationName);
+  return {
+    text: truncateText(`🔄 ${syncNoticeSentence(n, name)}`, SLACK_LIMITS.textTargetChars),
+    blocks: [
+      {
+        type: "header",
+        text: {
+          type: "plain_text",
+          text: truncateText(`${SYNC_HEADLINE} · ${n.locationName}`, SLACK_LIMITS.headerChars),
+          emoji: true,
+        },
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncateText(
+            `*${syncNoticeSentence(n, name)}*\nThe hourly check against the vendors' APIs ` +
+              "found data their webhooks never delivered and applied it.",
+            SLACK_LIMITS.sectionTextChars,
+          ),
+        },
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncateText(
+            syncDayLines(n).map((l) => `• ${escapeSlack(l)}`).join("\n"),
+            SLACK_LIMITS.sectionTextChars,
+          ),
+        },
+      },
+      {
+        type: "context",
+        elements: [{
+          type: "mrkdwn",
+          text: truncateText(
+            `Sync run #${n.details.runId} · Alert #${n.alertId} · ${name}`,
+            SLACK_LIMITS.contextElementChars,
+          ),
+        }],
+      },
+    ],
+  };
+}
+
+/** The Discord body of a sync notice. */
+function renderSyncDiscord(n: SyncNoticeFacts): DiscordMessage {
+  const name = escapeDiscord(n.locationName);
+  return {
+    content: truncateText(`🔄 ${syncNoticeSentence(n, name)}`, DISCORD_LIMITS.contentChars),
+    embeds: [{
+      title: truncateText(`${SYNC_HEADLINE} · ${n.locationName}`, DISCORD_LIMITS.titleChars),
+      description: truncateText(
+        `**${syncNoticeSentence(n, name)}**\nThe hourly check against the vendors' APIs found ` +
+          "data their webhooks never delivered and applied it.",
+        DISCORD_LIMITS.descriptionChars,
+      ),
+      color: SYNC_NOTICE_COLOUR.rgb,
+      fields: [{
+        name: "Corrected",
+        value: truncateText(
+          syncDayLines(n).map((l) => `• ${escapeDiscord(l)}`).join("\n"),
+          DISCORD_LIMITS.fieldValueChars,
+        ),
+        inline: false,
+      }],
+      footer: {
+        text: truncateText(
+          `Sync run #${n.details.runId} · Alert #${n.alertId}`,
+          DISCORD_LIMITS.footerChars,
+        ),
+      },
+      timestamp: new Date(n.metricsAsOf).toISOString(),
+    }],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** The Slack incoming-webhook body for an alert or a sync notice. */
+export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
+  if (alert.kind === "sync") return renderSyncSlack(alert);
   const bold = (s: string) => `*${s}*`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
@@ -441,8 +653,9 @@ export function renderSlackMessage(alert: AlertFacts): SlackMessage {
   };
 }
 
-/** The Discord webhook body for an alert: one embed, no mentions. */
-export function renderDiscordMessage(alert: AlertFacts): DiscordMessage {
+/** The Discord webhook body for an alert or a sync notice: one embed, no mentions. */
+export function renderDiscordMessage(alert: OutboxFacts): DiscordMessage {
+  if (alert.kind === "sync") return renderSyncDiscord(alert);
   const bold = (s: string) => `**${s}**`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);

@@ -45,6 +45,7 @@ import {
   alertSweepRequestSchema,
   notifierRequestSchema,
 } from "./notifier_request.ts";
+import { syncAnswerSchema, syncRequestSchema, syncRunOutcomeSchema } from "./sync_request.ts";
 
 // ---------------------------------------------------------------------------------------
 // Response bodies
@@ -312,6 +313,25 @@ function components(): Component[] {
       "oldest first, each location's in order.",
   );
   add(
+    syncRequestSchema,
+    "SyncRequest",
+    "What the vendor sync is called with (by the database, through pg_net): take run " +
+      "`runId` first when it is due, then any other due run.",
+  );
+  add(
+    syncAnswerSchema,
+    "SyncAnswer",
+    "What one vendor-sync invocation did: one outcome per run it worked on.",
+  );
+  add(
+    syncRunOutcomeSchema,
+    "SyncRunOutcome",
+    "One run's outcome in this invocation: `succeeded`, `failed` (`detail` says why: the " +
+      "vendor refused), `released` (to resume at its cursor: the budget was spent, or a 429 " +
+      "or a transient failure asked to wait) or `lease_lost` (another invocation has it). " +
+      "The run's report is `public.sync_runs`.",
+  );
+  add(
     errorBodySchema,
     "ErrorBody",
     "The one error shape of every function. `code` is stable (branch on it); `message` is " +
@@ -364,6 +384,7 @@ export type ApiFunctionName =
   | "toast-webhook"
   | "sevenshifts-webhook"
   | "alert-notifier"
+  | "vendor-sync"
   | "api-docs";
 
 /** An example for a request or response body, by name. */
@@ -393,6 +414,13 @@ const RETRY_AFTER_HEADER = {
 };
 
 /** The answers every function shares for a malformed request. */
+/** The 401 of a function only the database calls (its signature). */
+const DATABASE_SIGNATURE_REFUSED: ResponseDoc = {
+  description: "The signature is missing, stale (the body is not read) or does not match the " +
+    "body.",
+  schema: errorBodySchemaFor(401),
+};
+
 function requestErrors(maxBody: string): Record<number, ResponseDoc> {
   return {
     400: {
@@ -657,13 +685,51 @@ const OPERATIONS: readonly OperationDoc[] = [
           "alert or a sweep request.",
         schema: errorBodySchemaFor(400),
       },
-      401: {
-        description: "The signature is missing, stale (the body is not read) or does not " +
-          "match the body.",
-        schema: errorBodySchemaFor(401),
-      },
+      401: DATABASE_SIGNATURE_REFUSED,
       503: {
         description: "The database is unreachable; the sweep tries again.",
+        schema: errorBodySchemaFor(503),
+      },
+    },
+  },
+  {
+    fn: "vendor-sync",
+    path: "/vendor-sync",
+    method: "post",
+    operationId: "vendorSync",
+    tag: "Reconciliation",
+    summary: "Reconcile figures with the Toast and 7shifts APIs",
+    description: [
+      "Called by the database, not by people: `pipeline.request_sync(location_id, from_date, " +
+      "to_date)`, `pipeline.request_backfill`, the hourly schedule and the minute sweep " +
+      "(pg_cron), and a run that needs another invocation, all through pg_net. Claims the " +
+      "named run (when due) and then any other due run, each under a lease; pulls Toast " +
+      "orders by modified time and refunds, and 7shifts punches by clock-in, page by page, " +
+      "through the webhooks' own ingest; records each page and its cursor in one transaction; " +
+      "works until its budget (`SYNC_BUDGET_MS`) or page allowance (`SYNC_MAX_PAGES`) is spent. " +
+      "Vendor credentials are never in the request: the function reads them per run from " +
+      "Vault through the database.",
+      "",
+      "**Authentication**: the database's signature, as for the alert notifier " +
+      "(`x-alert-timestamp`, `x-alert-signature`).",
+    ].join("\n"),
+    parameters: [],
+    security: [{ AlertWebhookSignature: [], AlertWebhookTimestamp: [] }],
+    requestSchema: syncRequestSchema,
+    responses: {
+      200: {
+        description: "What happened to each run worked on (possibly none).",
+        schema: syncAnswerSchema,
+      },
+      ...requestErrors("16 KiB (16,384 bytes)"),
+      400: {
+        description: 'The body is not UTF-8 JSON, or not `{"type": "SYNC"}` with an optional ' +
+          "positive integer `runId`.",
+        schema: errorBodySchemaFor(400),
+      },
+      401: DATABASE_SIGNATURE_REFUSED,
+      503: {
+        description: "The database is unreachable; the minute sweep tries again.",
         schema: errorBodySchemaFor(503),
       },
     },
@@ -835,6 +901,7 @@ export const EXAMPLE_ALERT_RECORD = {
   metrics_as_of: "2026-11-01T20:31:07.412+00:00",
   previous_alert_id: null,
   previous: null,
+  details: null,
   created_at: "2026-11-01T20:31:07.5+00:00",
   status: "pending",
   target_channels: [],
@@ -848,6 +915,20 @@ export const EXAMPLE_ALERT_RECORD = {
   sent_at: null,
   updated_at: "2026-11-01T20:31:07.5+00:00",
 } as const;
+
+/** The vendor sync's request examples (the database calls it). */
+export const SYNC_REQUEST_EXAMPLES: readonly NamedExample[] = [
+  {
+    name: "run",
+    summary: "A run asked for (pipeline.request_sync) or resumed",
+    value: { type: "SYNC", runId: 58 },
+  },
+  {
+    name: "sweep",
+    summary: "The schedule or the minute sweep: whatever is due",
+    value: { type: "SYNC" },
+  },
+];
 
 /** The notifier's request examples (it has no vendor fixtures: the database calls it). */
 export const NOTIFIER_REQUEST_EXAMPLES: readonly NamedExample[] = [
@@ -915,6 +996,8 @@ function operation(op: OperationDoc, input: OpenApiInput): ZodOpenApiOperationOb
   }
   const requestExamples = op.fn === "alert-notifier"
     ? NOTIFIER_REQUEST_EXAMPLES
+    : op.fn === "vendor-sync"
+    ? SYNC_REQUEST_EXAMPLES
     : input.requestExamples[op.fn];
   return {
     tags: [op.tag],
@@ -985,6 +1068,11 @@ export function buildOpenApiDocument(input: OpenApiInput): JsonObject {
     tags: [
       { name: "Ingest", description: "Vendor webhooks: sales and labor in." },
       { name: "Alerts", description: "Alert delivery, called by the database." },
+      {
+        name: "Reconciliation",
+        description: "The vendor sync: figures checked against the vendors' APIs, called by " +
+          "the database.",
+      },
       { name: "Documentation", description: "This document and its page." },
     ],
     paths,

@@ -112,7 +112,15 @@ export type SystemStep =
   /** `pipeline.recompute_open_days()`: the days with an open punch, recomputed. */
   | { kind: "recomputeOpenDays"; clock: number }
   /** `pipeline.judge_closed_days(0, …)` for the run's locations: the closed-day verdicts. */
-  | { kind: "judgeClosedDays"; clock: number };
+  | { kind: "judgeClosedDays"; clock: number }
+  /**
+   * A vendor sync of these locations (the hourly schedule): every order and punch whose
+   * vendor version at `clock` (what the API shows: the newest made by then, break edits that
+   * fired no webhook included) differs from the one applied is applied, and each day it
+   * touched is recomputed once (a sync's pages commit a second apart; a page-by-page
+   * intermediate state is not modelled).
+   */
+  | { kind: "vendorSync"; clock: number; locationIndexes: readonly number[] };
 
 /** The longest an open punch accrues (16 h), as the system's cap. */
 const MAX_OPEN_SHIFT_SECONDS = 57_600;
@@ -196,7 +204,10 @@ export function predictAlerts(
 ): ExpectedAlert[] {
   const orders = new Map(sim.orders.map((o) => [`order:${o.guid}`, o]));
   const punches = new Map(sim.punches.map((p) => [`punch:${p.id}`, p]));
-  const applied = new Map<string, { modifiedAt: number; contribution: Contribution }>();
+  const applied = new Map<
+    string,
+    { modifiedAt: number; version: number; contribution: Contribution }
+  >();
   const tombstones = new Set<string>();
   const totals = new Map<string, DayTotals>();
   /** Open punches per day: entity → its clock-in and wage. */
@@ -321,6 +332,71 @@ export function predictAlerts(
     }
   };
 
+  /**
+   * Applies version `versionIndex` of `entity` as ingest would (the newest `modified` wins; a
+   * deleted punch stays deleted); `fromApi`: the sync's version, which also wins a tie on
+   * `modified` (a break edit that did not move it). Returns the days it touched.
+   */
+  const apply = (
+    locIndex: number,
+    entity: string,
+    versionIndex: number,
+    fromApi: boolean,
+  ): string[] => {
+    const loc = sim.locations[locIndex];
+    const prev = applied.get(entity);
+    const newer = (modifiedAt: number) =>
+      !prev || modifiedAt > prev.modifiedAt || (fromApi && modifiedAt === prev.modifiedAt);
+    let next: { modifiedAt: number; version: number; contribution: Contribution } | null = null;
+    if (entity.startsWith("order:")) {
+      const order = orders.get(entity);
+      const v = order?.versions[versionIndex];
+      if (!order || !v) return [];
+      if (newer(v.modifiedAt)) {
+        next = {
+          modifiedAt: v.modifiedAt,
+          version: versionIndex,
+          contribution: orderContribution(v, order.businessDate),
+        };
+      }
+    } else {
+      const punch = punches.get(entity);
+      const v = punch?.versions[versionIndex];
+      if (!punch || !v) return [];
+      const wasDeleted = tombstones.has(entity);
+      if (v.deleted) tombstones.add(entity);
+      const deleted = tombstones.has(entity);
+      if (newer(v.modifiedAt)) {
+        next = {
+          modifiedAt: v.modifiedAt,
+          version: versionIndex,
+          contribution: punchContribution(v, deleted, loc.timeZone, loc.cutoffHour),
+        };
+      } else if (deleted && !wasDeleted && prev) {
+        // An older version carrying the deletion still deletes the stored punch.
+        const labor = prev.contribution.labor;
+        next = {
+          modifiedAt: prev.modifiedAt,
+          version: prev.version,
+          contribution: {
+            sales: [],
+            refunds: [],
+            labor: labor && { ...labor, seconds: 0, cents: 0, open: null },
+          },
+        };
+      }
+    }
+    if (!next) return [];
+    const touched = new Set<string>(datesOf(next.contribution));
+    if (prev) {
+      addContribution(locIndex, entity, prev.contribution, -1);
+      for (const date of datesOf(prev.contribution)) touched.add(date);
+    }
+    addContribution(locIndex, entity, next.contribution, 1);
+    applied.set(entity, next);
+    return [...touched];
+  };
+
   for (const step of steps) {
     if (step.kind === "judgeClosedDays") {
       judge(step.clock, -1);
@@ -337,51 +413,33 @@ export function predictAlerts(
       }
       continue;
     }
+    if (step.kind === "vendorSync") {
+      for (const locIndex of step.locationIndexes) {
+        const touched = new Set<string>();
+        for (const o of sim.orders) {
+          if (o.locationIndex !== locIndex) continue;
+          const v = vendorVersion(o.versions, step.clock);
+          if (v >= 0 && applied.get(`order:${o.guid}`)?.version !== v) {
+            for (const date of apply(locIndex, `order:${o.guid}`, v, true)) touched.add(date);
+          }
+        }
+        for (const p of sim.punches) {
+          if (p.locationIndex !== locIndex) continue;
+          const v = vendorVersion(p.versions, step.clock);
+          // A punch deleted before anything of it arrived is neither listed (7shifts lists no
+          // deleted punch) nor looked up (nothing stored): the sync never learns of it.
+          if (v >= 0 && p.versions[v].deleted && !applied.has(`punch:${p.id}`)) continue;
+          if (v >= 0 && applied.get(`punch:${p.id}`)?.version !== v) {
+            for (const date of apply(locIndex, `punch:${p.id}`, v, true)) touched.add(date);
+          }
+        }
+        for (const date of [...touched].sort()) recompute(locIndex, date, step.clock, -1);
+      }
+      continue;
+    }
     const d = step.delivery;
-    const loc = sim.locations[d.locationIndex];
-    const prev = applied.get(d.entity);
-    let next: { modifiedAt: number; contribution: Contribution } | null = null;
-    if (d.entity.startsWith("order:")) {
-      const order = orders.get(d.entity);
-      const v = order?.versions[d.versionIndex];
-      if (!order || !v) continue;
-      if (!prev || v.modifiedAt > prev.modifiedAt) {
-        next = { modifiedAt: v.modifiedAt, contribution: orderContribution(v, order.businessDate) };
-      }
-    } else {
-      const punch = punches.get(d.entity);
-      const v = punch?.versions[d.versionIndex];
-      if (!punch || !v) continue;
-      const wasDeleted = tombstones.has(d.entity);
-      if (v.deleted) tombstones.add(d.entity);
-      const deleted = tombstones.has(d.entity);
-      if (!prev || v.modifiedAt > prev.modifiedAt) {
-        next = {
-          modifiedAt: v.modifiedAt,
-          contribution: punchContribution(v, deleted, loc.timeZone, loc.cutoffHour),
-        };
-      } else if (deleted && !wasDeleted) {
-        // An older version carrying the deletion still deletes the stored punch.
-        const labor = prev.contribution.labor;
-        next = {
-          modifiedAt: prev.modifiedAt,
-          contribution: {
-            sales: [],
-            refunds: [],
-            labor: labor && { ...labor, seconds: 0, cents: 0, open: null },
-          },
-        };
-      }
-    }
-    if (!next) continue;
-    const touched = new Set<string>(datesOf(next.contribution));
-    if (prev) {
-      addContribution(d.locationIndex, d.entity, prev.contribution, -1);
-      for (const date of datesOf(prev.contribution)) touched.add(date);
-    }
-    addContribution(d.locationIndex, d.entity, next.contribution, 1);
-    applied.set(d.entity, next);
-    for (const date of [...touched].sort()) recompute(d.locationIndex, date, step.clock, d.seq);
+    const touched = apply(d.locationIndex, d.entity, d.versionIndex, false);
+    for (const date of touched.sort()) recompute(d.locationIndex, date, step.clock, d.seq);
   }
   return alerts;
 }
@@ -391,4 +449,19 @@ function byLocationAndDate(a: string, b: string): number {
   const [la, da] = a.split("|");
   const [lb, db] = b.split("|");
   return Number(la) - Number(lb) || da.localeCompare(db);
+}
+
+/**
+ * The version of an order or punch its vendor's API shows at `clock`: the newest made by then
+ * (a break edit counts from when it was made), or -1 when none was.
+ */
+export function vendorVersion(
+  versions: ReadonlyArray<{ modifiedAt: number; editedAt?: number }>,
+  clock: number,
+): number {
+  let found = -1;
+  versions.forEach((v, i) => {
+    if ((v.editedAt ?? v.modifiedAt) <= clock) found = i;
+  });
+  return found;
 }

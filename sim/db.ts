@@ -115,7 +115,7 @@ export interface SystemAlert {
   status: string;
 }
 
-/** The alerts raised for the given locations, in creation order. */
+/** The labor alerts raised for the given locations, in creation order (not sync notices). */
 export async function readAlerts(
   sql: postgres.Sql,
   locationIds: readonly number[],
@@ -124,7 +124,7 @@ export async function readAlerts(
     select id, location_id, to_char(business_date, 'YYYY-MM-DD') as business_date, kind,
       from_state, labor_pct_bp, net_sales_cents, status
     from public.alerts
-    where location_id = any(${locationIds as number[]}::bigint[])
+    where location_id = any(${locationIds as number[]}::bigint[]) and kind <> 'sync'
     order by id
   `;
   return rows.map((r) => ({

@@ -23,6 +23,8 @@ export interface DeliveryTarget {
   anonKey: string;
   toastWebhookSecret: string;
   sevenShiftsGrantGuid: string;
+  /** Companies with a grant of their own (a vendor connection's), by company id. */
+  sevenShiftsGrantGuids?: Readonly<Record<number, string>>;
 }
 
 /** Retry and pacing policy. */
@@ -112,7 +114,7 @@ async function headersFor(
     "x-hmac-signature": await sevenShiftsSignature(
       d.rawBody,
       timestamp,
-      target.sevenShiftsGrantGuid,
+      target.sevenShiftsGrantGuids?.[d.companyId ?? 0] ?? target.sevenShiftsGrantGuid,
     ),
     "User-Agent": "labor-pulse-simulator (7shifts-like)",
   };

@@ -11,7 +11,8 @@
  * @module
  */
 import type { ShiftPlan } from "./catalog.ts";
-import type { LocationScenario, SimulationOptions } from "./generate.ts";
+import type { LocationScenario, Simulation, SimulationOptions } from "./generate.ts";
+import { localInstant, wallTime } from "./time.ts";
 import type { PunchFeature } from "./sevenshifts_gen.ts";
 import { ORDER_FEATURES } from "./toast_gen.ts";
 
@@ -112,7 +113,12 @@ export const DEMO_SCENARIOS: readonly Partial<LocationScenario>[] = [
     name: "Harbor Kitchen",
     timeZone: "America/Chicago",
     laborTargetBp: 2500,
-    // A busy brunch, lunch and dinner house, staffed to match.
+    // A busy brunch, lunch and dinner house, staffed to match. Its Toast and 7shifts
+    // subscriptions stall over lunch (every webhook from 12:15 to 1 PM is lost), and a manager
+    // adds a forgotten break in 7shifts after the fact (no webhook): the hourly sync with the
+    // vendors' APIs (DEMO_SYNC_MINUTE) puts both right.
+    webhookOutage: [12.25, 13],
+    silentBreakEdits: 1,
     ordersPerDay: 105,
     intensity: intensity([[9.5, 11, 5], [11, 14, 8], [14, 17, 3], [17, 21, 8], [21, 23, 3]]),
     shifts: [
@@ -164,6 +170,12 @@ export const DEMO_BEATS: readonly DemoBeat[] = [
       "Lakeside Grill: a full lunch crew of eight is on the clock for what turns out a slow lunch.",
   },
   {
+    locationIndex: 2,
+    hour: 12.25,
+    text: "Harbor Kitchen: its Toast and 7shifts webhooks stall; nothing arrives until 1 PM " +
+      "(the vendors give up on them).",
+  },
+  {
     locationIndex: 0,
     hour: 13.5,
     text:
@@ -185,6 +197,35 @@ export const DEMO_BEATS: readonly DemoBeat[] = [
 /** The demo's seed: the same seed prints the same story. */
 export const DEMO_SEED = 2026;
 
+/** The minute past each hour the sync runs (pg_cron `vendor-sync-hourly`: `10 * * * *`). */
+export const DEMO_SYNC_MINUTE = 10;
+
+/**
+ * When the hourly sync runs during the replay: at {@link DEMO_SYNC_MINUTE} past each hour from
+ * the hour after `first` until one past the last thing that happens (the last delivery, or a
+ * change only the vendors' APIs show), so the day ends synced. Every location is connected.
+ */
+export function demoSyncs(
+  sim: Simulation,
+  date: string,
+  zone: string,
+  first: number,
+  last: number,
+): Array<{ at: number; locationIndexes: number[] }> {
+  const end = Math.max(
+    last,
+    ...sim.punches.flatMap((p) => p.versions.map((v) => v.editedAt ?? v.modifiedAt)),
+  );
+  const syncs: Array<{ at: number; locationIndexes: number[] }> = [];
+  const locationIndexes = sim.locations.map((l) => l.index);
+  for (let h = wallTime(first, zone).hour + 1;; h++) {
+    const at = localInstant(date, h + DEMO_SYNC_MINUTE / 60, zone);
+    syncs.push({ at, locationIndexes });
+    if (at > end) break;
+  }
+  return syncs;
+}
+
 /** The demo's simulation options for business date `date`. */
 export function demoOptions(date: string, runId: string, seed = DEMO_SEED): SimulationOptions {
   return {
@@ -195,6 +236,8 @@ export function demoOptions(date: string, runId: string, seed = DEMO_SEED): Simu
     runId,
     duplicateRate: 0.05,
     reorderRate: 0.05,
+    // 7shifts' API shows wages in whole cents: the sync reads them.
+    halfCentWages: false,
     scenarios: DEMO_SCENARIOS,
   };
 }

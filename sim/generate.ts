@@ -20,7 +20,7 @@ import {
   type NumericIds,
   type PunchFeature,
 } from "./sevenshifts_gen.ts";
-import { addDays } from "./time.ts";
+import { addDays, localInstant } from "./time.ts";
 import { generateOrderDay, type OrderFeature } from "./toast_gen.ts";
 import { groundTruth, type TruthRow } from "./truth.ts";
 
@@ -47,6 +47,15 @@ export interface LocationScenario {
   approvalRate: number;
   /** Whether punches may be sent open at clock-in (see sevenshifts_gen.ts). */
   openPunches: boolean;
+  /** Share of the location's webhooks never delivered (the vendor gave up on them). */
+  webhookLossRate: number;
+  /**
+   * A paused subscription: local hours `[from, to)` of each business day (as the intensity
+   * slots count them: 25 is 1 am the next morning) in which every webhook is lost.
+   */
+  webhookOutage: readonly [number, number];
+  /** Punches a day whose breaks the manager edits later, which fires no webhook. */
+  silentBreakEdits: number;
 }
 
 /** What a simulation is generated from. */
@@ -72,6 +81,15 @@ export interface SimulationOptions {
    * until the database's clock, so a run that predicts the alerts turns them off.
    */
   openPunches?: boolean;
+  /** Share of every location's webhooks never delivered (0-1, default 0; a scenario's wins). */
+  webhookLossRate?: number;
+  /** Punches per location-day whose breaks are edited without a webhook (default 0). */
+  silentBreakEdits?: number;
+  /**
+   * Whether every fourth person earns an extra half cent an hour (default: when wages are in
+   * dollars). 7shifts' API gives wages in whole cents, so runs the vendor sync reads turn it off.
+   */
+  halfCentWages?: boolean;
   /** Per-location overrides, by position (the demo's stories). */
   scenarios?: ReadonlyArray<Partial<LocationScenario> | undefined>;
 }
@@ -84,6 +102,10 @@ export interface Simulation {
   punches: SimPunch[];
   /** The webhooks, in the order they are sent. */
   deliveries: Delivery[];
+  /** The webhooks the vendors gave up on (never sent; only their APIs have the data). */
+  lost: Delivery[];
+  /** Each location's Toast configuration GUIDs (to render its orders again, as its API). */
+  toastConfigs: ToastConfigGuids[];
   /** Final figures per location and business day. */
   truth: TruthRow[];
   /** Business dates generated, in order. */
@@ -122,6 +144,9 @@ export function resolveOptions(opts: SimulationOptions): Simulation["options"] {
     reorderRate: rate(opts.reorderRate, "reorderRate"),
     wageUnit: opts.wageUnit ?? "dollars",
     openPunches: opts.openPunches ?? true,
+    webhookLossRate: rate(opts.webhookLossRate, "webhookLossRate"),
+    silentBreakEdits: opts.silentBreakEdits ?? 0,
+    halfCentWages: opts.halfCentWages ?? (opts.wageUnit ?? "dollars") === "dollars",
   };
 }
 
@@ -184,12 +209,7 @@ export function generateSimulation(options: SimulationOptions): Simulation {
       revenueCenter: uuid(),
     });
     const menuGuids = MENU.map(() => uuid());
-    const staff = generateStaff(
-      lr.fork("staff"),
-      nums.userId,
-      over.shifts,
-      opts.wageUnit === "dollars",
-    );
+    const staff = generateStaff(lr.fork("staff"), nums.userId, over.shifts, opts.halfCentWages);
     const ordersPerDay = over.ordersPerDay ?? lr.int(70, 110);
     for (const [dayIndex, date] of dates.entries()) {
       // Forked by position, not date: a scenario plays the same in local time on any date.
@@ -220,6 +240,7 @@ export function generateSimulation(options: SimulationOptions): Simulation {
         openAtClockInRate: over.openAtClockInRate,
         approvalRate: over.approvalRate,
         openPunches: over.openPunches ?? opts.openPunches,
+        silentBreakEdits: over.silentBreakEdits ?? opts.silentBreakEdits,
       }));
     }
   }
@@ -232,10 +253,22 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     content.fork("latency"),
     opts.wageUnit,
   );
-  const deliveries = planDeliveries(events, content.fork("delivery"), {
+  const { deliveries, lost } = planDeliveries(events, content.fork("delivery"), {
     duplicateRate: opts.duplicateRate,
     reorderRate: opts.reorderRate,
     wageUnit: opts.wageUnit,
+    lossRates: locations.map((l) =>
+      options.scenarios?.[l.index]?.webhookLossRate ?? opts.webhookLossRate
+    ),
+    outages: locations.map((l) => {
+      const hours = options.scenarios?.[l.index]?.webhookOutage;
+      return hours === undefined ? [] : dates.map((date) =>
+        [
+          localInstant(date, hours[0], l.timeZone),
+          localInstant(date, hours[1], l.timeZone),
+        ] as const
+      );
+    }),
   });
   return {
     options: opts,
@@ -243,6 +276,8 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     orders,
     punches,
     deliveries,
+    lost,
+    toastConfigs: configs,
     truth: groundTruth(locations, orders, punches),
     dates,
   };

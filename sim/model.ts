@@ -160,6 +160,13 @@ export interface SimPunchVersion {
   approved: boolean;
   autoClockedOut: boolean;
   deleted: boolean;
+  /**
+   * A change 7shifts sends no webhook for (a break added, edited or deleted): only its API
+   * shows it, and its `modified` may not move (it then equals the previous version's).
+   */
+  silent?: boolean;
+  /** When the change was made (simulated epoch ms), when that is not `modifiedAt`. */
+  editedAt?: number;
 }
 
 /** A 7shifts time punch and all its versions. */

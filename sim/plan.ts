@@ -48,6 +48,17 @@ export interface PlanOptions {
   /** Share of events delivered late, behind up to six newer ones (0-1). */
   reorderRate: number;
   wageUnit: WageUnit;
+  /**
+   * Share of each location's events never delivered (0-1, by location index; default 0): the
+   * vendor gave up on them. Drawn from a stream of its own, so every other delivery is the
+   * same as without losses.
+   */
+  lossRates?: readonly number[];
+  /**
+   * Spans of time (simulated epoch ms, `[from, to)`) in which a location's vendors sent nothing
+   * that arrived (a paused subscription): every event fired then is lost, by location index.
+   */
+  outages?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
 }
 
 type Event = Omit<Delivery, "seq" | "sendAt" | "duplicate" | "displaced">;
@@ -95,6 +106,8 @@ export function buildEvents(
   for (const p of punches) {
     const loc = locations[p.locationIndex];
     p.versions.forEach((v, i) => {
+      // 7shifts sends nothing for a break change: only the API shows it.
+      if (v.silent) return;
       events.push({
         locationIndex: p.locationIndex,
         vendor: "7shifts",
@@ -122,7 +135,11 @@ export function buildEvents(
  * to six newer ones and some are sent twice (the copy up to eight deliveries later); then the
  * locations' streams are merged by send time.
  */
-export function planDeliveries(events: readonly Event[], rng: Rng, opts: PlanOptions): Delivery[] {
+export function planDeliveries(
+  events: readonly Event[],
+  rng: Rng,
+  opts: PlanOptions,
+): { deliveries: Delivery[]; lost: Delivery[] } {
   const byLocation = new Map<number, Event[]>();
   for (const e of events) {
     const list = byLocation.get(e.locationIndex) ?? [];
@@ -130,6 +147,7 @@ export function planDeliveries(events: readonly Event[], rng: Rng, opts: PlanOpt
     byLocation.set(e.locationIndex, list);
   }
   const all: Array<Omit<Delivery, "seq">> = [];
+  const lost: Delivery[] = [];
   for (const [loc, list] of [...byLocation.entries()].sort((a, b) => a[0] - b[0])) {
     const lr = rng.fork(`location ${loc}`);
     const keyed = list.map((e, i) => {
@@ -142,7 +160,19 @@ export function planDeliveries(events: readonly Event[], rng: Rng, opts: PlanOpt
       displaced: false,
       duplicate: true,
     }));
+    const lossRng = rng.fork(`loss ${loc}`);
+    const lossRate = opts.lossRates?.[loc] ?? 0;
+    const outages = opts.outages?.[loc] ?? [];
+    const gone = new Set(
+      list.filter((e) =>
+        lossRng.chance(lossRate) || outages.some(([from, to]) => e.at >= from && e.at < to)
+      ),
+    );
+    for (const e of gone) {
+      lost.push({ ...e, seq: -1, sendAt: e.at, duplicate: false, displaced: false });
+    }
     const ordered = [...keyed.map((k) => ({ ...k, duplicate: false })), ...copies]
+      .filter((k) => !gone.has(k.e))
       .sort((a, b) => a.key - b.key);
     let clock = -Infinity;
     for (const k of ordered) {
@@ -160,5 +190,5 @@ export function planDeliveries(events: readonly Event[], rng: Rng, opts: PlanOpt
   withRank.sort((a, b) =>
     a.d.sendAt - b.d.sendAt || a.d.locationIndex - b.d.locationIndex || a.rank - b.rank
   );
-  return withRank.map(({ d }, seq) => ({ ...d, seq }));
+  return { deliveries: withRank.map(({ d }, seq) => ({ ...d, seq })), lost };
 }

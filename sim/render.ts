@@ -111,7 +111,8 @@ function renderSelection(s: SimSelection, tz: string, config: ToastConfigGuids) 
   };
 }
 
-function renderPayment(p: SimPayment, orderGuid: string, check: SimCheck, tz: string) {
+/** One payment as Toast's orders API shows it (also `GET /orders/v2/payments/{guid}`). */
+export function renderPayment(p: SimPayment, orderGuid: string, check: SimCheck, tz: string) {
   return {
     guid: p.guid,
     entityType: "OrderPayment",
@@ -311,6 +312,42 @@ function wageValue(centiCents: number, unit: WageUnit): number {
   return centiCents / 10_000;
 }
 
+/**
+ * The fields a punch version has in both 7shifts shapes, times written by `time` and the wage
+ * in `unit`, in the order 7shifts lists them.
+ */
+function punchFields(
+  punch: SimPunch,
+  v: SimPunchVersion,
+  location: SimLocation,
+  time: (ms: number) => string,
+  unit: WageUnit,
+): Record<string, unknown> {
+  return {
+    id: punch.id,
+    company_id: location.sevenShiftsCompanyId,
+    shift_id: punch.shiftId,
+    user_id: punch.userId,
+    editable_punch: true,
+    role_id: v.roleId,
+    location_id: location.sevenShiftsLocationId,
+    department_id: v.departmentId,
+    hourly_wage: wageValue(v.hourlyWageCentiCents, unit),
+    approved: v.approved,
+    clocked_in: time(v.clockedInAt),
+    clocked_out: v.clockedOutAt === null ? null : time(v.clockedOutAt),
+    notes: "",
+    auto_clocked_out: v.autoClockedOut,
+    clocked_in_offline: false,
+    clocked_out_offline: false,
+    tips: 0,
+    created: time(punch.createdAt),
+    modified: time(v.modifiedAt),
+    deleted: v.deleted,
+    pos_type: "web",
+  };
+}
+
 /** One version of a punch as the body of a `time_punch.*` webhook. */
 export function renderPunch(
   punch: SimPunch,
@@ -321,27 +358,7 @@ export function renderPunch(
   const tz = location.timeZone;
   const v = version;
   return {
-    id: punch.id,
-    company_id: location.sevenShiftsCompanyId,
-    shift_id: punch.shiftId,
-    user_id: punch.userId,
-    editable_punch: true,
-    role_id: v.roleId,
-    location_id: location.sevenShiftsLocationId,
-    department_id: v.departmentId,
-    hourly_wage: wageValue(v.hourlyWageCentiCents, wageUnit),
-    approved: v.approved,
-    clocked_in: sevenShiftsUtc(v.clockedInAt),
-    clocked_out: v.clockedOutAt === null ? null : sevenShiftsUtc(v.clockedOutAt),
-    notes: "",
-    auto_clocked_out: v.autoClockedOut,
-    clocked_in_offline: false,
-    clocked_out_offline: false,
-    tips: 0,
-    created: sevenShiftsUtc(punch.createdAt),
-    modified: sevenShiftsUtc(v.modifiedAt),
-    deleted: v.deleted,
-    pos_type: "web",
+    ...punchFields(punch, v, location, sevenShiftsUtc, wageUnit),
     clocked_in_iso: sevenShiftsIso(v.clockedInAt, tz),
     clocked_out_iso: v.clockedOutAt === null ? null : sevenShiftsIso(v.clockedOutAt, tz),
     time_punch_breaks: v.breaks.map((b) => ({
@@ -353,6 +370,36 @@ export function renderPunch(
       out: sevenShiftsUtc(b.outAt),
       in_iso: sevenShiftsIso(b.inAt, tz),
       out_iso: sevenShiftsIso(b.outAt, tz),
+      deleted: b.deleted,
+    })),
+  };
+}
+
+/** An ISO-8601 UTC instant with `+00:00`, whole seconds, as 7shifts' v2 API writes times. */
+function apiTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "+00:00");
+}
+
+/**
+ * One version of a punch as 7shifts' v2 API returns it (`GET /v2/company/{id}/time_punches`):
+ * UTC ISO times, `breaks` (not `time_punch_breaks`, no `*_iso`), the wage in integer cents. A
+ * wage that is not whole cents cannot be shown this way: 7shifts keeps cents, so asking for one
+ * is a mistake in the run's set-up (`halfCentWages: false`), not something to round.
+ */
+export function renderApiPunch(
+  punch: SimPunch,
+  version: SimPunchVersion,
+  location: SimLocation,
+): Record<string, unknown> {
+  return {
+    ...punchFields(punch, version, location, apiTime, "cents"),
+    breaks: version.breaks.map((b) => ({
+      id: b.id,
+      user_id: punch.userId,
+      custom_break_id: 0,
+      paid: b.paid,
+      in: apiTime(b.inAt),
+      out: apiTime(b.outAt),
       deleted: b.deleted,
     })),
   };

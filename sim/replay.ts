@@ -51,10 +51,20 @@ export function databaseReplayClock(sql: postgres.Sql): ReplayClock {
 export type ReplayEvent =
   | { kind: "delivery"; at: number; delivery: Delivery }
   | { kind: "openDaysJob"; at: number }
+  /**
+   * The hourly vendor sync pg_cron runs (`pipeline.schedule_syncs()`), of the locations
+   * (by index) that have vendor connections; the replay waits for its runs.
+   */
+  | { kind: "vendorSync"; at: number; locationIndexes: readonly number[] }
   /** The caller's own mark (an hourly line, a story beat): nothing runs, it is reported. */
   | { kind: "mark"; at: number; label: string };
 
-const ORDER: Record<ReplayEvent["kind"], number> = { openDaysJob: 0, mark: 1, delivery: 2 };
+const ORDER: Record<ReplayEvent["kind"], number> = {
+  openDaysJob: 0,
+  vendorSync: 1,
+  mark: 2,
+  delivery: 3,
+};
 
 /**
  * The timeline of a plan: its deliveries at their send time, the open-day job at every whole
@@ -64,6 +74,7 @@ const ORDER: Record<ReplayEvent["kind"], number> = { openDaysJob: 0, mark: 1, de
 export function replayTimeline(
   deliveries: readonly Delivery[],
   marks: ReadonlyArray<{ at: number; label: string }> = [],
+  syncs: ReadonlyArray<{ at: number; locationIndexes: readonly number[] }> = [],
 ): ReplayEvent[] {
   const sends = deliveries.map((d) => d.sendAt);
   const first = Math.min(...sends);
@@ -78,6 +89,7 @@ export function replayTimeline(
     events.push({ kind: "openDaysJob", at });
   }
   events.push(...marks.map((m) => ({ kind: "mark" as const, ...m })));
+  events.push(...syncs.map((x) => ({ kind: "vendorSync" as const, ...x })));
   return events
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.at - b.e.at || ORDER[a.e.kind] - ORDER[b.e.kind] || a.i - b.i)
@@ -91,6 +103,8 @@ export function plannedSteps(events: readonly ReplayEvent[]): SystemStep[] {
       ? [{ kind: "delivery", delivery: e.delivery, clock: e.at }]
       : e.kind === "openDaysJob"
       ? [{ kind: "recomputeOpenDays", clock: e.at }]
+      : e.kind === "vendorSync"
+      ? [{ kind: "vendorSync", clock: e.at, locationIndexes: e.locationIndexes }]
       : []
   );
 }
@@ -99,8 +113,48 @@ export function plannedSteps(events: readonly ReplayEvent[]): SystemStep[] {
 export interface ReplayOptions extends Omit<SendOptions, "speed"> {
   /** Replayed milliseconds per real millisecond; Infinity (default) runs as fast as it can. */
   speed?: number;
-  /** Called after each event, in order; the replay waits for it. */
-  onEvent?: (event: ReplayEvent, result: DeliveryResult | null) => void | Promise<void>;
+  /**
+   * Called after each event, in order; the replay waits for it. A vendor sync's runs (rows
+   * of `public.sync_runs`) come with it.
+   */
+  onEvent?: (
+    event: ReplayEvent,
+    result: DeliveryResult | null,
+    syncRuns?: SyncRunRow[],
+  ) => void | Promise<void>;
+}
+
+/** A finished vendor sync run, as the replay reports it. */
+export type SyncRunRow = Record<string, unknown> & { id: number; location_id: number };
+
+/**
+ * What pg_cron's hourly job does (`pipeline.schedule_syncs()`, on the replay clock), and then
+ * waits (up to `timeoutMs`) for the runs it queued to end: vendor-sync takes them through
+ * pg_net.
+ */
+export async function runScheduledSyncs(
+  sql: postgres.Sql,
+  timeoutMs = 120_000,
+): Promise<SyncRunRow[]> {
+  const [{ before }] = await sql`select coalesce(max(id), 0)::bigint as before
+    from public.sync_runs`;
+  await sql`select pipeline.schedule_syncs()`;
+  const deadline = Date.now() + timeoutMs;
+  let lastSweep = Date.now();
+  while (true) {
+    const rows = await sql<SyncRunRow[]>`select * from public.sync_runs where id > ${before}
+      order by id`;
+    if (rows.every((r) => !["pending", "running"].includes(String(r.state)))) {
+      return rows.map((r) => ({ ...r, id: Number(r.id), location_id: Number(r.location_id) }));
+    }
+    if (Date.now() > deadline) throw new Error("the vendor sync did not finish in time");
+    // The minute sweep (pg_cron), for a run that waits on a vendor.
+    if (Date.now() - lastSweep > 5_000) {
+      lastSweep = Date.now();
+      await sql`select pipeline.request_sync_sweep()`;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** What a replay did: each delivery's result (plan order), the totals, the system's steps. */
@@ -161,7 +215,12 @@ export async function replay(
       await sql`select pipeline.recompute_open_days()`;
       steps.push({ kind: "recomputeOpenDays", clock: now });
     }
-    await opts.onEvent?.(event, result);
+    let syncRuns: SyncRunRow[] | undefined;
+    if (event.kind === "vendorSync") {
+      syncRuns = await runScheduledSyncs(sql);
+      steps.push({ kind: "vendorSync", clock: now, locationIndexes: event.locationIndexes });
+    }
+    await opts.onEvent?.(event, result, syncRuns);
   }
   return { results, totals, steps, clock: now };
 }

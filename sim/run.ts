@@ -37,7 +37,13 @@ import {
 } from "./deliver.ts";
 import { generateSimulation, type Simulation, type SimulationOptions } from "./generate.ts";
 import { type ProgressSink, silentProgress } from "./progress.ts";
-import { replay, type ReplayClock, type ReplayEvent, replayTimeline } from "./replay.ts";
+import {
+  replay,
+  type ReplayClock,
+  type ReplayEvent,
+  replayTimeline,
+  type SyncRunRow,
+} from "./replay.ts";
 import { clockText } from "./time.ts";
 
 /** Everything a run needs: what to generate, where to send it, where to read results. */
@@ -71,8 +77,17 @@ export interface RunOptions extends SimulationOptions, DeliveryTarget {
   replayClock?: ReplayClock;
   /** Marks reported to {@link onReplayEvent} at their instants (with a replay clock). */
   replayMarks?: ReadonlyArray<{ at: number; label: string }>;
+  /**
+   * The hourly vendor sync at these replayed instants (with a replay clock), of the locations
+   * (by index) connected to the vendors' APIs; `onMapped` connects them.
+   */
+  vendorSyncs?: ReadonlyArray<{ at: number; locationIndexes: readonly number[] }>;
   /** Called after each replayed event (with a replay clock); the replay waits for it. */
-  onReplayEvent?: (event: ReplayEvent, result: DeliveryResult | null) => void | Promise<void>;
+  onReplayEvent?: (
+    event: ReplayEvent,
+    result: DeliveryResult | null,
+    syncRuns?: SyncRunRow[],
+  ) => void | Promise<void>;
   /**
    * Without a replay clock: the database's figures' clock (epoch ms) when the caller holds it
    * still for the whole run (the replay clock set once, to that instant): the clock of every
@@ -148,7 +163,7 @@ export async function runSimulation(opts: RunOptions): Promise<RunReport> {
     let clock: () => number = Date.now;
     if (opts.replayClock) {
       const replayed = await replay(
-        replayTimeline(simulation.deliveries, opts.replayMarks),
+        replayTimeline(simulation.deliveries, opts.replayMarks, opts.vendorSyncs),
         opts,
         opts.replayClock,
         sql,

@@ -70,6 +70,13 @@ export interface PunchDayInput {
   /** Chance a punch is approved by the manager the next morning (an edit). Default 0.3. */
   approvalRate?: number;
   /**
+   * Punches (of at least 4 hours) that get an unpaid break added after the fact, the next
+   * morning, without a webhook (7shifts fires none for break changes) and without moving
+   * `modified`: only the API shows it. Default 0. Drawn from a stream of its own, so the rest
+   * of the day is the same with or without them.
+   */
+  silentBreakEdits?: number;
+  /**
    * When false, no version of any punch is open (every punch is created already clocked out):
    * an open punch accrues labor until the database's clock, so runs whose intermediate
    * figures must be predictable (the alert checks, the demo) turn this off. Default true.
@@ -407,8 +414,45 @@ export function generatePunchDay(input: PunchDayInput): SimPunch[] {
       change: "approved",
     });
   }
+  addSilentBreakEdits(drafts, rng.fork("silent break edits"), input.silentBreakEdits ?? 0);
   for (const d of drafts) d.punch.createdAt = d.punch.versions[0].modifiedAt;
   return drafts.map((d) => d.punch);
+}
+
+/**
+ * The manager adds a forgotten 15-25 minute unpaid break to `count` closed punches of 4 hours
+ * or more, after their last change: a version 7shifts sends no webhook for, with the previous
+ * version's `modified` (break edits may not move it) and the time of the edit in `editedAt`.
+ * The break sits at 85 % of the shift, clear of the generated ones (25 %, 45 %, 70 %).
+ */
+function addSilentBreakEdits(drafts: Draft[], rng: Rng, count: number) {
+  const candidates = drafts.filter((d) => {
+    const last = d.punch.versions[d.punch.versions.length - 1];
+    return !last.deleted && last.clockedOutAt !== null &&
+      last.clockedOutAt - last.clockedInAt >= 4 * 3600 * SECOND;
+  });
+  for (let i = 0; i < count && candidates.length > 0; i++) {
+    const d = candidates.splice(rng.int(0, candidates.length - 1), 1)[0];
+    const last = d.punch.versions[d.punch.versions.length - 1];
+    const outAt = last.clockedOutAt!;
+    const start = last.clockedInAt + Math.floor((outAt - last.clockedInAt) * 0.85);
+    const added: SimBreak = {
+      id: d.punch.id * 10 + 9,
+      paid: false,
+      inAt: start,
+      outAt: start + rng.int(15, 25) * MINUTE,
+      deleted: false,
+    };
+    d.breaks = [...last.breaks, added];
+    d.punch.versions.push({
+      ...structuredClone(last),
+      breaks: structuredClone(d.breaks),
+      topic: "time_punch.edited",
+      change: "unpaid break added after the fact (no webhook)",
+      silent: true,
+      editedAt: last.modifiedAt + rng.int(10, 120) * MINUTE,
+    });
+  }
 }
 
 /**

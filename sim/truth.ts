@@ -178,8 +178,12 @@ export function punchCostCents(paidSeconds: number, wageCentiCents: number): num
   return roundDivNumber(paidSeconds * wageCentiCents, 360_000);
 }
 
+/**
+ * The version a correct system ends up with: the latest `modified`, and of two with the same
+ * (7shifts' break edits may not move it), the later one.
+ */
 function newest<T extends { modifiedAt: number }>(versions: readonly T[]): T {
-  return versions.reduce((a, b) => (b.modifiedAt > a.modifiedAt ? b : a));
+  return versions.reduce((a, b) => (b.modifiedAt >= a.modifiedAt ? b : a));
 }
 
 const key = (locationIndex: number, date: string) => `${locationIndex}|${date}`;

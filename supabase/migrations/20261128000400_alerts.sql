@@ -31,12 +31,19 @@
 -- yet, recovered if it ends under target after one, critical if an over day ends critical).
 -- Later corrections are judged again but send nothing more. A new episode only starts on the
 -- previous business day, never older history (a 90-day backfill alerts on nothing); an open
--- episode on an older day still gets its one closing notice.
+-- episode on an older day still gets its one closing notice. A closed day that a vendor sync's
+-- history backfill brought in is marked quiet (alert_states.quiet): it is never judged at all,
+-- not even once.
+--
+-- Besides the state machine's transitions the outbox carries one other kind, 'sync': the notice
+-- a vendor sync sends when it found data the webhooks missed (20261129000100_vendor_sync.sql);
+-- it goes through the same delivery and never changes a day's alert state.
 
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
 -- time from Vault, or from pipeline.runtime_settings where there is no Vault; never in this
--- file); the request carries no secret. The notifier claims
+-- file); the request carries no secret. The same signed post (pipeline.post_signed_to_function)
+-- wakes the vendor-sync function. The notifier claims
 -- alerts with a lease (FOR UPDATE SKIP LOCKED), one location's alerts strictly in creation
 -- order, records every attempt, and marks an alert sent only after the channel's 2xx.
 
@@ -155,6 +162,9 @@ create table if not exists public.alert_states (
   state text not null default 'ok' check (state in ('ok', 'over', 'critical', 'recovered')),
   last_alert_id bigint,
   alert_count integer not null default 0,
+  -- A closed day that a history backfill pulled in (pipeline.start_sync_run): history, never
+  -- alerted on, whatever its figures do later.
+  quiet boolean not null default false,
   last_labor_pct_bp bigint,
   last_net_sales_cents bigint,
   -- Bumped whenever labor % or net sales change, and when (clock_timestamp: after any judge
@@ -178,16 +188,19 @@ comment on table public.alert_states is
 
 -- The outbox: one row per transition, with the figures at that moment and its delivery
 -- state. Location name and zone are copied so a message shows what was true when it fired.
+-- A 'sync' row is a vendor sync's notice: the figures of its day after the correction, and
+-- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails).
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
-  kind text not null check (kind in ('over', 'critical', 'recovered')),
+  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
   -- Figures at the moment of the transition (public.daily_metrics).
-  labor_pct_bp bigint not null,
+  -- Null only for a sync notice on a day without net sales.
+  labor_pct_bp bigint check (labor_pct_bp is not null or kind = 'sync'),
   labor_target_bp integer not null,
   critical_threshold_bp integer not null,
   recovery_threshold_bp integer not null,
@@ -204,6 +217,9 @@ create table if not exists public.alerts (
   -- shared/alert_messages.ts PreviousAlertFacts).
   previous_alert_id bigint references public.alerts (id) on delete set null,
   previous jsonb,
+  -- A sync notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails); null
+  -- otherwise.
+  details jsonb check ((details is not null) = (kind = 'sync')),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
@@ -333,6 +349,7 @@ declare
 begin
   select * into prev from public.alerts as a
   where a.location_id = m.location_id and a.business_date = m.business_date
+    and a.kind <> 'sync'
   order by a.id desc
   limit 1;
 
@@ -471,8 +488,9 @@ begin
   where d.location_id = judge_closed_day.location_id and d.business_date = v_day;
   v_today := pipeline.business_date_of(judge_closed_day.clock, loc.time_zone,
     loc.business_day_cutoff_hour);
-  if loc.alerts_enabled and st.closed_notice_alert_id is null and m.labor_pct_bp is not null
-    and v_day < v_today
+  -- A quiet day (a closed day a backfill brought in) is history: judged, never alerted on.
+  if loc.alerts_enabled and not st.quiet and st.closed_notice_alert_id is null
+    and m.labor_pct_bp is not null and v_day < v_today
   then
     v_next := pipeline.next_alert_state(st.state, m.labor_pct_bp, m.net_sales_cents, loc, true,
       v_day >= v_today - 1);
@@ -540,18 +558,24 @@ comment on function pipeline.judge_closed_days(integer, bigint) is
 -- The database webhook and the sweep
 -- ---------------------------------------------------------------------------------------
 
--- Posts `body` to the alert-notifier function, signed. Returns the pg_net request id, or null
--- (and a warning) when pg_net or the configuration is missing: the alert then stays pending
--- for the sweep, it is never lost.
+-- Posts `body` to one of the project's edge functions (`function_name`, e.g. alert-notifier,
+-- vendor-sync), signed. Returns the pg_net request id, or null (and a warning) when pg_net or
+-- the configuration is missing: whatever asked for the call stays due for its sweep (the
+-- outbox's, the sync's), it is never lost.
 --
 -- pg_net keeps each request in net.http_request_queue (and the answer in net._http_response),
 -- which pg_net grants to every role, so nothing in the request may be a reusable secret. The
 -- request carries `x-alert-timestamp` (Unix seconds) and `x-alert-signature`: hex
 -- HMAC-SHA256, keyed with the alert webhook secret (Vault), of "<timestamp>." followed by the
 -- exact bytes pg_net sends, which are `convert_to(body::text, 'UTF8')` of this same jsonb
--- (pg_net's http_post). The notifier accepts it for 5 minutes (shared/signatures.ts). Whoever
--- copies a request out of the queue can only send that same request again within its window.
-create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
+-- (pg_net's http_post). The functions accept it for 5 minutes (shared/signatures.ts). Whoever
+-- copies a request out of the queue can only send that same request again, to the same
+-- function, within its window.
+create or replace function pipeline.post_signed_to_function(
+  function_name text,
+  body jsonb,
+  timeout_ms integer
+)
 returns bigint
 language plpgsql
 security definer
@@ -563,41 +587,58 @@ declare
   v_timestamp text;
   v_request_id bigint;
 begin
+  if post_signed_to_function.function_name is null
+    or post_signed_to_function.function_name !~ '^[a-z][a-z0-9-]{0,62}$' then
+    raise exception 'not a function name: %', post_signed_to_function.function_name
+      using errcode = '22023';
+  end if;
   if pg_catalog.to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null then
-    raise warning 'alert-notifier not called: pg_net (net.http_post) is not installed';
+    raise warning '% not called: pg_net (net.http_post) is not installed',
+      post_signed_to_function.function_name;
     return null;
   end if;
   v_base := pipeline.runtime_config('functions_base_url');
   v_secret := pipeline.runtime_config('alert_webhook_secret');
   if v_base is null or v_secret is null then
-    raise warning 'alert-notifier not called: set functions_base_url and alert_webhook_secret '
-      'with pipeline.set_runtime_config (or in Vault)';
+    raise warning '% not called: set functions_base_url and alert_webhook_secret '
+      'with pipeline.set_runtime_config (or in Vault)', post_signed_to_function.function_name;
     return null;
   end if;
   v_timestamp := pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()))::bigint::text;
   begin
     select net.http_post(
-      url => pg_catalog.rtrim(v_base, '/') || '/alert-notifier',
-      body => post_to_alert_notifier.body,
+      url => pg_catalog.rtrim(v_base, '/') || '/' || post_signed_to_function.function_name,
+      body => post_signed_to_function.body,
       params => '{}'::jsonb,
       headers => pg_catalog.jsonb_build_object(
         'Content-Type', 'application/json',
         'x-alert-timestamp', v_timestamp,
         'x-alert-signature', pg_catalog.encode(extensions.hmac(
           pg_catalog.convert_to(v_timestamp || '.', 'UTF8')
-            || pg_catalog.convert_to(post_to_alert_notifier.body::text, 'UTF8'),
+            || pg_catalog.convert_to(post_signed_to_function.body::text, 'UTF8'),
           pg_catalog.convert_to(v_secret, 'UTF8'),
           'sha256'), 'hex')
       ),
-      timeout_milliseconds => post_to_alert_notifier.timeout_ms
+      timeout_milliseconds => post_signed_to_function.timeout_ms
     ) into v_request_id;
   exception when others then
-    -- A webhook failure must never roll back the recompute that raised the alert.
-    raise warning 'alert-notifier not called: %', sqlerrm;
+    -- A webhook failure must never roll back the transaction that asked for it.
+    raise warning '% not called: %', post_signed_to_function.function_name, sqlerrm;
     return null;
   end;
   return v_request_id;
 end
+$$;
+
+-- The alert-notifier's call (the database webhook and the sweep).
+create or replace function pipeline.post_to_alert_notifier(body jsonb, timeout_ms integer)
+returns bigint
+language sql
+security definer
+set search_path = ''
+as $$
+  select pipeline.post_signed_to_function('alert-notifier', post_to_alert_notifier.body,
+    post_to_alert_notifier.timeout_ms)
 $$;
 
 -- The Supabase Database Webhook body, exactly: {type, table, schema, record, old_record}.
@@ -720,7 +761,8 @@ as $$
     'failedChannels', pg_catalog.to_jsonb(a.failed_channels),
     'slackWebhookUrl', l.slack_webhook_url,
     'discordWebhookUrl', l.discord_webhook_url,
-    'lastError', a.last_error
+    'lastError', a.last_error,
+    'details', a.details
   )
 $$;
 
@@ -1048,6 +1090,8 @@ revoke all on function pipeline.raise_alert(public.locations, public.daily_metri
 revoke all on function pipeline.judge_closed_day(bigint, date, timestamptz)
   from public, anon, authenticated;
 revoke all on function pipeline.judge_closed_days(integer, bigint)
+  from public, anon, authenticated;
+revoke all on function pipeline.post_signed_to_function(text, jsonb, integer)
   from public, anon, authenticated;
 revoke all on function pipeline.post_to_alert_notifier(jsonb, integer)
   from public, anon, authenticated;

@@ -29,7 +29,13 @@ import {
   type Upload,
 } from "./_management_api.ts";
 
-const FUNCTIONS = ["alert-notifier", "api-docs", "sevenshifts-webhook", "toast-webhook"];
+const FUNCTIONS = [
+  "alert-notifier",
+  "api-docs",
+  "sevenshifts-webhook",
+  "toast-webhook",
+  "vendor-sync",
+];
 
 /** A project ref as the CLI validates it (20 lowercase letters). */
 function projectRef(): string {

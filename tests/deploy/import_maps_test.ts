@@ -30,6 +30,7 @@ Deno.test("import maps: every function has its own deno.json, pinned as package.
     "api-docs",
     "sevenshifts-webhook",
     "toast-webhook",
+    "vendor-sync",
   ]);
   for (const fn of functions) {
     assert.equal(fn.importMap, repoPath(`supabase/functions/${fn.name}/deno.json`), fn.name);

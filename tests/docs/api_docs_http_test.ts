@@ -31,6 +31,7 @@ Deno.test("GET /functions/v1/api-docs/openapi.json serves the valid document wit
   assert.deepEqual(statuses("/toast-webhook"), [200, 202, 400, 401, 405, 409, 413, 415, 500, 503]);
   assert.deepEqual(statuses("/sevenshifts-webhook"), [200, 202, 400, 401, 405, 413, 415, 500, 503]);
   assert.deepEqual(statuses("/alert-notifier"), [200, 400, 401, 405, 413, 415, 500, 503]);
+  assert.deepEqual(statuses("/vendor-sync"), [200, 400, 401, 405, 413, 415, 500, 503]);
 
   const head = await fetch(`${functionsUrl}/api-docs/openapi.json`, { method: "HEAD" });
   assert.equal(head.status, 200);

@@ -89,6 +89,7 @@ Deno.test({
             "/toast-webhook",
             "/sevenshifts-webhook",
             "/alert-notifier",
+            "/vendor-sync",
             "/api-docs/openapi.json",
           ]
         ) {
@@ -96,7 +97,7 @@ Deno.test({
             state: "visible",
           });
         }
-        assert.equal(await page.locator(".opblock").count(), 5);
+        assert.equal(await page.locator(".opblock").count(), 6);
         assert.match(await page.locator(".info .title").innerText(), /Labor Pulse functions/);
         // Swagger UI shows problems with a document in the page, not the console.
         const warnings = page.locator(

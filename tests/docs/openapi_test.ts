@@ -27,6 +27,8 @@ import {
 } from "../../shared/openapi.ts";
 import { type ErrorBody, errorBody, type ErrorCode } from "../../shared/errors.ts";
 import { notifierRequestSchema } from "../../shared/notifier_request.ts";
+import { syncAnswerSchema, syncRequestSchema } from "../../shared/sync_request.ts";
+import { parseSyncCall, type RunOutcome } from "../../supabase/functions/vendor-sync/handler.ts";
 import { parseToastEnvelope, parseToastOrderDetails } from "../../shared/toast.ts";
 import { parseSevenShiftsPunchEvent } from "../../shared/sevenshifts.ts";
 import type { IngestResult } from "../../supabase/functions/toast-webhook/handler.ts";
@@ -45,12 +47,16 @@ const codesAreErrorCodes: Same<(typeof ERROR_CODES)[number], ErrorCode> = true;
 const ingestOutcomes: Same<z.infer<typeof ingestAnswerSchema>["outcome"], IngestResult["outcome"]> =
   true;
 const summaryIsSummary: Same<z.infer<typeof notifierSummarySchema>, NotifierSummary> = true;
+const syncAnswerIsAnswer: Same<z.infer<typeof syncAnswerSchema>, { runs: RunOutcome[] }> = true;
 
 const committed = () => Deno.readTextFile(OPENAPI_JSON_PATH);
 const loadDoc = async () => JSON.parse(await committed()) as OpenApiDoc;
 
 Deno.test("docs/openapi.json is exactly what the zod schemas, fixtures and handlers generate", async () => {
-  assert.ok(errorBodyIsErrorBody && codesAreErrorCodes && ingestOutcomes && summaryIsSummary);
+  assert.ok(
+    errorBodyIsErrorBody && codesAreErrorCodes && ingestOutcomes && summaryIsSummary &&
+      syncAnswerIsAnswer,
+  );
   const generated = await generateOpenApiJson();
   const current = await committed();
   if (generated !== current) {
@@ -90,6 +96,7 @@ Deno.test("every function is documented with each status it answers, each with a
       statuses: [200, 202, 400, 401, 405, 413, 415, 500, 503],
     },
     "/alert-notifier": { method: "post", statuses: [200, 400, 401, 405, 413, 415, 500, 503] },
+    "/vendor-sync": { method: "post", statuses: [200, 400, 401, 405, 413, 415, 500, 503] },
     "/api-docs/openapi.json": { method: "get", statuses: [200, 405] },
     "/api-docs": { method: "get", statuses: [200, 404, 405] },
   };
@@ -274,4 +281,33 @@ Deno.test("the notifier request schema accepts only what the notifier's parser a
     assert.equal(notifierRequestSchema.safeParse(wrong).success, false);
     assert.ok("problem" in parseNotifierCall(wrong));
   }
+});
+
+Deno.test("vendor-sync accepts exactly the documented sync request", () => {
+  const body = fc.oneof(
+    fc.record({
+      type: fc.constantFrom("SYNC", "sync", "SWEEP"),
+      runId: fc.oneof(
+        fc.integer({ min: -5, max: 2 ** 40 }),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.constant("7"),
+        fc.double(),
+      ),
+    }, { requiredKeys: ["type"] }),
+    fc.anything(),
+  );
+  let accepted = 0;
+  fc.assert(
+    fc.property(body, (b) => {
+      const zod = syncRequestSchema.safeParse(b);
+      const call = parseSyncCall(b);
+      if (zod.success) {
+        accepted++;
+        assert.deepEqual(call, { runId: zod.data.runId ?? null }, JSON.stringify(b));
+      } else assert.ok("problem" in call, JSON.stringify(b));
+    }),
+    { seed: 58, numRuns: 500 },
+  );
+  assert.ok(accepted > 30, `accepted ${accepted}`);
 });

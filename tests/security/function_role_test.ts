@@ -1,8 +1,9 @@
 /**
  * The functions' database role, `pipeline_functions` (migration 20261128000500_security.sql):
  * the running functions log in as it (PIPELINE_DB_URL; the password is set per environment,
- * never by a migration), and it can do exactly what they need (execute the six SQL entry
- * points) and nothing else: no table or sequence of ours, no other security-definer function,
+ * never by a migration), and it can do exactly what they need (execute their SQL entry points:
+ * ingest, alert delivery, one company's webhook grant, the vendor sync's run calls) and nothing
+ * else: no table or sequence of ours, no other security-definer function,
  * no CREATE anywhere, no membership, no RLS bypass; what pg_net grants every role (its queue
  * and responses) it has too, as on Supabase. Without PIPELINE_DB_URL the functions fall back
  * to SUPABASE_DB_URL with the `role` startup parameter and say once which role they run as.
@@ -32,7 +33,7 @@ const env = testEnv();
 const ROLE = FUNCTIONS_DB_ROLE;
 const SECRETS = secretsOf(Deno.env.toObject());
 
-/** What the three functions call, and nothing more. */
+/** What the functions call, and nothing more. */
 const NEEDED = [
   "pipeline.ingest_toast(jsonb)",
   "pipeline.ingest_sevenshifts(jsonb)",
@@ -40,6 +41,17 @@ const NEEDED = [
   "pipeline.claim_due_alerts(integer,integer,boolean,boolean,bigint)",
   "pipeline.record_alert_attempt(bigint,uuid,text,text,integer,text,text,integer,boolean,integer,integer)",
   "pipeline.reserve_webhook_slot(text,integer,integer)",
+  // sevenshifts-webhook: one company's grant.
+  "pipeline.sevenshifts_webhook_grant(bigint)",
+  // vendor-sync: its runs, one connection's token at a time, pages.
+  "pipeline.claim_sync_run(bigint,integer)",
+  "pipeline.sync_vendor_access(bigint,uuid,text,text)",
+  "pipeline.sync_store_session(bigint,uuid,text,text,timestampwithtimezone)",
+  "pipeline.sync_apply_page(jsonb)",
+  "pipeline.sync_unseen_punches(bigint,uuid)",
+  "pipeline.sync_unknown_refunds(bigint,uuid,text[])",
+  "pipeline.release_sync_run(bigint,uuid,integer,text,boolean)",
+  "pipeline.finish_sync_run(bigint,uuid,boolean,text)",
 ].sort();
 
 class RollbackSignal extends Error {}
@@ -80,7 +92,7 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
     assert.deepEqual([...memberOf], [], "member of no role (anon, service_role, …)");
 
     // Functions: among everything that runs with more rights than the caller (security
-    // definer) or could touch data, exactly the six entry points.
+    // definer) or could touch data, exactly the entry points above.
     const callable = await sql<{ fn: string }[]>`
       select p.oid::regprocedure::text as fn
       from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
@@ -103,6 +115,7 @@ Deno.test("function role: pipeline_functions holds only what the functions need"
     assert.deepEqual(procedures.map((p) => ({ ...p, fn: p.fn.replaceAll(" ", "") })), [
       { fn: "pipeline.ingest_sevenshifts_committed(jsonb,jsonb)", secdef: false, config: null },
       { fn: "pipeline.ingest_toast_committed(jsonb,jsonb)", secdef: false, config: null },
+      { fn: "pipeline.sync_apply_page_committed(jsonb,jsonb)", secdef: false, config: null },
     ]);
 
     // Tables, views and sequences, in every schema: nothing but what pg_net grants to PUBLIC.

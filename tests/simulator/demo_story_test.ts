@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_ALERT_RULES, predictAlerts } from "../../sim/alerts_model.ts";
-import { DEMO_BEATS, DEMO_SCENARIOS, demoOptions } from "../../sim/demo_story.ts";
+import {
+  DEMO_BEATS,
+  DEMO_SCENARIOS,
+  DEMO_SYNC_MINUTE,
+  demoOptions,
+  demoSyncs,
+} from "../../sim/demo_story.ts";
 import { generateSimulation } from "../../sim/generate.ts";
 import { plannedSteps, replayTimeline } from "../../sim/replay.ts";
 import { localInstant, wallTime } from "../../sim/time.ts";
@@ -15,9 +21,12 @@ for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
   Deno.test(`demo story on ${date}: over late in the afternoon, critical then recovered, healthy`, () => {
     const sim = generateSimulation(demoOptions(date, "demo-test"));
     const zone = sim.locations[0].timeZone;
+    // As the demo replays it: the hourly vendor sync included (it corrects Harbor Kitchen).
+    const sends = sim.deliveries.map((d) => d.sendAt);
+    const syncs = demoSyncs(sim, date, zone, Math.min(...sends), Math.max(...sends));
     const alerts = predictAlerts(
       sim,
-      plannedSteps(replayTimeline(sim.deliveries)),
+      plannedSteps(replayTimeline(sim.deliveries, [], syncs)),
       sim.locations.map((l) => ({ ...DEFAULT_ALERT_RULES, laborTargetBp: l.laborTargetBp })),
       { exactClock: true },
     );
@@ -36,7 +45,7 @@ for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
     assert.deepEqual(grill.map((a) => a.kind), ["critical", "recovered"]);
     assert.ok(grill[0].hour >= 11 && grill[0].hour <= 15, `critical at ${grill[0].hour}h`);
     assert.ok(grill[1].hour >= 20.5, `recovered at ${grill[1].hour}h, after the late rush`);
-    assert.deepEqual(harbor, [], "Harbor Kitchen stays healthy");
+    assert.deepEqual(harbor, [], "Harbor Kitchen stays healthy, its lost webhooks notwithstanding");
     // Every figure of the day is in the truth, and nothing lands on another day.
     assert.deepEqual(sim.truth.map((t) => t.businessDate), [date, date, date]);
     assert.equal(DEMO_SCENARIOS.length, 3);
@@ -85,3 +94,44 @@ Deno.test("demo story: staff are on the clock as 7shifts sends it, and the beats
     DEMO_BEATS.map((b) => b.hour).sort((a, b) => a - b),
   );
 });
+
+for (const date of ["2026-11-28", "2027-03-14"]) {
+  Deno.test(`demo story on ${date}: Harbor Kitchen's webhooks stall over lunch and a break is edited silently; the hourly sync covers both`, () => {
+    const sim = generateSimulation(demoOptions(date, "demo-test"));
+    const zone = sim.locations[0].timeZone;
+    const harbor = sim.locations.findIndex((l) => l.name === "Harbor Kitchen");
+    // What never arrives is Harbor Kitchen's, from 12:15 to 1 PM, and it is a share of its day.
+    const [from, to] = [localInstant(date, 12.25, zone), localInstant(date, 13, zone)];
+    assert.ok(sim.lost.length >= 5, `${sim.lost.length} webhooks lost`);
+    for (const d of sim.lost) {
+      assert.equal(d.locationIndex, harbor);
+      assert.ok(d.at >= from && d.at < to);
+    }
+    const stall = DEMO_BEATS.find((b) => b.locationIndex === harbor && /stall/.test(b.text))!;
+    assert.equal(localInstant(date, stall.hour, zone), from, "the beat says when it starts");
+    // One break edited in 7shifts after the fact, at Harbor Kitchen, with no webhook.
+    const silent = sim.punches.flatMap((p) =>
+      p.versions.filter((v) => v.silent).map((v) => ({ p, v }))
+    );
+    assert.equal(silent.length, 1);
+    assert.equal(silent[0].p.locationIndex, harbor);
+    assert.ok(
+      !sim.deliveries.some((d) =>
+        d.entity === `punch:${silent[0].p.id}` &&
+        silent[0].p.versions[d.versionIndex] === silent[0].v
+      ),
+    );
+    // The sync runs at ten past every hour, the last one after everything has happened, so
+    // the day ends on the vendors' figures.
+    const sends = sim.deliveries.map((d) => d.sendAt);
+    const syncs = demoSyncs(sim, date, zone, Math.min(...sends), Math.max(...sends));
+    for (const x of syncs) {
+      assert.equal(wallTime(x.at, zone).minute, DEMO_SYNC_MINUTE);
+      assert.deepEqual(x.locationIndexes, sim.locations.map((l) => l.index));
+    }
+    const last = syncs[syncs.length - 1].at;
+    assert.ok(last > Math.max(...sends), "after the last webhook");
+    assert.ok(last > (silent[0].v.editedAt ?? silent[0].v.modifiedAt), "after the break edit");
+    assert.ok(syncs.some((x) => x.at > to && x.at - to < 3_600_000), "within the hour after");
+  });
+}

@@ -16,6 +16,8 @@ import {
   renderSlackMessage,
   SLACK_LIMITS,
   slackMessageProblems,
+  type SyncNoticeFacts,
+  syncNoticeSentence,
   truncateText,
 } from "../../shared/alert_messages.ts";
 import { centsToDecimalText } from "../../shared/money.ts";
@@ -96,6 +98,30 @@ const recoveredSample: AlertFacts = {
 };
 
 const samples = [overSample, criticalSample, recoveredSample];
+
+/** A vendor sync's notice: the webhooks missed orders, punches and a break edit yesterday. */
+const syncSample: SyncNoticeFacts = {
+  alertId: 104,
+  kind: "sync",
+  locationName: "Downtown Bistro",
+  timeZone: "America/New_York",
+  businessDate: "2026-11-27",
+  metricsAsOf: "2026-11-28T15:10:04Z",
+  createdAt: "2026-11-28T15:10:04Z",
+  details: {
+    runId: 58,
+    runKind: "hourly",
+    ordersMissed: 12,
+    punchesMissed: 2,
+    breakEditsMissed: 1,
+    todayBusinessDate: "2026-11-28",
+    days: [{
+      businessDate: "2026-11-27",
+      before: { laborPctBp: 2410, netSalesCents: 261_000, laborCostCents: 62_901 },
+      after: { laborPctBp: 2630, netSalesCents: 279_050, laborCostCents: 73_390 },
+    }],
+  },
+};
 
 Deno.test("alert messages: money is formatted from cents exactly, with thousands separators", () => {
   assert.equal(formatCents(0), "$0.00");
@@ -403,7 +429,8 @@ function samplesMarkdown(): string {
     "",
     wrap(
       "What operators see when a location's labor runs over target, goes critical and comes " +
-        "back on the same business day. Generated from `shared/alert_messages.ts` by " +
+        "back on the same business day, and when the hourly vendor sync finds data the webhooks " +
+        "missed. Generated from `shared/alert_messages.ts` by " +
         "`tests/unit/alert_messages_test.ts`, which fails when this file is stale. The readable " +
         "form is what `local/channel_receiver.ts` prints for each message it receives. " +
         "Regenerate with:",
@@ -420,8 +447,13 @@ function samplesMarkdown(): string {
     ),
     "",
   ];
-  for (const alert of samples) {
-    const title = { over: "Over target", critical: "Critical", recovered: "Recovered" }[alert.kind];
+  for (const alert of [...samples, syncSample]) {
+    const title = {
+      over: "Over target",
+      critical: "Critical",
+      recovered: "Recovered",
+      sync: "Webhooks missed: figures corrected by the vendor sync",
+    }[alert.kind];
     const slack = renderSlackMessage(alert);
     const discord = renderDiscordMessage(alert);
     out.push(
@@ -459,6 +491,66 @@ function samplesMarkdown(): string {
   }
   return out.join("\n");
 }
+
+Deno.test("alert messages: a sync notice says what the webhooks missed and how the figures moved, within both services' limits", () => {
+  assert.equal(
+    syncNoticeSentence(syncSample),
+    "Webhooks missed 12 orders, 2 punches and 1 break edit at Downtown Bistro yesterday; " +
+      "figures corrected: labor 24.10% → 26.30%",
+  );
+  const slack = renderSlackMessage(syncSample);
+  const discord = renderDiscordMessage(syncSample);
+  assert.deepEqual(slackMessageProblems(slack), []);
+  assert.deepEqual(discordMessageProblems(discord), []);
+  const read = describeSlackMessage(slack);
+  assert.match(
+    read,
+    /Fri, Nov 27, 2026: labor 24\.10% → 26\.30% · net sales \$2,610\.00 → \$2,790\.50/,
+  );
+  assert.match(read, /Alert #104/);
+  assert.match(describeDiscordMessage(discord), /\[blue bar\]/);
+
+  // Several days, punches, none missing a figure: every phrase still reads.
+  const many: SyncNoticeFacts = {
+    ...syncSample,
+    businessDate: "2026-11-21",
+    details: {
+      ...syncSample.details,
+      ordersMissed: 1,
+      punchesMissed: 3,
+      breakEditsMissed: 0,
+      days: Array.from({ length: 12 }, (_, i) => ({
+        businessDate: `2026-11-${String(16 + i).padStart(2, "0")}`,
+        before: { laborPctBp: null, netSalesCents: 0, laborCostCents: 1000 * i },
+        after: { laborPctBp: 2000 + i, netSalesCents: 100_000, laborCostCents: 1000 * i },
+      })),
+    },
+  };
+  assert.equal(
+    syncNoticeSentence(many),
+    "Webhooks missed 1 order and 3 punches at Downtown Bistro over 12 days; figures corrected: " +
+      "labor — → 20.05% on Sat, Nov 21",
+  );
+  const manySlack = renderSlackMessage(many);
+  assert.deepEqual(slackMessageProblems(manySlack), []);
+  assert.deepEqual(discordMessageProblems(renderDiscordMessage(many)), []);
+  assert.match(describeSlackMessage(manySlack), /\(4 earlier days\)/);
+  // A hostile name is escaped and pings nobody.
+  const hostile = { ...syncSample, locationName: "<!channel> *Bistro* @everyone" };
+  const hostileSlack = renderSlackMessage(hostile);
+  const mrkdwn = [
+    hostileSlack.text,
+    ...hostileSlack.blocks.flatMap((b) =>
+      b.type === "section" && b.text
+        ? [b.text.text]
+        : b.type === "context"
+        ? b.elements.map((e) => e.text)
+        : []
+    ),
+  ];
+  assert.ok(mrkdwn.every((t) => !t.includes("<!channel>")), "escaped wherever Slack parses it");
+  assert.deepEqual(renderDiscordMessage(hostile).allowed_mentions, { parse: [] });
+});
 
 Deno.test("alert messages: docs/alert-samples.md shows the current rendering", async () => {
   const path = new URL("../../docs/alert-samples.md", import.meta.url);

@@ -152,3 +152,16 @@ export function parseJson(text: string): { ok: true; value: unknown } | {
     };
   }
 }
+
+/**
+ * A reader of positive numeric settings from env (`get` is `Deno.env.get` in production):
+ * the number, or undefined when the variable is unset, empty, not a number or not positive.
+ */
+export function positiveSetting(
+  get: (name: string) => string | undefined,
+): (name: string) => number | undefined {
+  return (name) => {
+    const n = Number(get(name));
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+}

@@ -50,6 +50,33 @@ class DeadlineExceeded extends Error {
 }
 
 /**
+ * `call`, or a rejection with the code `INGEST_DEADLINE` once `deadlineMs` passes (the database
+ * treated as unavailable: {@link isDeadlineOrUnavailable}). For every database call a webhook
+ * waits on before it answers.
+ */
+export async function withDeadline<T>(
+  call: Promise<T>,
+  deadlineMs = INGEST_DEADLINE_MS,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      call,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeadlineExceeded()), deadlineMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True for a database call that outlived its deadline, or a database that is unavailable. */
+export function isDeadlineOrUnavailable(err: unknown): boolean {
+  return err instanceof DeadlineExceeded || isDatabaseUnavailable(err);
+}
+
+/**
  * Runs one ingest call and turns its result, or its failure, into the response. Shared shape
  * for both vendors: 200 for stored (applied/stale/duplicate of those), 202 for kept without
  * effect (ignored, unmapped, or rejected when its location was mapped), 409 for a conflict
@@ -68,21 +95,16 @@ export async function callIngest(
   const conflictPath = opts.conflictPath ?? "(body)";
   const deadlineMs = opts.deadlineMs ?? INGEST_DEADLINE_MS;
   let result: IngestResult;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const started = performance.now();
   // How long the database call took as the function waited for it (pool, round trip, commit).
   const timing = () => ({ "server-timing": serverTiming("db", performance.now() - started) });
   try {
     // The driver serialises the object for the jsonb parameter (postgres.js JSON-encodes
     // values of json/jsonb parameters; a pre-encoded string would arrive as a JSON string).
-    const call = db.query(sqlText, [event]);
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineExceeded()), deadlineMs);
-    });
-    const rows = await Promise.race([call, deadline]);
+    const rows = await withDeadline(Promise.resolve(db.query(sqlText, [event])), deadlineMs);
     result = rows[0]?.result as IngestResult;
   } catch (err) {
-    if (err instanceof DeadlineExceeded || isDatabaseUnavailable(err)) {
+    if (isDeadlineOrUnavailable(err)) {
       logError("database unavailable", { code: (err as { code?: unknown }).code });
       return errorResponse(503, "database_unavailable", "Database unavailable; retry later.", [], {
         "retry-after": "30",
@@ -94,8 +116,6 @@ export async function callIngest(
       message: err instanceof Error ? err.message : String(err),
     });
     return errorResponse(500, "internal_error", "The event could not be stored.", [], timing());
-  } finally {
-    clearTimeout(timer);
   }
   const headers = timing();
   if (!result || typeof result.outcome !== "string") {

@@ -38,10 +38,11 @@
  *
  * @module
  */
-import { errorResponse, json, parseJson, readRequestBody } from "../_shared/http.ts";
+import { errorResponse, json, positiveSetting } from "../_shared/http.ts";
 import { isDatabaseUnavailable } from "../_shared/db.ts";
+import { readSignedDatabaseRequest } from "../_shared/database_webhook.ts";
 import {
-  type AlertFacts,
+  type OutboxFacts,
   renderDiscordMessage,
   renderSlackMessage,
 } from "../../../shared/alert_messages.ts";
@@ -52,16 +53,13 @@ import {
   responseExcerpt,
   WEBHOOK_MIN_INTERVAL_MS,
 } from "../../../shared/delivery_policy.ts";
-import {
-  ALERT_SIGNATURE_HEADER,
-  ALERT_TIMESTAMP_HEADER,
-  checkAlertWebhookTimestamp,
-  sha256Hex,
-  verifyAlertWebhook,
-} from "../../../shared/signatures.ts";
+import { sha256Hex } from "../../../shared/signatures.ts";
 
-/** An alert claimed for delivery: the message facts plus its delivery state. */
-export interface ClaimedAlert extends AlertFacts {
+/** An alert (or a sync notice) claimed for delivery: the message facts plus its delivery state. */
+export type ClaimedAlert = OutboxFacts & ClaimedDelivery;
+
+/** The delivery state of a claimed outbox row. */
+export interface ClaimedDelivery {
   locationId: number;
   /** `sending` when claimed; `undeliverable` when its location has no channel. */
   status: "pending" | "sending" | "sent" | "failed" | "undeliverable";
@@ -188,10 +186,7 @@ export interface NotifierSettings {
 
 /** Reads {@link NotifierSettings} from env vars (`get` is `Deno.env.get` in production). */
 export function notifierSettingsFromEnv(get: (name: string) => string | undefined) {
-  const positive = (name: string) => {
-    const n = Number(get(name));
-    return Number.isFinite(n) && n > 0 ? n : undefined;
-  };
+  const positive = positiveSetting(get);
   return {
     alertWebhookSecret: get("ALERT_WEBHOOK_SECRET") ?? "",
     slackWebhookUrl: get("SLACK_WEBHOOK_URL") || undefined,
@@ -270,13 +265,6 @@ function brief(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }
-
-const REFUSALS = {
-  missing: `Missing ${ALERT_TIMESTAMP_HEADER} or ${ALERT_SIGNATURE_HEADER}.`,
-  bad_timestamp: `${ALERT_TIMESTAMP_HEADER} must be Unix seconds.`,
-  stale: `${ALERT_TIMESTAMP_HEADER} is more than 5 minutes from now.`,
-  mismatch: `${ALERT_SIGNATURE_HEADER} does not match the request.`,
-} as const;
 
 /** Creates the request handler. */
 export function createAlertNotifierHandler(
@@ -524,29 +512,14 @@ export function createAlertNotifierHandler(
   }
 
   return async (req: Request): Promise<Response> => {
-    if (req.method !== "POST") {
-      return errorResponse(405, "method_not_allowed", "Use POST.", undefined, { allow: "POST" });
-    }
-    const timestamp = req.headers.get(ALERT_TIMESTAMP_HEADER);
-    const signature = req.headers.get(ALERT_SIGNATURE_HEADER);
-    const fresh = checkAlertWebhookTimestamp(timestamp, signature, now());
-    if (!fresh.ok) {
-      await req.body?.cancel();
-      return errorResponse(401, "unauthorized", REFUSALS[fresh.reason]);
-    }
-    const read = await readRequestBody(req, { maxBytes: NOTIFIER_MAX_BODY_BYTES });
-    if (!read.ok) return read.response;
-    const verdict = await verifyAlertWebhook(
-      read.bytes,
-      timestamp,
-      signature,
+    const signed = await readSignedDatabaseRequest(
+      req,
       s.alertWebhookSecret,
-      now(),
+      now,
+      NOTIFIER_MAX_BODY_BYTES,
     );
-    if (!verdict.ok) return errorResponse(401, "unauthorized", REFUSALS[verdict.reason]);
-    const parsedJson = parseJson(read.text);
-    if (!parsedJson.ok) return parsedJson.response;
-    const call = parseNotifierCall(parsedJson.value);
+    if (!signed.ok) return signed.response;
+    const call = parseNotifierCall(signed.value);
     if ("problem" in call) {
       return errorResponse(400, "invalid_payload", "Not a database webhook or sweep body.", [
         { path: "(body)", message: call.problem },

@@ -5,8 +5,11 @@
  *
  * Authentication, either of:
  * - **HMAC** (OAuth partner webhooks): `x-hmac-signature` over the raw body keyed with
- *   `"{x-hmac-timestamp}#{SEVENSHIFTS_GRANT_GUID}"`, hex or base64, timestamp within 5
- *   minutes. When either HMAC header is present it must verify: no fallback.
+ *   `"{x-hmac-timestamp}#{grant GUID}"`, hex or base64, timestamp within 5 minutes. The grant
+ *   is that of the company the delivery names (`x-company-id`, else the body's `company_id`)
+ *   when a vendor connection serves it (grants.ts), and then the punch must be that company's;
+ *   otherwise `SEVENSHIFTS_GRANT_GUID`. When either HMAC header is present it must verify: no
+ *   fallback.
  * - **URL token** (company webhooks made in the 7shifts app carry no HMAC): `?token=` equal,
  *   in constant time, to `SEVENSHIFTS_WEBHOOK_TOKEN`.
  *
@@ -23,7 +26,12 @@
  * @module
  */
 import { errorResponse, parseJson, readRequestBody } from "../_shared/http.ts";
-import { callIngest, pickHeaders, type SqlRunner } from "../_shared/ingest.ts";
+import {
+  callIngest,
+  isDeadlineOrUnavailable,
+  pickHeaders,
+  type SqlRunner,
+} from "../_shared/ingest.ts";
 import {
   parseSevenShiftsPunchEvent,
   SEVENSHIFTS_PUNCH_TOPICS,
@@ -32,6 +40,7 @@ import {
 import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
+import { type Grant, GrantCache } from "./grants.ts";
 
 /** Largest accepted body: 6 MiB (a punch is a few KB; same limit as Toast for simplicity). */
 export const SEVENSHIFTS_MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -42,8 +51,13 @@ export const INGEST_SEVENSHIFTS_SQL = "call pipeline.ingest_sevenshifts_committe
 /** What {@link createSevenShiftsWebhookHandler} needs from the outside world. */
 export interface SevenShiftsWebhookDeps {
   db: SqlRunner;
-  /** `SEVENSHIFTS_GRANT_GUID`: keys the HMAC. Empty refuses every HMAC delivery. */
+  /**
+   * `SEVENSHIFTS_GRANT_GUID`: keys the HMAC of companies no connection serves. Empty refuses
+   * their HMAC deliveries.
+   */
   grantGuid: string;
+  /** Per-company grants (default: `grantGuid` for every company). */
+  grants?: Pick<GrantCache, "grantFor" | "changedGrantFor">;
   /** `SEVENSHIFTS_WEBHOOK_TOKEN`: the `?token=` for company webhooks. Empty refuses them. */
   webhookToken: string;
   /** `SEVENSHIFTS_WAGE_UNIT` (see shared/sevenshifts.ts for the default and why). */
@@ -100,12 +114,38 @@ export function createSevenShiftsWebhookHandler(
   const now = deps.now ?? Date.now;
   const maxBytes = deps.maxBodyBytes ?? SEVENSHIFTS_MAX_BODY_BYTES;
 
-  async function authenticate(req: Request, rawBody: string): Promise<Response | null> {
+  const grants = deps.grants ?? new GrantCache(() => Promise.resolve(null), deps.grantGuid, now);
+
+  /** The company a delivery names: `x-company-id`, else its body's `company_id`. */
+  function namedCompany(req: Request, rawBody: string): number | null {
+    const header = intHeader(req.headers.get("x-company-id"));
+    if (header !== null) return header;
+    const parsed = parseJson(rawBody);
+    const body = parsed.ok ? parsed.value as Record<string, unknown> | null : null;
+    const id = body && typeof body === "object" ? body.company_id : undefined;
+    return typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? id : null;
+  }
+
+  /** The grant that verified the delivery (null for the URL token), or the 401 to send. */
+  async function authenticate(
+    req: Request,
+    rawBody: string,
+  ): Promise<{ denied: Response } | { grant: Grant | null; companyId: number | null }> {
     const ts = req.headers.get("x-hmac-timestamp");
     const sig = req.headers.get("x-hmac-signature");
     if (ts !== null || sig !== null) {
-      const verdict = await verifySevenShiftsSignature(rawBody, ts, sig, deps.grantGuid, now());
-      if (verdict.ok) return null;
+      const companyId = namedCompany(req, rawBody);
+      let grant = await grants.grantFor(companyId);
+      let verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
+      if (!verdict.ok && verdict.reason === "mismatch") {
+        // The grant may have been rotated since it was cached: read it again (bounded).
+        const changed = await grants.changedGrantFor(companyId);
+        if (changed) {
+          grant = changed;
+          verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
+        }
+      }
+      if (verdict.ok) return { grant, companyId };
       const message = verdict.reason === "stale"
         ? STALE_MESSAGE
         : verdict.reason === "missing"
@@ -113,19 +153,23 @@ export function createSevenShiftsWebhookHandler(
         : verdict.reason === "bad_timestamp"
         ? "x-hmac-timestamp is not a Unix time."
         : "x-hmac-signature does not match.";
-      return errorResponse(401, "unauthorized", message);
+      return { denied: errorResponse(401, "unauthorized", message) };
     }
     const token = new URL(req.url).searchParams.get("token");
-    if (token && await secretsMatch(token, deps.webhookToken)) return null;
-    return errorResponse(401, "unauthorized", "Missing or invalid webhook authentication.");
+    if (token && await secretsMatch(token, deps.webhookToken)) {
+      return { grant: null, companyId: null };
+    }
+    return {
+      denied: errorResponse(401, "unauthorized", "Missing or invalid webhook authentication."),
+    };
   }
 
   return async (req: Request): Promise<Response> => {
     try {
       const body = await readRequestBody(req, { maxBytes });
       if (!body.ok) return body.response;
-      const denied = await authenticate(req, body.text);
-      if (denied) return denied;
+      const auth = await authenticate(req, body.text);
+      if ("denied" in auth) return auth.denied;
       const parsed = parseJson(body.text);
       if (!parsed.ok) return parsed.response;
       const topic = req.headers.get("x-webhook-topic")?.trim() ?? "";
@@ -160,6 +204,18 @@ export function createSevenShiftsWebhookHandler(
       if (!change.ok) {
         return errorResponse(400, "invalid_payload", "Invalid time punch.", change.problems);
       }
+      // Verified with one company's own grant: the punch must be that company's.
+      const bodyCompany = change.value.kind === "punch"
+        ? change.value.punch.companyId
+        : change.value.deletion.companyId;
+      if (auth.grant?.fromConnection && bodyCompany !== auth.companyId) {
+        return errorResponse(400, "invalid_payload", "Invalid time punch.", [
+          {
+            path: "company_id",
+            message: `company ${bodyCompany} is not the company whose grant signed it`,
+          },
+        ]);
+      }
       const event: SevenShiftsIngestEvent = change.value.kind === "punch"
         ? {
           ...base,
@@ -177,6 +233,19 @@ export function createSevenShiftsWebhookHandler(
         };
       return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
     } catch (err) {
+      if (isDeadlineOrUnavailable(err)) {
+        // Reading a company's grant: 7shifts retries a 5xx.
+        logError("database unavailable", { code: (err as { code?: unknown }).code });
+        return errorResponse(
+          503,
+          "database_unavailable",
+          "Database unavailable; retry later.",
+          [],
+          {
+            "retry-after": "30",
+          },
+        );
+      }
       logError("unexpected error", { message: err instanceof Error ? err.message : String(err) });
       return errorResponse(500, "internal_error", "Unexpected error.");
     }
