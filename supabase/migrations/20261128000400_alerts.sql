@@ -774,6 +774,58 @@ begin
 end
 $$;
 
+-- Claims one alert that claim_alerts has locked: 'sending' under a fresh lease, or
+-- 'undeliverable' when its location has no channel; returns it as the notifier needs it.
+create or replace function pipeline.claim_locked_alert(
+  alert_id bigint,
+  slack_webhook_url text,
+  discord_webhook_url text,
+  lease_seconds integer,
+  has_default_slack boolean,
+  has_default_discord boolean
+)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_targets text[] := pg_catalog.array_remove(array[
+    case when claim_locked_alert.slack_webhook_url is not null
+      or claim_locked_alert.has_default_slack then 'slack' end,
+    case when claim_locked_alert.discord_webhook_url is not null
+      or claim_locked_alert.has_default_discord then 'discord' end
+  ], null);
+begin
+  if pg_catalog.cardinality(v_targets) = 0 then
+    update public.alerts as a
+    set status = 'undeliverable',
+      target_channels = v_targets,
+      lease_token = null,
+      lease_expires_at = null,
+      last_error = 'No Slack or Discord webhook for this location: set '
+        || 'locations.slack_webhook_url / discord_webhook_url or the notifier''s '
+        || 'SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL, then pipeline.requeue_alerts().',
+      updated_at = pg_catalog.now()
+    where a.id = claim_locked_alert.alert_id;
+  else
+    update public.alerts as a
+    set status = 'sending',
+      target_channels = v_targets,
+      lease_token = pg_catalog.gen_random_uuid(),
+      lease_expires_at = pg_catalog.now()
+        + pg_catalog.make_interval(secs => greatest(claim_locked_alert.lease_seconds, 1)),
+      updated_at = pg_catalog.now()
+    where a.id = claim_locked_alert.alert_id;
+  end if;
+  return (
+    select pipeline.alert_delivery_json(a, l)
+    from public.alerts as a
+    join public.locations as l on l.id = a.location_id
+    where a.id = claim_locked_alert.alert_id
+  );
+end
+$$;
+
 -- Claims due alerts: `only_id` one alert (the database webhook), or up to `max_alerts` of any
 -- (the sweep). An alert is due when pending and its next attempt time has come, or when a
 -- claim on it expired. A location's alert is never claimed while an older alert of the same
@@ -782,6 +834,11 @@ $$;
 -- lease token; an alert whose location has no channel (its own URL or the notifier's
 -- default, per the has_default_* flags) becomes 'undeliverable' at once, and is returned
 -- with that status so the caller can report it.
+--
+-- One alert or one location's line has its own query: only the location's oldest unsent
+-- alert can be claimed, and it is found by index (alerts_unsent_by_location). One query for
+-- every mode was planned generically and read every due alert of every location on each claim,
+-- so in a burst each claim cost more the longer the backlog (~2 ms at 200 pending alerts).
 create or replace function pipeline.claim_alerts(
   only_id bigint,
   only_location_id bigint,
@@ -798,62 +855,57 @@ as $$
 #variable_conflict use_column
 declare
   r record;
-  v_targets text[];
 begin
+  if claim_alerts.only_id is null and claim_alerts.only_location_id is null then
+    for r in
+      select a.id, l.slack_webhook_url, l.discord_webhook_url
+      from public.alerts as a
+      join public.locations as l on l.id = a.location_id
+      where (
+          (a.status = 'pending' and a.next_attempt_at <= pg_catalog.now())
+          or (a.status = 'sending' and a.lease_expires_at <= pg_catalog.now())
+        )
+        and not exists (
+          select 1 from public.alerts as older
+          where older.location_id = a.location_id
+            and older.id < a.id
+            and older.status in ('pending', 'sending')
+        )
+      order by a.id
+      limit greatest(claim_alerts.max_alerts, 0)
+      for update of a skip locked
+    loop
+      return next pipeline.claim_locked_alert(r.id, r.slack_webhook_url, r.discord_webhook_url,
+        claim_alerts.lease_seconds, claim_alerts.has_default_slack,
+        claim_alerts.has_default_discord);
+    end loop;
+    return;
+  end if;
   for r in
     select a.id, l.slack_webhook_url, l.discord_webhook_url
     from public.alerts as a
     join public.locations as l on l.id = a.location_id
-    where (claim_alerts.only_id is null or a.id = claim_alerts.only_id)
+    where a.id = (
+        select u.id from public.alerts as u
+        where u.location_id = coalesce(claim_alerts.only_location_id,
+            (select x.location_id from public.alerts as x where x.id = claim_alerts.only_id))
+          and u.status in ('pending', 'sending')
+        order by u.id
+        limit 1
+      )
+      and (claim_alerts.only_id is null or a.id = claim_alerts.only_id)
       and (claim_alerts.only_location_id is null
         or a.location_id = claim_alerts.only_location_id)
       and (
         (a.status = 'pending' and a.next_attempt_at <= pg_catalog.now())
         or (a.status = 'sending' and a.lease_expires_at <= pg_catalog.now())
       )
-      and not exists (
-        select 1 from public.alerts as older
-        where older.location_id = a.location_id
-          and older.id < a.id
-          and older.status in ('pending', 'sending')
-      )
-    order by a.id
-    limit greatest(claim_alerts.max_alerts, 0)
+      and claim_alerts.max_alerts > 0
     for update of a skip locked
   loop
-    v_targets := pg_catalog.array_remove(array[
-      case when r.slack_webhook_url is not null or claim_alerts.has_default_slack
-        then 'slack' end,
-      case when r.discord_webhook_url is not null or claim_alerts.has_default_discord
-        then 'discord' end
-    ], null);
-    if pg_catalog.cardinality(v_targets) = 0 then
-      update public.alerts as a
-      set status = 'undeliverable',
-        target_channels = v_targets,
-        lease_token = null,
-        lease_expires_at = null,
-        last_error = 'No Slack or Discord webhook for this location: set '
-          || 'locations.slack_webhook_url / discord_webhook_url or the notifier''s '
-          || 'SLACK_WEBHOOK_URL / DISCORD_WEBHOOK_URL, then pipeline.requeue_alerts().',
-        updated_at = pg_catalog.now()
-      where a.id = r.id;
-    else
-      update public.alerts as a
-      set status = 'sending',
-        target_channels = v_targets,
-        lease_token = pg_catalog.gen_random_uuid(),
-        lease_expires_at = pg_catalog.now()
-          + pg_catalog.make_interval(secs => greatest(claim_alerts.lease_seconds, 1)),
-        updated_at = pg_catalog.now()
-      where a.id = r.id;
-    end if;
-    return next (
-      select pipeline.alert_delivery_json(a, l)
-      from public.alerts as a
-      join public.locations as l on l.id = a.location_id
-      where a.id = r.id
-    );
+    return next pipeline.claim_locked_alert(r.id, r.slack_webhook_url, r.discord_webhook_url,
+      claim_alerts.lease_seconds, claim_alerts.has_default_slack,
+      claim_alerts.has_default_discord);
   end loop;
 end
 $$;
@@ -1107,6 +1159,8 @@ revoke all on function pipeline.alerts_database_webhook() from public, anon, aut
 revoke all on function pipeline.request_alert_sweep() from public, anon, authenticated;
 revoke all on function pipeline.exact_json_integer(numeric) from public, anon, authenticated;
 revoke all on function pipeline.alert_delivery_json(public.alerts, public.locations)
+  from public, anon, authenticated;
+revoke all on function pipeline.claim_locked_alert(bigint, text, text, integer, boolean, boolean)
   from public, anon, authenticated;
 revoke all on function pipeline.claim_alerts(bigint, bigint, integer, integer, boolean, boolean)
   from public, anon, authenticated;
