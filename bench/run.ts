@@ -53,7 +53,8 @@ import {
   type ScalingScenario,
   summarizeTargets,
 } from "./report.ts";
-import { parsePostgresLog, tailBreakdown } from "./tail.ts";
+import { parseGcLog, parsePostgresLog, tailBreakdown } from "./tail.ts";
+import type { HostOptions } from "./stack_host.ts";
 import {
   benchDay,
   type BenchLocation,
@@ -151,8 +152,12 @@ const runStarted = performance.now();
 const elapsed = () => `${((performance.now() - runStarted) / 1000).toFixed(0).padStart(4)} s`;
 const step = (text: string) => out(`[${elapsed()}] ${text}`);
 
-/** Reads JSON lines from a child's stdout. */
-function jsonLines(stream: ReadableStream<Uint8Array>, onLine: (value: unknown) => void) {
+/** Reads JSON lines from a child's stdout; other lines go to `onOther`. */
+function jsonLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (value: unknown) => void,
+  onOther: (line: string) => void = () => {},
+) {
   return (async () => {
     let buffered = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -161,11 +166,14 @@ function jsonLines(stream: ReadableStream<Uint8Array>, onLine: (value: unknown) 
       buffered = lines.pop() ?? "";
       for (const line of lines) {
         if (!line.trim()) continue;
+        let value: unknown;
         try {
-          onLine(JSON.parse(line));
+          value = JSON.parse(line);
         } catch {
-          // Not ours (a stray log line): ignore.
+          onOther(line); // not a message: a log line (the gateway's --trace-gc)
+          continue;
         }
+        onLine(value);
       }
     }
   })();
@@ -183,18 +191,33 @@ interface Host {
   hostPid: number;
   /** The database's log (bench/tail.ts reads what it did while requests were slow). */
   postgresLog: string;
+  /** The functions' and the gateway's garbage collections (`--trace-gc`, stamped). */
+  gcLog: string;
   stop(): Promise<void>;
 }
 
-async function startHost(functionEnv: Record<string, string>, logPath: string): Promise<Host> {
-  const options = {
+async function startHost(
+  functionEnv: Record<string, string>,
+  logPath: string,
+  gcLogPath: string,
+): Promise<Host> {
+  const options: HostOptions = {
     apiPort: freePort(),
     dbPort: freePort(),
     dataDir: throwawayDataDir("bench-db"),
     functionEnv,
+    gcLog: gcLogPath,
   };
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-prompt", repoPath("bench/stack_host.ts"), JSON.stringify(options)],
+    args: [
+      "run",
+      "-A",
+      "--no-prompt",
+      // The gateway's garbage collection, as the functions' (stack_host writes theirs).
+      "--v8-flags=--trace-gc",
+      repoPath("bench/stack_host.ts"),
+      JSON.stringify(options),
+    ],
     cwd: repoPath(),
     stdin: "piped",
     stdout: "piped",
@@ -205,9 +228,12 @@ async function startHost(functionEnv: Record<string, string>, logPath: string): 
   const stdin = child.stdin.getWriter();
   let resolveReady: (v: Record<string, unknown>) => void;
   const ready = new Promise<Record<string, unknown>>((r) => (resolveReady = r));
+  const gcLog = await Deno.open(gcLogPath, { create: true, append: true });
   void jsonLines(child.stdout, (v) => {
     const msg = v as Record<string, unknown>;
     if ("ready" in msg) resolveReady(msg);
+  }, (line) => {
+    if (/ ms: /.test(line)) gcLog.writeSync(encoder.encode(`${Date.now()} gateway ${line}\n`));
   });
   const exited = child.status.then((s) => ({ ready: false, error: `stack exited (${s.code})` }));
   const msg = await Promise.race([ready, exited]) as Record<string, unknown>;
@@ -223,6 +249,7 @@ async function startHost(functionEnv: Record<string, string>, logPath: string): 
     pids: msg.pids as Record<string, number>,
     hostPid: Number(msg.hostPid),
     postgresLog: String(msg.postgresLog),
+    gcLog: gcLogPath,
     async stop() {
       await stdin.write(encoder.encode("stop\n")).catch(() => {});
       await stdin.close().catch(() => {});
@@ -535,7 +562,9 @@ async function main(): Promise<number> {
   await removeStaleThrowaways(step);
   const stackLog = repoPath(".local/bench-stack.log");
   step("starting the stack (fresh Postgres 17, migrations, functions, pg_net dispatcher)...");
-  const host = await startHost(secrets, stackLog);
+  const gcLogPath = repoPath(".local/bench-gc.log");
+  await Deno.remove(gcLogPath).catch(() => {});
+  const host = await startHost(secrets, stackLog, gcLogPath);
   let loadgen: Loadgen | undefined;
   const receiver = await startChannelReceiver();
   const sql = postgres(host.databaseUrl, { max: 4, onnotice: () => {} });
@@ -793,7 +822,8 @@ async function main(): Promise<number> {
       }).finally(() => logStatements(10));
       await sleep(200); // the log lines of the last statements
       const log = await Deno.readTextFile(host.postgresLog).catch(() => "");
-      const events = parsePostgresLog(log).filter((e) =>
+      const gcLog = await Deno.readTextFile(host.gcLog).catch(() => "");
+      const events = [...parsePostgresLog(log), ...parseGcLog(gcLog)].filter((e) =>
         e.endMs >= m.startedAtMs - 1000 && e.startMs <= m.endedAtMs + 1000
       );
       const tail = m.timed ? tailBreakdown(m.timed, events) : null;
@@ -804,7 +834,8 @@ async function main(): Promise<number> {
           "errors" + (tail
             ? `; ≥ p99: ${JSON.stringify(tail.bands[3].parts)}; ingest calls in Postgres p50 ` +
               `${tail.serverIngestMs?.p50} p99 ${tail.serverIngestMs?.p99} ms, as the functions ` +
-              `waited p50 ${tail.functionDatabaseMs.p50} p99 ${tail.functionDatabaseMs.p99} ms`
+              `waited p50 ${tail.functionDatabaseMs.p50} p99 ${tail.functionDatabaseMs.p99} ms; ` +
+              `GC ${JSON.stringify(tail.gc)}`
             : ""),
       );
       return { fixedRate: stored, tail };

@@ -22,14 +22,25 @@ export interface HostOptions {
   dbPort: number;
   dataDir: string;
   functionEnv: Record<string, string>;
+  /**
+   * Where each function's garbage collections go (`--trace-gc`), one line each prefixed with
+   * the epoch ms it was read and the function's name; none when absent.
+   */
+  gcLog?: string;
 }
 
 const encoder = new TextEncoder();
 const say = (value: unknown) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 const log = (line: string) => Deno.stderr.writeSync(encoder.encode(`[stack] ${line}\n`));
 
+/** A line of V8's `--trace-gc`: `[pid:isolate]  1234 ms: Scavenge 7.1 (8.6) -> 7.0 (9.6) MB, …`. */
+const GC_TRACE = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: /;
+
 async function main() {
   const opts = JSON.parse(Deno.args[0] ?? "{}") as HostOptions;
+  const gcLog = opts.gcLog
+    ? Deno.openSync(opts.gcLog, { create: true, write: true, truncate: true })
+    : null;
   const pg = await startPostgres({
     port: opts.dbPort,
     dataDir: opts.dataDir,
@@ -59,8 +70,13 @@ async function main() {
       adminDatabaseUrl: pg.adminUrl,
       scheduler: false,
       functionEnv: opts.functionEnv,
+      functionV8Flags: opts.gcLog ? ["--trace-gc"] : [],
       log,
-      functionLog: (name, line) => log(`${name}: ${line}`),
+      functionLog: (name, line) => {
+        if (gcLog && GC_TRACE.test(line)) {
+          gcLog.writeSync(encoder.encode(`${Date.now()} ${name} ${line}\n`));
+        } else log(`${name}: ${line}`);
+      },
     });
   } catch (err) {
     await pg.stop();

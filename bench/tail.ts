@@ -68,13 +68,20 @@ export interface Band {
   parts: LatencyParts;
 }
 
-/** Something Postgres logged, with when it ran (epoch ms). */
+/**
+ * Something that may hold requests up, with when it ran (epoch ms): what Postgres logged
+ * (`checkpoint`, `autovacuum`, `autoanalyze`, `lock wait`, `statement`) or a garbage
+ * collection pause of one of the processes (`gc <process>`).
+ */
 export interface DatabaseEvent {
-  kind: "checkpoint" | "autovacuum" | "autoanalyze" | "lock wait" | "statement";
+  kind: string;
   startMs: number;
   endMs: number;
   detail: string;
 }
+
+/** Garbage-collection pauses shorter than this are not counted as events (ms). */
+export const GC_PAUSE_EVENT_MS = 2;
 
 /** Statements at least this long count as slow events of the database (ms). */
 export const SLOW_STATEMENT_MS = 10;
@@ -95,6 +102,8 @@ export interface TailBreakdown {
    */
   serverIngestMs: LatencySummary | null;
   functionDatabaseMs: LatencySummary;
+  /** Garbage collection by process during the run: pauses, their total and longest (ms). */
+  gc: Record<string, { pauses: number; totalMs: number; maxMs: number; over10Ms: number }>;
   /** Of the requests at or above p99: how many overlap each kind of database event. */
   slowOverlapping: Record<string, number>;
   /** The slowest requests, each with its parts and the database events it overlaps. */
@@ -122,10 +131,23 @@ export function tailBreakdown(
   allEvents: readonly DatabaseEvent[],
   slowestKept = 10,
 ): TailBreakdown {
-  const ingestCalls = allEvents.filter((e) => e.kind === "statement" && /ingest_/.test(e.detail));
-  const events = allEvents.filter((e) =>
-    e.kind !== "statement" || e.endMs - e.startMs >= SLOW_STATEMENT_MS
+  const ingestCalls = allEvents.filter((e) =>
+    e.kind === "statement" && /^[\d.]+ ms execute .*ingest_/.test(e.detail)
   );
+  const events = allEvents.filter((e) =>
+    e.kind === "statement"
+      ? e.endMs - e.startMs >= SLOW_STATEMENT_MS
+      : !e.kind.startsWith("gc ") || e.endMs - e.startMs >= GC_PAUSE_EVENT_MS
+  );
+  const gc: TailBreakdown["gc"] = {};
+  for (const e of allEvents.filter((x) => x.kind.startsWith("gc "))) {
+    const g = gc[e.kind.slice(3)] ??= { pauses: 0, totalMs: 0, maxMs: 0, over10Ms: 0 };
+    const ms = e.endMs - e.startMs;
+    g.pauses++;
+    g.totalMs = round(g.totalMs + ms, 2);
+    g.maxMs = Math.max(g.maxMs, round(ms, 2));
+    if (ms >= 10) g.over10Ms++;
+  }
   const sorted = [...requests].sort((a, b) => a.totalMs - b.totalMs);
   const totals = sorted.map((r) => r.totalMs);
   const p50 = percentile(totals, 50);
@@ -170,6 +192,7 @@ export function tailBreakdown(
     functionDatabaseMs: summarize(
       requests.flatMap((r) => (r.timing.db === undefined ? [] : [r.timing.db])),
     ),
+    gc,
     slowOverlapping,
     slowest: split.slice(-slowestKept).reverse().map((s) => ({
       totalMs: round(s.r.totalMs, 3),
@@ -237,6 +260,30 @@ export function parsePostgresLog(text: string): DatabaseEvent[] {
         detail: `${round(ms, 1)} ms ${message.replace(/^duration: [\d.]+ ms\s+/, "").slice(0, 80)}`,
       });
     }
+  }
+  return events;
+}
+
+/**
+ * The pauses in a log of V8's `--trace-gc` lines, each prefixed with the epoch ms it was read
+ * and the process's name (`1764450000123 toast-webhook [12:0x…]  530 ms: Scavenge 7.1 (8.6) ->
+ * 7.0 (9.6) MB, pooled: 0 MB, 1.00 / 0.00 ms …`): a pause ends about when its line is read.
+ */
+export function parseGcLog(text: string): DatabaseEvent[] {
+  const events: DatabaseEvent[] = [];
+  const line =
+    /^(\d+) (\S+) \[[^\]]+\]\s+\d+ ms: ([A-Za-z-]+(?: \([a-z ]+\))?).*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/;
+  for (const raw of text.split("\n")) {
+    const m = line.exec(raw);
+    if (!m) continue;
+    const at = Number(m[1]);
+    const pause = Number(m[4]);
+    events.push({
+      kind: `gc ${m[2]}`,
+      startMs: at - pause,
+      endMs: at,
+      detail: `${m[3]} ${pause} ms`,
+    });
   }
   return events;
 }

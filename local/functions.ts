@@ -56,6 +56,8 @@ export interface FunctionServerOptions {
   importMap?: string;
   /** Serve exactly these (e.g. what a deploy uploaded) instead of those in functionsDir. */
   functions?: FunctionSpec[];
+  /** V8 flags for every function's process (e.g. `--trace-gc` for the benchmark). */
+  v8Flags?: string[];
 }
 
 /** Lists the servable function folders of `dir` (default supabase/functions). */
@@ -246,6 +248,7 @@ export async function startFunctionServer(
         "--allow-env",
         `--allow-read=${spec.root}`,
         `--allow-write=${tempDir}`,
+        ...(opts.v8Flags?.length ? [`--v8-flags=${opts.v8Flags.join(",")}`] : []),
         bootstrap,
         spec.entrypoint,
       ],

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { summarizeTargets, type TargetValue } from "../../bench/report.ts";
 import { median } from "../../bench/stats.ts";
-import { latencyParts, parsePostgresLog, tailBreakdown } from "../../bench/tail.ts";
+import { latencyParts, parseGcLog, parsePostgresLog, tailBreakdown } from "../../bench/tail.ts";
 import { parseServerTiming } from "../../bench/loadgen.ts";
 
 function value(key: string, v: number | null, met: boolean, better: "higher" | "lower") {
@@ -146,3 +146,28 @@ Deno.test("bench: the slow requests are matched to what Postgres logged while th
 function round(n: number) {
   return Math.round(n * 1000) / 1000;
 }
+
+Deno.test("bench: garbage-collection pauses are read from --trace-gc lines, per process", () => {
+  const events = parseGcLog([
+    "1000 toast-webhook [7:0x55b0]       42 ms: Scavenge 7.1 (8.6) -> 7.0 (9.6) MB, pooled: 0 MB, " +
+    "1.50 / 0.00 ms  (average mu = 1.000, current mu = 1.000) allocation failure; ",
+    "2000 gateway [9:0x1]     5000 ms: Mark-Compact (reduce) 90.1 (120.0) -> 60.0 (100.0) MB, " +
+    "25.00 / 0.00 ms  (+ 3.0 ms in 10 steps since start of marking) finalize incremental marking",
+    "[toast-webhook] not a trace line",
+  ].join("\n"));
+  assert.deepEqual(events.map((e) => [e.kind, e.startMs, e.endMs, e.detail]), [
+    ["gc toast-webhook", 998.5, 1000, "Scavenge 1.5 ms"],
+    ["gc gateway", 1975, 2000, "Mark-Compact (reduce) 25 ms"],
+  ]);
+  const tail = tailBreakdown([{
+    dueAtMs: 1990,
+    totalMs: 30,
+    sendLagMs: 0,
+    timing: { gw: 29, up: 2, fn: 1.5, db: 1 },
+  }], events);
+  assert.deepEqual(tail.gc, {
+    "toast-webhook": { pauses: 1, totalMs: 1.5, maxMs: 1.5, over10Ms: 0 },
+    gateway: { pauses: 1, totalMs: 25, maxMs: 25, over10Ms: 1 },
+  });
+  assert.deepEqual(tail.slowOverlapping, { "gc gateway": 1 }, "the 1.5 ms pause is not counted");
+});
