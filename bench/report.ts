@@ -7,6 +7,7 @@
  */
 import type { BackfillFigures } from "./backfill.ts";
 import type { CpuUsage } from "./cpu.ts";
+import type { HistoryStats } from "./setup.ts";
 import type { LoadResult } from "./loadgen.ts";
 import { type LatencySummary, median, round } from "./stats.ts";
 import { type LatencyParts, PART_NAMES, type TailBreakdown } from "./tail.ts";
@@ -301,16 +302,6 @@ export function summarizeTargets(perRun: TargetValue[][]): TargetSummary[] {
   });
 }
 
-/** Generated history (the recompute-with-history measurement). */
-export interface HistoryFigures {
-  locations: number;
-  days: number;
-  orders: number;
-  punches: number;
-  dailyMetricsRows: number;
-  seconds: number;
-}
-
 /** One run of every measured target. */
 export interface RunFigures {
   /** 1, 2, … in the order run. */
@@ -352,7 +343,7 @@ export interface BenchReport {
   /** Each target over every run: the worst run decides. */
   targets: TargetSummary[];
   runs: RunFigures[];
-  history: HistoryFigures;
+  history: HistoryStats;
 }
 
 /** One table of the report. */

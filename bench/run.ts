@@ -879,15 +879,19 @@ async function main(): Promise<number> {
       }
     };
 
+    /** Locations with their own Slack webhook and $300 of labor today: one order crosses. */
+    const alertLocations = async (count: number, punchIdBase: number) => {
+      const group = nextGroup();
+      const locations = await createLocations(sql, group, count, slackOf(group));
+      await fillLabor(sql, locations, day, 30_000, punchIdBase);
+      return locations;
+    };
+
     const alertRuns = async (r: number) => {
-      const latencyGroup = nextGroup();
-      const latencyLocations = await createLocations(
-        sql,
-        latencyGroup,
+      const latencyLocations = await alertLocations(
         profile.alertCrossings,
-        slackOf(latencyGroup),
+        700_000_000_000 + r * 1_000_000_000,
       );
-      await fillLabor(sql, latencyLocations, day, 30_000, 700_000_000_000 + r * 1_000_000_000);
       const latencyCpu = new CpuMeter(cpuGroups).start();
       const crossingRun = await lg.run({
         name: "alert crossings",
@@ -921,14 +925,10 @@ async function main(): Promise<number> {
       );
 
       // The burst: every location crosses in one transaction; the outbox drains through pg_net.
-      const burstGroup = nextGroup();
-      const burstLocations = await createLocations(
-        sql,
-        burstGroup,
+      const burstLocations = await alertLocations(
         profile.alertBurst,
-        slackOf(burstGroup),
+        710_000_000_000 + r * 1_000_000_000,
       );
-      await fillLabor(sql, burstLocations, day, 30_000, 710_000_000_000 + r * 1_000_000_000);
       const burstEvents = burstLocations.map((l, i) => {
         const now = Date.now();
         const envelope = toastOrderEnvelope({

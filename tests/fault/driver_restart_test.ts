@@ -67,6 +67,18 @@ function killWorker(child: Deno.ChildProcess): void {
   }
 }
 
+/** Runs a worker script to its end and returns {@link workerResult}; removes the script. */
+async function runWorker(script: string) {
+  const child = spawnWorker(script);
+  try {
+    await child.stdin.close();
+    return await workerResult(child);
+  } finally {
+    killWorker(child);
+    await Deno.remove(script).catch(() => {});
+  }
+}
+
 /** The worker's result (its last stdout line as JSON) and its log, once it has exited. */
 async function workerResult(child: Deno.ChildProcess) {
   const out = await child.output();
@@ -225,19 +237,15 @@ console.log(JSON.stringify(results));
 await sql.end({ timeout: 1 });
 Deno.exit(0);
 `);
-    const child = spawnWorker(script);
     try {
-      await child.stdin.close();
-      const { result, strayWrites } = await workerResult(child);
+      const { result, strayWrites } = await runWorker(script);
       const seen = `${JSON.stringify(result)}, stray writes stopped: ${strayWrites}`;
       const failed = result.filter((r: string) => r !== "ok");
       assert.ok(failed.length <= 1, `one query at most is lost with its connection: ${seen}`);
       assert.ok(failed.every((r: string) => r.startsWith("CONNECTION_")), seen);
       assert.equal(result[result.length - 1], "ok", seen);
     } finally {
-      killWorker(child);
       await proxy.close();
-      await Deno.remove(script).catch(() => {});
     }
   });
 }
@@ -265,18 +273,11 @@ console.log(JSON.stringify(order));
 await sql.end({ timeout: 1 });
 Deno.exit(0);
 `);
-  const child = spawnWorker(script);
-  try {
-    await child.stdin.close();
-    const { result: order } = await workerResult(child);
-    assert.equal(order[0], "write", `the query went out before the timer: ${order}`);
-    // A parameterised query is two writes (Parse/Describe/Flush, then Bind/Execute/Sync).
-    assert.deepEqual(order.filter((o: string) => o === "write").length, 3, String(order));
-    assert.ok(order.includes("timer"), String(order));
-  } finally {
-    killWorker(child);
-    await Deno.remove(script).catch(() => {});
-  }
+  const { result: order } = await runWorker(script);
+  assert.equal(order[0], "write", `the query went out before the timer: ${order}`);
+  // A parameterised query is two writes (Parse/Describe/Flush, then Bind/Execute/Sync).
+  assert.deepEqual(order.filter((o: string) => o === "write").length, 3, String(order));
+  assert.ok(order.includes("timer"), String(order));
 });
 
 Deno.test("driver: a failed system call on the connection's socket means the database is unavailable", () => {
