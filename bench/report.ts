@@ -453,8 +453,12 @@ function overviewSections(report: BenchReport): Section[] {
       ),
       note: runs.map((r) =>
         r.tail
-          ? `Run ${r.run}: Postgres logged ${describeCounts(r.tail.databaseEvents)}; of the ` +
-            `requests ≥ p99, ${describeCounts(r.tail.slowOverlapping)} overlapped one.`
+          ? `Run ${r.run}: ${describeCounts(r.tail.databaseEvents)} (statements ≥ 10 ms, ` +
+            `pauses ≥ 2 ms); the ${r.tail.bands[3]?.requests} requests ≥ p99 overlapped ` +
+            `${describeOverlaps(r.tail)}. Postgres ran the ingest call in p50 ` +
+            `${r.tail.serverIngestMs?.p50} / p99 ${r.tail.serverIngestMs?.p99} ms; the functions ` +
+            `waited for it p50 ${r.tail.functionDatabaseMs.p50} / p99 ` +
+            `${r.tail.functionDatabaseMs.p99} ms.`
           : `Run ${r.run}: no timings.`
       ).join(" "),
     },
@@ -506,6 +510,14 @@ function overviewSections(report: BenchReport): Section[] {
       } requests/s; one alert is one pg_net request.`,
     },
   ];
+}
+
+/** "61 a statement (all requests: 40 %), …": slow requests' overlaps against the base rate. */
+function describeOverlaps(t: TailBreakdown): string {
+  const list = Object.entries(t.slowOverlapping).map(([k, n]) =>
+    `${k}: ${n} (all requests: ${t.allOverlappingPct?.[k] ?? 0} %)`
+  );
+  return list.length === 0 ? "nothing logged" : list.join(", ");
 }
 
 /** `{a: 1, b: 2}` → "1 a, 2 b"; "nothing" when empty. */

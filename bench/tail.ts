@@ -104,8 +104,13 @@ export interface TailBreakdown {
   functionDatabaseMs: LatencySummary;
   /** Garbage collection by process during the run: pauses, their total and longest (ms). */
   gc: Record<string, { pauses: number; totalMs: number; maxMs: number; over10Ms: number }>;
-  /** Of the requests at or above p99: how many overlap each kind of database event. */
+  /** Of the requests at or above p99: how many overlap each kind of event. */
   slowOverlapping: Record<string, number>;
+  /**
+   * Of all requests: the share (%) that overlap each kind of event, the base rate to set
+   * `slowOverlapping` against (a checkpoint spread over minutes overlaps every request).
+   */
+  allOverlappingPct: Record<string, number>;
   /** The slowest requests, each with its parts and the database events it overlaps. */
   slowest: Array<
     { totalMs: number; dueAtMs: number; parts: LatencyParts | null; during: string[] }
@@ -173,6 +178,15 @@ export function tailBreakdown(
       slowOverlapping[kind] = (slowOverlapping[kind] ?? 0) + 1;
     }
   }
+  const everyOverlap: Record<string, number> = {};
+  for (const r of requests) {
+    for (const kind of new Set(overlapping(r).map((e) => e.kind))) {
+      everyOverlap[kind] = (everyOverlap[kind] ?? 0) + 1;
+    }
+  }
+  const allOverlappingPct = Object.fromEntries(
+    Object.entries(everyOverlap).map(([k, n]) => [k, round((n / requests.length) * 100, 1)]),
+  );
   const databaseEvents: Record<string, number> = {};
   for (const e of events) databaseEvents[e.kind] = (databaseEvents[e.kind] ?? 0) + 1;
   return {
@@ -194,6 +208,7 @@ export function tailBreakdown(
     ),
     gc,
     slowOverlapping,
+    allOverlappingPct,
     slowest: split.slice(-slowestKept).reverse().map((s) => ({
       totalMs: round(s.r.totalMs, 3),
       dueAtMs: Math.round(s.r.dueAtMs),

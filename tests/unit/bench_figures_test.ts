@@ -134,6 +134,7 @@ Deno.test("bench: the slow requests are matched to what Postgres logged while th
   assert.equal(tail.serverIngestMs?.count, 1, "the 2 ms ingest call is timed, not counted slow");
   assert.equal(tail.functionDatabaseMs.count, 103);
   assert.deepEqual(tail.slowOverlapping, { checkpoint: 1, autovacuum: 1 });
+  assert.deepEqual(tail.allOverlappingPct, { checkpoint: 1, autovacuum: 1 }, "1 of 103: 1 %");
   const top = tail.bands.find((b) => b.band === "≥ p99")!;
   assert.equal(top.requests, 2); // p99 of 103 is the 102nd: 55 ms
   assert.equal(top.parts.database, round((50 + 45) / 2));
