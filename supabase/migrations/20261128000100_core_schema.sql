@@ -190,7 +190,10 @@ grant select, insert, update, delete on public.locations, public.orders, public.
 
 -- The business day an instant belongs to: the local date in the location's zone after
 -- shifting back by the cut-off hour. Done on local wall-clock time, so a DST change never
--- moves a punch to the wrong day. Mirrored by shared/business_date.ts.
+-- moves a punch to the wrong day. Mirrored by shared/business_date.ts. No SET clause, so the
+-- planner inlines it (with one it was planned again on every call, ~0.1 ms); every name in it
+-- is schema-qualified and it is not security definer, so a caller's search_path cannot change
+-- what it means.
 create or replace function pipeline.business_date_of(
   instant timestamptz,
   time_zone text,
@@ -200,9 +203,8 @@ returns date
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-  select ((instant at time zone time_zone) - make_interval(hours => cutoff_hour))::date
+  select ((instant at time zone time_zone) - pg_catalog.make_interval(hours => cutoff_hour))::date
 $$;
 
 -- Raises an error naming `location_id` (P0002) when no location has it: what the functions an
