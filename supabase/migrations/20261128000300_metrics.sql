@@ -205,7 +205,10 @@ begin
       unpaid_break_seconds bigint,
       paid_seconds bigint,
       hourly_wage_cents numeric,
-      deleted boolean
+      deleted boolean,
+      -- The punch's overtime at the clock (pipeline.day_punch_overtime): seconds and premium.
+      overtime_seconds bigint,
+      overtime_premium_cents numeric
     );
   end if;
 end
@@ -233,7 +236,9 @@ create or replace function pipeline.daily_metrics_from_totals(
   out splh_cents bigint,
   out order_count integer,
   out punch_count integer,
-  out open_punch_count integer
+  out open_punch_count integer,
+  out overtime_minutes bigint,
+  out overtime_premium_cents bigint
 )
 language sql
 immutable
@@ -245,15 +250,20 @@ as $$
         p.unpaid_break_seconds, p.paid_seconds, daily_metrics_from_totals.as_of,
         daily_metrics_from_totals.max_open_shift_seconds) as seconds,
       p.hourly_wage_cents as wage,
-      p.clocked_out_at is null as open
+      p.clocked_out_at is null as open,
+      coalesce(p.overtime_seconds, 0) as overtime_seconds,
+      coalesce(p.overtime_premium_cents, 0) as premium
     from pg_catalog.unnest(daily_metrics_from_totals.punches) as p
     where not p.deleted
   ),
   labor as (
+    -- Labor cost is each punch's straight cost plus its overtime premium.
     select coalesce(sum(w.seconds), 0) as seconds,
-      coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage)), 0) as cents,
+      coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium), 0) as cents,
       count(*) as punches,
-      count(*) filter (where w.open) as open_punches
+      count(*) filter (where w.open) as open_punches,
+      coalesce(sum(w.overtime_seconds), 0) as overtime_seconds,
+      coalesce(sum(w.premium), 0) as premium
     from worked as w
   ),
   net as (
@@ -270,7 +280,9 @@ as $$
     pipeline.per_labor_hour_cents(n.sales_cents, l.seconds),
     daily_metrics_from_totals.counted_orders::integer,
     l.punches::integer,
-    l.open_punches::integer
+    l.open_punches::integer,
+    pipeline.round_half_away(l.overtime_seconds, 60)::bigint,
+    l.premium::bigint
   from net as n, labor as l
 $$;
 
@@ -368,8 +380,12 @@ begin
     lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
       array(
         select row(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds, p.paid_seconds,
-            p.hourly_wage_cents, p.deleted)::pipeline.metric_punch
+            p.hourly_wage_cents, p.deleted, o.overtime_seconds, o.premium_cents
+          )::pipeline.metric_punch
         from public.punches as p
+        left join pipeline.day_punch_overtime(write_daily_metrics.location_id,
+            write_daily_metrics.business_date, clock, pipeline.max_open_shift_seconds()) as o
+          on o.punch_id = p.sevenshifts_punch_id
         where p.location_id = write_daily_metrics.location_id
           and p.business_date = write_daily_metrics.business_date
       ),
@@ -379,13 +395,14 @@ begin
   insert into public.daily_metrics as d (
     location_id, business_date, net_sales_cents, refund_cents, labor_cost_cents,
     paid_labor_seconds, paid_labor_minutes, labor_pct_bp, cplh_cents, splh_cents,
-    order_count, punch_count, open_punch_count, as_of, recompute_count, updated_at
+    order_count, punch_count, open_punch_count, overtime_minutes, overtime_premium_cents,
+    as_of, recompute_count, updated_at
   )
   values (
     write_daily_metrics.location_id, write_daily_metrics.business_date, m.net_sales_cents,
     m.refund_cents, m.labor_cost_cents, m.paid_labor_seconds, m.paid_labor_minutes,
     m.labor_pct_bp, m.cplh_cents, m.splh_cents, m.order_count, m.punch_count,
-    m.open_punch_count, clock, 1, pg_catalog.now()
+    m.open_punch_count, m.overtime_minutes, m.overtime_premium_cents, clock, 1, pg_catalog.now()
   )
   on conflict on constraint daily_metrics_pkey do update set
     net_sales_cents = excluded.net_sales_cents,
@@ -399,6 +416,8 @@ begin
     order_count = excluded.order_count,
     punch_count = excluded.punch_count,
     open_punch_count = excluded.open_punch_count,
+    overtime_minutes = excluded.overtime_minutes,
+    overtime_premium_cents = excluded.overtime_premium_cents,
     as_of = excluded.as_of,
     recompute_count = d.recompute_count + 1,
     updated_at = excluded.updated_at;
@@ -528,17 +547,43 @@ begin
       on conflict do nothing;
     end if;
   else
-    -- A held punch (no location yet) counts on no day.
+    -- A held punch (no location yet) counts on no day. The days of the employee's later
+    -- punches in the same workweek follow it: their overtime depends on it
+    -- (20261129000300_overtime.sql).
     if tg_op in ('UPDATE', 'DELETE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct o.location_id, o.business_date from old_rows as o
       where o.location_id is not null
+      on conflict do nothing;
+      insert into pipeline.pending_metric_days (location_id, business_date)
+      select d.location_id, d.business_date
+      from (
+          select pg_catalog.array_agg(o.sevenshifts_company_id order by o.sevenshifts_punch_id)
+              as company_ids,
+            pg_catalog.array_agg(o.user_id order by o.sevenshifts_punch_id) as user_ids,
+            pg_catalog.array_agg(o.clocked_in_at order by o.sevenshifts_punch_id) as clocked_in
+          from old_rows as o
+          where o.user_id is not null
+        ) as a,
+        lateral pipeline.overtime_dependent_days(a.company_ids, a.user_ids, a.clocked_in) as d
       on conflict do nothing;
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct n.location_id, n.business_date from new_rows as n
       where n.location_id is not null
+      on conflict do nothing;
+      insert into pipeline.pending_metric_days (location_id, business_date)
+      select d.location_id, d.business_date
+      from (
+          select pg_catalog.array_agg(n.sevenshifts_company_id order by n.sevenshifts_punch_id)
+              as company_ids,
+            pg_catalog.array_agg(n.user_id order by n.sevenshifts_punch_id) as user_ids,
+            pg_catalog.array_agg(n.clocked_in_at order by n.sevenshifts_punch_id) as clocked_in
+          from new_rows as n
+          where n.user_id is not null
+        ) as a,
+        lateral pipeline.overtime_dependent_days(a.company_ids, a.user_ids, a.clocked_in) as d
       on conflict do nothing;
     end if;
   end if;

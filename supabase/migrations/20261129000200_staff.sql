@@ -6,7 +6,8 @@
 --   (7shifts' one-second resolution; two versions in one second are settled by arrival, as
 --   punches are). Unknown users still count in every figure; messages then say "user 503".
 -- * public.company_settings: per 7shifts company, whether messages may show staff members' full
---   names (default: first name and last initial; names never leave the database otherwise).
+--   names (default: first name and last initial; names never leave the database otherwise), and
+--   its overtime policy (used by 20261129000300_overtime.sql).
 -- * pipeline.apply_sevenshifts_staff, called by pipeline.ingest_sevenshifts for `user.*`
 --   deliveries (20261128000200_ingest.sql), and pipeline.staff_display_name, the SQL mirror of
 --   staffDisplayName in shared/sevenshifts_users.ts.
@@ -14,6 +15,28 @@
 -- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
 set lock_timeout = '5s';
 set statement_timeout = '60s';
+
+-- Daily overtime tiers are well formed: thresholds 0-1440 minutes strictly ascending,
+-- multipliers 100-1000 % never descending (a later tier never pays less).
+create or replace function pipeline.ascending_tiers(minutes integer[], multiplier_pct smallint[])
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce(pg_catalog.bool_and(
+      t.m between 0 and 1440 and t.pct between 100 and 1000
+      and (t.prev_m is null or (t.m > t.prev_m and t.pct >= t.prev_pct))), true)
+  from (
+    select u.m, u.pct,
+      pg_catalog.lag(u.m) over (order by u.ord) as prev_m,
+      pg_catalog.lag(u.pct) over (order by u.ord) as prev_pct
+    from rows from (pg_catalog.unnest(ascending_tiers.minutes),
+      pg_catalog.unnest(ascending_tiers.multiplier_pct)) with ordinality as u(m, pct, ord)
+  ) as t
+$$;
+comment on function pipeline.ascending_tiers(integer[], smallint[]) is
+  'Whether daily overtime tiers are well formed (ascending thresholds, non-descending rates).';
 
 create table if not exists public.staff (
   sevenshifts_company_id bigint not null,
@@ -36,10 +59,32 @@ create table if not exists public.company_settings (
   sevenshifts_company_id bigint primary key,
   -- Messages show "Avery Quinn" instead of "Avery Q." when true.
   show_full_names boolean not null default false,
-  updated_at timestamptz not null default now()
+  -- The overtime policy (shared/overtime.ts; 20261129000300_overtime.sql). Without a row, the
+  -- federal rule: weeks from Monday 00:00 in the zone of the company's first location, over
+  -- 40 hours at 150 %.
+  overtime_enabled boolean not null default true,
+  -- The company's zone (null: that of its first location): workdays and workweeks are in it.
+  overtime_time_zone text check (pipeline.is_valid_time_zone(overtime_time_zone)),
+  -- ISO weekday (1 = Monday … 7 = Sunday) and local hour the workweek (and each workday)
+  -- starts at, as the company set them in 7shifts.
+  workweek_start_iso_day smallint not null default 1 check (workweek_start_iso_day between 1 and 7),
+  workweek_start_hour smallint not null default 0 check (workweek_start_hour between 0 and 23),
+  -- Straight-time minutes a workweek holds before overtime (null: no weekly rule).
+  weekly_overtime_minutes integer default 2400
+    check (weekly_overtime_minutes between 0 and 10080),
+  weekly_overtime_multiplier_pct smallint not null default 150
+    check (weekly_overtime_multiplier_pct between 100 and 1000),
+  -- Daily tiers, by ascending threshold (California: {480, 720} minutes at {150, 200} %).
+  daily_overtime_minutes integer[] not null default '{}',
+  daily_overtime_multiplier_pct smallint[] not null default '{}',
+  updated_at timestamptz not null default now(),
+  check (pg_catalog.cardinality(daily_overtime_minutes)
+    = pg_catalog.cardinality(daily_overtime_multiplier_pct)),
+  check (pipeline.ascending_tiers(daily_overtime_minutes, daily_overtime_multiplier_pct))
 );
 comment on table public.company_settings is
-  'Per 7shifts company: how its staff are named in messages (show_full_names, default false).';
+  'Per 7shifts company: how its staff are named in messages (show_full_names, default false) '
+  'and its overtime policy (workweek start, weekly threshold, daily tiers; default federal).';
 
 -- Names are personal data: service_role only, like the rest of the pipeline's tables.
 alter table public.staff enable row level security;

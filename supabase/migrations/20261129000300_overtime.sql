@@ -1,0 +1,242 @@
+-- Overtime (issue 18): the SQL mirror of shared/overtime.ts, read by the daily recompute
+-- (pipeline.write_daily_metrics, 20261128000300_metrics.sql) so that labor cost includes the
+-- overtime premium, as payroll does. Per employee and workweek of their company (the policy in
+-- public.company_settings, 20261129000200_staff.sql), paid seconds in clock order across every
+-- location; daily tiers first, then the weekly threshold on straight time; the premium rounded
+-- once per punch. tests/metrics/overtime_parity_test.ts holds the two definitions together.
+
+-- Fail fast rather than queue behind a webhook transaction (and hold up every one after it).
+set lock_timeout = '5s';
+set statement_timeout = '60s';
+
+-- A company's overtime policy: its public.company_settings row, or the federal rule (weeks from
+-- Monday 00:00, over 40 hours at 150 %) in the zone of its first location (UTC without one).
+create or replace function pipeline.overtime_policy(
+  company_id bigint,
+  out enabled boolean,
+  out time_zone text,
+  out start_iso_day smallint,
+  out start_hour smallint,
+  out weekly_seconds bigint,
+  out weekly_pct integer,
+  out tier_seconds bigint[],
+  out tier_pct integer[]
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(c.overtime_enabled, true),
+    coalesce(c.overtime_time_zone, (
+      select l.time_zone from public.locations as l
+      where l.sevenshifts_company_id = overtime_policy.company_id
+      order by l.id limit 1), 'UTC'),
+    coalesce(c.workweek_start_iso_day, 1::smallint),
+    coalesce(c.workweek_start_hour, 0::smallint),
+    case when c.sevenshifts_company_id is null then 144000
+      else c.weekly_overtime_minutes::bigint * 60 end,
+    coalesce(c.weekly_overtime_multiplier_pct, 150)::integer,
+    coalesce((select pg_catalog.array_agg(m::bigint * 60 order by o)
+      from pg_catalog.unnest(c.daily_overtime_minutes) with ordinality as u(m, o)), '{}'),
+    coalesce(c.daily_overtime_multiplier_pct::integer[], '{}')
+  from (select 1) as one
+  left join public.company_settings as c
+    on c.sevenshifts_company_id = overtime_policy.company_id
+$$;
+comment on function pipeline.overtime_policy(bigint) is
+  'A 7shifts company''s overtime policy (public.company_settings, else federal: Monday weeks, '
+  'over 40 h at 150 %, in the zone of its first location).';
+
+-- The first workday of the workweek a workday belongs to.
+create or replace function pipeline.workweek_of(workday date, start_iso_day smallint)
+returns date
+language sql
+immutable
+parallel safe
+as $$
+  select workday - ((extract(isodow from workday)::integer - start_iso_day + 7) % 7)
+$$;
+
+-- What lies past a threshold: of `seconds` starting at `start` on an axis, how many are past
+-- `threshold` (pastThreshold in shared/overtime.ts). Never give it a null threshold: greatest
+-- and least skip nulls.
+create or replace function pipeline.seconds_past(start numeric, seconds numeric, threshold numeric)
+returns numeric
+language sql
+immutable
+parallel safe
+as $$
+  select greatest(0, least(seconds, start + seconds - threshold))
+$$;
+
+-- The overtime of every non-deleted punch of one location and business day at the clock
+-- `as_of` (punchOvertime in shared/overtime.ts): for each employee of the day, every punch of
+-- their workweek (any location of the company) in clock order; seconds of a workday past a
+-- daily tier carry its rate, straight-time seconds of the workweek past the weekly threshold
+-- the weekly rate. Punches without a user have none. Returns each of the day's punches that has
+-- a user, with its overtime seconds and premium (cents, rounded once for the punch).
+create or replace function pipeline.day_punch_overtime(
+  location_id bigint,
+  business_date date,
+  as_of timestamptz,
+  max_open_shift_seconds integer
+)
+returns table (punch_id bigint, overtime_seconds bigint, premium_cents numeric)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with day_punches as (
+    select p.sevenshifts_punch_id, p.sevenshifts_company_id as company_id, p.user_id,
+      p.clocked_in_at
+    from public.punches as p
+    where p.location_id = day_punch_overtime.location_id
+      and p.business_date = day_punch_overtime.business_date
+      and not p.deleted
+      and p.user_id is not null
+  ),
+  policies as materialized (
+    select c.company_id, pol.*
+    from (select distinct d.company_id from day_punches as d) as c,
+      lateral pipeline.overtime_policy(c.company_id) as pol
+  ),
+  weeks as (
+    select distinct d.company_id, d.user_id, pol.enabled, pol.time_zone, pol.start_iso_day,
+      pol.start_hour, pol.weekly_seconds, pol.weekly_pct, pol.tier_seconds, pol.tier_pct,
+      pipeline.workweek_of(pipeline.business_date_of(d.clocked_in_at, pol.time_zone,
+        pol.start_hour), pol.start_iso_day) as workweek
+    from day_punches as d
+    join policies as pol on pol.company_id = d.company_id
+  ),
+  week_punches as (
+    select w.user_id, w.workweek, w.enabled, w.weekly_seconds, w.weekly_pct, w.tier_seconds,
+      w.tier_pct, p.sevenshifts_punch_id as punch_id, p.hourly_wage_cents as wage,
+      pg_catalog.floor(extract(epoch from p.clocked_in_at)) as clock_s,
+      pipeline.business_date_of(p.clocked_in_at, w.time_zone, w.start_hour) as workday,
+      pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
+        p.paid_seconds, day_punch_overtime.as_of, day_punch_overtime.max_open_shift_seconds)
+        as paid
+    from weeks as w
+    join public.punches as p
+      on p.sevenshifts_company_id = w.company_id
+      and p.user_id = w.user_id
+      -- A superset of the week on the index, whatever the zone and DST; filtered exactly below.
+      and p.clocked_in_at >= (w.workweek - 2)::timestamp at time zone 'UTC'
+      and p.clocked_in_at < (w.workweek + 9)::timestamp at time zone 'UTC'
+    where not p.deleted
+      and p.location_id is not null
+      and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, w.time_zone,
+        w.start_hour), w.start_iso_day) = w.workweek
+  ),
+  by_day as (
+    select k.*,
+      coalesce(pg_catalog.sum(k.paid) over (partition by k.user_id, k.workday
+        order by k.clock_s, k.punch_id rows between unbounded preceding and 1 preceding), 0)
+        as day_before
+    from week_punches as k
+  ),
+  daily as (
+    select b.*, t.daily_seconds, t.daily_pct_seconds
+    from by_day as b,
+      lateral (
+        select coalesce(pg_catalog.sum(x.in_tier), 0) as daily_seconds,
+          coalesce(pg_catalog.sum(x.in_tier * (x.pct - 100)), 0) as daily_pct_seconds
+        from (
+          select pipeline.seconds_past(b.day_before, b.paid, u.threshold)
+              - pipeline.seconds_past(b.day_before, b.paid, pg_catalog.lead(u.threshold, 1,
+                  -- Past the last tier nothing lies beyond: a threshold nothing reaches.
+                  (b.day_before + b.paid + 1)::bigint) over (order by u.ord)) as in_tier,
+            u.pct
+          from rows from (pg_catalog.unnest(b.tier_seconds), pg_catalog.unnest(b.tier_pct))
+            with ordinality as u(threshold, pct, ord)
+          where b.enabled
+        ) as x
+      ) as t
+  ),
+  by_week as (
+    select d.*, d.paid - d.daily_seconds as straight,
+      coalesce(pg_catalog.sum(d.paid - d.daily_seconds) over (partition by d.user_id, d.workweek
+        order by d.clock_s, d.punch_id rows between unbounded preceding and 1 preceding), 0)
+        as week_before
+    from daily as d
+  ),
+  -- Materialized: the planner, expecting one punch for the day, would otherwise run the whole
+  -- week's computation again for each of the day's punches.
+  priced as materialized (
+    select w.punch_id, w.wage, w.daily_seconds + v.weekly as overtime,
+      w.daily_pct_seconds + v.weekly * (w.weekly_pct - 100) as pct_seconds
+    from by_week as w,
+      lateral (
+        select case when w.enabled and w.weekly_seconds is not null
+          then pipeline.seconds_past(w.week_before, w.straight, w.weekly_seconds) else 0 end
+          as weekly
+      ) as v
+  )
+  select p.punch_id, p.overtime::bigint, pipeline.round_half_away(p.pct_seconds * p.wage, 360000)
+  from priced as p
+  join day_punches as d on d.sevenshifts_punch_id = p.punch_id
+$$;
+comment on function pipeline.day_punch_overtime(bigint, date, timestamptz, integer) is
+  'Overtime seconds and premium of each punch of a location-day, per employee workweek in clock '
+  'order (shared/overtime.ts).';
+
+-- The days whose overtime may depend on punches of these employees clocked in at these
+-- instants: those of every later punch of the same employee's workweek (any location), for the
+-- queue of days to recompute (pipeline.queue_metric_days, for the old and the new versions of a
+-- statement's punches). The three arrays are parallel: company, user and clock-in of each
+-- changed punch (one aggregate query builds them, so they line up).
+create or replace function pipeline.overtime_dependent_days(
+  company_ids bigint[],
+  user_ids bigint[],
+  clocked_in timestamptz[]
+)
+returns table (location_id bigint, business_date date)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with changed as (
+    select c.company_id, c.user_id, c.clocked_in_at
+    from rows from (pg_catalog.unnest(overtime_dependent_days.company_ids),
+      pg_catalog.unnest(overtime_dependent_days.user_ids),
+      pg_catalog.unnest(overtime_dependent_days.clocked_in)) as c(company_id, user_id,
+        clocked_in_at)
+    where c.user_id is not null
+  ),
+  policies as (
+    select c.company_id, pol.*
+    from (select distinct c.company_id from changed as c) as c,
+      lateral pipeline.overtime_policy(c.company_id) as pol
+  ),
+  -- The earliest change of each employee-week: everything after it in the week depends on it.
+  firsts as (
+    select c.company_id, c.user_id, pol.time_zone, pol.start_hour, pol.start_iso_day,
+      pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
+        pol.start_hour), pol.start_iso_day) as workweek,
+      pg_catalog.min(c.clocked_in_at) as first_in
+    from changed as c
+    join policies as pol on pol.company_id = c.company_id
+    group by 1, 2, 3, 4, 5, 6
+  )
+  select distinct p.location_id, p.business_date
+  from firsts as f
+  join public.punches as p
+    on p.sevenshifts_company_id = f.company_id
+    and p.user_id = f.user_id
+    and p.clocked_in_at > f.first_in
+    and p.clocked_in_at < f.first_in + interval '8 days'
+  where p.location_id is not null
+    and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, f.time_zone,
+      f.start_hour), f.start_iso_day) = f.workweek
+$$;
+comment on function pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[]) is
+  'Days of the later punches in the same employee workweeks: their overtime depends on these.';
+
+revoke all on function pipeline.overtime_policy(bigint),
+  pipeline.day_punch_overtime(bigint, date, timestamptz, integer),
+  pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[])
+  from public, anon, authenticated;
+grant execute on function pipeline.overtime_policy(bigint) to service_role;
