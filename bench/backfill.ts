@@ -21,6 +21,10 @@ import { renderApiPunch, renderToastOrder } from "../sim/render.ts";
 import { addDays, businessDateAt } from "../sim/time.ts";
 import { normalizeApiPunch } from "../shared/sevenshifts_api.ts";
 import { parseApiOrder } from "../shared/toast_api.ts";
+import {
+  TOAST_ORDERS_BULK_PER_SECOND,
+  TOAST_REQUESTS_PER_SECOND,
+} from "../shared/vendor_limits.ts";
 import { CpuMeter } from "./cpu.ts";
 import { round } from "./stats.ts";
 
@@ -42,11 +46,16 @@ export interface BackfillFigures {
   ratio: number | null;
   toast: {
     requests: number;
-    /** Most requests the fake counted for the restaurant within any one second. */
+    /** Most `ordersBulk` requests the fake counted for the restaurant within any one second. */
     peakPerSecond: number;
-    /** Requests ÷ the span from the first to the last (s). */
+    /** `ordersBulk` requests ÷ the span from the first to the last (s). */
     averagePerSecond: number;
+    /** Toast's `ordersBulk` allowance per restaurant (5/s). */
     allowancePerSecond: number;
+    /** Most requests of any kind the fake counted for the API client within any one second. */
+    allPeakPerSecond: number;
+    /** Toast's global allowance per API client (20/s). */
+    globalAllowancePerSecond: number;
   };
   /** vendor-sync's CPU ÷ the pages it stored (ms), and over the whole backfill (ms). */
   cpuPerPageMs: number | null;
@@ -179,9 +188,10 @@ export async function measureBackfill(opts: {
     const cpu = meter?.stop() ?? null;
     const syncRows = ["rows_new", "rows_changed", "rows_unchanged", "rows_held"]
       .reduce((n, k) => n + Number(row[k]), 0);
-    const toastRequests = fakes.requests("toast").filter((r) => r.limitKey !== null);
-    const span = toastRequests.length > 1
-      ? (toastRequests[toastRequests.length - 1].at - toastRequests[0].at) / 1000
+    const toastRequests = fakes.requests("toast").filter((r) => r.limitKeys.length > 0);
+    const bulkRequests = toastRequests.filter((r) => r.path === "/orders/v2/ordersBulk");
+    const span = bulkRequests.length > 1
+      ? (bulkRequests[bulkRequests.length - 1].at - bulkRequests[0].at) / 1000
       : 0;
     const directRate = directRows / directSeconds;
     const syncRate = syncRows / syncSeconds;
@@ -208,9 +218,11 @@ export async function measureBackfill(opts: {
       ratio: directRate > 0 ? round(syncRate / directRate, 3) : null,
       toast: {
         requests: toastRequests.length,
-        peakPerSecond: fakes.peakRate("toast"),
-        averagePerSecond: span > 0 ? round(toastRequests.length / span, 2) : 0,
-        allowancePerSecond: 5,
+        peakPerSecond: fakes.peakRate("toast", "ordersBulk"),
+        averagePerSecond: span > 0 ? round(bulkRequests.length / span, 2) : 0,
+        allowancePerSecond: TOAST_ORDERS_BULK_PER_SECOND,
+        allPeakPerSecond: fakes.peakRate("toast", "client"),
+        globalAllowancePerSecond: TOAST_REQUESTS_PER_SECOND,
       },
       cpuPerPageMs: cpuMs !== null && Number(row.pages) > 0
         ? round(cpuMs / Number(row.pages), 1)

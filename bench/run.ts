@@ -1035,8 +1035,8 @@ async function main(): Promise<number> {
       step(
         `run ${r}: backfill ${profile.backfillDays} days: sync ${backfill.sync.rowsPerSecond} ` +
           `rows/s vs direct ${backfill.direct.rowsPerSecond} rows/s = ${backfill.ratio}; Toast ` +
-          `${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} in a ` +
-          "second)",
+          `ordersBulk ${backfill.toast.averagePerSecond}/s (peak ${backfill.toast.peakPerSecond} ` +
+          `in a second; all requests peak ${backfill.toast.allPeakPerSecond})`,
       );
       return backfill;
     };

@@ -33,9 +33,10 @@
  *   5 s after the previous one.
  * - `GET /orders/v2/payments?refundBusinessDate=yyyyMMdd` → payment GUIDs refunded that day;
  *   `GET /orders/v2/payments/{guid}` → the payment (`orderGuid`); `GET /orders/v2/orders/{guid}`.
- * - Limit: 5 requests in any second per restaurant (the 6th is a violation and a 429 with
- *   `Retry-After` and `X-Toast-RateLimit-Reset`); a request before a 429's time is up is a
- *   violation too.
+ * - Limits: 20 requests in any second and 10,000 in any 15 minutes per API client, all APIs
+ *   together (the global limit), and 5 `ordersBulk` requests in any second per restaurant (the
+ *   endpoint's own); the request over a limit is a violation and a 429 with `Retry-After` and
+ *   `X-Toast-RateLimit-Reset`, and a request before a 429's time is up is a violation too.
  *
  * **7shifts** (`<url>/7shifts`), from its API reference:
  * - `POST /oauth2/token` (form: `grant_type=client_credentials`, `client_id`, `client_secret`)
@@ -81,8 +82,12 @@ export interface FakeRequest {
   /** The fake's clock when it arrived. */
   at: number;
   status: number;
-  /** What the limit is counted by: the restaurant (Toast) or the token (7shifts). */
-  limitKey: string | null;
+  /**
+   * The limits it counted against, each `<kind> <id>`: Toast's `client <id>` (every API
+   * request) and `ordersBulk <restaurant>`, 7shifts' `token <prefix>`; none for logins and
+   * requests refused before the limits.
+   */
+  limitKeys: string[];
   /** Rows in the answer (orders, payment GUIDs, punches; 1 for one by id), when it is 200. */
   items: number;
 }
@@ -136,8 +141,11 @@ export interface VendorFakes {
   logins(vendor: FakeVendor): number[];
   /** Every broken rule so far, in words. */
   violations(): string[];
-  /** The most requests any one limit key saw within one second, per vendor. */
-  peakRate(vendor: FakeVendor): number;
+  /**
+   * The most requests any one limit key of `vendor` saw within one second; only keys of `kind`
+   * (`client`, `ordersBulk`, `token`) when given.
+   */
+  peakRate(vendor: FakeVendor, kind?: string): number;
   stop(): Promise<void>;
 }
 
@@ -163,7 +171,9 @@ interface PunchEntry {
 
 const TOAST_TOKEN_SECONDS = 86_400;
 const SEVENSHIFTS_TOKEN_SECONDS = 3_600;
-const TOAST_PER_SECOND = 5;
+const TOAST_PER_SECOND = 20;
+const TOAST_PER_QUARTER_HOUR = 10_000;
+const TOAST_ORDERS_BULK_PER_SECOND = 5;
 const SEVENSHIFTS_PER_SECOND = 10;
 const SEVENSHIFTS_BLOCK_MS = 60_000;
 const TOAST_MAX_WINDOW_MS = 31 * 24 * 3600 * 1000;
@@ -214,46 +224,67 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
       headers: { "content-type": "application/json", ...headers },
     });
 
-  /** Counts a request against `key`'s limit; a 429 when it breaks it or comes while blocked. */
+  /**
+   * Counts a request against `key`'s limit (`perSecond`, and `perQuarterHour` in any 15
+   * minutes when given); a 429 when it breaks it or comes while blocked.
+   */
   function limit(
     vendor: FakeVendor,
     key: string,
     at: number,
     perSecond: number,
+    perQuarterHour = Infinity,
   ): Response | null {
     const until = blockedUntil.get(key) ?? -Infinity;
     if (at < until) {
       violations.push(
         `${vendor}: request for ${key} ${until - at} ms before its 429 allowed another`,
       );
-      return rateLimited(vendor, key, at, until);
+      return rateLimited(vendor, key, at, until, perSecond);
     }
-    const times = (recent.get(key) ?? []).filter((t) => t > at - 1000);
+    const window = Number.isFinite(perQuarterHour) ? 900_000 : 1000;
+    const times = (recent.get(key) ?? []).filter((t) => t > at - window);
     times.push(at);
     recent.set(key, times);
-    if (times.length > perSecond) {
-      violations.push(`${vendor}: ${times.length} requests for ${key} within one second`);
+    const inSecond = times.filter((t) => t > at - 1000).length;
+    if (inSecond > perSecond || times.length > perQuarterHour) {
+      violations.push(
+        inSecond > perSecond
+          ? `${vendor}: ${inSecond} requests for ${key} within one second`
+          : `${vendor}: ${times.length} requests for ${key} within 15 minutes`,
+      );
       const block = vendor === "7shifts" ? at + SEVENSHIFTS_BLOCK_MS : at + 1000;
       blockedUntil.set(key, block);
-      return rateLimited(vendor, key, at, block);
+      return rateLimited(vendor, key, at, block, perSecond);
     }
     return null;
   }
 
-  function rateLimited(vendor: FakeVendor, key: string, at: number, until: number): Response {
+  function rateLimited(
+    vendor: FakeVendor,
+    key: string,
+    at: number,
+    until: number,
+    perSecond: number,
+  ): Response {
     const seconds = Math.max(1, Math.ceil((until - at) / 1000));
     blockedUntil.set(key, Math.max(blockedUntil.get(key) ?? -Infinity, at + seconds * 1000));
     const headers: Record<string, string> = { "retry-after": String(seconds) };
     if (vendor === "toast") {
       headers["x-toast-ratelimit-reset"] = String(Math.ceil((at + seconds * 1000) / 1000));
-      headers["x-toast-ratelimit-limit"] = String(TOAST_PER_SECOND);
+      headers["x-toast-ratelimit-limit"] = String(perSecond);
       headers["x-toast-ratelimit-remaining"] = "0";
     }
     return json(429, { status: 429, message: "Too many requests" }, headers);
   }
 
   /** A scripted answer for the next API request of `vendor`, if any. */
-  async function scripted(vendor: FakeVendor, key: string, at: number): Promise<Response | null> {
+  async function scripted(
+    vendor: FakeVendor,
+    key: string,
+    at: number,
+    perSecond: number,
+  ): Promise<Response | null> {
     const answer = scripts[vendor].shift();
     if (!answer || answer.kind === "pass") return null;
     if (answer.kind === "hold") {
@@ -262,7 +293,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     }
     if (answer.kind === "rate_limited") {
       const seconds = answer.retryAfterSeconds ?? (vendor === "7shifts" ? 60 : 1);
-      return rateLimited(vendor, key, at, at + seconds * 1000);
+      return rateLimited(vendor, key, at, at + seconds * 1000, perSecond);
     }
     if (answer.kind === "unauthorized") return json(401, { message: "token expired" });
     return json(answer.status ?? 503, { message: "service unavailable" });
@@ -433,29 +464,35 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
 
   async function toast(req: Request, url: URL, path: string): Promise<FakeOutcome> {
     if (req.method === "POST" && path === "/authentication/v1/authentication/login") {
-      return { res: await toastLogin(req), limitKey: null };
+      return { res: await toastLogin(req), limitKeys: [] };
     }
-    if (req.method !== "GET") return { res: json(405, { message: "GET only" }), limitKey: null };
+    if (req.method !== "GET") return { res: json(405, { message: "GET only" }), limitKeys: [] };
     const auth = bearer(req, "toast");
-    if (!auth) return { res: json(401, { status: 401, message: "Unauthorized" }), limitKey: null };
+    if (!auth) return { res: json(401, { status: 401, message: "Unauthorized" }), limitKeys: [] };
     const restaurant = req.headers.get("toast-restaurant-external-id")?.toLowerCase() ?? "";
     if (!restaurant) {
       return {
         res: json(400, { message: "Toast-Restaurant-External-ID is required" }),
-        limitKey: null,
+        limitKeys: [],
       };
     }
     const client = toastClients.get(auth.token.owner);
     if (!client?.restaurants.map((r) => r.toLowerCase()).includes(restaurant)) {
-      return { res: json(403, { message: "No access to this restaurant" }), limitKey: null };
+      return { res: json(403, { message: "No access to this restaurant" }), limitKeys: [] };
     }
-    const key = `restaurant ${restaurant}`;
+    const key = `client ${auth.token.owner}`;
+    const limitKeys = [key];
     const at = now();
-    const limited = limit("toast", key, at, TOAST_PER_SECOND);
-    if (limited) return { res: limited, limitKey: key };
-    const script = await scripted("toast", key, at);
-    if (script) return { res: script, limitKey: key };
-    return { res: toastApi(url, path, restaurant), limitKey: key };
+    let limited = limit("toast", key, at, TOAST_PER_SECOND, TOAST_PER_QUARTER_HOUR);
+    if (path === "/orders/v2/ordersBulk") {
+      const bulk = `ordersBulk ${restaurant}`;
+      limitKeys.push(bulk);
+      limited ??= limit("toast", bulk, at, TOAST_ORDERS_BULK_PER_SECOND);
+    }
+    if (limited) return { res: limited, limitKeys };
+    const script = await scripted("toast", key, at, TOAST_PER_SECOND);
+    if (script) return { res: script, limitKeys };
+    return { res: toastApi(url, path, restaurant), limitKeys };
   }
 
   // ------------------------------------------------------------------- 7shifts
@@ -540,16 +577,16 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
 
   async function sevenShifts(req: Request, url: URL, path: string): Promise<FakeOutcome> {
     if (req.method === "POST" && path === "/oauth2/token") {
-      return { res: await sevenShiftsToken(req), limitKey: null };
+      return { res: await sevenShiftsToken(req), limitKeys: [] };
     }
     const m = /^\/v2\/company\/(\d+)\/time_punches(\/\d+)?$/.exec(path);
     if (req.method !== "GET" || !m) {
-      return { res: json(404, { message: "Not found" }), limitKey: null };
+      return { res: json(404, { message: "Not found" }), limitKeys: [] };
     }
     const auth = bearer(req, "7shifts");
-    if (!auth) return { res: json(401, { message: "Unauthorized" }), limitKey: null };
+    if (!auth) return { res: json(401, { message: "Unauthorized" }), limitKeys: [] };
     if (!req.headers.get("x-api-version")) {
-      return { res: json(400, { message: "x-api-version is required" }), limitKey: null };
+      return { res: json(400, { message: "x-api-version is required" }), limitKeys: [] };
     }
     const companyId = Number(m[1]);
     const company = companies.get(companyId);
@@ -559,19 +596,19 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
       (owner.startsWith("oauth ") && company.oauth?.clientId === owner.slice(6) &&
         req.headers.get("x-company-guid") === company.companyGuid)
     );
-    if (!allowed) return { res: json(403, { message: "Forbidden" }), limitKey: null };
+    if (!allowed) return { res: json(403, { message: "Forbidden" }), limitKeys: [] };
     const key = `token ${auth.text.slice(0, 20)}`;
     const at = now();
     const limited = limit("7shifts", key, at, SEVENSHIFTS_PER_SECOND);
-    if (limited) return { res: limited, limitKey: key };
-    const script = await scripted("7shifts", key, at);
-    if (script) return { res: script, limitKey: key };
-    return { res: sevenShiftsApi(url, companyId, m[2] ?? ""), limitKey: key };
+    if (limited) return { res: limited, limitKeys: [key] };
+    const script = await scripted("7shifts", key, at, SEVENSHIFTS_PER_SECOND);
+    if (script) return { res: script, limitKeys: [key] };
+    return { res: sevenShiftsApi(url, companyId, m[2] ?? ""), limitKeys: [key] };
   }
 
   interface FakeOutcome {
     res: Response;
-    limitKey: string | null;
+    limitKeys: string[];
   }
 
   const server = Deno.serve(
@@ -597,7 +634,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
         query: Object.fromEntries(url.searchParams),
         at,
         status: outcome.res.status,
-        limitKey: outcome.limitKey,
+        limitKeys: outcome.limitKeys,
         items,
       });
       return outcome.res;
@@ -653,12 +690,16 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     requests: (vendor) => log.filter((r) => vendor === undefined || r.vendor === vendor),
     logins: (vendor) => [...loginTimes[vendor]],
     violations: () => [...violations],
-    peakRate(vendor) {
+    peakRate(vendor, kind) {
       let peak = 0;
       const byKey = new Map<string, number[]>();
       for (const r of log) {
-        if (r.vendor !== vendor || r.limitKey === null) continue;
-        byKey.set(r.limitKey, [...(byKey.get(r.limitKey) ?? []), r.at]);
+        if (r.vendor !== vendor) continue;
+        for (const k of r.limitKeys) {
+          if (kind === undefined || k.startsWith(`${kind} `)) {
+            byKey.set(k, [...(byKey.get(k) ?? []), r.at]);
+          }
+        }
       }
       for (const times of byKey.values()) {
         for (let i = 0, j = 0; j < times.length; j++) {

@@ -505,7 +505,8 @@ async function main(): Promise<number> {
       syncOk
         ? `Vendor sync: ${syncRuns.length} runs, ` +
           `${vendors.requests().length} API requests within the vendors' limits (at most ` +
-          `${vendors.peakRate("toast")} a second to a Toast restaurant); they found what the ` +
+          `${vendors.peakRate("toast", "ordersBulk")} ordersBulk and ` +
+          `${vendors.peakRate("toast", "client")} in all a second to Toast); they found what the ` +
           `webhooks missed (${missedText(missed as unknown as SyncRunRow)}) and ${
             plural(notices.length, "notice")
           } went out ✓`

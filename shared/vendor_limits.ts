@@ -1,8 +1,10 @@
 /**
  * The vendors' request limits and the rules the sync keeps them by (pure, no I/O):
  *
- * - Toast: at most 5 requests a second per restaurant (20 per client; the sync runs one
- *   restaurant of a client at a time, so 5 bounds both); a 429 says when to come back.
+ * - Toast: at most 20 requests a second per API client across all its APIs (the global limit;
+ *   the sync runs one restaurant of a connection at a time, so its run keeps it), of which at
+ *   most 5 a second per restaurant to `ordersBulk` (that endpoint's own limit), and 10,000 per
+ *   15 minutes; a 429 says when to come back.
  * - 7shifts: at most 10 requests a second per token; a 429 blocks the token for a full minute.
  *
  * {@link RollingLimiter} spaces requests so that no window of one second ever holds more than
@@ -14,8 +16,10 @@
  * @module
  */
 
-/** Toast: requests per second per restaurant. */
-export const TOAST_REQUESTS_PER_SECOND = 5;
+/** Toast: requests per second per API client, all APIs together (the global limit). */
+export const TOAST_REQUESTS_PER_SECOND = 20;
+/** Toast: `ordersBulk` requests per second per restaurant (the endpoint's own limit). */
+export const TOAST_ORDERS_BULK_PER_SECOND = 5;
 /** 7shifts: requests per second per token. */
 export const SEVENSHIFTS_REQUESTS_PER_SECOND = 10;
 /** 7shifts: how long a 429 blocks the token. */

@@ -114,23 +114,54 @@ Deno.test("fakes: Toast serves the orders API's shapes and paging, refuses what 
     );
     assert.deepEqual(fakes.violations(), [], "nothing broken yet");
 
-    // Six requests within a second: the sixth is a 429 with Toast's headers, and a violation.
+    // Six ordersBulk requests within a second: the sixth is a 429 with Toast's headers, and a
+    // violation of the endpoint's own limit (5 a second per restaurant).
     clock.advance(2000);
-    const statuses: number[] = [];
-    let limited: Response | undefined;
-    for (let i = 0; i < 6; i++) {
-      const res = await get(`/orders/v2/ordersBulk?${window}&page=1`);
-      statuses.push(res.status);
-      if (res.status === 429) limited = res;
-      await res.body?.cancel();
-    }
-    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
-    assert.ok(limited!.headers.get("retry-after"));
-    assert.ok(limited!.headers.get("x-toast-ratelimit-reset"));
-    assert.match(fakes.violations().join("\n"), /6 requests for restaurant .* within one second/);
+    const statuses = async (n: number, path: string) => {
+      const got: number[] = [];
+      let limited: Response | undefined;
+      for (let i = 0; i < n; i++) {
+        const res = await get(path);
+        got.push(res.status);
+        if (res.status === 429) limited = res;
+        await res.body?.cancel();
+      }
+      return { got, limited };
+    };
+    const bulk = await statuses(6, `/orders/v2/ordersBulk?${window}&page=1`);
+    assert.deepEqual(bulk.got, [200, 200, 200, 200, 200, 429]);
+    assert.ok(bulk.limited!.headers.get("retry-after"));
+    assert.ok(bulk.limited!.headers.get("x-toast-ratelimit-reset"));
+    assert.equal(bulk.limited!.headers.get("x-toast-ratelimit-limit"), "5");
+    assert.match(fakes.violations().join("\n"), /6 requests for ordersBulk .* within one second/);
     // Too soon after the 429.
     await (await get(`/orders/v2/ordersBulk?${window}&page=1`)).body?.cancel();
     assert.match(fakes.violations().join("\n"), /before its 429 allowed another/);
+    assert.equal(fakes.peakRate("toast", "ordersBulk"), 7);
+    // Other endpoints count only against the client's global limit: 20 a second, the 21st is
+    // a 429.
+    clock.advance(2000);
+    const before = fakes.violations().length;
+    const payments = await statuses(21, `/orders/v2/payments?refundBusinessDate=20261101`);
+    assert.deepEqual(payments.got, [...new Array(20).fill(200), 429]);
+    assert.equal(payments.limited!.headers.get("x-toast-ratelimit-limit"), "20");
+    assert.deepEqual(
+      fakes.violations().slice(before).map((v) => v.replace(/client \S+/, "client")),
+      [
+        "toast: 21 requests for client within one second",
+      ],
+    );
+    // And 10,000 in any 15 minutes: at 19 a second the 10,001st (in 526 s) is refused.
+    clock.advance(900_000);
+    const spaced = [];
+    for (let i = 0; i < 10_001; i++) {
+      clock.advance(i === 0 ? 0 : 53);
+      spaced.push((await get(`/orders/v2/payments?refundBusinessDate=20261101`)).status);
+    }
+    assert.deepEqual(spaced.filter((st) => st !== 200), [429], "only the 10,001st");
+    assert.equal(spaced[10_000], 429);
+    assert.match(fakes.violations().join("\n"), /10001 requests for client .* within 15 minutes/);
+    clock.advance(900_000); // the quarter hour passes
 
     // Windows: over a month is refused; the next window of a range asked for too soon.
     clock.advance(5000);

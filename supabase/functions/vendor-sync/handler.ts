@@ -28,6 +28,7 @@ import {
   RollingLimiter,
   SEVENSHIFTS_RATE_LIMIT_BLOCK_MS,
   SEVENSHIFTS_REQUESTS_PER_SECOND,
+  TOAST_ORDERS_BULK_PER_SECOND,
   TOAST_REQUESTS_PER_SECOND,
 } from "../../../shared/vendor_limits.ts";
 import { SevenShiftsClient } from "./sevenshifts_client.ts";
@@ -143,11 +144,11 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
     pagesLeft: { n: number },
   ): Promise<RunOutcome> {
     const base = { runId: run.runId, locationId: run.location.id };
-    // One limiter per restaurant (Toast) and per token (7shifts connection) per invocation; it
-    // starts as if its allowance was used when a run of the connection last talked to the
-    // vendor (another invocation's, the database says), so those requests never share a second
-    // with these. Its own clock is the function's: a database clock ahead of it only waits
-    // longer.
+    // One limiter per connection (Toast's global limit per API client, 7shifts' per token) and
+    // one per restaurant for Toast's ordersBulk, per invocation; each starts as if its
+    // allowance was used when a run of the connection last talked to the vendor (another
+    // invocation's, the database says), so those requests never share a second with these. Its
+    // own clock is the function's: a database clock ahead of it only waits longer.
     const limiter = (key: string, perSecond: number, lastActiveAt: string | null) => {
       let l = limiters.get(key);
       if (!l) {
@@ -179,8 +180,13 @@ export function createVendorSyncHandler(deps: VendorSyncDeps): (req: Request) =>
         deps.db,
         http(
           "toast",
-          `toast:${run.location.toastRestaurantGuid}`,
+          `toast:${run.toast.connectionId}`,
           TOAST_REQUESTS_PER_SECOND,
+          run.toast.lastActiveAt,
+        ),
+        limiter(
+          `toast-orders-bulk:${run.location.toastRestaurantGuid}`,
+          TOAST_ORDERS_BULK_PER_SECOND,
           run.toast.lastActiveAt,
         ),
         toastBase,

@@ -176,6 +176,8 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
       problems: [],
     });
 
+  /** The ordersBulk page being fetched while the last one is stored (`window:page`). */
+  let ahead: { key: string; page: ReturnType<ToastClient["ordersPage"]> } | null = null;
   while (phase !== "done") {
     if (clock.now() >= w.deadline) return { done: false, reason: "budget" };
     if (w.pagesLeft.n <= 0) return { done: false, reason: "pages" };
@@ -201,7 +203,19 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             if (due > clock.now()) await clock.sleep(due - clock.now());
           }
           const [start, end] = windows[index];
-          const got = await w.toast.ordersPage(start, end, page);
+          const toast = w.toast;
+          const got = ahead?.key === `${index}:${page}`
+            ? await ahead.page
+            : await toast.ordersPage(start, end, page);
+          ahead = null;
+          // The next page of the window is asked for while this one is stored (paced as ever;
+          // dropped if the store fails or the invocation stops), so the vendor's pacing and the
+          // database's work overlap instead of adding up.
+          if (got.more && w.pagesLeft.n > 1) {
+            const next = toast.ordersPage(start, end, page + 1);
+            next.catch(() => {}); // awaited on the next pass, or dropped with the invocation
+            ahead = { key: `${index}:${page + 1}`, page: next };
+          }
           const { events, problems } = await orderEvents(run, got.orders, "api.ordersBulk");
           await store({
             phase,

@@ -24,6 +24,7 @@ import {
   toastLoginBody,
   toastLoginResponseSchema,
 } from "../../../shared/toast_api.ts";
+import type { RollingLimiter } from "../../../shared/vendor_limits.ts";
 import type { ClaimedRun, SyncDb } from "./sync_db.ts";
 import {
   jsonBody,
@@ -41,7 +42,17 @@ export const TOAST_DEFAULT_API_BASE_URL = "https://ws-api.toasttab.com";
 export class ToastClient extends VendorClient {
   readonly restaurantGuid: string;
 
-  constructor(run: ClaimedRun, db: SyncDb, http: VendorHttp, defaultBaseUrl: string) {
+  /**
+   * `http` paces every request by the API client's global limit; `ordersBulk` is the
+   * restaurant's own `ordersBulk` limit, kept on top of it.
+   */
+  constructor(
+    run: ClaimedRun,
+    db: SyncDb,
+    http: VendorHttp,
+    readonly ordersBulk: RollingLimiter,
+    defaultBaseUrl: string,
+  ) {
     super(run, db, http, "toast", run.toast?.apiBaseUrl ?? defaultBaseUrl);
     this.restaurantGuid = run.location.toastRestaurantGuid ?? "";
   }
@@ -72,7 +83,11 @@ export class ToastClient extends VendorClient {
     endMs: number,
     page: number,
   ): Promise<{ orders: FetchedOrder[]; more: boolean }> {
-    const res = await this.get(TOAST_ORDERS_BULK_PATH, ordersBulkQuery(startMs, endMs, page));
+    const res = await this.get(
+      TOAST_ORDERS_BULK_PATH,
+      ordersBulkQuery(startMs, endMs, page),
+      this.ordersBulk,
+    );
     if (!res.ok) throw await refusal(res, "toast ordersBulk");
     const more = hasNextLink(res.headers.get("link"));
     const parsed = parseOrdersPage(await jsonBody(res, "toast ordersBulk"));

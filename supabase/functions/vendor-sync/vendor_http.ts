@@ -67,10 +67,12 @@ export class VendorHttp {
   /**
    * Sends one request when the limiter allows (waiting for it), and returns the response of any
    * status but 429 and 5xx, which become {@link RateLimited} and {@link VendorUnavailable}.
+   * `endpointLimiter` is the endpoint's own limit (Toast's `ordersBulk`), kept as well.
    */
-  async send(url: string, init: RequestInit): Promise<Response> {
-    const { clock, limiter } = this.opts;
-    const at = limiter.nextSendAt();
+  async send(url: string, init: RequestInit, endpointLimiter?: RollingLimiter): Promise<Response> {
+    const { clock } = this.opts;
+    const limiters = endpointLimiter ? [this.opts.limiter, endpointLimiter] : [this.opts.limiter];
+    const at = Math.max(...limiters.map((l) => l.nextSendAt()));
     if (at > clock.now()) {
       if (at >= this.opts.deadline) throw new OutOfTime("budget spent while pacing");
       await clock.sleep(at - clock.now());
@@ -85,13 +87,13 @@ export class VendorHttp {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
-      limiter.record(sentAt, clock.now());
+      for (const l of limiters) l.record(sentAt, clock.now());
       const what = err instanceof DOMException && err.name === "TimeoutError"
         ? `no answer within ${this.opts.timeoutMs} ms`
         : (err instanceof Error ? err.message : String(err));
       throw new VendorUnavailable(`${this.opts.vendor}: ${withoutQuery(what)}`);
     }
-    limiter.record(sentAt, clock.now());
+    for (const l of limiters) l.record(sentAt, clock.now());
     if (res.status === 429) {
       await res.body?.cancel();
       const waitMs = rateLimitWaitMs(
@@ -113,11 +115,15 @@ export class VendorHttp {
    * {@link send}, waiting out a 429 in this invocation when the wait fits in the time left, and
    * retrying a transient failure twice (after 1 and 2 s) when that fits too.
    */
-  async sendPatiently(url: string, init: RequestInit): Promise<Response> {
+  async sendPatiently(
+    url: string,
+    init: RequestInit,
+    endpointLimiter?: RollingLimiter,
+  ): Promise<Response> {
     let transient = 0;
     while (true) {
       try {
-        return await this.send(url, init);
+        return await this.send(url, init, endpointLimiter);
       } catch (err) {
         if (err instanceof RateLimited && err.waitMs + 2000 < this.remainingMs()) {
           await this.opts.clock.sleep(err.waitMs);
@@ -223,12 +229,23 @@ export abstract class VendorClient {
     }
   }
 
-  /** GET `path` (under the base URL) with the token; a 401 replaces the token once. */
-  protected async get(path: string, query?: URLSearchParams): Promise<Response> {
+  /**
+   * GET `path` (under the base URL) with the token, paced by the connection's limiter and
+   * `endpointLimiter` if the endpoint has its own; a 401 replaces the token once.
+   */
+  protected async get(
+    path: string,
+    query?: URLSearchParams,
+    endpointLimiter?: RollingLimiter,
+  ): Promise<Response> {
     const url = `${this.base}${path}${query ? `?${query}` : ""}`;
     let token = await this.#ensureToken();
     for (let attempt = 0;; attempt++) {
-      const res = await this.http.sendPatiently(url, { headers: this.headers(token) });
+      const res = await this.http.sendPatiently(
+        url,
+        { headers: this.headers(token) },
+        endpointLimiter,
+      );
       if (res.status !== 401 || attempt > 0) return res;
       await res.body?.cancel();
       token = await this.#ensureToken(token);
