@@ -36,6 +36,7 @@ import { benchUuid, sevenShiftsPunchBody, toastOrderEnvelope } from "./payloads.
 import { INGEST_TOAST_SQL } from "../supabase/functions/toast-webhook/handler.ts";
 import { INGEST_SEVENSHIFTS_SQL } from "../supabase/functions/sevenshifts-webhook/handler.ts";
 import { type LatencySummary, round, summarize } from "./stats.ts";
+import type { TimedRequest } from "./tail.ts";
 
 /** Where to send, and the secrets to sign with. */
 export interface LoadEnv {
@@ -89,6 +90,8 @@ export interface LoadSpec {
   amountCents?: number;
   /** Keep each event's latency in the result (`latenciesMs`). */
   keepLatencies?: boolean;
+  /** Open loop: keep each request's timing (`timed`: due time, send lag, Server-Timing). */
+  keepTimings?: boolean;
 }
 
 /** What a measurement gives. */
@@ -114,6 +117,7 @@ export interface LoadResult {
   startedAtMs: number;
   endedAtMs: number;
   latenciesMs?: number[];
+  timed?: TimedRequest[];
 }
 
 interface Prepared {
@@ -129,6 +133,19 @@ interface Outcome {
   ok: boolean;
   status: string;
   detail?: string;
+  /** `Server-Timing` durations of the answer (ms by name). */
+  timing?: Record<string, number>;
+}
+
+/** `Server-Timing: db;dur=1.2, fn;dur=3.4` → `{db: 1.2, fn: 3.4}` (entries without dur left out). */
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of (header ?? "").split(",")) {
+    const [name, ...params] = entry.split(";").map((p) => p.trim());
+    const dur = params.find((p) => p.startsWith("dur="));
+    if (name && dur && Number.isFinite(Number(dur.slice(4)))) out[name] = Number(dur.slice(4));
+  }
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -249,12 +266,13 @@ function httpSender(): Sender {
     try {
       const res = await fetch(e.url, { method: "POST", headers: e.headers, body: e.body });
       const text = await res.text();
+      const timing = parseServerTiming(res.headers.get("server-timing"));
       if (res.status !== 200) {
         return { ok: false, status: String(res.status), detail: text.slice(0, 300) };
       }
       const applied = text.includes('"outcome":"applied"');
       return applied
-        ? { ok: true, status: "200" }
+        ? { ok: true, status: "200", timing }
         : { ok: false, status: "200-not-applied", detail: text.slice(0, 300) };
     } catch (err) {
       return {
@@ -291,6 +309,9 @@ interface Sample {
   kind: EventKind;
   ms: number;
   outcome: Outcome;
+  /** Open loop: when it was due (epoch ms) and how late it was sent (ms). */
+  dueAtMs?: number;
+  sendLagMs?: number;
 }
 
 async function closedLoop(
@@ -333,10 +354,17 @@ async function openLoop(
     if (wait > 0.5) await sleep(wait);
     if (performance.now() > deadline) break;
     while (inFlight.size >= 1024) await Promise.race(inFlight);
-    maxLag = Math.max(maxLag, performance.now() - due);
+    const sendLagMs = performance.now() - due;
+    maxLag = Math.max(maxLag, sendLagMs);
     const e = events[i];
     const p = send(e).then((outcome) => {
-      samples.push({ kind: e.kind, ms: performance.now() - due, outcome });
+      samples.push({
+        kind: e.kind,
+        ms: performance.now() - due,
+        outcome,
+        dueAtMs: performance.timeOrigin + due,
+        sendLagMs,
+      });
     }).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
@@ -430,6 +458,14 @@ export async function runLoad(
     startedAtMs,
     endedAtMs: Date.now(),
     latenciesMs: spec.keepLatencies ? samples.map((s) => round(s.ms, 3)) : undefined,
+    timed: spec.keepTimings
+      ? samples.filter((s) => s.dueAtMs !== undefined).map((s) => ({
+        dueAtMs: round(s.dueAtMs!, 1),
+        totalMs: round(s.ms, 3),
+        sendLagMs: round(s.sendLagMs!, 3),
+        timing: s.outcome.timing ?? {},
+      }))
+      : undefined,
   };
 }
 

@@ -63,3 +63,17 @@ export class RssSampler {
     return { maxRssMiB: Object.fromEntries(this.#max), samples: this.#samples };
   }
 }
+
+/**
+ * Starts `pid`'s peak resident set (VmHWM) again from its current size (`5` to
+ * `/proc/<pid>/clear_refs`, Linux 4.0+), so each run reports its own peak. False when the
+ * kernel refused (then VmHWM keeps the peak since the process started).
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}

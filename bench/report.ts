@@ -7,8 +7,10 @@
  */
 import type { BackfillFigures } from "./backfill.ts";
 import type { CpuUsage } from "./cpu.ts";
+import type { HistoryStats } from "./setup.ts";
 import type { LoadResult } from "./loadgen.ts";
-import type { LatencySummary } from "./stats.ts";
+import { type LatencySummary, median, round } from "./stats.ts";
+import { type LatencyParts, PART_NAMES, type TailBreakdown } from "./tail.ts";
 
 /** Where and on what the run happened. */
 export interface MachineInfo {
@@ -65,11 +67,35 @@ export interface ScalingScenario {
   recomputesElsewhere: number;
 }
 
-/** A target and whether this run met it. */
-export interface TargetVerdict {
+/** One run's value for a target, and whether that run met it. */
+export interface TargetValue {
+  key: string;
   name: string;
-  target: string;
-  value: string;
+  /** What is wanted, as text (`≥ 0.5`, `≤ 50 ms`). */
+  wanted: string;
+  /** Which way is better: the worst run is the lowest (`higher`) or the highest (`lower`). */
+  better: "higher" | "lower";
+  /** The figure judged; null when it could not be measured. */
+  value: number | null;
+  /** The figure with what it comes from, for the tables. */
+  detail: string;
+  met: boolean;
+}
+
+/** A target over every run: each run's value, the median and the worst run. */
+export interface TargetSummary {
+  key: string;
+  name: string;
+  wanted: string;
+  better: "higher" | "lower";
+  /** Each run's value, in run order. */
+  values: Array<number | null>;
+  details: string[];
+  metByRun: boolean[];
+  median: number | null;
+  /** The worst run's value (lowest for `higher`, highest for `lower`; null if one is missing). */
+  worst: number | null;
+  /** Met only when every run met it: the worst run decides. */
   met: boolean;
 }
 
@@ -114,134 +140,214 @@ export interface AlertFigures {
     duplicates: number;
     pgNetReferencePerSecond: number;
     machine: MachineShare;
+    /** CPU ms per delivered alert by process group during the burst. */
+    cpuMsPerAlert?: Record<string, number>;
+    /** Postgres functions by self time during the burst (`track_functions = all` meanwhile). */
+    postgresFunctions?: Array<{ name: string; calls: number; selfMs: number }>;
   };
 }
 
-/** Judges the issue's targets. */
-export function judgeTargets(input: {
-  ingest: IngestComparison[];
-  fixedRate: Measured;
-  dayRatio: { sql: number | null; http: number | null };
-  historyRatio: { sql: number | null; http: number | null };
-  alerts: AlertFigures;
-  memory: MemoryRow[];
-  ingestErrors: number;
-  /** Order rows of generated history. */
-  historyOrders: number;
-  backfill: BackfillFigures;
-}): TargetVerdict[] {
-  const fmt = (n: number | null, unit = "") => (n === null ? "n/a" : `${n}${unit}`);
-  const within = (r: { sql: number | null; http: number | null }) =>
-    r.sql !== null && r.http !== null && r.sql <= 1.3 && r.http <= 1.3;
-  const peak = Math.max(...input.memory.map((m) => m.peakMiB ?? Infinity));
-  const verdicts: TargetVerdict[] = input.ingest.map((c) => ({
-    name: `HTTP ingest ÷ direct SQL (${c.kind}, peak vs peak)`,
-    target: "≥ 0.5",
-    value: `${fmt(c.peakRatio)} (${c.peakHttpEventsPerSecond} vs ${c.peakSqlEventsPerSecond} ev/s)`,
-    met: c.peakRatio !== null && c.peakRatio >= 0.5,
-  }));
-  verdicts.push(
-    {
-      name: `p99 ingest latency at ${input.fixedRate.ratePerSecond} events/s (HTTP, mixed)`,
-      target: "≤ 50 ms",
-      value: `${input.fixedRate.latency.p99} ms (${input.fixedRate.errors} errors)`,
-      met: input.fixedRate.latency.p99 <= 50 && input.fixedRate.errors === 0,
-    },
-    {
-      name: "Recompute: 5,000-order day ÷ 10-order day (p50, SQL / HTTP)",
-      target: "≤ 1.3",
-      value: `${fmt(input.dayRatio.sql)} / ${fmt(input.dayRatio.http)}`,
-      met: within(input.dayRatio),
-    },
-    {
-      name: `Recompute: ${input.historyOrders.toLocaleString("en-US")} history rows ÷ none ` +
-        "(p50, SQL / HTTP)",
-      target: "≤ 1.3",
-      value: `${fmt(input.historyRatio.sql)} / ${fmt(input.historyRatio.http)}`,
-      met: within(input.historyRatio),
-    },
-    {
-      name: "Alert latency p99 (commit → fake Slack)",
-      target: "≤ 250 ms",
-      value: `${input.alerts.latency.latencyMs.p99} ms (p50 ${input.alerts.latency.latencyMs.p50})`,
-      met: input.alerts.latency.latencyMs.p99 <= 250 &&
-        input.alerts.latency.delivered === input.alerts.latency.crossings,
-    },
-    {
-      name: "Alert throughput across locations",
-      target: "≥ 200/s",
-      value: `${input.alerts.throughput.alertsPerSecond}/s (${input.alerts.throughput.delivered} ` +
-        `alerts)`,
-      met: input.alerts.throughput.alertsPerSecond >= 200 &&
-        input.alerts.throughput.delivered === input.alerts.throughput.locations,
-    },
-    {
-      name: "Function server peak RSS (largest process)",
-      target: "≤ 200 MB",
-      value: `${Number.isFinite(peak) ? peak : "n/a"} MiB`,
-      met: Number.isFinite(peak) && peak * 1.048576 <= 200,
-    },
-    {
-      name: "Ingest errors across every run",
-      target: "0",
-      value: String(input.ingestErrors),
-      met: input.ingestErrors === 0,
-    },
-    {
-      name: `Backfill through the vendor sync ÷ direct SQL ingest (${input.backfill.days} days, ` +
-        "rows/s)",
-      target: "≥ 0.5",
-      value: `${fmt(input.backfill.ratio)} (${input.backfill.sync.rowsPerSecond} vs ` +
-        `${input.backfill.direct.rowsPerSecond} rows/s)`,
-      met: input.backfill.ratio !== null && input.backfill.ratio >= 0.5 &&
-        input.backfill.sync.state === "succeeded",
-    },
-    {
-      name: "Toast ordersBulk requests per second used (peak in any second; average), " +
-        "allowance 5/s per restaurant; all requests (peak), allowance 20/s",
-      target: "≤ 5; ≤ 20",
-      value: `${input.backfill.toast.peakPerSecond}; ${input.backfill.toast.averagePerSecond}; ` +
-        `${input.backfill.toast.allPeakPerSecond} (${input.backfill.violations.length} limit ` +
-        "violations)",
-      met: input.backfill.toast.peakPerSecond <= input.backfill.toast.allowancePerSecond &&
-        input.backfill.toast.allPeakPerSecond <= input.backfill.toast.globalAllowancePerSecond &&
-        input.backfill.violations.length === 0,
-    },
-  );
-  return verdicts;
+/** Day-size or history ratios of one run (p50 ÷ p50). */
+export interface Ratios {
+  sql: number | null;
+  http: number | null;
 }
 
-/** Everything one run measured: what bench/results/*.json holds. */
+/** Judges one run against the issue's targets. */
+export function judgeRun(run: RunFigures, historyOrders: number): TargetValue[] {
+  const fmt = (n: number | null, unit = "") => (n === null ? "n/a" : `${n}${unit}`);
+  const atMost = (limit: number) => (v: number | null) => v !== null && v <= limit;
+  const ratioTargets = (key: string, label: string, r: Ratios): TargetValue[] =>
+    (["sql", "http"] as const).map((side) => ({
+      key: `${key}-${side}`,
+      name: `Recompute: ${label} (p50, ${side === "sql" ? "SQL" : "HTTP"})`,
+      wanted: "≤ 1.3",
+      better: "lower",
+      value: r[side],
+      detail: fmt(r[side]),
+      met: atMost(1.3)(r[side]),
+    }));
+  const { fixedRate } = run.ingest;
+  const { latency, throughput } = run.alerts;
+  const peak = Math.max(...run.memory.map((m) => m.peakMiB ?? -Infinity));
+  const peakMiB = Number.isFinite(peak) ? peak : null;
+  return [
+    ...run.ingest.comparisons.map((c): TargetValue => ({
+      key: `ingest-ratio-${c.kind}`,
+      name: `HTTP ingest ÷ direct SQL (${c.kind}, peak vs peak)`,
+      wanted: "≥ 0.5",
+      better: "higher",
+      value: c.peakRatio,
+      detail: `${
+        fmt(c.peakRatio)
+      } (${c.peakHttpEventsPerSecond} vs ${c.peakSqlEventsPerSecond} ev/s)`,
+      met: c.peakRatio !== null && c.peakRatio >= 0.5,
+    })),
+    {
+      key: "fixed-rate-p99",
+      name: `p99 ingest latency at ${fixedRate.ratePerSecond} events/s (HTTP, mixed)`,
+      wanted: "≤ 50 ms",
+      better: "lower",
+      value: fixedRate.latency.p99,
+      detail:
+        `${fixedRate.latency.p99} ms (p50 ${fixedRate.latency.p50}, ${fixedRate.errors} errors)`,
+      met: fixedRate.latency.p99 <= 50 && fixedRate.errors === 0 &&
+        fixedRate.sent === fixedRate.ok,
+    },
+    ...ratioTargets("day-ratio", "5,000-order day ÷ 10-order day", run.recompute.dayRatio),
+    ...ratioTargets(
+      "history-ratio",
+      `${historyOrders.toLocaleString("en-US")} history rows ÷ none`,
+      run.recompute.historyRatio,
+    ),
+    {
+      key: "alert-latency-p99",
+      name: "Alert latency p99 (commit → fake Slack)",
+      wanted: "≤ 250 ms",
+      better: "lower",
+      value: latency.latencyMs.p99,
+      detail: `${latency.latencyMs.p99} ms (p50 ${latency.latencyMs.p50}, ${latency.delivered}/` +
+        `${latency.crossings} delivered, ${latency.duplicates} duplicates)`,
+      met: latency.latencyMs.p99 <= 250 && latency.delivered === latency.crossings &&
+        latency.duplicates === 0,
+    },
+    {
+      key: "alert-throughput",
+      name: `Alert throughput, ${throughput.locations} locations in one transaction`,
+      wanted: "≥ 200/s",
+      better: "higher",
+      value: throughput.alertsPerSecond,
+      detail: `${throughput.alertsPerSecond}/s (p99 ${throughput.latencyMs.p99} ms, ` +
+        `${throughput.delivered}/${throughput.locations} delivered, ${throughput.duplicates} ` +
+        "duplicates)",
+      met: throughput.alertsPerSecond >= 200 && throughput.delivered === throughput.locations &&
+        throughput.duplicates === 0,
+    },
+    {
+      key: "peak-rss",
+      name: "Function server peak RSS (largest process)",
+      wanted: "≤ 200 MB",
+      better: "lower",
+      value: peakMiB,
+      detail: `${fmt(peakMiB)} MiB`,
+      met: peakMiB !== null && peakMiB * 1.048576 <= 200,
+    },
+    ...(run.backfill ? backfillTargets(run.backfill) : []),
+    {
+      key: "ingest-errors",
+      name: "Ingest errors across every measurement",
+      wanted: "0",
+      better: "lower",
+      value: run.ingestErrors,
+      detail: String(run.ingestErrors),
+      met: run.ingestErrors === 0,
+    },
+  ];
+}
+
+/** The vendor sync's targets (issue 17): backfill speed, and Toast's allowance kept. */
+function backfillTargets(b: BackfillFigures): TargetValue[] {
+  return [
+    {
+      key: "backfill-ratio",
+      name: `Backfill through the vendor sync ÷ direct SQL ingest (${b.days} days, rows/s)`,
+      wanted: "≥ 0.5",
+      better: "higher",
+      value: b.ratio,
+      detail: `${b.ratio ?? "n/a"} (${b.sync.rowsPerSecond} vs ${b.direct.rowsPerSecond} rows/s)`,
+      met: b.ratio !== null && b.ratio >= 0.5 && b.sync.state === "succeeded",
+    },
+    {
+      key: "toast-rate",
+      name: "Toast ordersBulk requests per second used (peak in any second), allowance 5/s " +
+        "per restaurant",
+      wanted: "≤ 5",
+      better: "lower",
+      value: b.toast.peakPerSecond,
+      detail: `${b.toast.peakPerSecond}; ${b.toast.averagePerSecond} on average; all requests ` +
+        `peak ${b.toast.allPeakPerSecond} of ${b.toast.globalAllowancePerSecond}/s ` +
+        `(${b.violations.length} limit violations)`,
+      met: b.toast.peakPerSecond <= b.toast.allowancePerSecond &&
+        b.toast.allPeakPerSecond <= b.toast.globalAllowancePerSecond &&
+        b.violations.length === 0,
+    },
+  ];
+}
+
+/**
+ * Each target over every run (`perRun[r]` is run r's {@link judgeRun}): its values, median and
+ * worst run. A target is met only when every run met it.
+ */
+export function summarizeTargets(perRun: TargetValue[][]): TargetSummary[] {
+  const keys = [...new Set(perRun.flatMap((r) => r.map((t) => t.key)))];
+  return keys.map((key) => {
+    const rows = perRun.map((r) => r.find((t) => t.key === key));
+    const first = rows.find((t) => t !== undefined)!;
+    const values = rows.map((t) => t?.value ?? null);
+    const present = values.filter((v): v is number => v !== null);
+    const worst = present.length < values.length || present.length === 0
+      ? null
+      : first.better === "higher"
+      ? Math.min(...present)
+      : Math.max(...present);
+    const metByRun = rows.map((t) => t?.met ?? false);
+    return {
+      key,
+      name: first.name,
+      wanted: first.wanted,
+      better: first.better,
+      values,
+      details: rows.map((t) => t?.detail ?? "not measured"),
+      metByRun,
+      median: median(values) === null ? null : round(median(values)!, 3),
+      worst,
+      met: metByRun.length > 0 && metByRun.every(Boolean),
+    };
+  });
+}
+
+/** One run of every measured target. */
+export interface RunFigures {
+  /** 1, 2, … in the order run. */
+  run: number;
+  startedAt: string;
+  durationSeconds: number;
+  /** The whole machine over the run (its measurements and their set-up). */
+  machine: MachineShare;
+  ingest: { comparisons: IngestComparison[]; fixedRate: Measured; runs: Measured[] };
+  recompute: { dayRatio: Ratios; historyRatio: Ratios; scenarios: ScalingScenario[] };
+  alerts: AlertFigures;
+  /** Peak RSS of each function server process during this run's ingest load. */
+  memory: MemoryRow[];
+  /** Ingest errors in every measurement of this run. */
+  ingestErrors: number;
+  /** Where the fixed-rate run's slow requests spent their time. */
+  tail: TailBreakdown | null;
+  /** Backfill through the vendor sync vs direct SQL (absent from runs made before it existed). */
+  backfill?: BackfillFigures;
+  targets: TargetValue[];
+}
+
+/** Everything a benchmark measured: what bench/results/*.json holds. */
 export interface BenchReport {
-  schema: 1;
+  schema: 2;
   mode: "quick" | "full";
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
   git: { commit: string; subject: string; uncommittedFiles: string[] };
   machine: MachineInfo;
-  profile: Record<string, unknown> & { ingestConcurrencies: number[]; fixedRate: number };
+  profile: Record<string, unknown> & {
+    ingestConcurrencies: number[];
+    fixedRate: number;
+    runs: number;
+  };
   businessDate: string;
   tables: Record<string, number>;
-  targets: TargetVerdict[];
-  ingest: { comparisons: IngestComparison[]; fixedRate: Measured; runs: Measured[] };
-  recompute: {
-    dayRatio: { sql: number | null; http: number | null };
-    historyRatio: { sql: number | null; http: number | null };
-    history: {
-      locations: number;
-      days: number;
-      orders: number;
-      punches: number;
-      dailyMetricsRows: number;
-      seconds: number;
-    };
-    scenarios: ScalingScenario[];
-  };
-  alerts: AlertFigures;
-  memory: { processes: MemoryRow[]; totalPeakMiB: number; samples: number };
-  /** Absent from runs made before the vendor sync existed. */
-  backfill?: BackfillFigures;
+  /** Each target over every run: the worst run decides. */
+  targets: TargetSummary[];
+  runs: RunFigures[];
+  history: HistoryStats;
 }
 
 /** One table of the report. */
@@ -280,11 +386,145 @@ function cpuPerEvent(r: Measured, ms: number | undefined): number | null {
   return r.cpu && r.ok > 0 && ms !== undefined ? Math.round((ms / r.ok) * 1000) / 1000 : null;
 }
 
-/** The report's tables, in reading order. */
+/**
+ * The run whose 200 events/s p99 is the median of the runs (the lower middle one for an even
+ * count): the run whose detailed tables the report shows.
+ */
+export function medianRun(report: BenchReport): RunFigures {
+  const byP99 = [...report.runs].sort((a, b) =>
+    a.ingest.fixedRate.latency.p99 - b.ingest.fixedRate.latency.p99
+  );
+  return byP99[Math.floor((byP99.length - 1) / 2)];
+}
+
+const share = (m: MachineShare | undefined) => m ? `${m.busyPct} (${m.restOfMachinePct})` : null;
+
+/** The tables over every run: targets, the machine during each run, the tail, the alerts. */
+function overviewSections(report: BenchReport): Section[] {
+  const runs = report.runs;
+  const runHeads = runs.map((r) => `run ${r.run}`);
+  const parts = Object.keys(PART_NAMES) as Array<keyof LatencyParts>;
+  return [
+    {
+      title: `Targets over ${runs.length} run${runs.length === 1 ? "" : "s"} (met only when the ` +
+        "worst run meets it)",
+      head: ["target", "wanted", ...runHeads, "median", "worst", "met"],
+      rows: report.targets.map((t) => [
+        t.name,
+        t.wanted,
+        ...t.values.map((v, i) => (t.metByRun[i] ? cell(v) : `**${cell(v)}**`)),
+        t.median,
+        t.worst,
+        t.met ? "yes" : "**NO**",
+      ]),
+      note: "A bold run value missed the target (for the alert and ingest targets, also when an " +
+        "event was lost, duplicated or failed). Each run's figures with their details are in " +
+        "the JSON (`runs[].targets`).",
+    },
+    {
+      title: "The machine during each run: busy % of both cores (in brackets: not ours)",
+      head: [
+        "run",
+        "started (UTC)",
+        "seconds",
+        "whole run",
+        "200 events/s run",
+        "alert burst",
+        "slow requests' parts: see below",
+      ],
+      rows: runs.map((r) => [
+        r.run,
+        r.startedAt.slice(11, 19),
+        r.durationSeconds,
+        share(r.machine),
+        r.ingest.fixedRate.cpu ? share(cpuShare([r.ingest.fixedRate.cpu])) : null,
+        share(r.alerts.throughput.machine),
+        r.tail ? `p99 ${r.tail.p99Ms} ms` : null,
+      ]),
+    },
+    {
+      title: `Where the time of the ${report.profile.fixedRate} events/s run goes: mean ms ` +
+        "per request by latency band (Server-Timing of the function and the gateway)",
+      head: ["run", "band", "requests", "latency", ...parts.map((k) => PART_NAMES[k])],
+      rows: runs.flatMap((r) =>
+        (r.tail?.bands ?? []).filter((b) => b.band !== "all requests").map((b) => [
+          r.run,
+          b.band,
+          b.requests,
+          b.totalMs,
+          ...parts.map((k) => b.parts[k]),
+        ])
+      ),
+      note: runs.map((r) =>
+        r.tail
+          ? `Run ${r.run}: Postgres logged ${describeCounts(r.tail.databaseEvents)}; of the ` +
+            `requests ≥ p99, ${describeCounts(r.tail.slowOverlapping)} overlapped one.`
+          : `Run ${r.run}: no timings.`
+      ).join(" "),
+    },
+    {
+      title: "Alerts: commit of the crossing event → the fake Slack received the message (ms)",
+      head: [
+        "run",
+        "measurement",
+        "alerts",
+        "delivered",
+        "duplicates",
+        "p50",
+        "p99",
+        "max",
+        "alerts/s",
+        "machine busy % (not ours)",
+      ],
+      rows: runs.flatMap((r) => {
+        const { latency, throughput } = r.alerts;
+        return [
+          [
+            r.run,
+            `one crossing at a time, ${latency.ratePerSecond}/s`,
+            latency.crossings,
+            latency.delivered,
+            latency.duplicates,
+            latency.latencyMs.p50,
+            latency.latencyMs.p99,
+            latency.latencyMs.max,
+            null,
+            share(latency.machine),
+          ],
+          [
+            r.run,
+            `${throughput.locations} locations cross in one transaction`,
+            throughput.locations,
+            throughput.delivered,
+            throughput.duplicates,
+            throughput.latencyMs.p50,
+            throughput.latencyMs.p99,
+            throughput.latencyMs.max,
+            throughput.alertsPerSecond,
+            share(throughput.machine),
+          ],
+        ];
+      }),
+      note: `pg_net's documented ceiling: about ${
+        runs[0]?.alerts.throughput.pgNetReferencePerSecond ?? 200
+      } requests/s; one alert is one pg_net request.`,
+    },
+  ];
+}
+
+/** `{a: 1, b: 2}` → "1 a, 2 b"; "nothing" when empty. */
+function describeCounts(counts: Record<string, number>): string {
+  const list = Object.entries(counts).map(([k, n]) => `${n} ${k}${n === 1 ? "" : "s"}`);
+  return list.length === 0 ? "none" : list.join(", ");
+}
+
+/** The report's tables, in reading order: every run's, then one run's in detail. */
 export function sections(report: BenchReport): Section[] {
-  const { comparisons, fixedRate, runs } = report.ingest;
-  const { scenarios, dayRatio, historyRatio, history } = report.recompute;
-  const { latency, throughput } = report.alerts;
+  const run = medianRun(report);
+  const { comparisons, fixedRate, runs } = run.ingest;
+  const { scenarios, dayRatio, historyRatio } = run.recompute;
+  const history = report.history;
+  const of = report.runs.length > 1 ? ` — run ${run.run} (median p99 at 200/s)` : "";
   const top = Math.max(...report.profile.ingestConcurrencies);
   const cpuRuns = [
     ...runs.filter((r) => r.concurrency === 1 && r !== fixedRate),
@@ -293,13 +533,10 @@ export function sections(report: BenchReport): Section[] {
   ];
   const groups = ["loadgen", "gateway", "toast-webhook", "sevenshifts-webhook", "postgres"];
   return [
+    ...overviewSections(report),
+    ...(report.runs.some((r) => r.backfill) ? [backfillSection(report.runs)] : []),
     {
-      title: "Targets",
-      head: ["target", "wanted", "this run", "met"],
-      rows: report.targets.map((v) => [v.name, v.target, v.value, v.met ? "yes" : "**NO**"]),
-    },
-    {
-      title: "Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)",
+      title: `Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)${of}`,
       head: [
         "vendor",
         "concurrency",
@@ -334,7 +571,7 @@ export function sections(report: BenchReport): Section[] {
     },
     {
       title: `Fixed rate: ${fixedRate.ratePerSecond} events/s over HTTP, Toast and 7shifts ` +
-        `alternating, latency from when each event was due (ms)`,
+        `alternating, latency from when each event was due (ms)${of}`,
       head: ["events", "sent", "ev/s", "p50", "p95", "p99", "max", "errors"],
       rows: [
         [
@@ -349,7 +586,7 @@ export function sections(report: BenchReport): Section[] {
       ],
     },
     {
-      title: "CPU per event by process (ms): where an ingest's work goes",
+      title: `CPU per event by process (ms): where an ingest's work goes${of}`,
       head: ["run", "ev/s", ...groups, "rest of machine", "machine busy %"],
       rows: cpuRuns.map((r) => [
         r.name,
@@ -361,7 +598,8 @@ export function sections(report: BenchReport): Section[] {
       note: "“rest of machine” is CPU used by processes that are not part of the benchmark.",
     },
     {
-      title: "Recompute scaling: one ingest at a time into days of a given size (ms per event)",
+      title:
+        `Recompute scaling: one ingest at a time into days of a given size (ms per event)${of}`,
       head: [
         "days (orders before) / database",
         "orders in db",
@@ -393,100 +631,83 @@ export function sections(report: BenchReport): Section[] {
         `${historyRatio.sql}, HTTP ${historyRatio.http}.`,
     },
     {
-      title: "Alerts: commit of the crossing event → the fake Slack received the message (ms)",
-      head: [
-        "run",
-        "alerts",
-        "delivered",
-        "duplicates",
-        "p50",
-        "p99",
-        "max",
-        "alerts/s",
-        "machine busy % (not ours)",
-      ],
+      title: "Peak RSS of the function server processes during each run's ingest load (MiB, " +
+        "VmHWM reset at the start of each run)",
+      head: ["process", ...report.runs.map((r) => `run ${r.run}`), "largest sampled RSS"],
       rows: [
-        [
-          `one crossing at a time, ${latency.ratePerSecond}/s`,
-          latency.crossings,
-          latency.delivered,
-          latency.duplicates,
-          latency.latencyMs.p50,
-          latency.latencyMs.p99,
-          latency.latencyMs.max,
-          null,
-          `${latency.machine.busyPct} (${latency.machine.restOfMachinePct})`,
-        ],
-        [
-          `${throughput.locations} locations cross in one transaction`,
-          throughput.locations,
-          throughput.delivered,
-          throughput.duplicates,
-          throughput.latencyMs.p50,
-          throughput.latencyMs.p99,
-          throughput.latencyMs.max,
-          throughput.alertsPerSecond,
-          `${throughput.machine.busyPct} (${throughput.machine.restOfMachinePct})`,
-        ],
-      ],
-      note: `pg_net's documented ceiling: about ${throughput.pgNetReferencePerSecond} requests/s.`,
-    },
-    ...(report.backfill ? [backfillSection(report.backfill)] : []),
-    {
-      title: "Memory of the function server under the ingest load (MiB)",
-      head: ["process", "peak RSS (VmHWM)", "largest sampled RSS"],
-      rows: [
-        ...report.memory.processes.map((m) => [m.name, m.peakMiB, m.maxSampledRssMiB]),
-        ["all together", report.memory.totalPeakMiB, null],
+        ...run.memory.map((m) => [
+          m.name,
+          ...report.runs.map((r) => r.memory.find((x) => x.name === m.name)?.peakMiB ?? null),
+          Math.max(
+            ...report.runs.map((r) =>
+              r.memory.find((x) => x.name === m.name)?.maxSampledRssMiB ?? 0
+            ),
+          ),
+        ]),
       ],
     },
   ];
 }
 
-/** The backfill table: the same rows through the sync and through direct SQL. */
-function backfillSection(b: BackfillFigures): Section {
+/** The backfill table: the same rows through the sync and through direct SQL, each run. */
+function backfillSection(runs: RunFigures[]): Section {
+  const b = runs[0].backfill!;
   return {
     title:
       `Backfill: ${b.days} days of one restaurant (${b.orders} orders, ${b.punches} punches) ` +
       "through the vendor sync vs the same rows through direct SQL ingest",
-    head: ["path", "rows", "seconds", "rows/s", "pages", "vendor requests", "CPU ms / page"],
-    rows: [
-      [
-        "direct SQL (ingest_*_committed, one at a time)",
-        b.direct.rows,
-        b.direct.seconds,
-        b.direct.rowsPerSecond,
-        null,
-        null,
-        null,
-      ],
-      [
-        "vendor sync (request_backfill → pg_net → vendor-sync → fake APIs)",
-        b.sync.rows,
-        b.sync.seconds,
-        b.sync.rowsPerSecond,
-        b.sync.pages,
-        b.sync.requests,
-        b.cpuPerPageMs,
-      ],
+    head: [
+      "run",
+      "direct SQL rows/s",
+      "sync rows/s",
+      "sync ÷ direct",
+      "sync pages",
+      "vendor requests",
+      "CPU ms / page",
+      "Toast requests (ordersBulk peak in a second; average/s; all requests peak)",
+      "limit violations",
     ],
-    note: `Sync ÷ direct: ${b.ratio}. Toast requests: ${b.toast.requests}; ordersBulk at most ` +
-      `${b.toast.peakPerSecond} in any second, ${b.toast.averagePerSecond}/s on average ` +
-      `(allowance ${b.toast.allowancePerSecond}/s per restaurant); all requests at most ` +
-      `${b.toast.allPeakPerSecond} in any second (allowance ` +
-      `${b.toast.globalAllowancePerSecond}/s per client); limit violations the fakes counted: ` +
-      `${b.violations.length}.`,
+    rows: runs.flatMap((r) => {
+      const f = r.backfill;
+      return f
+        ? [[
+          r.run,
+          f.direct.rowsPerSecond,
+          f.sync.rowsPerSecond,
+          f.ratio,
+          f.sync.pages,
+          f.sync.requests,
+          f.cpuPerPageMs,
+          `${f.toast.requests} (${f.toast.peakPerSecond}; ${f.toast.averagePerSecond}; ` +
+          `${f.toast.allPeakPerSecond})`,
+          f.violations.length,
+        ]]
+        : [];
+    }),
+    note: "Direct SQL: `ingest_*_committed`, one row at a time, as the functions' role. Sync: " +
+      "`request_backfill` → pg_net → vendor-sync → the fake APIs (Toast allowance " +
+      `${b.toast.allowancePerSecond} ordersBulk/s per restaurant, ` +
+      `${b.toast.globalAllowancePerSecond}/s in all per client).`,
   };
+}
+
+/** How busy the machine was over some measurements, and the part that was not ours (%). */
+export function cpuShare(cpus: CpuUsage[]): MachineShare {
+  const capacity = cpus.reduce((n, c) => n + c.elapsedMs * c.cores, 0);
+  const busy = cpus.reduce((n, c) => n + c.machineBusyMs, 0);
+  const other = cpus.reduce((n, c) => n + c.otherMs, 0);
+  return capacity > 0
+    ? {
+      busyPct: Math.round((busy / capacity) * 100),
+      restOfMachinePct: Math.round((other / capacity) * 100),
+    }
+    : { busyPct: 0, restOfMachinePct: 0 };
 }
 
 /** "busy % (not ours %)" over some runs' measured parts. */
 function busyShare(runs: Measured[]): string | null {
   const cpus = runs.map((r) => r.cpu).filter((c) => c !== null);
-  if (cpus.length === 0) return null;
-  const capacity = cpus.reduce((n, c) => n + c.elapsedMs * c.cores, 0);
-  const busy = cpus.reduce((n, c) => n + c.machineBusyMs, 0);
-  const other = cpus.reduce((n, c) => n + c.otherMs, 0);
-  return `${Math.round((busy / capacity) * 100)} (${Math.round((other / capacity) * 100)})`;
+  return cpus.length === 0 ? null : share(cpuShare(cpus));
 }
 
 function pcts(s: LatencySummary): number[] {
@@ -504,7 +725,8 @@ export function renderText(report: BenchReport): string {
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const lines = [
-    `Full run of ${report.startedAt.slice(0, 16).replace("T", " ")} UTC, ` +
+    `Full run of ${report.startedAt.slice(0, 16).replace("T", " ")} UTC ` +
+    `(${report.runs.length} runs of every target), ` +
     `${report.durationSeconds} s, commit \`${report.git.commit.slice(0, 10)}\`` +
     (report.git.uncommittedFiles.length > 0
       ? ` plus uncommitted changes to ${report.git.uncommittedFiles.join(", ")}`

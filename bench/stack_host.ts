@@ -6,7 +6,7 @@
  * the gateway's (plus the dispatcher it shares a process with), not the runner's.
  *
  * Protocol: argument 1 is a JSON {@link HostOptions}. Once up, one JSON line on stdout:
- * `{"ready": true, databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid}` (or
+ * `{"ready": true, databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid, postgresLog}` (or
  * `{"ready": false, error}`).
  * Then each stdin line `pids` answers `{"pids": {...}}`; `stop`, end of stdin (the runner is
  * gone) or SIGTERM/SIGINT stops everything and removes the data folder.
@@ -22,21 +22,45 @@ export interface HostOptions {
   dbPort: number;
   dataDir: string;
   functionEnv: Record<string, string>;
+  /**
+   * Where each function's garbage collections go (`--trace-gc`), one line each prefixed with
+   * the epoch ms it was read and the function's name; none when absent.
+   */
+  gcLog?: string;
 }
 
 const encoder = new TextEncoder();
 const say = (value: unknown) => Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 const log = (line: string) => Deno.stderr.writeSync(encoder.encode(`[stack] ${line}\n`));
 
+/** A line of V8's `--trace-gc`: `[pid:isolate]  1234 ms: Scavenge 7.1 (8.6) -> 7.0 (9.6) MB, …`. */
+const GC_TRACE = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: /;
+
 async function main() {
   const opts = JSON.parse(Deno.args[0] ?? "{}") as HostOptions;
+  const gcLog = opts.gcLog
+    ? Deno.openSync(opts.gcLog, { create: true, write: true, truncate: true })
+    : null;
   const pg = await startPostgres({
     port: opts.dbPort,
     dataDir: opts.dataDir,
     reset: true,
     fast: true,
-    // Commit times of the crossing events (alert latency); no effect on the pipeline.
-    settings: { track_commit_timestamp: "on" },
+    settings: {
+      // Commit times of the crossing events (alert latency); no effect on the pipeline.
+      track_commit_timestamp: "on",
+      // What the database did while requests were slow (bench/tail.ts reads the log): every
+      // checkpoint, autovacuum and analyze, every lock wait over 10 ms, with millisecond UTC
+      // timestamps. Logging only; deadlock_timeout is when a waiting backend checks for a
+      // deadlock and logs its wait. Statement durations are set by the runner with ALTER
+      // SYSTEM (a setting given here would override it).
+      log_line_prefix: "%m [%p] ",
+      log_timezone: "UTC",
+      log_checkpoints: "on",
+      log_autovacuum_min_duration: 0,
+      log_lock_waits: "on",
+      deadlock_timeout: "10ms",
+    },
   });
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
@@ -46,8 +70,13 @@ async function main() {
       adminDatabaseUrl: pg.adminUrl,
       scheduler: false,
       functionEnv: opts.functionEnv,
+      functionV8Flags: opts.gcLog ? ["--trace-gc"] : [],
       log,
-      functionLog: (name, line) => log(`${name}: ${line}`),
+      functionLog: (name, line) => {
+        if (gcLog && GC_TRACE.test(line)) {
+          gcLog.writeSync(encoder.encode(`${Date.now()} ${name} ${line}\n`));
+        } else log(`${name}: ${line}`);
+      },
     });
   } catch (err) {
     await pg.stop();
@@ -77,6 +106,7 @@ async function main() {
     env: stack.env,
     pids: stack.functions.pids(),
     hostPid: Deno.pid,
+    postgresLog: `${pg.dataDir}.log`,
   });
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffered = "";

@@ -61,3 +61,12 @@ export function ratio(
   if (!Number.isFinite(denominator) || denominator === 0) return null;
   return round(numerator / denominator, digits);
 }
+
+/** The median of the numbers in `values` (nulls left out; the mean of the middle two for an even count); null when none. */
+export function median(values: ReadonlyArray<number | null>): number | null {
+  const sorted = values.filter((v): v is number => v !== null && Number.isFinite(v))
+    .sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return null;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}

@@ -51,6 +51,8 @@ export interface StackOptions {
   runtimeConfig?: boolean;
   /** Extra env for the functions (overrides the secrets). */
   functionEnv?: Record<string, string>;
+  /** V8 flags for every function's process (the benchmark traces their garbage collection). */
+  functionV8Flags?: string[];
   /** Progress lines (default: none). */
   log?: (line: string) => void;
   /** Function log lines (default: stderr with a [name] prefix). */
@@ -208,6 +210,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       port: apiPort,
       env,
       log: opts.functionLog,
+      v8Flags: opts.functionV8Flags,
     });
     cleanups.push(() => functions.stop());
     // pg_net's worker and pg_cron's scheduler are the platform's own processes: superuser

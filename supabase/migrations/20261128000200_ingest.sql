@@ -41,15 +41,20 @@ revoke all on pipeline.punch_tombstones from public;
 grant select on pipeline.punch_tombstones to service_role;
 
 -- The deterministic tie-break between two versions with the same vendor modified time.
+-- plpgsql: as a SQL function it could not be inlined (convert_to is only stable) and was
+-- planned again on every ingest.
 create or replace function pipeline.version_hash(payload jsonb, location_key text)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
+begin
   -- jsonb text is canonical (keys sorted, whitespace normalised), so equal payloads hash equal.
-  select encode(sha256(convert_to(coalesce(location_key, '') || '|' || payload::text, 'UTF8')), 'hex')
+  return pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+    coalesce(version_hash.location_key, '') || '|' || version_hash.payload::text, 'UTF8')), 'hex');
+end
 $$;
 
 -- Upserts one normalised Toast order (shared/types.ts NormalizedOrder) at a location and
@@ -363,8 +368,10 @@ $$;
 -- exclusively) either committed before the look-up, so the delivery sees the mapping, or
 -- waits for the delivery, so its replay sees the held event. The wait is bounded (1 s; a
 -- mapping is a short transaction): past it the delivery fails with 55P03, which the functions
--- answer 503, and the vendor retries.
-create or replace function pipeline.share_location_key(p_source text, p_key text)
+-- answer 503, and the vendor retries. Shared holders never conflict, so the lock is tried
+-- first and the bounded wait (a function with its own lock_timeout, whose SET clause costs a
+-- plan per call) is only for the rare moment a mapping change holds the key.
+create or replace function pipeline.wait_for_location_key(p_source text, p_key text)
 returns void
 language sql
 security definer
@@ -372,6 +379,20 @@ set search_path = ''
 set lock_timeout = '1s'
 as $$
   select pg_catalog.pg_advisory_xact_lock_shared(pipeline.location_key_lock(p_source, p_key))
+$$;
+
+create or replace function pipeline.share_location_key(p_source text, p_key text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not pg_catalog.pg_try_advisory_xact_lock_shared(pipeline.location_key_lock(p_source, p_key))
+  then
+    perform pipeline.wait_for_location_key(p_source, p_key);
+  end if;
+end
 $$;
 
 -- Toast order GUIDs are unique to a restaurant: the first restaurant an order arrives for
@@ -777,6 +798,7 @@ revoke all on function pipeline.apply_sevenshifts_punch(bigint, text, smallint, 
 revoke all on function pipeline.log_inbound_event(text, jsonb, text, jsonb)
   from public, anon, authenticated;
 revoke all on function pipeline.location_key_lock(text, text) from public, anon, authenticated;
+revoke all on function pipeline.wait_for_location_key(text, text) from public, anon, authenticated;
 revoke all on function pipeline.share_location_key(text, text) from public, anon, authenticated;
 revoke all on function pipeline.claim_toast_order(uuid, uuid, bigint)
   from public, anon, authenticated;

@@ -39,18 +39,22 @@ comment on table pipeline.replay_clock is
 
 -- "Now" for the figures (open punches accrue until it; a day is closed before its business
 -- date): `set pipeline.now = '2026-11-28T18:00:00Z'` injects a clock for one session (tests),
--- else the replay clock when one is set, else the transaction time.
+-- else the replay clock when one is set, else the transaction time. plpgsql, so the read of the
+-- replay clock is planned once per session: as a SQL function with a SET clause it could not be
+-- inlined and was planned again on every recompute (~0.1 ms).
 create or replace function pipeline.current_clock()
 returns timestamptz
-language sql
+language plpgsql
 stable
 parallel safe
 set search_path = ''
 as $$
-  select coalesce(
+begin
+  return coalesce(
     nullif(pg_catalog.current_setting('pipeline.now', true), '')::timestamptz,
     (select c.replayed_now from pipeline.replay_clock as c),
-    pg_catalog.now())
+    pg_catalog.now());
+end
 $$;
 
 -- Sets the replay clock to `replayed_now` (a stopped clock: the replayer moves it on, step by
@@ -113,7 +117,10 @@ $$;
 -- Paid seconds of a non-deleted punch at the clock as_of (punchPaidSeconds): the ingested
 -- paid seconds of a closed punch; otherwise end − clocked in − unpaid breaks, never negative,
 -- where end is the clock-out, or for an open punch min(as_of, clocked in + max shift).
--- Instants are truncated to whole seconds first, as in TypeScript.
+-- Instants are truncated to whole seconds first, as in TypeScript. An instant's Unix seconds
+-- are taken from its distance to the epoch (an interval): `extract(epoch from timestamptz)` is
+-- only stable, and an immutable function with a stable body is never inlined, so each punch
+-- of each recompute was a function call of its own.
 create or replace function pipeline.punch_paid_seconds(
   clocked_in_at timestamptz,
   clocked_out_at timestamptz,
@@ -132,12 +139,14 @@ as $$
     else greatest(0::numeric,
       case
         when clocked_out_at is not null
-          then pg_catalog.floor(extract(epoch from clocked_out_at))
+          then pg_catalog.floor(extract(epoch from clocked_out_at - timestamptz 'epoch'))
         else least(
-          pg_catalog.floor(extract(epoch from as_of)),
-          pg_catalog.floor(extract(epoch from clocked_in_at)) + max_open_shift_seconds)
+          pg_catalog.floor(extract(epoch from as_of - timestamptz 'epoch')),
+          pg_catalog.floor(extract(epoch from clocked_in_at - timestamptz 'epoch'))
+            + max_open_shift_seconds)
       end
-      - pg_catalog.floor(extract(epoch from clocked_in_at)) - unpaid_break_seconds)::bigint
+      - pg_catalog.floor(extract(epoch from clocked_in_at - timestamptz 'epoch'))
+      - unpaid_break_seconds)::bigint
   end
 $$;
 
@@ -219,6 +228,13 @@ $$;
 -- write_daily_metrics with the day's running order totals. Sums are numeric, so nothing
 -- overflows before the final bigint. tests/metrics/parity_test.ts drives generated days
 -- through the tables and compares the rows it writes with TypeScript.
+--
+-- plpgsql, so its query is planned once per session, with the per-value functions inlined into
+-- it: as a SQL function with OUT parameters called in FROM it could not be inlined, was planned
+-- again on every recompute, and called punch_paid_seconds and round_half_away once per punch
+-- (~1 ms for a day of 20 punches, most of the recompute). `worked` is materialized so the cost
+-- is computed from plain columns, which lets round_half_away (it uses its arguments more than
+-- once) be inlined too.
 create or replace function pipeline.daily_metrics_from_totals(
   counted_sales_cents numeric,
   counted_orders bigint,
@@ -240,12 +256,18 @@ create or replace function pipeline.daily_metrics_from_totals(
   out overtime_minutes bigint,
   out overtime_premium_cents bigint
 )
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  with worked as (
+declare
+  v_sales_cents numeric := daily_metrics_from_totals.counted_sales_cents
+    - daily_metrics_from_totals.refunded_cents;
+  v_seconds numeric;
+  v_cents numeric;
+begin
+  with worked as materialized (
     select pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at,
         p.unpaid_break_seconds, p.paid_seconds, daily_metrics_from_totals.as_of,
         daily_metrics_from_totals.max_open_shift_seconds) as seconds,
@@ -255,35 +277,28 @@ as $$
       coalesce(p.overtime_premium_cents, 0) as premium
     from pg_catalog.unnest(daily_metrics_from_totals.punches) as p
     where not p.deleted
-  ),
-  labor as (
-    -- Labor cost is each punch's straight cost plus its overtime premium.
-    select coalesce(sum(w.seconds), 0) as seconds,
-      coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium), 0) as cents,
-      count(*) as punches,
-      count(*) filter (where w.open) as open_punches,
-      coalesce(sum(w.overtime_seconds), 0) as overtime_seconds,
-      coalesce(sum(w.premium), 0) as premium
-    from worked as w
-  ),
-  net as (
-    select daily_metrics_from_totals.counted_sales_cents
-      - daily_metrics_from_totals.refunded_cents as sales_cents
   )
-  select n.sales_cents::bigint,
-    daily_metrics_from_totals.refunded_cents::bigint,
-    l.cents::bigint,
-    l.seconds::bigint,
-    pipeline.round_half_away(l.seconds, 60)::bigint,
-    pipeline.labor_pct_bp(l.cents, n.sales_cents),
-    pipeline.per_labor_hour_cents(l.cents, l.seconds),
-    pipeline.per_labor_hour_cents(n.sales_cents, l.seconds),
-    daily_metrics_from_totals.counted_orders::integer,
-    l.punches::integer,
-    l.open_punches::integer,
-    pipeline.round_half_away(l.overtime_seconds, 60)::bigint,
-    l.premium::bigint
-  from net as n, labor as l
+  select coalesce(sum(w.seconds), 0),
+    -- Labor cost is each punch's straight cost plus its overtime premium.
+    coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium), 0),
+    count(*),
+    count(*) filter (where w.open),
+    pipeline.round_half_away(coalesce(sum(w.overtime_seconds), 0), 60),
+    coalesce(sum(w.premium), 0)
+  into v_seconds, v_cents, daily_metrics_from_totals.punch_count,
+    daily_metrics_from_totals.open_punch_count, daily_metrics_from_totals.overtime_minutes,
+    daily_metrics_from_totals.overtime_premium_cents
+  from worked as w;
+  net_sales_cents := v_sales_cents;
+  refund_cents := daily_metrics_from_totals.refunded_cents;
+  labor_cost_cents := v_cents;
+  paid_labor_seconds := v_seconds;
+  paid_labor_minutes := pipeline.round_half_away(v_seconds, 60);
+  labor_pct_bp := pipeline.labor_pct_bp(v_cents, v_sales_cents);
+  cplh_cents := pipeline.per_labor_hour_cents(v_cents, v_seconds);
+  splh_cents := pipeline.per_labor_hour_cents(v_sales_cents, v_seconds);
+  order_count := daily_metrics_from_totals.counted_orders;
+end
 $$;
 
 -- ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { edgeRuntimeDeno, edgeRuntimeDenoEnv } from "../../local/edge_runtime.ts";
 import { repoPath } from "../../local/paths.ts";
 import { freePort, type PostgresHandle, startPostgres } from "../../local/postgres.ts";
+import { isDatabaseUnavailable } from "../../supabase/functions/_shared/db.ts";
 import { isDriverWriteCrash } from "../../supabase/functions/_shared/driver_guard.ts";
 import { testEnv } from "../_support/env.ts";
 
@@ -40,18 +41,18 @@ function spawnWorker(script: string): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Writes a worker script: db.ts and the guard imported, then `body`. */
+/**
+ * Writes a worker script: db.ts imported and the worker readied for the driver as a function's
+ * is (the guard, the fast setImmediate), then `body`.
+ */
 async function workerScript(body: string): Promise<string> {
   const script = await Deno.makeTempFile({ dir: repoPath(".local"), suffix: ".ts" });
   await Deno.writeTextFile(
     script,
-    `import { connectDatabase, isDatabaseUnavailable } from "file://${
+    `import { connectDatabase, isDatabaseUnavailable, prepareWorkerForDriver } from "file://${
       repoPath("supabase/functions/_shared/db.ts")
     }";
-import { keepWorkerAliveThroughDriverCrash } from "file://${
-      repoPath("supabase/functions/_shared/driver_guard.ts")
-    }";
-keepWorkerAliveThroughDriverCrash();
+prepareWorkerForDriver();
 ${body}`,
   );
   return script;
@@ -63,6 +64,18 @@ function killWorker(child: Deno.ChildProcess): void {
     child.kill("SIGKILL");
   } catch {
     // already exited
+  }
+}
+
+/** Runs a worker script to its end and returns {@link workerResult}; removes the script. */
+async function runWorker(script: string) {
+  const child = spawnWorker(script);
+  try {
+    await child.stdin.close();
+    return await workerResult(child);
+  } finally {
+    killWorker(child);
+    await Deno.remove(script).catch(() => {});
   }
 }
 
@@ -224,22 +237,58 @@ console.log(JSON.stringify(results));
 await sql.end({ timeout: 1 });
 Deno.exit(0);
 `);
-    const child = spawnWorker(script);
     try {
-      await child.stdin.close();
-      const { result, strayWrites } = await workerResult(child);
+      const { result, strayWrites } = await runWorker(script);
       const seen = `${JSON.stringify(result)}, stray writes stopped: ${strayWrites}`;
       const failed = result.filter((r: string) => r !== "ok");
       assert.ok(failed.length <= 1, `one query at most is lost with its connection: ${seen}`);
       assert.ok(failed.every((r: string) => r.startsWith("CONNECTION_")), seen);
       assert.equal(result[result.length - 1], "ok", seen);
     } finally {
-      killWorker(child);
       await proxy.close();
-      await Deno.remove(script).catch(() => {});
     }
   });
 }
+
+Deno.test("driver: on Deno 2.1.4 a function's query is written at once, not after a timer", async () => {
+  // postgres.js hands a write under 1 KB to setImmediate, which Deno 2.1.4 runs as a ~1.2 ms
+  // timer; db.ts's fast setImmediate sends it once the current turn's promise jobs have run:
+  // before a zero-delay timer set earlier fires.
+  const script = await workerScript(`
+import net from "node:net";
+const order = [];
+const write = net.Socket.prototype.write;
+net.Socket.prototype.write = function (...args) {
+  order.push("write");
+  return write.apply(this, args);
+};
+const sql = connectDatabase(${JSON.stringify(testEnv().databaseUrl)}, { max: 1 });
+await sql.unsafe("select 1");
+order.length = 0;
+setTimeout(() => order.push("timer"), 0);
+await sql.unsafe("select 1");
+await sql\`select \${2}::int as two\`;
+await new Promise((r) => setTimeout(r, 5));
+console.log(JSON.stringify(order));
+await sql.end({ timeout: 1 });
+Deno.exit(0);
+`);
+  const { result: order } = await runWorker(script);
+  assert.equal(order[0], "write", `the query went out before the timer: ${order}`);
+  // A parameterised query is two writes (Parse/Describe/Flush, then Bind/Execute/Sync).
+  assert.deepEqual(order.filter((o: string) => o === "write").length, 3, String(order));
+  assert.ok(order.includes("timer"), String(order));
+});
+
+Deno.test("driver: a failed system call on the connection's socket means the database is unavailable", () => {
+  // What Deno 2.1.4's node:net reports for a write to a socket it has just closed.
+  for (const code of ["EBADF", "UNKNOWN"]) {
+    const err = Object.assign(new Error(`write ${code}`), { code, errno: -4094, syscall: "write" });
+    assert.equal(isDatabaseUnavailable(err), true, code);
+  }
+  assert.equal(isDatabaseUnavailable(Object.assign(new Error("x"), { code: "42P01" })), false);
+  assert.equal(isDatabaseUnavailable(new TypeError("Cannot read properties of null")), false);
+});
 
 Deno.test("driver: the guard stops only postgres.js's stray write, nothing else", () => {
   const crash = new TypeError("Cannot read properties of null (reading 'write')");

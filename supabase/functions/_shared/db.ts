@@ -16,6 +16,7 @@
  */
 import postgres from "postgres";
 import { keepWorkerAliveThroughDriverCrash } from "./driver_guard.ts";
+import { installFastImmediate } from "./immediate.ts";
 
 /** A postgres.js client. */
 export type Sql = postgres.Sql;
@@ -147,6 +148,16 @@ export function functionsDatabaseTarget(
 }
 
 /**
+ * Readies a function's worker for postgres.js on the edge runtime's Deno (2.1.4), before its
+ * first connection: the driver's stray write after a dropped connection must not end the
+ * worker (driver_guard.ts), and its writes must not wait for a ~1.2 ms timer (immediate.ts).
+ */
+export function prepareWorkerForDriver(): void {
+  keepWorkerAliveThroughDriverCrash();
+  installFastImmediate();
+}
+
+/**
  * The pool a function's index.ts uses (see {@link functionsDatabaseTarget}). On the fallback
  * it logs one line naming the role the database says it runs as (`select current_user`, once,
  * at start-up), so a dropped `role` parameter is never silent.
@@ -156,9 +167,7 @@ export function connectFunctionsDatabase(
   get: (name: string) => string | undefined = (name) => Deno.env.get(name),
   log: (line: string) => void = console.error,
 ): { sql: Sql; announced: Promise<void> } {
-  // Before the first connection: postgres.js can throw from a timer while the database
-  // restarts on the edge runtime's Deno (see driver_guard.ts).
-  keepWorkerAliveThroughDriverCrash();
+  prepareWorkerForDriver();
   const target = functionsDatabaseTarget(get);
   const sql = connectDatabase(target.url, { role: target.role, applicationName: functionName });
   const announced = target.fallback
@@ -221,6 +230,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof code === "string" && unavailableCodes.has(code)) return true;
   const errno = (err as { errno?: unknown }).errno;
   if (typeof errno === "string" && unavailableCodes.has(errno)) return true;
+  // A system call on the connection's socket failed: the connection is gone, whatever the code
+  // (Deno 2.1.4 reports a write to a socket it has just closed as `write EBADF` or
+  // `write UNKNOWN`).
+  if (typeof (err as { syscall?: unknown }).syscall === "string") return true;
   return err instanceof Deno.errors.ConnectionRefused ||
     err instanceof Deno.errors.ConnectionReset ||
     err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.TimedOut;

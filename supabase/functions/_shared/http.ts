@@ -26,6 +26,36 @@ export function errorResponse(
   return json(status, errorBody(code, message, fields), headers);
 }
 
+/**
+ * A `Server-Timing` entry (`name;dur=<ms>`), how an answer says where its time went: the
+ * ingest's database call (`db`), the whole handler (`fn`). Durations, never data: safe for
+ * any caller to see.
+ */
+export function serverTiming(name: string, ms: number): string {
+  return `${name};dur=${ms.toFixed(3)}`;
+}
+
+/**
+ * Wraps a handler so its answer carries the handler's own time (`Server-Timing: fn`) after
+ * the entries it set itself: with a gateway's timing, what a slow request's latency splits
+ * into (bench/README.md, "Where the tail goes").
+ */
+export function withServerTiming(
+  handler: (req: Request) => Promise<Response>,
+  now: () => number = () => performance.now(),
+): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const started = now();
+    const res = await handler(req);
+    try {
+      res.headers.append("server-timing", serverTiming("fn", now() - started));
+    } catch {
+      // Immutable headers (a fetched Response passed on): it goes without the timing.
+    }
+    return res;
+  };
+}
+
 /** Outcome of {@link readRequestBody}: the raw bytes and text, or the response to send instead. */
 export type BodyResult =
   | { ok: true; text: string; bytes: Uint8Array }

@@ -8,7 +8,7 @@
  * @module
  */
 import { isDatabaseUnavailable } from "./db.ts";
-import { errorResponse, json } from "./http.ts";
+import { errorResponse, json, serverTiming } from "./http.ts";
 
 /** Runs one SQL statement with positional parameters and returns its rows. */
 export interface SqlRunner {
@@ -95,6 +95,9 @@ export async function callIngest(
   const conflictPath = opts.conflictPath ?? "(body)";
   const deadlineMs = opts.deadlineMs ?? INGEST_DEADLINE_MS;
   let result: IngestResult;
+  const started = performance.now();
+  // How long the database call took as the function waited for it (pool, round trip, commit).
+  const timing = () => ({ "server-timing": serverTiming("db", performance.now() - started) });
   try {
     // The driver serialises the object for the jsonb parameter (postgres.js JSON-encodes
     // values of json/jsonb parameters; a pre-encoded string would arrive as a JSON string).
@@ -105,17 +108,19 @@ export async function callIngest(
       logError("database unavailable", { code: (err as { code?: unknown }).code });
       return errorResponse(503, "database_unavailable", "Database unavailable; retry later.", [], {
         "retry-after": "30",
+        ...timing(),
       });
     }
     logError("ingest failed", {
       code: (err as { code?: unknown })?.code,
       message: err instanceof Error ? err.message : String(err),
     });
-    return errorResponse(500, "internal_error", "The event could not be stored.");
+    return errorResponse(500, "internal_error", "The event could not be stored.", [], timing());
   }
+  const headers = timing();
   if (!result || typeof result.outcome !== "string") {
     logError("ingest returned no result");
-    return errorResponse(500, "internal_error", "The event could not be stored.");
+    return errorResponse(500, "internal_error", "The event could not be stored.", [], headers);
   }
   if (result.outcome === "conflict") {
     return errorResponse(
@@ -123,6 +128,7 @@ export async function callIngest(
       "conflict",
       `Kept as inbound event ${result.eventId} and not applied.`,
       [{ path: conflictPath, message: result.reason ?? "conflicts with a stored event" }],
+      headers,
     );
   }
   const status = result.outcome === "applied" || result.outcome === "stale" ? 200 : 202;
@@ -130,5 +136,5 @@ export async function callIngest(
     outcome: result.outcome,
     duplicate: result.duplicate === true,
     eventId: result.eventId,
-  });
+  }, headers);
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { connectFunctionsDatabase } from "../_shared/db.ts";
+import { withServerTiming } from "../_shared/http.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 import { boundedLookup, GrantCache } from "./grants.ts";
@@ -31,11 +32,11 @@ const grants = new GrantCache(
   grantGuid,
 );
 
-Deno.serve(createSevenShiftsWebhookHandler({
+Deno.serve(withServerTiming(createSevenShiftsWebhookHandler({
   // deno-lint-ignore no-explicit-any
   db: { query: (text, params) => sql.unsafe(text, params as any[]) },
   grantGuid,
   grants,
   webhookToken,
   wageUnit: parseWageUnit(Deno.env.get("SEVENSHIFTS_WAGE_UNIT")),
-}));
+})));

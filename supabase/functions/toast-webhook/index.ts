@@ -5,6 +5,7 @@
  * @module
  */
 import { connectFunctionsDatabase } from "../_shared/db.ts";
+import { withServerTiming } from "../_shared/http.ts";
 import { createToastWebhookHandler } from "./handler.ts";
 
 const { sql } = connectFunctionsDatabase("toast-webhook");
@@ -13,8 +14,8 @@ if (!secret) {
   console.error("toast-webhook: TOAST_WEBHOOK_SECRET is not set; every delivery gets 401");
 }
 
-Deno.serve(createToastWebhookHandler({
+Deno.serve(withServerTiming(createToastWebhookHandler({
   // deno-lint-ignore no-explicit-any
   db: { query: (text, params) => sql.unsafe(text, params as any[]) },
   secret,
-}));
+})));
