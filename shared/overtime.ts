@@ -256,3 +256,102 @@ export function punchOvertime(
   }
   return result;
 }
+
+/** The next overtime threshold an employee on the clock will cross if they stay on. */
+export interface OvertimeCrossing {
+  /** `weekly`: the week's straight time reaches its threshold; `daily`: the workday's hours. */
+  rule: "weekly" | "daily";
+  /** The threshold in seconds (of the week's straight time, or of the workday's hours). */
+  thresholdSeconds: number;
+  /** The rate from then on (150 = time and a half). */
+  multiplierPct: number;
+  /** Paid seconds the open punch still has to run until the crossing (> 0). */
+  secondsToGo: number;
+  /** Paid seconds of the employee's workweek so far, every punch. */
+  weekPaidSeconds: number;
+  /** The workweek's first workday and the open punch's workday (`YYYY-MM-DD`). */
+  workweek: string;
+  workday: string;
+}
+
+/**
+ * When the employee's open punch `openPunchId` will cross its next overtime threshold if they
+ * stay on: the nearest of the workday's next daily tier and (while no daily tier has claimed
+ * the hours) the week's straight-time threshold; the higher rate when both fall together. Null
+ * when the policy is off, nothing is ahead, or the open punch is not the employee's last of
+ * its workweek in clock order. `weekPunches` are the employee's punches (paid seconds at the
+ * clock), any order; the open punch among them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { federalOvertimePolicy, nextOvertimeCrossing } from "./overtime.ts";
+ *
+ * // 36 h Monday to Thursday, on the clock Friday for 3 h: 1 h to go before overtime.
+ * const week = [1, 2, 3, 4].map((d) => ({
+ *   punchId: d,
+ *   employeeId: 503,
+ *   clockedInAt: `2026-11-0${1 + d}T14:00:00Z`,
+ *   paidSeconds: 9 * 3600,
+ *   hourlyWageCents: 2000,
+ * }));
+ * week.push({ ...week[0], punchId: 5, clockedInAt: "2026-11-06T14:00:00Z", paidSeconds: 3 * 3600 });
+ * const next = nextOvertimeCrossing(federalOvertimePolicy("America/Chicago"), week, 5);
+ * assert.equal(next?.secondsToGo, 3600);
+ * assert.equal(next?.weekPaidSeconds, 39 * 3600);
+ * ```
+ */
+export function nextOvertimeCrossing(
+  policy: OvertimePolicy,
+  weekPunches: readonly OvertimePunch[],
+  openPunchId: number,
+): OvertimeCrossing | null {
+  assertOvertimePolicy(policy);
+  const open = weekPunches.find((p) => p.punchId === openPunchId);
+  if (!policy.enabled || !open) return null;
+  const { workweek, workday } = workdayOf(open.clockedInAt, policy);
+  const mine = weekPunches
+    .filter((p) => p.employeeId === open.employeeId)
+    .map((p) => ({ p, at: epochSeconds(p.clockedInAt), ...workdayOf(p.clockedInAt, policy) }))
+    .filter((x) => x.workweek === workweek)
+    .sort((a, b) => a.at - b.at || a.p.punchId - b.p.punchId);
+  if (mine[mine.length - 1]?.p.punchId !== openPunchId) return null;
+  // Through the open punch: each workday's hours and the week's straight time.
+  let straight = 0;
+  let week = 0;
+  const days = new Map<string, number>();
+  const first = policy.dailyTiers[0];
+  for (const { p, workday: d } of mine) {
+    const before = days.get(d) ?? 0;
+    days.set(d, before + p.paidSeconds);
+    straight += p.paidSeconds -
+      (first ? pastThreshold(before, p.paidSeconds, first.overSeconds) : 0);
+    week += p.paidSeconds;
+  }
+  const day = days.get(workday) ?? 0;
+  const candidates: Array<Omit<OvertimeCrossing, "weekPaidSeconds" | "workweek" | "workday">> = [];
+  const tier = policy.dailyTiers.find((t) => t.overSeconds > day);
+  if (tier) {
+    candidates.push({
+      rule: "daily",
+      thresholdSeconds: tier.overSeconds,
+      multiplierPct: tier.multiplierPct,
+      secondsToGo: tier.overSeconds - day,
+    });
+  }
+  const straightAccrues = !first || day < first.overSeconds;
+  if (
+    policy.weeklyThresholdSeconds !== null && straightAccrues &&
+    straight < policy.weeklyThresholdSeconds
+  ) {
+    candidates.push({
+      rule: "weekly",
+      thresholdSeconds: policy.weeklyThresholdSeconds,
+      multiplierPct: policy.weeklyMultiplierPct,
+      secondsToGo: policy.weeklyThresholdSeconds - straight,
+    });
+  }
+  candidates.sort((a, b) => a.secondsToGo - b.secondsToGo || b.multiplierPct - a.multiplierPct);
+  const next = candidates[0];
+  return next ? { ...next, weekPaidSeconds: week, workweek, workday } : null;
+}

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   federalOvertimePolicy,
+  nextOvertimeCrossing,
   type OvertimePolicy,
   type OvertimePunch,
   punchOvertime,
@@ -229,5 +230,63 @@ Deno.test("overtime (property): more hours in an earlier punch never lower the w
       },
     ),
     withSeed({ seed: 1803 }),
+  );
+});
+
+Deno.test("overtime ahead: 7.5 h into a California day, 8 h comes in 30 min at 150 %; at 11.5 h, double time in 30 min", () => {
+  const today = punch("2026-11-02T08:00", 7.5);
+  const next = nextOvertimeCrossing(california, [today], today.punchId)!;
+  assert.deepEqual([next.rule, next.secondsToGo, next.multiplierPct], ["daily", 1800, 150]);
+  const long = punch("2026-11-03T06:00", 11.5);
+  const later = nextOvertimeCrossing(california, [long], long.punchId)!;
+  assert.deepEqual([later.rule, later.thresholdSeconds, later.secondsToGo, later.multiplierPct], [
+    "daily",
+    12 * H,
+    1800,
+    200,
+  ]);
+});
+
+Deno.test("overtime ahead: nothing once the week is past 40 h (federal), nor for a punch that is not the last", () => {
+  const week = ["02", "03", "04", "05"].map((d) => punch(`2026-11-${d}T08:00`, 10));
+  const friday = punch("2026-11-06T08:00", 2);
+  assert.equal(nextOvertimeCrossing(federal, [...week, friday], friday.punchId), null);
+  assert.equal(nextOvertimeCrossing(federal, [...week, friday], week[1]!.punchId), null);
+  assert.equal(
+    nextOvertimeCrossing({ ...federal, enabled: false }, week.slice(0, 3), week[2]!.punchId),
+    null,
+  );
+});
+
+Deno.test("overtime ahead (property): the marginal rate of the open punch becomes the announced one exactly at the crossing", () => {
+  fc.assert(
+    fc.property(
+      weekArb.filter((w) => w.length > 0),
+      fc.constantFrom(federal, california),
+      (punches, policy) => {
+        // The open punch: employee 1's last punch in clock order.
+        const mine = punches.filter((p) => p.employeeId === punches[0]!.employeeId)
+          .sort((a, b) => Date.parse(String(a.clockedInAt)) - Date.parse(String(b.clockedInAt)));
+        const open = mine[mine.length - 1]!;
+        const next = nextOvertimeCrossing(policy, mine, open.punchId);
+        if (next === null) return;
+        const total = (extra: number) => {
+          const ot = punchOvertime(
+            policy,
+            mine.map((p) =>
+              p.punchId === open.punchId ? { ...p, paidSeconds: p.paidSeconds + extra } : p
+            ),
+          );
+          return mine.reduce((n, p) => n + ot.get(p.punchId)!.premiumPercentSeconds, 0);
+        };
+        const to = next.secondsToGo;
+        assert.ok(to > 0);
+        const before = total(to) - total(to - 1);
+        const after = total(to + 1) - total(to);
+        assert.equal(after, next.multiplierPct - 100, JSON.stringify(next));
+        assert.ok(before < after, `marginal ${before} then ${after}`);
+      },
+    ),
+    withSeed({ seed: 1805 }),
   );
 });
