@@ -265,6 +265,8 @@ export interface OvertimeCrossing {
   thresholdSeconds: number;
   /** The rate from then on (150 = time and a half). */
   multiplierPct: number;
+  /** The rate of the open punch's next second now (100 when straight time). */
+  currentMultiplierPct: number;
   /** Paid seconds the open punch still has to run until the crossing (> 0). */
   secondsToGo: number;
   /** Paid seconds of the employee's workweek so far, every punch. */
@@ -329,7 +331,17 @@ export function nextOvertimeCrossing(
     week += p.paidSeconds;
   }
   const day = days.get(workday) ?? 0;
-  const candidates: Array<Omit<OvertimeCrossing, "weekPaidSeconds" | "workweek" | "workday">> = [];
+  // The rate of the next second now: the highest daily tier reached, else the weekly rate
+  // once the week's straight time is past its threshold, else straight time.
+  const reached = policy.dailyTiers.filter((t) => day >= t.overSeconds).pop();
+  const currentMultiplierPct = reached
+    ? reached.multiplierPct
+    : policy.weeklyThresholdSeconds !== null && straight >= policy.weeklyThresholdSeconds
+    ? policy.weeklyMultiplierPct
+    : 100;
+  const candidates: Array<
+    Omit<OvertimeCrossing, "weekPaidSeconds" | "workweek" | "workday" | "currentMultiplierPct">
+  > = [];
   const tier = policy.dailyTiers.find((t) => t.overSeconds > day);
   if (tier) {
     candidates.push({
@@ -353,5 +365,5 @@ export function nextOvertimeCrossing(
   }
   candidates.sort((a, b) => a.secondsToGo - b.secondsToGo || b.multiplierPct - a.multiplierPct);
   const next = candidates[0];
-  return next ? { ...next, weekPaidSeconds: week, workweek, workday } : null;
+  return next ? { ...next, currentMultiplierPct, weekPaidSeconds: week, workweek, workday } : null;
 }

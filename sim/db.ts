@@ -124,7 +124,8 @@ export async function readAlerts(
     select id, location_id, to_char(business_date, 'YYYY-MM-DD') as business_date, kind,
       from_state, labor_pct_bp, net_sales_cents, status
     from public.alerts
-    where location_id = any(${locationIds as number[]}::bigint[]) and kind <> 'sync'
+    where location_id = any(${locationIds as number[]}::bigint[])
+      and kind in ('over', 'critical', 'recovered')
     order by id
   `;
   return rows.map((r) => ({

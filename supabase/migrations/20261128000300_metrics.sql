@@ -439,6 +439,11 @@ begin
 
   perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
     write_daily_metrics.business_date);
+  -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).
+  if m.open_punch_count > 0 then
+    perform pipeline.warn_overtime(write_daily_metrics.location_id,
+      write_daily_metrics.business_date, clock);
+  end if;
 end
 $$;
 

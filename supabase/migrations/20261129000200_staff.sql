@@ -77,6 +77,10 @@ create table if not exists public.company_settings (
   -- Daily tiers, by ascending threshold (California: {480, 720} minutes at {150, 200} %).
   daily_overtime_minutes integer[] not null default '{}',
   daily_overtime_multiplier_pct smallint[] not null default '{}',
+  -- The channel hears when someone on the clock will reach overtime within this many minutes
+  -- (0: never).
+  overtime_warning_minutes smallint not null default 60
+    check (overtime_warning_minutes between 0 and 600),
   updated_at timestamptz not null default now(),
   check (pg_catalog.cardinality(daily_overtime_minutes)
     = pg_catalog.cardinality(daily_overtime_multiplier_pct)),

@@ -20,7 +20,8 @@ create or replace function pipeline.overtime_policy(
   out weekly_seconds bigint,
   out weekly_pct integer,
   out tier_seconds bigint[],
-  out tier_pct integer[]
+  out tier_pct integer[],
+  out warning_minutes integer
 )
 language sql
 stable
@@ -39,7 +40,8 @@ as $$
     coalesce(c.weekly_overtime_multiplier_pct, 150)::integer,
     coalesce((select pg_catalog.array_agg(m::bigint * 60 order by o)
       from pg_catalog.unnest(c.daily_overtime_minutes) with ordinality as u(m, o)), '{}'),
-    coalesce(c.daily_overtime_multiplier_pct::integer[], '{}')
+    coalesce(c.daily_overtime_multiplier_pct::integer[], '{}'),
+    coalesce(c.overtime_warning_minutes, 60)::integer
   from (select 1) as one
   left join public.company_settings as c
     on c.sevenshifts_company_id = overtime_policy.company_id
@@ -235,8 +237,263 @@ $$;
 comment on function pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[]) is
   'Days of the later punches in the same employee workweeks: their overtime depends on these.';
 
+-- ---------------------------------------------------------------------------------------
+-- Overtime ahead: the warning that someone on the clock is about to reach overtime
+-- ---------------------------------------------------------------------------------------
+
+-- Once per employee and crossing: the workweek's weekly threshold, or a workday's daily tier.
+create table if not exists pipeline.overtime_warnings (
+  company_id bigint not null,
+  user_id bigint not null,
+  -- '<workweek>:weekly' or '<workday>:daily:<threshold seconds>'.
+  crossing text not null,
+  alert_id bigint,
+  created_at timestamptz not null default now(),
+  primary key (company_id, user_id, crossing)
+);
+revoke all on pipeline.overtime_warnings from public, anon, authenticated;
+comment on table pipeline.overtime_warnings is
+  'Approaching-overtime warnings sent: one per employee and crossing (weekly or a daily tier).';
+
+-- When the open punch `open_punch_id` of this employee will cross its next overtime threshold
+-- if they stay on (nextOvertimeCrossing in shared/overtime.ts), at the clock `as_of`: the nearest
+-- of the workday's next daily tier and, while no daily tier has claimed the hours, the week's
+-- straight-time threshold (the higher rate when both fall together). No row when the policy is
+-- off, nothing is ahead, or the punch is not the employee's last of its workweek.
+create or replace function pipeline.overtime_crossing(
+  company_id bigint,
+  user_id bigint,
+  open_punch_id bigint,
+  as_of timestamptz,
+  max_open_shift_seconds integer
+)
+returns table (
+  rule text,
+  threshold_seconds bigint,
+  multiplier_pct integer,
+  current_multiplier_pct integer,
+  seconds_to_go bigint,
+  week_paid_seconds bigint,
+  workweek date,
+  workday date
+)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  pol record;
+  v_open public.punches;
+  v_workday date;
+  v_workweek date;
+  v_first numeric;
+  r record;
+  v_last bigint;
+  v_cur date;
+  v_acc numeric := 0;
+  v_day numeric := 0;
+  v_straight numeric := 0;
+  v_week numeric := 0;
+  v_current integer := 100;
+  v_tier integer;
+  v_daily_go numeric;
+  v_weekly_go numeric;
+begin
+  select * into pol from pipeline.overtime_policy(overtime_crossing.company_id);
+  select * into v_open from public.punches as p
+  where p.sevenshifts_punch_id = overtime_crossing.open_punch_id
+    and p.sevenshifts_company_id = overtime_crossing.company_id
+    and p.user_id = overtime_crossing.user_id
+    and not p.deleted and p.location_id is not null;
+  if not found or not pol.enabled then
+    return;
+  end if;
+  v_workday := pipeline.business_date_of(v_open.clocked_in_at, pol.time_zone, pol.start_hour);
+  v_workweek := pipeline.workweek_of(v_workday, pol.start_iso_day);
+  v_first := pol.tier_seconds[1];
+  for r in
+    select p.sevenshifts_punch_id as id,
+      pipeline.business_date_of(p.clocked_in_at, pol.time_zone, pol.start_hour) as workday,
+      pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
+        p.paid_seconds, overtime_crossing.as_of, overtime_crossing.max_open_shift_seconds)
+        as paid
+    from public.punches as p
+    where p.sevenshifts_company_id = overtime_crossing.company_id
+      and p.user_id = overtime_crossing.user_id
+      and p.clocked_in_at >= (v_workweek - 2)::timestamp at time zone 'UTC'
+      and p.clocked_in_at < (v_workweek + 9)::timestamp at time zone 'UTC'
+      and not p.deleted
+      and p.location_id is not null
+      and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, pol.time_zone,
+        pol.start_hour), pol.start_iso_day) = v_workweek
+    order by pg_catalog.floor(extract(epoch from p.clocked_in_at)), p.sevenshifts_punch_id
+  loop
+    -- Workdays come in clock order, so each one's hours are one running sum.
+    if r.workday is distinct from v_cur then
+      v_cur := r.workday;
+      v_acc := 0;
+    end if;
+    v_straight := v_straight + r.paid
+      - case when v_first is null then 0 else pipeline.seconds_past(v_acc, r.paid, v_first) end;
+    v_acc := v_acc + r.paid;
+    if r.workday = v_workday then
+      v_day := v_acc;
+    end if;
+    v_week := v_week + r.paid;
+    v_last := r.id;
+  end loop;
+  if v_last is distinct from overtime_crossing.open_punch_id then
+    return;
+  end if;
+  -- The rate now: the highest daily tier reached, else weekly once past its threshold.
+  for v_tier in 1 .. coalesce(pg_catalog.cardinality(pol.tier_seconds), 0) loop
+    if v_day >= pol.tier_seconds[v_tier] then
+      v_current := pol.tier_pct[v_tier];
+    end if;
+  end loop;
+  if v_current = 100 and pol.weekly_seconds is not null and v_straight >= pol.weekly_seconds then
+    v_current := pol.weekly_pct;
+  end if;
+  -- The next daily tier, and the weekly threshold while straight time still accrues.
+  v_tier := null;
+  for i in 1 .. coalesce(pg_catalog.cardinality(pol.tier_seconds), 0) loop
+    if pol.tier_seconds[i] > v_day then
+      v_tier := i;
+      exit;
+    end if;
+  end loop;
+  v_daily_go := case when v_tier is not null then pol.tier_seconds[v_tier] - v_day end;
+  v_weekly_go := case
+    when pol.weekly_seconds is not null and (v_first is null or v_day < v_first)
+      and v_straight < pol.weekly_seconds
+    then pol.weekly_seconds - v_straight
+  end;
+  if v_daily_go is null and v_weekly_go is null then
+    return;
+  end if;
+  if v_weekly_go is null or (v_daily_go is not null and (v_daily_go < v_weekly_go
+    or (v_daily_go = v_weekly_go and pol.tier_pct[v_tier] >= pol.weekly_pct))) then
+    return query select 'daily'::text, pol.tier_seconds[v_tier], pol.tier_pct[v_tier], v_current,
+      v_daily_go::bigint, v_week::bigint, v_workweek, v_workday;
+  else
+    return query select 'weekly'::text, pol.weekly_seconds, pol.weekly_pct, v_current,
+      v_weekly_go::bigint, v_week::bigint, v_workweek, v_workday;
+  end if;
+end
+$$;
+comment on function pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer) is
+  'When an open punch will cross its next overtime threshold if the employee stays on '
+  '(shared/overtime.ts nextOvertimeCrossing).';
+
+-- Warns the location's channels, once per employee and crossing, when someone on the clock on
+-- this (current, open) business day will reach overtime within their company's warning time
+-- (default 60 minutes) if they stay on: an 'overtime' row in the alerts outbox, delivered like
+-- any alert. Run by write_daily_metrics after each recompute (every change, and the 5-minute
+-- open-day job), so the warning comes within 5 minutes of being due.
+create or replace function pipeline.warn_overtime(
+  location_id bigint,
+  business_date date,
+  as_of timestamptz
+)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_loc public.locations;
+  o record;
+  pol record;
+  c record;
+  m public.daily_metrics;
+  v_state text;
+  v_key text;
+  v_alert bigint;
+  v_warned integer := 0;
+begin
+  select * into v_loc from public.locations as l where l.id = warn_overtime.location_id;
+  if not found or not v_loc.alerts_enabled
+    or warn_overtime.business_date <> pipeline.business_date_of(warn_overtime.as_of,
+      v_loc.time_zone, v_loc.business_day_cutoff_hour) then
+    return 0;
+  end if;
+  for o in
+    select p.sevenshifts_punch_id, p.sevenshifts_company_id, p.user_id, p.hourly_wage_cents
+    from public.punches as p
+    where p.location_id = warn_overtime.location_id
+      and p.business_date = warn_overtime.business_date
+      and p.clocked_out_at is null
+      and not p.deleted
+      and p.user_id is not null
+    order by p.sevenshifts_punch_id
+  loop
+    select * into pol from pipeline.overtime_policy(o.sevenshifts_company_id);
+    if pol.warning_minutes = 0 then
+      continue;
+    end if;
+    select * into c from pipeline.overtime_crossing(o.sevenshifts_company_id, o.user_id,
+      o.sevenshifts_punch_id, warn_overtime.as_of, pipeline.max_open_shift_seconds());
+    if c.rule is null or c.seconds_to_go > pol.warning_minutes * 60 then
+      continue;
+    end if;
+    v_key := case c.rule
+      when 'weekly' then c.workweek::text || ':weekly'
+      else c.workday::text || ':daily:' || c.threshold_seconds::text
+    end;
+    insert into pipeline.overtime_warnings (company_id, user_id, crossing)
+    values (o.sevenshifts_company_id, o.user_id, v_key)
+    on conflict do nothing;
+    if not found then
+      continue;
+    end if;
+    select * into strict m from public.daily_metrics as x
+    where x.location_id = warn_overtime.location_id
+      and x.business_date = warn_overtime.business_date;
+    select coalesce(s.state, 'ok') into v_state from (select 1) as one
+    left join public.alert_states as s
+      on s.location_id = warn_overtime.location_id
+        and s.business_date = warn_overtime.business_date;
+    insert into public.alerts (location_id, business_date, kind, from_state, location_name,
+      time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
+      net_sales_cents, labor_cost_cents, paid_labor_seconds, cplh_cents, splh_cents,
+      order_count, punch_count, open_punch_count, metrics_as_of, details)
+    values (v_loc.id, warn_overtime.business_date, 'overtime', v_state, v_loc.name,
+      v_loc.time_zone, m.labor_pct_bp, v_loc.labor_target_bp,
+      v_loc.labor_target_bp + v_loc.critical_margin_bp,
+      v_loc.labor_target_bp - v_loc.recovery_hysteresis_bp, m.net_sales_cents,
+      m.labor_cost_cents, m.paid_labor_seconds, m.cplh_cents, m.splh_cents, m.order_count,
+      m.punch_count, m.open_punch_count, warn_overtime.as_of,
+      pg_catalog.jsonb_build_object(
+        'userId', o.user_id,
+        'employeeName', pipeline.staff_display_name(o.sevenshifts_company_id, o.user_id),
+        'rule', c.rule,
+        'thresholdSeconds', c.threshold_seconds,
+        'multiplierPct', c.multiplier_pct,
+        'currentMultiplierPct', c.current_multiplier_pct,
+        'startsAt', warn_overtime.as_of + pg_catalog.make_interval(secs => c.seconds_to_go),
+        'weekPaidSeconds', c.week_paid_seconds,
+        'hourlyWageCents', o.hourly_wage_cents::text))
+    returning id into v_alert;
+    update pipeline.overtime_warnings as w set alert_id = v_alert
+    where w.company_id = o.sevenshifts_company_id and w.user_id = o.user_id
+      and w.crossing = v_key;
+    v_warned := v_warned + 1;
+  end loop;
+  return v_warned;
+end
+$$;
+comment on function pipeline.warn_overtime(bigint, date, timestamptz) is
+  'Puts an overtime warning in the outbox, once per employee and crossing, for anyone on the '
+  'clock on the current business day who will reach overtime within the warning time.';
+
 revoke all on function pipeline.overtime_policy(bigint),
+  pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer),
+  pipeline.warn_overtime(bigint, date, timestamptz),
   pipeline.day_punch_overtime(bigint, date, timestamptz, integer),
   pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[])
   from public, anon, authenticated;
-grant execute on function pipeline.overtime_policy(bigint) to service_role;
+grant execute on function pipeline.overtime_policy(bigint),
+  pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer) to service_role;

@@ -15,7 +15,9 @@ import type postgres from "postgres";
 import { businessDateOf } from "../../shared/business_date.ts";
 import {
   federalOvertimePolicy,
+  nextOvertimeCrossing,
   type OvertimePolicy,
+  type OvertimePunch,
   punchOvertime,
 } from "../../shared/overtime.ts";
 import { computeDailyMetrics, type DayPunch } from "../../shared/transformations.ts";
@@ -319,6 +321,132 @@ Deno.test("overtime parity: 10,000 generated employee-weeks, inserted then edite
     );
     assert.ok(employeeWeeks >= 10_000, `checked ${employeeWeeks} employee-weeks`);
     assert.ok(overtimeDays > days / 10, `${overtimeDays} of ${days} days with overtime`);
+  } finally {
+    await sql.end();
+  }
+});
+
+const crossingRunArb = fc.record({
+  policy: fc.constantFrom<PolicyKind>("federal", "california", "sunday5"),
+  companyZone: fc.constantFrom(...ZONES),
+  week: fc.constantFrom(...WEEKS),
+  employees: fc.array(
+    fc.record({
+      closed: fc.array(shiftArb.map((s) => ({ ...s, day: s.day % 5 })), { maxLength: 6 }),
+      openStartMinute: fc.integer({ min: 0, max: 24 * 60 - 1 }),
+      openFor: fc.integer({ min: 60, max: 14 * H }),
+      wageCentiCents: fc.integer({ min: 1000, max: 4000 }).map((c) => c * 100),
+    }),
+    { minLength: 20, maxLength: 20 },
+  ),
+});
+
+Deno.test("overtime parity: when someone on the clock reaches their next threshold is the same in SQL as in TypeScript", async () => {
+  const sql = testDb();
+  let compared = 0;
+  let ahead = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(crossingRunArb, async (run) => {
+        const company = 2_000_000_000 + randomBase();
+        const [loc] = await sql`insert into public.locations (name, time_zone,
+            sevenshifts_company_id, sevenshifts_location_id, alerts_enabled)
+          values (${"crossing parity " + company}, ${run.companyZone}, ${company}, 1, false)
+          returning id::int`;
+        const policy = policyOf(run.policy, run.companyZone);
+        await sql`insert into public.company_settings (sevenshifts_company_id,
+            overtime_time_zone, workweek_start_iso_day, workweek_start_hour,
+            daily_overtime_minutes, daily_overtime_multiplier_pct)
+          values (${company}, ${run.companyZone}, ${policy.workweekStartIsoDay},
+            ${policy.workweekStartHour},
+            ${policy.dailyTiers.map((t) => t.overSeconds / 60)}::integer[],
+            ${policy.dailyTiers.map((t) => t.multiplierPct)}::smallint[])`;
+        const weekStart = Date.parse(`${run.week}T00:00:00Z`);
+        const idBase = randomBase() * 1000;
+        const rows: Array<Record<string, unknown>> = [];
+        const cases: Array<{ user: number; openId: number; asOf: string; week: OvertimePunch[] }> =
+          [];
+        for (const [u, e] of run.employees.entries()) {
+          const week: OvertimePunch[] = [];
+          for (const [i, s] of e.closed.entries()) {
+            const inMs = weekStart + s.day * 86_400_000 + s.startMinute * 60_000;
+            const paid = s.seconds - Math.min(s.unpaidBreakSeconds, s.seconds);
+            const id = idBase + u * 10 + i;
+            rows.push({
+              id,
+              user: u + 1,
+              inAt: new Date(inMs).toISOString(),
+              outAt: new Date(inMs + s.seconds * 1000).toISOString(),
+              unpaid: s.seconds - paid,
+              paid,
+              wage: s.wageCentiCents / 100,
+            });
+            week.push({
+              punchId: id,
+              employeeId: u + 1,
+              clockedInAt: new Date(inMs),
+              paidSeconds: paid,
+              hourlyWageCents: s.wageCentiCents / 100,
+            });
+          }
+          const openMs = weekStart + 5 * 86_400_000 + e.openStartMinute * 60_000;
+          const openId = idBase + u * 10 + 9;
+          rows.push({
+            id: openId,
+            user: u + 1,
+            inAt: new Date(openMs).toISOString(),
+            outAt: null,
+            unpaid: 0,
+            paid: null,
+            wage: e.wageCentiCents / 100,
+          });
+          week.push({
+            punchId: openId,
+            employeeId: u + 1,
+            clockedInAt: new Date(openMs),
+            paidSeconds: e.openFor,
+            hourlyWageCents: e.wageCentiCents / 100,
+          });
+          cases.push({
+            user: u + 1,
+            openId,
+            asOf: new Date(openMs + e.openFor * 1000).toISOString(),
+            week,
+          });
+        }
+        await sql.unsafe(
+          `insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+            sevenshifts_location_id, user_id, clocked_in_at, clocked_out_at, business_date,
+            unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
+            vendor_modified_at, version_hash)
+          select r.id, ${loc.id}, ${company}, 1, r."user", r."inAt", r."outAt",
+            pipeline.business_date_of(r."inAt", ${"'" + run.companyZone + "'"}, 4::smallint),
+            r.unpaid, r.paid, r.wage, true, false, now(), 'crossing parity'
+          from jsonb_to_recordset($1::text::jsonb) as r(id bigint, "user" bigint,
+            "inAt" timestamptz, "outAt" timestamptz, unpaid bigint, paid bigint, wage numeric)`,
+          [JSON.stringify(rows)],
+        );
+        for (const c of cases) {
+          const [got] = await sql`select rule, threshold_seconds::int as "thresholdSeconds",
+              multiplier_pct as "multiplierPct", current_multiplier_pct as "currentMultiplierPct",
+              seconds_to_go::int as "secondsToGo", week_paid_seconds::int as "weekPaidSeconds",
+              workweek::text, workday::text
+            from pipeline.overtime_crossing(${company}, ${c.user}, ${c.openId}, ${c.asOf},
+              57600)`;
+          const want = nextOvertimeCrossing(policy, c.week, c.openId);
+          const have = got ? { ...got } : null;
+          assert.deepEqual(
+            have,
+            want,
+            `employee ${c.user} (${run.policy}, ${run.companyZone}, week of ${run.week})`,
+          );
+          compared++;
+          if (want) ahead++;
+        }
+      }),
+      withSeed({ seed: 1806, numRuns: 30 }),
+    );
+    assert.ok(compared >= 600 && ahead > compared / 3, `${ahead} of ${compared} with a crossing`);
   } finally {
     await sql.end();
   }

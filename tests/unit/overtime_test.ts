@@ -284,6 +284,7 @@ Deno.test("overtime ahead (property): the marginal rate of the open punch become
         const before = total(to) - total(to - 1);
         const after = total(to + 1) - total(to);
         assert.equal(after, next.multiplierPct - 100, JSON.stringify(next));
+        assert.equal(total(1) - total(0), next.currentMultiplierPct - 100, "the rate now");
         assert.ok(before < after, `marginal ${before} then ${after}`);
       },
     ),
