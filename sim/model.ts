@@ -23,6 +23,11 @@ export interface SimLocation {
   laborTargetBp: number;
   /** Sales tax rate in millionths (88750 = 8.875 %). */
   taxRatePpm: number;
+  /**
+   * The ISO weekday (1 = Monday) its 7shifts company's workweek starts on, at local midnight;
+   * overtime is paid past 40 hours of a workweek at 150 % (the federal rule). Default 1.
+   */
+  workweekStartIsoDay?: number;
 }
 
 /** `NONE` for menu items; the two special kinds Toast's net-sales recipe leaves out. */

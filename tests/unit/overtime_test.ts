@@ -15,6 +15,8 @@ import {
   workdayOf,
 } from "../../shared/overtime.ts";
 import { withSeed } from "../_support/property.ts";
+import type { SimLocation, SimPunch } from "../../sim/model.ts";
+import { weeklyOvertime } from "../../sim/truth.ts";
 
 const H = 3600;
 const ZONE = "America/Los_Angeles";
@@ -289,5 +291,57 @@ Deno.test("overtime ahead (property): the marginal rate of the open punch become
       },
     ),
     withSeed({ seed: 1805 }),
+  );
+});
+
+Deno.test("overtime (property): the simulator's own weekly rule (sim/truth.ts) and shared/overtime.ts agree", () => {
+  fc.assert(
+    fc.property(weekArb, fc.integer({ min: 1, max: 7 }), (punches, startDay) => {
+      const location: SimLocation = {
+        index: 0,
+        name: "Sim",
+        timeZone: ZONE,
+        cutoffHour: 4,
+        toastRestaurantGuid: "00000000-0000-4000-8000-000000000000",
+        sevenShiftsCompanyId: 7001,
+        sevenShiftsLocationId: 1,
+        laborTargetBp: 2500,
+        taxRatePpm: 0,
+        workweekStartIsoDay: startDay,
+      };
+      const sim: SimPunch[] = punches.map((p) => {
+        const inMs = Date.parse(String(p.clockedInAt));
+        return {
+          id: p.punchId,
+          locationIndex: 0,
+          userId: p.employeeId,
+          shiftId: p.punchId,
+          createdAt: inMs,
+          versions: [{
+            topic: "time_punch.created",
+            modifiedAt: inMs,
+            change: "created",
+            clockedInAt: inMs,
+            clockedOutAt: inMs + p.paidSeconds * 1000,
+            breaks: [],
+            hourlyWageCentiCents: Math.round(p.hourlyWageCents * 100),
+            roleId: 1,
+            departmentId: 1,
+            approved: true,
+            autoClockedOut: false,
+            deleted: false,
+          }],
+        };
+      });
+      const truth = weeklyOvertime([location], sim);
+      const ours = punchOvertime({ ...federal, workweekStartIsoDay: startDay }, punches);
+      for (const p of punches) {
+        assert.deepEqual(truth.get(p.punchId), {
+          seconds: ours.get(p.punchId)!.overtimeSeconds,
+          premiumCents: ours.get(p.punchId)!.premiumCents,
+        });
+      }
+    }),
+    withSeed({ seed: 1807 }),
   );
 });
