@@ -172,6 +172,8 @@ export interface SimPunchVersion {
   silent?: boolean;
   /** When the change was made (simulated epoch ms), when that is not `modifiedAt`. */
   editedAt?: number;
+  /** When its webhook is sent, when not right after `modifiedAt` (earlier days' punches). */
+  deliverAt?: number;
 }
 
 /** A 7shifts time punch and all its versions. */
