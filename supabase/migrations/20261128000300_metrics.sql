@@ -215,7 +215,7 @@ begin
       paid_seconds bigint,
       hourly_wage_cents numeric,
       deleted boolean,
-      -- The punch's overtime at the clock (pipeline.day_punch_overtime): seconds and premium.
+      -- The punch's overtime (pipeline.punch_overtime): seconds and premium.
       overtime_seconds bigint,
       overtime_premium_cents numeric
     );
@@ -378,6 +378,24 @@ begin
       || write_daily_metrics.business_date,
     0));
 
+  -- Someone on the clock accrues, and with them their overtime: their workweeks are worked out
+  -- again at this clock first (any other day that moves with them is queued).
+  insert into pipeline.pending_metric_days (location_id, business_date)
+  select d.location_id, d.business_date
+  from (
+      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
+        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
+        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
+      from public.punches as p
+      where p.location_id = write_daily_metrics.location_id
+        and p.business_date = write_daily_metrics.business_date
+        and p.clocked_out_at is null and not p.deleted and p.user_id is not null
+    ) as a,
+    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, clock) as d
+  where (d.location_id, d.business_date)
+    is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
+  on conflict do nothing;
+
   select t.* into strict m
   from (
       select coalesce(max(o.counted_sales_cents), 0) as cents,
@@ -398,9 +416,7 @@ begin
             p.hourly_wage_cents, p.deleted, o.overtime_seconds, o.premium_cents
           )::pipeline.metric_punch
         from public.punches as p
-        left join pipeline.day_punch_overtime(write_daily_metrics.location_id,
-            write_daily_metrics.business_date, clock, pipeline.max_open_shift_seconds()) as o
-          on o.punch_id = p.sevenshifts_punch_id
+        left join pipeline.punch_overtime as o on o.punch_id = p.sevenshifts_punch_id
         where p.location_id = write_daily_metrics.location_id
           and p.business_date = write_daily_metrics.business_date
       ),
@@ -492,6 +508,22 @@ begin
   where t.location_id = recompute_day.location_id
     and t.business_date = recompute_day.business_date;
 
+  -- Its punches' overtime is worked out again too (their weeks, at this clock).
+  insert into pipeline.pending_metric_days (location_id, business_date)
+  select d.location_id, d.business_date
+  from (
+      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
+        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
+        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
+      from public.punches as p
+      where p.location_id = recompute_day.location_id
+        and p.business_date = recompute_day.business_date
+        and not p.deleted and p.user_id is not null
+    ) as a,
+    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, pipeline.current_clock()) as d
+  where (d.location_id, d.business_date)
+    is distinct from (recompute_day.location_id, recompute_day.business_date)
+  on conflict do nothing;
   perform pipeline.write_daily_metrics(recompute_day.location_id, recompute_day.business_date);
 end
 $$;
@@ -526,6 +558,10 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_companies bigint[];
+  v_users bigint[];
+  v_clocked_in timestamptz[];
 begin
   -- An insert trigger has no old_rows and a delete trigger no new_rows, hence the branches.
   if tg_table_name = 'orders' then
@@ -567,25 +603,11 @@ begin
       on conflict do nothing;
     end if;
   else
-    -- A held punch (no location yet) counts on no day. The days of the employee's later
-    -- punches in the same workweek follow it: their overtime depends on it
-    -- (20261129000300_overtime.sql).
+    -- A held punch (no location yet) counts on no day.
     if tg_op in ('UPDATE', 'DELETE') then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct o.location_id, o.business_date from old_rows as o
       where o.location_id is not null
-      on conflict do nothing;
-      insert into pipeline.pending_metric_days (location_id, business_date)
-      select d.location_id, d.business_date
-      from (
-          select pg_catalog.array_agg(o.sevenshifts_company_id order by o.sevenshifts_punch_id)
-              as company_ids,
-            pg_catalog.array_agg(o.user_id order by o.sevenshifts_punch_id) as user_ids,
-            pg_catalog.array_agg(o.clocked_in_at order by o.sevenshifts_punch_id) as clocked_in
-          from old_rows as o
-          where o.user_id is not null
-        ) as a,
-        lateral pipeline.overtime_dependent_days(a.company_ids, a.user_ids, a.clocked_in) as d
       on conflict do nothing;
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
@@ -593,17 +615,41 @@ begin
       select distinct n.location_id, n.business_date from new_rows as n
       where n.location_id is not null
       on conflict do nothing;
+    end if;
+    -- The overtime of the changed punches' workweeks is worked out again, and the days whose
+    -- overtime moved (an earlier punch moves the crossing) are recomputed too, and only those
+    -- (20261129000300_overtime.sql).
+    if tg_op = 'INSERT' then
+      select pg_catalog.array_agg(n.sevenshifts_company_id order by n.sevenshifts_punch_id),
+        pg_catalog.array_agg(n.user_id order by n.sevenshifts_punch_id),
+        pg_catalog.array_agg(n.clocked_in_at order by n.sevenshifts_punch_id)
+      into v_companies, v_users, v_clocked_in
+      from new_rows as n where n.user_id is not null;
+    elsif tg_op = 'DELETE' then
+      select pg_catalog.array_agg(o.sevenshifts_company_id order by o.sevenshifts_punch_id),
+        pg_catalog.array_agg(o.user_id order by o.sevenshifts_punch_id),
+        pg_catalog.array_agg(o.clocked_in_at order by o.sevenshifts_punch_id)
+      into v_companies, v_users, v_clocked_in
+      from old_rows as o where o.user_id is not null;
+    else
+      select pg_catalog.array_agg(x.company_id order by x.punch_id),
+        pg_catalog.array_agg(x.user_id order by x.punch_id),
+        pg_catalog.array_agg(x.clocked_in_at order by x.punch_id)
+      into v_companies, v_users, v_clocked_in
+      from (
+        select o.sevenshifts_punch_id as punch_id, o.sevenshifts_company_id as company_id,
+          o.user_id, o.clocked_in_at
+        from old_rows as o where o.user_id is not null
+        union all
+        select n.sevenshifts_punch_id, n.sevenshifts_company_id, n.user_id, n.clocked_in_at
+        from new_rows as n where n.user_id is not null
+      ) as x;
+    end if;
+    if v_companies is not null then
       insert into pipeline.pending_metric_days (location_id, business_date)
       select d.location_id, d.business_date
-      from (
-          select pg_catalog.array_agg(n.sevenshifts_company_id order by n.sevenshifts_punch_id)
-              as company_ids,
-            pg_catalog.array_agg(n.user_id order by n.sevenshifts_punch_id) as user_ids,
-            pg_catalog.array_agg(n.clocked_in_at order by n.sevenshifts_punch_id) as clocked_in
-          from new_rows as n
-          where n.user_id is not null
-        ) as a,
-        lateral pipeline.overtime_dependent_days(a.company_ids, a.user_ids, a.clocked_in) as d
+      from pipeline.refresh_overtime_weeks(v_companies, v_users, v_clocked_in,
+        pipeline.current_clock()) as d
       on conflict do nothing;
     end if;
   end if;

@@ -72,53 +72,76 @@ as $$
   select greatest(0, least(seconds, start + seconds - threshold))
 $$;
 
--- The overtime of every non-deleted punch of one location and business day at the clock
--- `as_of` (punchOvertime in shared/overtime.ts): for each employee of the day, every punch of
--- their workweek (any location of the company) in clock order; seconds of a workday past a
--- daily tier carry its rate, straight-time seconds of the workweek past the weekly threshold
--- the weekly rate. Punches without a user have none. Returns each of the day's punches that has
--- a user, with its overtime seconds and premium (cents, rounded once for the punch).
-create or replace function pipeline.day_punch_overtime(
-  location_id bigint,
-  business_date date,
-  as_of timestamptz,
-  max_open_shift_seconds integer
+-- The overtime of each punch, kept per employee workweek: refreshed whenever a punch of that
+-- week changes (pipeline.queue_metric_days) or, for a day with someone on the clock, when the
+-- day is recomputed (its open punches accrue), so a day's recompute reads its punches' overtime
+-- instead of working out every employee's week, and only the days whose overtime really moved
+-- are recomputed.
+create table if not exists pipeline.punch_overtime (
+  punch_id bigint primary key,
+  company_id bigint not null,
+  user_id bigint not null,
+  workweek date not null,
+  location_id bigint not null,
+  business_date date not null,
+  overtime_seconds bigint not null,
+  premium_cents bigint not null
+);
+create index if not exists punch_overtime_week
+  on pipeline.punch_overtime (company_id, user_id, workweek);
+revoke all on pipeline.punch_overtime from public, anon, authenticated;
+comment on table pipeline.punch_overtime is
+  'Overtime seconds and premium of each punch, per employee workweek (shared/overtime.ts), '
+  'refreshed when a punch of the week changes.';
+
+-- Works out again the overtime of every punch in the workweeks of these employees' punches
+-- (punchOvertime in shared/overtime.ts) at the clock `as_of`, and keeps it in
+-- pipeline.punch_overtime. Per employee and workweek of their company, every punch (any
+-- location) in clock order; seconds of a workday past a daily tier carry its rate, straight-time
+-- seconds of the workweek past the weekly threshold the weekly rate; the premium is rounded once
+-- per punch. Returns the days whose punches' overtime changed (or that lost a punch of the
+-- week): exactly the days to recompute. The arrays are parallel: company, user and clock-in of
+-- each changed punch (built by one aggregate query, so they line up).
+create or replace function pipeline.refresh_overtime_weeks(
+  company_ids bigint[],
+  user_ids bigint[],
+  clocked_in timestamptz[],
+  as_of timestamptz
 )
-returns table (punch_id bigint, overtime_seconds bigint, premium_cents numeric)
+returns table (location_id bigint, business_date date)
 language sql
-stable
 security definer
 set search_path = ''
 as $$
-  with day_punches as (
-    select p.sevenshifts_punch_id, p.sevenshifts_company_id as company_id, p.user_id,
-      p.clocked_in_at
-    from public.punches as p
-    where p.location_id = day_punch_overtime.location_id
-      and p.business_date = day_punch_overtime.business_date
-      and not p.deleted
-      and p.user_id is not null
+  with changed as (
+    select c.company_id, c.user_id, c.clocked_in_at
+    from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
+      pg_catalog.unnest(refresh_overtime_weeks.user_ids),
+      pg_catalog.unnest(refresh_overtime_weeks.clocked_in)) as c(company_id, user_id,
+        clocked_in_at)
+    where c.user_id is not null
   ),
   policies as materialized (
     select c.company_id, pol.*
-    from (select distinct d.company_id from day_punches as d) as c,
+    from (select distinct c.company_id from changed as c) as c,
       lateral pipeline.overtime_policy(c.company_id) as pol
   ),
-  weeks as (
-    select distinct d.company_id, d.user_id, pol.enabled, pol.time_zone, pol.start_iso_day,
+  weeks as materialized (
+    select distinct c.company_id, c.user_id, pol.enabled, pol.time_zone, pol.start_iso_day,
       pol.start_hour, pol.weekly_seconds, pol.weekly_pct, pol.tier_seconds, pol.tier_pct,
-      pipeline.workweek_of(pipeline.business_date_of(d.clocked_in_at, pol.time_zone,
+      pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
         pol.start_hour), pol.start_iso_day) as workweek
-    from day_punches as d
-    join policies as pol on pol.company_id = d.company_id
+    from changed as c
+    join policies as pol on pol.company_id = c.company_id
   ),
   week_punches as (
-    select w.user_id, w.workweek, w.enabled, w.weekly_seconds, w.weekly_pct, w.tier_seconds,
-      w.tier_pct, p.sevenshifts_punch_id as punch_id, p.hourly_wage_cents as wage,
+    select w.company_id, w.user_id, w.workweek, w.enabled, w.weekly_seconds, w.weekly_pct,
+      w.tier_seconds, w.tier_pct, p.sevenshifts_punch_id as punch_id,
+      p.location_id, p.business_date, p.hourly_wage_cents as wage,
       pg_catalog.floor(extract(epoch from p.clocked_in_at)) as clock_s,
       pipeline.business_date_of(p.clocked_in_at, w.time_zone, w.start_hour) as workday,
       pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
-        p.paid_seconds, day_punch_overtime.as_of, day_punch_overtime.max_open_shift_seconds)
+        p.paid_seconds, refresh_overtime_weeks.as_of, pipeline.max_open_shift_seconds())
         as paid
     from weeks as w
     join public.punches as p
@@ -134,7 +157,7 @@ as $$
   ),
   by_day as (
     select k.*,
-      coalesce(pg_catalog.sum(k.paid) over (partition by k.user_id, k.workday
+      coalesce(pg_catalog.sum(k.paid) over (partition by k.company_id, k.user_id, k.workday
         order by k.clock_s, k.punch_id rows between unbounded preceding and 1 preceding), 0)
         as day_before
     from week_punches as k
@@ -159,83 +182,60 @@ as $$
   ),
   by_week as (
     select d.*, d.paid - d.daily_seconds as straight,
-      coalesce(pg_catalog.sum(d.paid - d.daily_seconds) over (partition by d.user_id, d.workweek
-        order by d.clock_s, d.punch_id rows between unbounded preceding and 1 preceding), 0)
-        as week_before
+      coalesce(pg_catalog.sum(d.paid - d.daily_seconds) over (partition by d.company_id,
+        d.user_id, d.workweek order by d.clock_s, d.punch_id rows between unbounded preceding
+        and 1 preceding), 0) as week_before
     from daily as d
   ),
-  -- Materialized: the planner, expecting one punch for the day, would otherwise run the whole
-  -- week's computation again for each of the day's punches.
   priced as materialized (
-    select w.punch_id, w.wage, w.daily_seconds + v.weekly as overtime,
-      w.daily_pct_seconds + v.weekly * (w.weekly_pct - 100) as pct_seconds
+    select w.punch_id, w.company_id, w.user_id, w.workweek, w.location_id, w.business_date,
+      (w.daily_seconds + v.weekly)::bigint as overtime_seconds,
+      pipeline.round_half_away((w.daily_pct_seconds + v.weekly * (w.weekly_pct - 100))
+        * w.wage, 360000)::bigint as premium_cents
     from by_week as w,
       lateral (
         select case when w.enabled and w.weekly_seconds is not null
           then pipeline.seconds_past(w.week_before, w.straight, w.weekly_seconds) else 0 end
           as weekly
       ) as v
-  )
-  select p.punch_id, p.overtime::bigint, pipeline.round_half_away(p.pct_seconds * p.wage, 360000)
-  from priced as p
-  join day_punches as d on d.sevenshifts_punch_id = p.punch_id
-$$;
-comment on function pipeline.day_punch_overtime(bigint, date, timestamptz, integer) is
-  'Overtime seconds and premium of each punch of a location-day, per employee workweek in clock '
-  'order (shared/overtime.ts).';
-
--- The days whose overtime may depend on punches of these employees clocked in at these
--- instants: those of every later punch of the same employee's workweek (any location), for the
--- queue of days to recompute (pipeline.queue_metric_days, for the old and the new versions of a
--- statement's punches). The three arrays are parallel: company, user and clock-in of each
--- changed punch (one aggregate query builds them, so they line up).
-create or replace function pipeline.overtime_dependent_days(
-  company_ids bigint[],
-  user_ids bigint[],
-  clocked_in timestamptz[]
-)
-returns table (location_id bigint, business_date date)
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  with changed as (
-    select c.company_id, c.user_id, c.clocked_in_at
-    from rows from (pg_catalog.unnest(overtime_dependent_days.company_ids),
-      pg_catalog.unnest(overtime_dependent_days.user_ids),
-      pg_catalog.unnest(overtime_dependent_days.clocked_in)) as c(company_id, user_id,
-        clocked_in_at)
-    where c.user_id is not null
   ),
-  policies as (
-    select c.company_id, pol.*
-    from (select distinct c.company_id from changed as c) as c,
-      lateral pipeline.overtime_policy(c.company_id) as pol
+  upserted as (
+    insert into pipeline.punch_overtime as o (punch_id, company_id, user_id, workweek,
+      location_id, business_date, overtime_seconds, premium_cents)
+    select p.punch_id, p.company_id, p.user_id, p.workweek, p.location_id, p.business_date,
+      p.overtime_seconds, p.premium_cents
+    from priced as p
+    on conflict (punch_id) do update set
+      company_id = excluded.company_id,
+      user_id = excluded.user_id,
+      workweek = excluded.workweek,
+      location_id = excluded.location_id,
+      business_date = excluded.business_date,
+      overtime_seconds = excluded.overtime_seconds,
+      premium_cents = excluded.premium_cents
+    where (o.company_id, o.user_id, o.workweek, o.location_id, o.business_date,
+        o.overtime_seconds, o.premium_cents)
+      is distinct from (excluded.company_id, excluded.user_id, excluded.workweek,
+        excluded.location_id, excluded.business_date, excluded.overtime_seconds,
+        excluded.premium_cents)
+    returning o.location_id, o.business_date
   ),
-  -- The earliest change of each employee-week: everything after it in the week depends on it.
-  firsts as (
-    select c.company_id, c.user_id, pol.time_zone, pol.start_hour, pol.start_iso_day,
-      pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
-        pol.start_hour), pol.start_iso_day) as workweek,
-      pg_catalog.min(c.clocked_in_at) as first_in
-    from changed as c
-    join policies as pol on pol.company_id = c.company_id
-    group by 1, 2, 3, 4, 5, 6
+  -- Punches no longer in one of these weeks (deleted, moved, held): their rows go.
+  removed as (
+    delete from pipeline.punch_overtime as o
+    using weeks as w
+    where o.company_id = w.company_id and o.user_id = w.user_id and o.workweek = w.workweek
+      and not exists (select 1 from priced as p where p.punch_id = o.punch_id)
+    returning o.location_id, o.business_date
   )
-  select distinct p.location_id, p.business_date
-  from firsts as f
-  join public.punches as p
-    on p.sevenshifts_company_id = f.company_id
-    and p.user_id = f.user_id
-    and p.clocked_in_at > f.first_in
-    and p.clocked_in_at < f.first_in + interval '8 days'
-  where p.location_id is not null
-    and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, f.time_zone,
-      f.start_hour), f.start_iso_day) = f.workweek
+  select u.location_id, u.business_date from upserted as u
+  union
+  select r.location_id, r.business_date from removed as r
 $$;
-comment on function pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[]) is
-  'Days of the later punches in the same employee workweeks: their overtime depends on these.';
+comment on function pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[],
+  timestamptz) is
+  'Works out again the overtime of every punch in these employees'' workweeks '
+  '(pipeline.punch_overtime); returns the days whose overtime moved.';
 
 -- ---------------------------------------------------------------------------------------
 -- Overtime ahead: the warning that someone on the clock is about to reach overtime
@@ -492,8 +492,7 @@ comment on function pipeline.warn_overtime(bigint, date, timestamptz) is
 revoke all on function pipeline.overtime_policy(bigint),
   pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer),
   pipeline.warn_overtime(bigint, date, timestamptz),
-  pipeline.day_punch_overtime(bigint, date, timestamptz, integer),
-  pipeline.overtime_dependent_days(bigint[], bigint[], timestamptz[])
+  pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)
   from public, anon, authenticated;
 grant execute on function pipeline.overtime_policy(bigint),
   pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer) to service_role;
