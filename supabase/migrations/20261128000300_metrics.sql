@@ -508,22 +508,6 @@ begin
   where t.location_id = recompute_day.location_id
     and t.business_date = recompute_day.business_date;
 
-  -- Its punches' overtime is worked out again too (their weeks, at this clock).
-  insert into pipeline.pending_metric_days (location_id, business_date)
-  select d.location_id, d.business_date
-  from (
-      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
-        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
-        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
-      from public.punches as p
-      where p.location_id = recompute_day.location_id
-        and p.business_date = recompute_day.business_date
-        and not p.deleted and p.user_id is not null
-    ) as a,
-    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, pipeline.current_clock()) as d
-  where (d.location_id, d.business_date)
-    is distinct from (recompute_day.location_id, recompute_day.business_date)
-  on conflict do nothing;
   perform pipeline.write_daily_metrics(recompute_day.location_id, recompute_day.business_date);
 end
 $$;

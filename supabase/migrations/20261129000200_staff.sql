@@ -64,7 +64,8 @@ create table if not exists public.company_settings (
   -- 40 hours at 150 %.
   overtime_enabled boolean not null default true,
   -- The company's zone (null: that of its first location): workdays and workweeks are in it.
-  overtime_time_zone text check (pipeline.is_valid_time_zone(overtime_time_zone)),
+  overtime_time_zone text
+    check (overtime_time_zone is null or pipeline.is_valid_time_zone(overtime_time_zone)),
   -- ISO weekday (1 = Monday … 7 = Sunday) and local hour the workweek (and each workday)
   -- starts at, as the company set them in 7shifts.
   workweek_start_iso_day smallint not null default 1 check (workweek_start_iso_day between 1 and 7),

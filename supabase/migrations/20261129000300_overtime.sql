@@ -237,6 +237,40 @@ comment on function pipeline.refresh_overtime_weeks(bigint[], bigint[], timestam
   'Works out again the overtime of every punch in these employees'' workweeks '
   '(pipeline.punch_overtime); returns the days whose overtime moved.';
 
+-- A company's policy changed (or was set): the overtime of its punches of the last two weeks
+-- (the current and the previous workweek, whatever their first day) is worked out again under
+-- it, and the days that moved are recomputed. Older history keeps the figures it had.
+create or replace function pipeline.apply_overtime_policy()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into pipeline.pending_metric_days (location_id, business_date)
+  select d.location_id, d.business_date
+  from (
+      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
+        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
+        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
+      from public.punches as p
+      where p.sevenshifts_company_id = new.sevenshifts_company_id
+        and p.user_id is not null and not p.deleted and p.location_id is not null
+        and p.clocked_in_at > pipeline.current_clock() - interval '15 days'
+    ) as a,
+    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, pipeline.current_clock()) as d
+  on conflict do nothing;
+  return null;
+end
+$$;
+comment on function pipeline.apply_overtime_policy() is
+  'Applies a changed overtime policy to the company''s current and previous workweek.';
+
+drop trigger if exists apply_overtime_policy on public.company_settings;
+create trigger apply_overtime_policy
+  after insert or update on public.company_settings
+  for each row execute function pipeline.apply_overtime_policy();
+
 -- ---------------------------------------------------------------------------------------
 -- Overtime ahead: the warning that someone on the clock is about to reach overtime
 -- ---------------------------------------------------------------------------------------
@@ -492,7 +526,8 @@ comment on function pipeline.warn_overtime(bigint, date, timestamptz) is
 revoke all on function pipeline.overtime_policy(bigint),
   pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer),
   pipeline.warn_overtime(bigint, date, timestamptz),
-  pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)
+  pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz),
+  pipeline.apply_overtime_policy()
   from public, anon, authenticated;
 grant execute on function pipeline.overtime_policy(bigint),
   pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer) to service_role;
