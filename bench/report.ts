@@ -6,6 +6,7 @@
  * @module
  */
 import type { BackfillFigures } from "./backfill.ts";
+import type { OvertimeEditFigures } from "./overtime.ts";
 import type { CpuUsage } from "./cpu.ts";
 import type { HistoryStats } from "./setup.ts";
 import type { LoadResult } from "./loadgen.ts";
@@ -233,6 +234,7 @@ export function judgeRun(run: RunFigures, historyOrders: number): TargetValue[] 
       met: peakMiB !== null && peakMiB * 1.048576 <= 200,
     },
     ...(run.backfill ? backfillTargets(run.backfill) : []),
+    ...(run.overtime ? [overtimeTarget(run.overtime)] : []),
     {
       key: "ingest-errors",
       name: "Ingest errors across every measurement",
@@ -243,6 +245,21 @@ export function judgeRun(run: RunFigures, historyOrders: number): TargetValue[] 
       met: run.ingestErrors === 0,
     },
   ];
+}
+
+/** Issue 18: the recompute follows the days whose overtime moves, not the week's size. */
+function overtimeTarget(o: OvertimeEditFigures): TargetValue {
+  return {
+    key: "overtime-edit",
+    name: "Overtime: an edit early in a 60-hour week ÷ an edit that moves no crossing " +
+      `(${o.employees} employees, p50)`,
+    wanted: "≤ 1.5",
+    better: "lower",
+    value: o.ratio,
+    detail: `${o.ratio ?? "n/a"} (${o.movesOvertime.p50} vs ${o.noOvertime.p50} ms; days ` +
+      `recomputed ${o.daysPerEdit.movesOvertime} vs ${o.daysPerEdit.noOvertime})`,
+    met: o.ratio !== null && o.ratio <= 1.5,
+  };
 }
 
 /** The vendor sync's targets (issue 17): backfill speed, and Toast's allowance kept. */
@@ -325,6 +342,8 @@ export interface RunFigures {
   tail: TailBreakdown | null;
   /** Backfill through the vendor sync vs direct SQL (absent from runs made before it existed). */
   backfill?: BackfillFigures;
+  /** An edit that moves the overtime crossing vs one that moves none (issue 18). */
+  overtime?: OvertimeEditFigures;
   targets: TargetValue[];
 }
 

@@ -37,6 +37,7 @@ import {
 } from "./cpu.ts";
 import { readProcessMemory, resetPeakRss, RssSampler } from "./memory.ts";
 import { measureBackfill } from "./backfill.ts";
+import { measureOvertimeEdits } from "./overtime.ts";
 import { benchUuid, toastOrderEnvelope } from "./payloads.ts";
 import {
   type AlertFigures,
@@ -95,6 +96,8 @@ interface Profile {
   alertBurst: number;
   /** Days of one restaurant pulled by the backfill measurement (one Toast window: ≤ 29). */
   backfillDays: number;
+  /** Edits of each kind in the overtime measurement (bench/overtime.ts). */
+  overtimeEdits: number;
 }
 
 const PROFILES: Record<"quick" | "full", Profile> = {
@@ -118,6 +121,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertRate: 20,
     alertBurst: 200,
     backfillDays: 5,
+    overtimeEdits: 40,
   },
   full: {
     name: "full",
@@ -139,6 +143,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
     alertRate: 20,
     alertBurst: 1000,
     backfillDays: 20,
+    overtimeEdits: 100,
   },
 };
 
@@ -1073,6 +1078,11 @@ async function main(): Promise<number> {
       ]);
       const { alerts, sendErrors } = await alertRuns(r);
       const backfill = await backfillRun(r);
+      const overtime = await measureOvertimeEdits(admin, { edits: profile.overtimeEdits });
+      step(
+        `run ${r}: overtime edits: moving the crossing ${overtime.movesOvertime.p50} ms vs ` +
+          `none ${overtime.noOvertime.p50} ms (p50) = ${overtime.ratio}`,
+      );
       const usage = runCpu.stop();
       const scenariosOfRun = [emptySmall[r - 1], bigDays, smallDays];
       runs.push({
@@ -1094,6 +1104,7 @@ async function main(): Promise<number> {
         ingestErrors: ingestRuns.reduce((n, m) => n + m.errors, 0) + sendErrors,
         tail,
         backfill,
+        overtime,
         targets: [],
       });
       step(`run ${r} of ${runCount} done (machine ${JSON.stringify(machineShare(usage))})`);

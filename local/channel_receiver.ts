@@ -31,7 +31,11 @@
  *
  * @module
  */
-import { ALERT_COLOURS, SYNC_NOTICE_COLOUR } from "../shared/alert_messages.ts";
+import {
+  ALERT_COLOURS,
+  OVERTIME_NOTICE_COLOUR,
+  SYNC_NOTICE_COLOUR,
+} from "../shared/alert_messages.ts";
 
 /** The two services the receiver imitates. */
 export type ChannelService = "slack" | "discord";
@@ -447,7 +451,13 @@ export function startChannelReceiver(opts: ChannelReceiverOptions = {}): Promise
 
 /** The colour word a person would use for an embed colour (`0xd93025` → "red"). */
 export function colourWord(rgb: number): string {
-  for (const { rgb: known, word } of [...Object.values(ALERT_COLOURS), SYNC_NOTICE_COLOUR]) {
+  for (
+    const { rgb: known, word } of [
+      ...Object.values(ALERT_COLOURS),
+      SYNC_NOTICE_COLOUR,
+      OVERTIME_NOTICE_COLOUR,
+    ]
+  ) {
     if (known === rgb) return word;
   }
   return `#${rgb.toString(16).padStart(6, "0")}`;

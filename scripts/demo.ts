@@ -42,11 +42,13 @@ import { formatBp, formatMoney } from "../sim/arith.ts";
 import { formatComparison, formatHours } from "../sim/compare.ts";
 import {
   DEMO_BEATS,
+  DEMO_OVERTIME_EMPLOYEE,
   DEMO_SCENARIOS,
   DEMO_SEED,
   demoOptions,
   demoSyncs,
 } from "../sim/demo_story.ts";
+import { functionsClient, sendWithRetries } from "../sim/deliver.ts";
 import { generateSimulation, type Simulation } from "../sim/generate.ts";
 import { databaseReplayClock, type ReplayEvent, type SyncRunRow } from "../sim/replay.ts";
 import { type RunReport, runSimulation } from "../sim/run.ts";
@@ -263,6 +265,8 @@ async function main(): Promise<number> {
     let lastAlertId = 0;
     /** The sync notices raised (alert ids), and every sync run. */
     const notices: number[] = [];
+    /** The overtime warnings raised (alert ids). */
+    const overtimeNotices: number[] = [];
     const syncRuns: SyncRunRow[] = [];
     /** Prints each new alert once both channels have it, Slack first (same text every run). */
     const showNewAlerts = async () => {
@@ -272,10 +276,14 @@ async function main(): Promise<number> {
       for (const { id, location_id: locationId, kind, labor_pct_bp: pct, metrics_as_of } of fresh) {
         lastAlertId = id;
         if (kind === "sync") notices.push(id);
+        if (kind === "overtime") overtimeNotices.push(id);
         out(
           `\n${at(metrics_as_of.getTime(), zone)}  ▸ ${names[ids.indexOf(locationId)]}: ` +
             (kind === "sync"
               ? `the sync's notice #${id} (webhooks missed data), as Slack and Discord receive it:`
+              : kind === "overtime"
+              ? `someone on the clock reaches overtime within the hour: notice #${id}, as Slack ` +
+                "and Discord receive it:"
               : `${ALERT_WORDS[kind as keyof typeof ALERT_WORDS]} at ${formatBp(Number(pct))} ` +
                 `labor: alert #${id}, as Slack and Discord receive it:`),
         );
@@ -412,6 +420,47 @@ async function main(): Promise<number> {
           await db`insert into public.location_sync (location_id, toast_connection_id)
             values (${locationIds[i]}, ${toast})`;
         }
+        // 7shifts' user.created for Harbor Kitchen's day manager, so messages can name them.
+        const employee = simulation.punches.find((p) =>
+          p.locationIndex === DEMO_OVERTIME_EMPLOYEE.locationIndex &&
+          p.versions[0].change === "earlier this week"
+        );
+        if (employee) {
+          const loc = simulation.locations[DEMO_OVERTIME_EMPLOYEE.locationIndex];
+          const target = {
+            supabaseUrl: stack!.apiUrl,
+            anonKey: stack!.anonKey,
+            toastWebhookSecret: env.TOAST_WEBHOOK_SECRET,
+            sevenShiftsGrantGuid: env.SEVENSHIFTS_GRANT_GUID,
+            sevenShiftsGrantGuids: grants,
+          };
+          const user = await sendWithRetries(functionsClient(target), {
+            seq: -1,
+            locationIndex: loc.index,
+            vendor: "7shifts",
+            topic: "user.created",
+            at: simStart,
+            sendAt: simStart,
+            rawBody: JSON.stringify({
+              id: employee.userId,
+              company_id: loc.sevenShiftsCompanyId,
+              first_name: DEMO_OVERTIME_EMPLOYEE.firstName,
+              last_name: DEMO_OVERTIME_EMPLOYEE.lastName,
+              active: true,
+              modified: new Date(simStart).toISOString().slice(0, 19).replace("T", " "),
+            }),
+            envelopeTimestamp: null,
+            restaurantGuid: null,
+            companyId: loc.sevenShiftsCompanyId,
+            entity: `user:${employee.userId}`,
+            versionIndex: 0,
+            versionCount: 1,
+            change: "created",
+            duplicate: false,
+            displaced: false,
+          }, target);
+          if (user.status !== "accepted") throw new Error(`user.created: ${user.answer}`);
+        }
         // pg_cron runs the alert sweep once a minute; it is about real time (retries after a
         // channel's outage), so the demo runs it every two seconds of real time.
         sweeper = setInterval(() => {
@@ -426,7 +475,7 @@ async function main(): Promise<number> {
     await sleep(1200);
     clearInterval(sweeper);
     const counts = delivered();
-    const everyId = [...alerts.actual.map((a) => a.id), ...notices];
+    const everyId = [...alerts.actual.map((a) => a.id), ...notices, ...overtimeNotices];
     const exactlyOnce = everyId.every((id) =>
       counts.get(`slack:${id}`)?.length === 1 && counts.get(`discord:${id}`)?.length === 1
     ) && [...counts.values()].reduce((x, y) =>
@@ -518,11 +567,35 @@ async function main(): Promise<number> {
     out(
       alertsOk && exactlyOnce
         ? `Alerts: the ${alerts.expected.length} predicted alerts were raised and each reached ` +
-          `Slack and Discord exactly once, as did the sync's ${plural(notices.length, "notice")} ✓`
+          `Slack and Discord exactly once, as did the sync's ${plural(notices.length, "notice")} ` +
+          `and the overtime warning ✓`
         : `Alerts: MISMATCH (${alerts.differences.join("; ") || "delivery counts differ"})`,
     );
+    // Harbor Kitchen's day manager: warned once, ahead of time, and paid half again after.
+    const harbor = report.locationIds[DEMO_OVERTIME_EMPLOYEE.locationIndex];
+    const [overtime] = await db`
+      select coalesce(sum(overtime_minutes), 0)::int as minutes,
+        coalesce(sum(overtime_premium_cents), 0)::int as premium
+      from public.daily_metrics where location_id = ${harbor} and business_date = ${date}::date`;
+    const [warning] = await db`
+      select count(*)::int as n, min(metrics_as_of) as raised,
+        min((details ->> 'startsAt')::timestamptz) as starts
+      from public.alerts where location_id = ${harbor} and kind = 'overtime'`;
+    const overtimeOk = warning.n === 1 && overtimeNotices.length === 1 && overtime.minutes > 0 &&
+      overtime.premium > 0 && warning.raised < warning.starts;
+    out(
+      overtimeOk
+        ? `Overtime: ${DEMO_OVERTIME_EMPLOYEE.firstName} ${DEMO_OVERTIME_EMPLOYEE.lastName[0]}. ` +
+          `was announced at ${at(warning.raised.getTime(), zone).trim()}, ahead of overtime at ` +
+          `${at(warning.starts.getTime(), zone).trim()}; ${overtime.minutes} minutes of it ` +
+          `added ${formatMoney(overtime.premium)} to ${
+            names[DEMO_OVERTIME_EMPLOYEE.locationIndex]
+          }'s ` +
+          "labor cost, as the ground truth has it ✓"
+        : `Overtime: PROBLEM (${warning.n} warnings, ${overtime.minutes} overtime minutes)`,
+    );
     out(dim(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
-    const ok = figuresOk && alertsOk && exactlyOnce && syncOk;
+    const ok = figuresOk && alertsOk && exactlyOnce && syncOk && overtimeOk;
     if (!ok && functionLines.length > 0) {
       out(dim("\nLast function log lines:\n" + functionLines.slice(-20).join("\n")));
     }

@@ -320,6 +320,13 @@ async function sevenShiftsScenarios(): Promise<Scenario[]> {
     });
   const punch = JSON.stringify(await readFixture("7shifts/time_punch.created.breaks.json"));
   const user = JSON.stringify(await readFixture("7shifts/user.modified.json"));
+  const schedule = JSON.stringify({
+    company_id: 7001,
+    location_id: 88001,
+    department_ids: [],
+    start: "2026-11-02 00:00:00",
+    end: "2026-11-08 23:59:59",
+  });
   const url = `${BASE}/sevenshifts-webhook`;
   const withToken = `${url}?token=${EXAMPLE_7SHIFTS_TOKEN}`;
   const post = (target: string, body: string, headers: Record<string, string>) =>
@@ -358,10 +365,17 @@ async function sevenShiftsScenarios(): Promise<Scenario[]> {
       handler: handler({ ...applied, duplicate: true }),
     },
     {
+      name: "user",
+      status: 200,
+      summary: "A user webhook (user.modified): kept in the company's staff table",
+      request: post(withToken, user, { "x-webhook-topic": "user.modified" }),
+      handler: handler({ outcome: "applied", duplicate: false, eventId: 2054 }),
+    },
+    {
       name: "ignored",
       status: 202,
-      summary: "Another topic (user.modified): logged, not applied",
-      request: post(withToken, user, { "x-webhook-topic": "user.modified" }),
+      summary: "Another topic (schedule.published): logged, not applied",
+      request: post(withToken, schedule, { "x-webhook-topic": "schedule.published" }),
       handler: handler({ outcome: "ignored", duplicate: false, eventId: 2052 }),
     },
     {

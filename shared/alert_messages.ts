@@ -134,8 +134,43 @@ export interface SyncNoticeFacts {
   details: SyncNoticeDetails;
 }
 
-/** Anything the outbox delivers: a labor alert or a sync notice. */
-export type OutboxFacts = AlertFacts | SyncNoticeFacts;
+/**
+ * An employee on the clock about to reach overtime (`public.alerts.details` of an 'overtime'
+ * row; shared/overtime.ts `nextOvertimeCrossing`).
+ */
+export interface OvertimeNoticeDetails {
+  /** The 7shifts user and how messages name them (pipeline.staff_display_name). */
+  userId: number;
+  employeeName: string;
+  /** `weekly`: the week's straight time reaches its threshold; `daily`: the workday's hours. */
+  rule: "weekly" | "daily";
+  thresholdSeconds: number;
+  /** The rate from the crossing on, and the rate now (150 = time and a half). */
+  multiplierPct: number;
+  currentMultiplierPct: number;
+  /** When overtime starts if they stay on (ISO instant). */
+  startsAt: string;
+  /** Paid seconds of their workweek so far. */
+  weekPaidSeconds: number;
+  /** Their wage on the open punch, in cents, exact to a hundredth of a cent (as text). */
+  hourlyWageCents: string;
+}
+
+/** An approaching-overtime notice, as the outbox carries it to the notifier. */
+export interface OvertimeNoticeFacts {
+  alertId: number;
+  kind: "overtime";
+  locationName: string;
+  timeZone: string;
+  businessDate: string;
+  /** The clock the crossing was predicted at. */
+  metricsAsOf: string;
+  createdAt: string;
+  details: OvertimeNoticeDetails;
+}
+
+/** Anything the outbox delivers: a labor alert, a sync notice or an overtime notice. */
+export type OutboxFacts = AlertFacts | SyncNoticeFacts | OvertimeNoticeFacts;
 
 /** A Slack text object. */
 export interface SlackText {
@@ -232,6 +267,9 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 /** The embed colour of a sync notice (blue: information, not a labor level). */
 export const SYNC_NOTICE_COLOUR = { rgb: 0x1f6feb, word: "blue" } as const;
+
+/** The embed colour of an overtime notice (purple: a person's hours, not the day's labor %). */
+export const OVERTIME_NOTICE_COLOUR = { rgb: 0x8e44ad, word: "purple" } as const;
 
 /** `123456` → `"$1,234.56"`, `-500` → `"-$5.00"`: exact, from integer cents of any size. */
 export function formatCents(cents: ExactInteger | bigint): string {
@@ -587,9 +625,162 @@ function renderSyncDiscord(n: SyncNoticeFacts): DiscordMessage {
   };
 }
 
-/** The Slack incoming-webhook body for an alert or a sync notice. */
+/** Cents an hour at `pct` % of a wage in cents (exact to a hundredth), rounded half away. */
+function centsPerHourAt(wageCents: string, pct: number): bigint {
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(wageCents);
+  if (!m) throw new RangeError(`not a wage in cents: ${wageCents}`);
+  const hundredths = BigInt(m[1]!) * 100n + BigInt((m[2] ?? "").padEnd(2, "0") || "0");
+  return (hundredths * BigInt(pct) + 5000n) / 10000n;
+}
+
+/** "in 42 min", "in 1 h 5 min", "now". */
+function inWords(fromIso: string, toIso: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 60_000));
+  if (minutes === 0) return "now";
+  const h = Math.floor(minutes / 60);
+  return `in ${h > 0 ? `${h} h ` : ""}${h > 0 && minutes % 60 === 0 ? "" : `${minutes % 60} min`}`
+    .replace(/ $/, "");
+}
+
+/**
+ * The one sentence of an overtime notice: who, when, where, and what each hour will cost.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { overtimeNoticeSentence } from "./alert_messages.ts";
+ *
+ * const sentence = overtimeNoticeSentence({
+ *   alertId: 9, kind: "overtime", locationName: "Downtown Bistro", timeZone: "America/Chicago",
+ *   businessDate: "2026-11-06", metricsAsOf: "2026-11-06T21:53:00Z",
+ *   createdAt: "2026-11-06T21:53:00Z",
+ *   details: {
+ *     userId: 503, employeeName: "Avery Q.", rule: "weekly", thresholdSeconds: 144000,
+ *     multiplierPct: 150, currentMultiplierPct: 100, startsAt: "2026-11-06T22:35:00Z",
+ *     weekPaidSeconds: 141480, hourlyWageCents: "2000",
+ *   },
+ * });
+ * assert.equal(
+ *   sentence,
+ *   "Avery Q. reaches overtime at 4:35 PM CST (in 42 min) at Downtown Bistro: 39.3 h this " +
+ *     "week; from then on each hour costs $30.00 (150%, $10.00 more)",
+ * );
+ * ```
+ */
+export function overtimeNoticeSentence(n: OvertimeNoticeFacts, name = n.locationName): string {
+  const d = n.details;
+  const at = formatLocalTime(d.startsAt, n.timeZone);
+  const what = d.rule === "weekly"
+    ? "overtime"
+    : `${formatTenthsOfHours(laborTenths(d.thresholdSeconds)).replace(".0 h", " hours")} today`;
+  const cost = centsPerHourAt(d.hourlyWageCents, d.multiplierPct);
+  const more = cost - centsPerHourAt(d.hourlyWageCents, d.currentMultiplierPct);
+  const week = d.rule === "weekly" ? `${formatLaborHours(d.weekPaidSeconds)} this week` : "";
+  return `${d.employeeName} reaches ${what} at ${at} (${inWords(n.metricsAsOf, d.startsAt)}) ` +
+    `at ${name}${week ? `: ${week}` : ""}; from then on each hour costs ${formatCents(cost)} ` +
+    `(${d.multiplierPct}%, ${formatCents(more)} more)`;
+}
+
+const OVERTIME_HEADLINE = "⏱️ Overtime ahead";
+
+function overtimeFields(n: OvertimeNoticeFacts): Array<{ label: string; value: string }> {
+  const d = n.details;
+  return [
+    { label: "Employee", value: d.employeeName },
+    { label: "This week so far", value: formatLaborHours(d.weekPaidSeconds) },
+    { label: "Overtime from", value: formatLocalTime(d.startsAt, n.timeZone) },
+    {
+      label: "Rate then",
+      value: `${d.multiplierPct}% · ${
+        formatCents(centsPerHourAt(d.hourlyWageCents, d.multiplierPct))
+      } an hour`,
+    },
+  ];
+}
+
+function renderOvertimeSlack(n: OvertimeNoticeFacts): SlackMessage {
+  const sentence = overtimeNoticeSentence({
+    ...n,
+    details: { ...n.details, employeeName: escapeSlack(n.details.employeeName) },
+  }, escapeSlack(n.locationName));
+  return {
+    text: truncateText(`⏱️ ${sentence}`, SLACK_LIMITS.textTargetChars),
+    blocks: [
+      {
+        type: "header",
+        text: {
+          type: "plain_text",
+          text: truncateText(`${OVERTIME_HEADLINE} · ${n.locationName}`, SLACK_LIMITS.headerChars),
+          emoji: true,
+        },
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncateText(
+            `*${sentence}*\nSend them home before then, or plan for the cost.`,
+            SLACK_LIMITS.sectionTextChars,
+          ),
+        },
+      },
+      {
+        type: "section",
+        fields: overtimeFields(n).map(({ label, value }) => ({
+          type: "mrkdwn" as const,
+          text: truncateText(`*${label}*\n${escapeSlack(value)}`, SLACK_LIMITS.sectionFieldChars),
+        })),
+      },
+      {
+        type: "context",
+        elements: [{
+          type: "mrkdwn",
+          text: truncateText(
+            `Business day ${formatBusinessDate(n.businessDate)} · Alert #${n.alertId} · ` +
+              escapeSlack(n.locationName),
+            SLACK_LIMITS.contextElementChars,
+          ),
+        }],
+      },
+    ],
+  };
+}
+
+function renderOvertimeDiscord(n: OvertimeNoticeFacts): DiscordMessage {
+  const sentence = overtimeNoticeSentence({
+    ...n,
+    details: { ...n.details, employeeName: escapeDiscord(n.details.employeeName) },
+  }, escapeDiscord(n.locationName));
+  return {
+    content: truncateText(`⏱️ ${sentence}`, DISCORD_LIMITS.contentChars),
+    embeds: [{
+      title: truncateText(`${OVERTIME_HEADLINE} · ${n.locationName}`, DISCORD_LIMITS.titleChars),
+      description: truncateText(
+        `**${sentence}**\nSend them home before then, or plan for the cost.`,
+        DISCORD_LIMITS.descriptionChars,
+      ),
+      color: OVERTIME_NOTICE_COLOUR.rgb,
+      fields: overtimeFields(n).map(({ label, value }) => ({
+        name: truncateText(label, DISCORD_LIMITS.fieldNameChars),
+        value: truncateText(escapeDiscord(value), DISCORD_LIMITS.fieldValueChars),
+        inline: true,
+      })),
+      footer: {
+        text: truncateText(
+          `Business day ${formatBusinessDate(n.businessDate)} · Alert #${n.alertId}`,
+          DISCORD_LIMITS.footerChars,
+        ),
+      },
+      timestamp: new Date(n.metricsAsOf).toISOString(),
+    }],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** The Slack incoming-webhook body for an alert, a sync notice or an overtime notice. */
 export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
   if (alert.kind === "sync") return renderSyncSlack(alert);
+  if (alert.kind === "overtime") return renderOvertimeSlack(alert);
   const bold = (s: string) => `*${s}*`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
@@ -656,6 +847,7 @@ export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
 /** The Discord webhook body for an alert or a sync notice: one embed, no mentions. */
 export function renderDiscordMessage(alert: OutboxFacts): DiscordMessage {
   if (alert.kind === "sync") return renderSyncDiscord(alert);
+  if (alert.kind === "overtime") return renderOvertimeDiscord(alert);
   const bold = (s: string) => `**${s}**`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);

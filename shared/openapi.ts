@@ -40,6 +40,7 @@ import {
   sevenShiftsDeletedPunchSchema,
   sevenShiftsPunchSchema,
 } from "./sevenshifts.ts";
+import { SEVENSHIFTS_USER_TOPICS, sevenShiftsUserSchema } from "./sevenshifts_users.ts";
 import {
   alertInsertWebhookSchema,
   alertSweepRequestSchema,
@@ -158,13 +159,14 @@ export const toastOrderEventSchema = toastEnvelopeSchema.extend({
 /** The body `toast-webhook` accepts: an order event, or any other event (stored unread). */
 export const toastWebhookBodySchema = z.union([toastOrderEventSchema, toastEnvelopeSchema]);
 
-/** The body of a 7shifts topic other than `time_punch.*`: stored unread. */
+/** The body of a 7shifts topic other than `time_punch.*` and `user.*`: stored unread. */
 export const sevenShiftsOtherTopicBodySchema = z.looseObject({});
 
 /** The body `sevenshifts-webhook` accepts; the `x-webhook-topic` header says which. */
 export const sevenShiftsWebhookBodySchema = z.union([
   sevenShiftsPunchSchema,
   sevenShiftsDeletedPunchSchema,
+  sevenShiftsUserSchema,
   sevenShiftsOtherTopicBodySchema,
 ]);
 
@@ -266,8 +268,9 @@ function components(): Component[] {
     sevenShiftsWebhookBodySchema,
     "SevenShiftsWebhookBody",
     "A 7shifts webhook body. `time_punch.created` and `time_punch.edited` carry the full " +
-      "punch; `time_punch.deleted` carries the full punch or at least `{id, company_id}`; any " +
-      "other topic is logged and answered 202.",
+      "punch; `time_punch.deleted` carries the full punch or at least `{id, company_id}`; " +
+      "`user.created`, `user.modified` and `user.deactivated` carry the user; any other topic " +
+      "is logged and answered 202.",
   );
   add(
     sevenShiftsPunchSchema,
@@ -290,9 +293,17 @@ function components(): Component[] {
       "body or the `x-company-id` header.",
   );
   add(
+    sevenShiftsUserSchema,
+    "SevenShiftsUser",
+    "A 7shifts user (`user.*` topics) for the staff table: messages name them by first name " +
+      "and last initial unless the company allows full names. The newest `modified` wins; " +
+      "`user.deactivated` marks them inactive.",
+  );
+  add(
     sevenShiftsOtherTopicBodySchema,
     "SevenShiftsOtherTopicBody",
-    "The body of any other topic (e.g. `user.modified`): stored with its raw body, not read.",
+    "The body of any other topic (e.g. `schedule.published`): stored with its raw body, not " +
+      "read.",
   );
   add(
     notifierRequestSchema,
@@ -566,12 +577,13 @@ const OPERATIONS: readonly OperationDoc[] = [
     method: "post",
     operationId: "sevenShiftsWebhook",
     tag: "Ingest",
-    summary: "7shifts time punch webhook",
+    summary: "7shifts time punch and user webhook",
     description: [
       "Receives 7shifts time punch webhooks (`time_punch.created`, `time_punch.edited`, " +
-      "`time_punch.deleted`); the body is the bare punch and the topic comes in " +
-      "`x-webhook-topic`. Paid time (clocked time less unpaid breaks) and the wage in cents " +
-      "are stored in one database round trip; deletions are final.",
+      "`time_punch.deleted`) and user webhooks (`user.created`, `user.modified`, " +
+      "`user.deactivated`, kept as the company's staff); the body is the bare punch or user and " +
+      "the topic comes in `x-webhook-topic`. Paid time (clocked time less unpaid breaks) and the " +
+      "wage in cents are stored in one database round trip; deletions are final.",
       "",
       "**Authentication**, either of:",
       "- **HMAC** (OAuth partner webhooks): `x-hmac-signature` is HMAC-SHA256 of the raw body " +
@@ -589,7 +601,8 @@ const OPERATIONS: readonly OperationDoc[] = [
         in: "header",
         required: true,
         description: `The topic. ${
-          SEVENSHIFTS_PUNCH_TOPICS.map((t) => `\`${t}\``).join(", ")
+          [...SEVENSHIFTS_PUNCH_TOPICS, ...SEVENSHIFTS_USER_TOPICS].map((t) => `\`${t}\``)
+            .join(", ")
         } are applied; any other topic is logged and answered 202. Missing: 400.`,
         schema: { type: "string" },
         example: "time_punch.created",
@@ -638,7 +651,7 @@ const OPERATIONS: readonly OperationDoc[] = [
       ...requestErrors(SIX_MIB),
       400: {
         description: "The body is not UTF-8 JSON, `x-webhook-topic` is missing, or the punch " +
-          "fails its schema: every bad field is listed in `error.fields` by path.",
+          "or user fails its schema: every bad field is listed in `error.fields` by path.",
         schema: errorBodySchemaFor(400),
       },
       401: {

@@ -17,9 +17,12 @@
  *   (default {@link MAX_OPEN_SHIFT_SECONDS}, 16 h). Instants are truncated to whole seconds
  *   before subtracting (the database keeps microseconds, JS milliseconds; both agree on
  *   whole seconds).
- * - **Labor cost** = Σ over punches of `round(paidSeconds × hourlyWageCents / 3600)`: each
- *   punch is rounded to the cent on its own, as a payroll line would be, once: the wage is
- *   exact to a hundredth of a cent ($15.125 an hour is 1512.5 ¢) and is never rounded first.
+ * - **Labor cost** = Σ over punches of `round(paidSeconds × hourlyWageCents / 3600)` + the
+ *   punch's overtime premium: each punch is rounded to the cent on its own, as a payroll line
+ *   would be, once: the wage is exact to a hundredth of a cent ($15.125 an hour is 1512.5 ¢)
+ *   and is never rounded first. The premium (shared/overtime.ts, rounded once per punch)
+ *   depends on the employee's whole workweek, so it comes in with the punch.
+ * - **Overtime minutes** = `round(Σ overtime seconds / 60)`; **overtime premium** = Σ premiums.
  * - **Paid minutes** = `round(paidLaborSeconds / 60)`.
  * - **Labor % in basis points** (hundredths of a percent, 2500 = 25.00 %) =
  *   `round(laborCost × 10000 / netSales)`; null when net sales are zero **or negative**
@@ -74,6 +77,10 @@ export interface DayPunch {
   /** Hourly wage in cents (non-negative), exact to a hundredth of a cent (≤ 2 decimals). */
   hourlyWageCents: number;
   deleted: boolean;
+  /** Overtime seconds of the punch at the clock (shared/overtime.ts); default 0. */
+  overtimeSeconds?: number;
+  /** Its overtime premium in cents; default 0. */
+  overtimePremiumCents?: number;
 }
 
 /** Everything the daily figures are computed from. */
@@ -103,6 +110,10 @@ export interface DailyMetrics {
   orderCount: number;
   punchCount: number;
   openPunchCount: number;
+  /** Overtime worked on the day, in minutes (rounded once from seconds). */
+  overtimeMinutes: number;
+  /** The overtime premium included in labor cost, in cents. */
+  overtimePremiumCents: number;
 }
 
 /**
@@ -224,11 +235,16 @@ export function computeDailyMetrics(day: DayInputs): DailyMetrics {
   let laborCost = 0n;
   let punchCount = 0;
   let openPunchCount = 0;
+  let overtimeSeconds = 0n;
+  let premium = 0n;
   for (const punch of day.punches) {
     if (punch.deleted) continue;
     const paid = punchPaidSeconds(punch, day.asOf, maxOpenShiftSeconds);
+    const punchPremium = toBigInt(punch.overtimePremiumCents ?? 0, "overtimePremiumCents");
     paidSeconds += BigInt(paid);
-    laborCost += BigInt(punchLaborCostCents(paid, punch.hourlyWageCents));
+    laborCost += BigInt(punchLaborCostCents(paid, punch.hourlyWageCents)) + punchPremium;
+    overtimeSeconds += toBigInt(punch.overtimeSeconds ?? 0, "overtimeSeconds");
+    premium += punchPremium;
     punchCount++;
     if (punch.clockedOutAt === null) openPunchCount++;
   }
@@ -248,5 +264,7 @@ export function computeDailyMetrics(day: DayInputs): DailyMetrics {
     orderCount,
     punchCount,
     openPunchCount,
+    overtimeMinutes: toSafeNumber(divideRoundHalfAwayBig(overtimeSeconds, 60n), "overtimeMinutes"),
+    overtimePremiumCents: toSafeNumber(premium, "overtimePremiumCents"),
   };
 }

@@ -20,6 +20,8 @@ export const COMPARED_FIELDS: ReadonlyArray<keyof DayFigures> = [
   "orderCount",
   "punchCount",
   "openPunchCount",
+  "overtimeMinutes",
+  "overtimePremiumCents",
 ];
 
 /** One location and business day, both sides. */
@@ -45,6 +47,8 @@ const ZERO: DayFigures = {
   orderCount: 0,
   punchCount: 0,
   openPunchCount: 0,
+  overtimeMinutes: 0,
+  overtimePremiumCents: 0,
 };
 
 /**
@@ -101,6 +105,7 @@ function cell(field: keyof DayFigures, value: number | null): string {
     case "orderCount":
     case "punchCount":
     case "openPunchCount":
+    case "overtimeMinutes":
       return value === null ? "—" : String(value);
     default:
       return formatMoney(value);
@@ -119,6 +124,8 @@ const LABELS: Record<keyof DayFigures, string> = {
   orderCount: "orders",
   punchCount: "punches",
   openPunchCount: "open",
+  overtimeMinutes: "OT min",
+  overtimePremiumCents: "OT premium",
 };
 
 /**

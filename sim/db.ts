@@ -61,6 +61,17 @@ export async function mapLocations(
       returning id
     `;
     ids.push(Number(row.id));
+    // A workweek that does not start on Monday is the company's 7shifts setting.
+    if (loc.workweekStartIsoDay !== undefined) {
+      await sql`
+        insert into public.company_settings (sevenshifts_company_id, overtime_time_zone,
+          workweek_start_iso_day)
+        values (${loc.sevenShiftsCompanyId}, ${loc.timeZone}, ${loc.workweekStartIsoDay})
+        on conflict (sevenshifts_company_id) do update set
+          overtime_time_zone = excluded.overtime_time_zone,
+          workweek_start_iso_day = excluded.workweek_start_iso_day,
+          updated_at = now()`;
+    }
   }
   return ids;
 }
@@ -81,7 +92,8 @@ export async function readDailyMetrics(
   const rows = await sql`
     select location_id, to_char(business_date, 'YYYY-MM-DD') as business_date,
       net_sales_cents, refund_cents, labor_cost_cents, paid_labor_seconds, paid_labor_minutes,
-      labor_pct_bp, cplh_cents, splh_cents, order_count, punch_count, open_punch_count
+      labor_pct_bp, cplh_cents, splh_cents, order_count, punch_count, open_punch_count,
+      overtime_minutes, overtime_premium_cents
     from public.daily_metrics
     where location_id = any(${locationIds as number[]}::bigint[])
     order by location_id, business_date
@@ -100,6 +112,8 @@ export async function readDailyMetrics(
     orderCount: Number(r.order_count),
     punchCount: Number(r.punch_count),
     openPunchCount: Number(r.open_punch_count),
+    overtimeMinutes: Number(r.overtime_minutes),
+    overtimePremiumCents: Number(r.overtime_premium_cents),
   }));
 }
 
@@ -124,7 +138,8 @@ export async function readAlerts(
     select id, location_id, to_char(business_date, 'YYYY-MM-DD') as business_date, kind,
       from_state, labor_pct_bp, net_sales_cents, status
     from public.alerts
-    where location_id = any(${locationIds as number[]}::bigint[]) and kind <> 'sync'
+    where location_id = any(${locationIds as number[]}::bigint[])
+      and kind in ('over', 'critical', 'recovered')
     order by id
   `;
   return rows.map((r) => ({

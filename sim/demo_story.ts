@@ -3,7 +3,8 @@
  * lunch while a catering crew works on, and crosses its labor target late in the afternoon;
  * Lakeside Grill runs a full crew through a slow lunch, goes critical, and recovers after the
  * late crowd of a lakeside concert; Harbor Kitchen is staffed to match and stays healthy. All
- * three in one city (one clock for the story). Staff clock in when their shift starts and
+ * three in one city (one clock for the story). Harbor Kitchen's day manager comes in with 38
+ * hours already this week and reaches overtime before noon: the channels hear it an hour ahead. Staff clock in when their shift starts and
  * accrue while open, as 7shifts sends it. Plain scenario data for the generator, and the beats
  * the demo says on screen when they happen ({@link DEMO_BEATS}); the alerts they cause are
  * predicted by alerts_model.ts, not written here.
@@ -119,6 +120,9 @@ export const DEMO_SCENARIOS: readonly Partial<LocationScenario>[] = [
     // vendors' APIs (DEMO_SYNC_MINUTE) puts both right.
     webhookOutage: [12.25, 13],
     silentBreakEdits: 1,
+    // The day manager comes in with 38 hours already this week (four days of 9.5 hours, sent
+    // by 7shifts at 8:30 AM): the 9:30 shift crosses 40 hours at 11:30 AM.
+    overtimeHistory: { role: "manager", days: 4, hoursPerDay: 9.5, deliverAtHour: 8.5 },
     ordersPerDay: 105,
     intensity: intensity([[9.5, 11, 5], [11, 14, 8], [14, 17, 3], [17, 21, 8], [21, 23, 3]]),
     shifts: [
@@ -143,6 +147,17 @@ export const DEMO_SCENARIOS: readonly Partial<LocationScenario>[] = [
   },
 ];
 
+/**
+ * Harbor Kitchen's day manager, who reaches overtime on the replayed day
+ * ({@link LocationScenario.overtimeHistory}): the demo sends 7shifts' `user.created` for them,
+ * so the messages can name them.
+ */
+export const DEMO_OVERTIME_EMPLOYEE = {
+  locationIndex: 2,
+  firstName: "Avery",
+  lastName: "Quinn",
+} as const;
+
 /** What the story scripts, said on screen when the replay reaches it (local hour of the day). */
 export interface DemoBeat {
   locationIndex: number;
@@ -157,6 +172,13 @@ export const DEMO_BEATS: readonly DemoBeat[] = [
     locationIndex: 0,
     hour: 6.5,
     text: "Downtown Bistro: the breakfast cook and server clock in; doors open at 7 AM.",
+  },
+  {
+    locationIndex: 2,
+    hour: 8.5,
+    text: "Harbor Kitchen: 7shifts sends this week's earlier punches: its day manager, " +
+      `${DEMO_OVERTIME_EMPLOYEE.firstName} ${DEMO_OVERTIME_EMPLOYEE.lastName[0]}., has 38 ` +
+      "hours in already and starts at 9:30 (past 40 hours, each hour costs half again).",
   },
   {
     locationIndex: 2,

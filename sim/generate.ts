@@ -19,8 +19,9 @@ import {
   generateStaff,
   type NumericIds,
   type PunchFeature,
+  type StaffMember,
 } from "./sevenshifts_gen.ts";
-import { addDays, localInstant } from "./time.ts";
+import { addDays, businessDateAt, localInstant } from "./time.ts";
 import { generateOrderDay, type OrderFeature } from "./toast_gen.ts";
 import { groundTruth, type TruthRow } from "./truth.ts";
 
@@ -56,6 +57,19 @@ export interface LocationScenario {
   webhookOutage: readonly [number, number];
   /** Punches a day whose breaks the manager edits later, which fires no webhook. */
   silentBreakEdits: number;
+  /**
+   * One employee comes into the first day with hours already worked this week: the earliest
+   * shift of `role` that day is worked by someone who also worked `hoursPerDay` on each of the
+   * `days` days before it (closed punches, sent by 7shifts at `deliverAtHour` local on the first
+   * day), in a workweek that starts on the first of those days (the company's setting), so the
+   * day's shift crosses into overtime.
+   */
+  overtimeHistory: {
+    role: StaffMember["role"];
+    days: number;
+    hoursPerDay: number;
+    deliverAtHour: number;
+  };
 }
 
 /** What a simulation is generated from. */
@@ -168,6 +182,62 @@ function numericIds(runId: string, seed: number) {
   return ids;
 }
 
+/**
+ * The earlier punches of {@link LocationScenario.overtimeHistory}: the same person, the same
+ * local start time, on each of the days before `date`; the location's company starts its
+ * workweek on the first of them.
+ */
+function overtimeHistory(
+  location: SimLocation,
+  date: string,
+  h: LocationScenario["overtimeHistory"],
+  staff: readonly StaffMember[],
+  punches: readonly SimPunch[],
+  ids: NumericIds,
+): SimPunch[] {
+  const roleOf = new Map(staff.map((m) => [m.userId, m]));
+  const first = punches
+    .filter((p) =>
+      p.locationIndex === location.index && roleOf.get(p.userId)?.role === h.role &&
+      businessDateAt(p.versions[0].clockedInAt, location.timeZone, location.cutoffHour) === date
+    )
+    .sort((a, b) => a.versions[0].clockedInAt - b.versions[0].clockedInAt)[0];
+  if (!first) throw new RangeError(`no ${h.role} shift on ${date} at ${location.name}`);
+  const today = first.versions[0];
+  const member = roleOf.get(first.userId)!;
+  const deliverAt = localInstant(date, h.deliverAtHour, location.timeZone);
+  const weekStart = addDays(date, -h.days);
+  location.workweekStartIsoDay = new Date(`${weekStart}T12:00:00Z`).getUTCDay() || 7;
+  const out: SimPunch[] = [];
+  for (let k = h.days; k >= 1; k--) {
+    const inAt = today.clockedInAt - k * 86_400_000;
+    const outAt = inAt + Math.round(h.hoursPerDay * 3_600_000);
+    out.push({
+      id: ids.punchId(),
+      locationIndex: location.index,
+      userId: member.userId,
+      shiftId: ids.shiftId(),
+      createdAt: inAt,
+      versions: [{
+        topic: "time_punch.created",
+        modifiedAt: outAt + 600_000,
+        change: "earlier this week",
+        clockedInAt: inAt,
+        clockedOutAt: outAt,
+        breaks: [],
+        hourlyWageCentiCents: member.hourlyWageCentiCents,
+        roleId: today.roleId,
+        departmentId: today.departmentId,
+        approved: true,
+        autoClockedOut: false,
+        deleted: false,
+        deliverAt: deliverAt + (h.days - k) * 1000,
+      }],
+    });
+  }
+  return out;
+}
+
 /** Generates the whole simulation (see the module doc). */
 export function generateSimulation(options: SimulationOptions): Simulation {
   const opts = resolveOptions(options);
@@ -242,6 +312,11 @@ export function generateSimulation(options: SimulationOptions): Simulation {
         openPunches: over.openPunches ?? opts.openPunches,
         silentBreakEdits: over.silentBreakEdits ?? opts.silentBreakEdits,
       }));
+    }
+    if (over.overtimeHistory) {
+      punches.push(
+        ...overtimeHistory(location, dates[0], over.overtimeHistory, staff, punches, nums),
+      );
     }
   }
   const events = buildEvents(

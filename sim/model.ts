@@ -23,6 +23,11 @@ export interface SimLocation {
   laborTargetBp: number;
   /** Sales tax rate in millionths (88750 = 8.875 %). */
   taxRatePpm: number;
+  /**
+   * The ISO weekday (1 = Monday) its 7shifts company's workweek starts on, at local midnight;
+   * overtime is paid past 40 hours of a workweek at 150 % (the federal rule). Default 1.
+   */
+  workweekStartIsoDay?: number;
 }
 
 /** `NONE` for menu items; the two special kinds Toast's net-sales recipe leaves out. */
@@ -167,6 +172,8 @@ export interface SimPunchVersion {
   silent?: boolean;
   /** When the change was made (simulated epoch ms), when that is not `modifiedAt`. */
   editedAt?: number;
+  /** When its webhook is sent, when not right after `modifiedAt` (earlier days' punches). */
+  deliverAt?: number;
 }
 
 /** A 7shifts time punch and all its versions. */

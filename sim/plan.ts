@@ -108,11 +108,12 @@ export function buildEvents(
     p.versions.forEach((v, i) => {
       // 7shifts sends nothing for a break change: only the API shows it.
       if (v.silent) return;
+      const latency = rng.int(500, 5000);
       events.push({
         locationIndex: p.locationIndex,
         vendor: "7shifts",
         topic: v.topic,
-        at: v.modifiedAt + rng.int(500, 5000),
+        at: v.deliverAt ?? v.modifiedAt + latency,
         rawBody: JSON.stringify(renderPunch(p, v, loc, wageUnit)),
         envelopeTimestamp: null,
         restaurantGuid: null,

@@ -10,8 +10,11 @@
  * (`deferred`) and house account payments are not sales; refunds come off on their refund
  * business date. Labor: each non-deleted punch's paid seconds (clocked time minus unpaid,
  * non-deleted breaks) at its wage, `round(paidSeconds × wage / 3600)` per punch, on the
- * business day of its clock-in. Ratios: labor % in basis points, CPLH and SPLH in cents, each
- * rounded half away from zero and null when its denominator is not positive.
+ * business day of its clock-in. Overtime: per employee and workweek (from local midnight of
+ * the company's first weekday), the paid seconds past 40 hours in clock-in order are paid half
+ * again, `round(seconds × wage × 50 / 100 / 3600)` per punch, on that punch's day and in its
+ * labor cost. Ratios: labor % in basis points, CPLH and SPLH in cents, each rounded half away
+ * from zero and null when its denominator is not positive.
  *
  * @module
  */
@@ -42,6 +45,9 @@ export interface DayFigures {
   punchCount: number;
   /** Punches still open (no clock-out) in their newest version; none once a run is over. */
   openPunchCount: number;
+  /** Overtime worked on the day in whole minutes, and its premium (in labor cost). */
+  overtimeMinutes: number;
+  overtimePremiumCents: number;
 }
 
 /** Figures keyed by location index and business date. */
@@ -59,6 +65,8 @@ export interface DayTotals {
   orderCount: number;
   punchCount: number;
   openPunchCount: number;
+  overtimeSeconds: number;
+  overtimePremiumCents: number;
 }
 
 /** An empty day. */
@@ -71,6 +79,8 @@ export function emptyTotals(): DayTotals {
     orderCount: 0,
     punchCount: 0,
     openPunchCount: 0,
+    overtimeSeconds: 0,
+    overtimePremiumCents: 0,
   };
 }
 
@@ -91,6 +101,8 @@ export function figuresOf(t: DayTotals): DayFigures {
     orderCount: t.orderCount,
     punchCount: t.punchCount,
     openPunchCount: t.openPunchCount,
+    overtimeMinutes: roundDivNumber(t.overtimeSeconds, 60),
+    overtimePremiumCents: t.overtimePremiumCents,
   };
 }
 
@@ -189,6 +201,52 @@ function newest<T extends { modifiedAt: number }>(versions: readonly T[]): T {
 const key = (locationIndex: number, date: string) => `${locationIndex}|${date}`;
 
 /**
+ * Overtime of every final, non-deleted punch: per company and user, punches grouped by
+ * workweek (the local date of the clock-in, back to the company's first weekday), in clock-in
+ * order (ties by id); whatever lies past 40 hours of the week is overtime, paid half again at
+ * the punch's own wage, rounded per punch.
+ */
+export function weeklyOvertime(
+  locations: readonly SimLocation[],
+  punches: readonly SimPunch[],
+): Map<number, { seconds: number; premiumCents: number }> {
+  const weeks = new Map<string, Array<{ id: number; at: number; paid: number; wage: number }>>();
+  for (const p of punches) {
+    const v = newest(p.versions);
+    if (v.deleted || v.clockedOutAt === null) continue;
+    const loc = locations[p.locationIndex];
+    const date = businessDateAt(v.clockedInAt, loc.timeZone, 0);
+    const weekday = new Date(`${date}T00:00:00Z`).getUTCDay() || 7;
+    const back = (weekday - (loc.workweekStartIsoDay ?? 1) + 7) % 7;
+    const start = new Date(Date.parse(`${date}T00:00:00Z`) - back * 86_400_000);
+    const k = `${loc.sevenShiftsCompanyId}/${p.userId}/${start.toISOString().slice(0, 10)}`;
+    const list = weeks.get(k) ?? [];
+    list.push({
+      id: p.id,
+      at: Math.floor(v.clockedInAt / 1000),
+      paid: punchPaidSeconds(v),
+      wage: v.hourlyWageCentiCents,
+    });
+    weeks.set(k, list);
+  }
+  const out = new Map<number, { seconds: number; premiumCents: number }>();
+  for (const list of weeks.values()) {
+    list.sort((a, b) => a.at - b.at || a.id - b.id);
+    let worked = 0;
+    for (const x of list) {
+      const before = worked;
+      worked += x.paid;
+      const seconds = Math.max(0, worked - Math.max(before, 40 * 3600));
+      out.set(x.id, {
+        seconds,
+        premiumCents: roundDivNumber(seconds * x.wage * 50, 36_000_000),
+      });
+    }
+  }
+  return out;
+}
+
+/**
  * The final figures of every location and business day the run touched (orders' days,
  * refund days, punches' days, and any day an earlier version of a record was on), sorted
  * by location then date.
@@ -214,6 +272,7 @@ export function groundTruth(
     }
     for (const r of orderVersionRefunds(v)) day(o.locationIndex, r.date).refundCents += r.cents;
   }
+  const overtime = weeklyOvertime(locations, punches);
   for (const p of punches) {
     const loc = locations[p.locationIndex];
     // Days an older version sat on are touched too (the system keeps a row of zeros there).
@@ -226,8 +285,11 @@ export function groundTruth(
     // (An open newest version throws here: the truth is for runs whose punches all closed, so
     // openPunchCount stays 0 and the system must show none open either.)
     const paid = punchPaidSeconds(v);
+    const ot = overtime.get(p.id) ?? { seconds: 0, premiumCents: 0 };
     t.paidLaborSeconds += paid;
-    t.laborCostCents += punchCostCents(paid, v.hourlyWageCentiCents);
+    t.laborCostCents += punchCostCents(paid, v.hourlyWageCentiCents) + ot.premiumCents;
+    t.overtimeSeconds += ot.seconds;
+    t.overtimePremiumCents += ot.premiumCents;
     t.punchCount += 1;
   }
   return [...days.entries()]

@@ -120,6 +120,9 @@ create table if not exists public.punches (
 create index if not exists punches_location_day on public.punches (location_id, business_date);
 create index if not exists punches_open on public.punches (location_id, business_date)
   where clocked_out_at is null and not deleted;
+-- An employee's punches in clock order: their workweek, for overtime.
+create index if not exists punches_employee on public.punches
+  (sevenshifts_company_id, user_id, clocked_in_at) where user_id is not null;
 
 -- Every delivery we accepted, raw, so any of it can be replayed. One row per distinct
 -- event (vendor event id, or the body hash when the vendor sends none); redeliveries bump
@@ -168,6 +171,9 @@ create table if not exists public.daily_metrics (
   order_count integer not null,
   punch_count integer not null,
   open_punch_count integer not null,
+  -- Overtime worked on this day and its premium (shared/overtime.ts), included in labor cost.
+  overtime_minutes bigint not null default 0,
+  overtime_premium_cents bigint not null default 0,
   -- The clock the figures were computed at (open punches accrue until then).
   as_of timestamptz not null,
   recompute_count bigint not null default 1,

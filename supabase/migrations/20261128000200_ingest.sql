@@ -495,7 +495,8 @@ $$;
 
 -- One 7shifts webhook. `event`: {eventKey (sha256 of topic and body), topic, companyId,
 -- locationId, headers, rawBody, punch (NormalizedPunch) | deletion ({punchId, companyId,
--- locationId, modifiedAt}) | neither for ignored topics}.
+-- locationId, modifiedAt}) | staff (a user.* delivery: StaffMember, stored by
+-- pipeline.apply_sevenshifts_staff, 20261129000200_staff.sql) | none for ignored topics}.
 -- Returns {outcome: applied|stale|ignored|unmapped|rejected, reason, duplicate, eventId,
 -- deliveryCount, locationId}. A punch for an unmapped location is held: its row (if any)
 -- leaves its old location now, and the mapping applies it (pipeline.apply_sevenshifts_punch).
@@ -509,6 +510,7 @@ declare
   v_punch jsonb := case when jsonb_typeof(event -> 'punch') = 'object' then event -> 'punch' end;
   v_deletion jsonb :=
     case when jsonb_typeof(event -> 'deletion') = 'object' then event -> 'deletion' end;
+  v_staff jsonb := case when jsonb_typeof(event -> 'staff') = 'object' then event -> 'staff' end;
   v_company bigint := (event ->> 'companyId')::bigint;
   v_loc bigint := (event ->> 'locationId')::bigint;
   v_key text := case when v_company is not null and v_loc is not null
@@ -518,7 +520,8 @@ declare
   v_outcome text;
 begin
   select * into v_log
-  from pipeline.log_inbound_event('7shifts', event, v_key, coalesce(v_punch, v_deletion));
+  from pipeline.log_inbound_event('7shifts', event, v_key,
+    coalesce(v_punch, v_deletion, v_staff));
   if not v_log.is_new then
     return jsonb_build_object('outcome', v_log.prior_outcome, 'reason', v_log.prior_reason,
       'duplicate', true, 'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
@@ -541,6 +544,9 @@ begin
     if v_location.id is null then
       v_outcome := 'unmapped';
     end if;
+  elsif v_staff is not null then
+    -- Staff belong to the company, not a location: never held.
+    v_outcome := pipeline.apply_sevenshifts_staff(v_staff, v_log.event_id);
   else
     v_outcome := 'ignored';
   end if;

@@ -214,7 +214,10 @@ begin
       unpaid_break_seconds bigint,
       paid_seconds bigint,
       hourly_wage_cents numeric,
-      deleted boolean
+      deleted boolean,
+      -- The punch's overtime (pipeline.punch_overtime): seconds and premium.
+      overtime_seconds bigint,
+      overtime_premium_cents numeric
     );
   end if;
 end
@@ -249,7 +252,9 @@ create or replace function pipeline.daily_metrics_from_totals(
   out splh_cents bigint,
   out order_count integer,
   out punch_count integer,
-  out open_punch_count integer
+  out open_punch_count integer,
+  out overtime_minutes bigint,
+  out overtime_premium_cents bigint
 )
 language plpgsql
 immutable
@@ -267,16 +272,22 @@ begin
         p.unpaid_break_seconds, p.paid_seconds, daily_metrics_from_totals.as_of,
         daily_metrics_from_totals.max_open_shift_seconds) as seconds,
       p.hourly_wage_cents as wage,
-      p.clocked_out_at is null as open
+      p.clocked_out_at is null as open,
+      coalesce(p.overtime_seconds, 0) as overtime_seconds,
+      coalesce(p.overtime_premium_cents, 0) as premium
     from pg_catalog.unnest(daily_metrics_from_totals.punches) as p
     where not p.deleted
   )
   select coalesce(sum(w.seconds), 0),
-    coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage)), 0),
+    -- Labor cost is each punch's straight cost plus its overtime premium.
+    coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium), 0),
     count(*),
-    count(*) filter (where w.open)
+    count(*) filter (where w.open),
+    pipeline.round_half_away(coalesce(sum(w.overtime_seconds), 0), 60),
+    coalesce(sum(w.premium), 0)
   into v_seconds, v_cents, daily_metrics_from_totals.punch_count,
-    daily_metrics_from_totals.open_punch_count
+    daily_metrics_from_totals.open_punch_count, daily_metrics_from_totals.overtime_minutes,
+    daily_metrics_from_totals.overtime_premium_cents
   from worked as w;
   net_sales_cents := v_sales_cents;
   refund_cents := daily_metrics_from_totals.refunded_cents;
@@ -367,6 +378,24 @@ begin
       || write_daily_metrics.business_date,
     0));
 
+  -- Someone on the clock accrues, and with them their overtime: their workweeks are worked out
+  -- again at this clock first (any other day that moves with them is queued).
+  insert into pipeline.pending_metric_days (location_id, business_date)
+  select d.location_id, d.business_date
+  from (
+      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
+        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
+        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
+      from public.punches as p
+      where p.location_id = write_daily_metrics.location_id
+        and p.business_date = write_daily_metrics.business_date
+        and p.clocked_out_at is null and not p.deleted and p.user_id is not null
+    ) as a,
+    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, clock) as d
+  where (d.location_id, d.business_date)
+    is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
+  on conflict do nothing;
+
   select t.* into strict m
   from (
       select coalesce(max(o.counted_sales_cents), 0) as cents,
@@ -384,8 +413,10 @@ begin
     lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
       array(
         select row(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds, p.paid_seconds,
-            p.hourly_wage_cents, p.deleted)::pipeline.metric_punch
+            p.hourly_wage_cents, p.deleted, o.overtime_seconds, o.premium_cents
+          )::pipeline.metric_punch
         from public.punches as p
+        left join pipeline.punch_overtime as o on o.punch_id = p.sevenshifts_punch_id
         where p.location_id = write_daily_metrics.location_id
           and p.business_date = write_daily_metrics.business_date
       ),
@@ -395,13 +426,14 @@ begin
   insert into public.daily_metrics as d (
     location_id, business_date, net_sales_cents, refund_cents, labor_cost_cents,
     paid_labor_seconds, paid_labor_minutes, labor_pct_bp, cplh_cents, splh_cents,
-    order_count, punch_count, open_punch_count, as_of, recompute_count, updated_at
+    order_count, punch_count, open_punch_count, overtime_minutes, overtime_premium_cents,
+    as_of, recompute_count, updated_at
   )
   values (
     write_daily_metrics.location_id, write_daily_metrics.business_date, m.net_sales_cents,
     m.refund_cents, m.labor_cost_cents, m.paid_labor_seconds, m.paid_labor_minutes,
     m.labor_pct_bp, m.cplh_cents, m.splh_cents, m.order_count, m.punch_count,
-    m.open_punch_count, clock, 1, pg_catalog.now()
+    m.open_punch_count, m.overtime_minutes, m.overtime_premium_cents, clock, 1, pg_catalog.now()
   )
   on conflict on constraint daily_metrics_pkey do update set
     net_sales_cents = excluded.net_sales_cents,
@@ -415,12 +447,19 @@ begin
     order_count = excluded.order_count,
     punch_count = excluded.punch_count,
     open_punch_count = excluded.open_punch_count,
+    overtime_minutes = excluded.overtime_minutes,
+    overtime_premium_cents = excluded.overtime_premium_cents,
     as_of = excluded.as_of,
     recompute_count = d.recompute_count + 1,
     updated_at = excluded.updated_at;
 
   perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
     write_daily_metrics.business_date);
+  -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).
+  if m.open_punch_count > 0 then
+    perform pipeline.warn_overtime(write_daily_metrics.location_id,
+      write_daily_metrics.business_date, clock);
+  end if;
 end
 $$;
 
@@ -503,6 +542,10 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_companies bigint[];
+  v_users bigint[];
+  v_clocked_in timestamptz[];
 begin
   -- An insert trigger has no old_rows and a delete trigger no new_rows, hence the branches.
   if tg_table_name = 'orders' then
@@ -555,6 +598,42 @@ begin
       insert into pipeline.pending_metric_days (location_id, business_date)
       select distinct n.location_id, n.business_date from new_rows as n
       where n.location_id is not null
+      on conflict do nothing;
+    end if;
+    -- The overtime of the changed punches' workweeks is worked out again, and the days whose
+    -- overtime moved (an earlier punch moves the crossing) are recomputed too, and only those
+    -- (20261129000300_overtime.sql).
+    if tg_op = 'INSERT' then
+      select pg_catalog.array_agg(n.sevenshifts_company_id order by n.sevenshifts_punch_id),
+        pg_catalog.array_agg(n.user_id order by n.sevenshifts_punch_id),
+        pg_catalog.array_agg(n.clocked_in_at order by n.sevenshifts_punch_id)
+      into v_companies, v_users, v_clocked_in
+      from new_rows as n where n.user_id is not null;
+    elsif tg_op = 'DELETE' then
+      select pg_catalog.array_agg(o.sevenshifts_company_id order by o.sevenshifts_punch_id),
+        pg_catalog.array_agg(o.user_id order by o.sevenshifts_punch_id),
+        pg_catalog.array_agg(o.clocked_in_at order by o.sevenshifts_punch_id)
+      into v_companies, v_users, v_clocked_in
+      from old_rows as o where o.user_id is not null;
+    else
+      select pg_catalog.array_agg(x.company_id order by x.punch_id),
+        pg_catalog.array_agg(x.user_id order by x.punch_id),
+        pg_catalog.array_agg(x.clocked_in_at order by x.punch_id)
+      into v_companies, v_users, v_clocked_in
+      from (
+        select o.sevenshifts_punch_id as punch_id, o.sevenshifts_company_id as company_id,
+          o.user_id, o.clocked_in_at
+        from old_rows as o where o.user_id is not null
+        union all
+        select n.sevenshifts_punch_id, n.sevenshifts_company_id, n.user_id, n.clocked_in_at
+        from new_rows as n where n.user_id is not null
+      ) as x;
+    end if;
+    if v_companies is not null then
+      insert into pipeline.pending_metric_days (location_id, business_date)
+      select d.location_id, d.business_date
+      from pipeline.refresh_overtime_weeks(v_companies, v_users, v_clocked_in,
+        pipeline.current_clock()) as d
       on conflict do nothing;
     end if;
   end if;

@@ -35,9 +35,11 @@
 -- history backfill brought in is marked quiet (alert_states.quiet): it is never judged at all,
 -- not even once.
 --
--- Besides the state machine's transitions the outbox carries one other kind, 'sync': the notice
--- a vendor sync sends when it found data the webhooks missed (20261129000100_vendor_sync.sql);
--- it goes through the same delivery and never changes a day's alert state.
+-- Besides the state machine's transitions the outbox carries two other kinds: 'sync', the notice
+-- a vendor sync sends when it found data the webhooks missed (20261129000100_vendor_sync.sql),
+-- and 'overtime', the warning that an employee on the clock is about to reach overtime
+-- (20261129000300_overtime.sql); they go through the same delivery and never change a day's
+-- alert state.
 
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
@@ -189,18 +191,20 @@ comment on table public.alert_states is
 -- The outbox: one row per transition, with the figures at that moment and its delivery
 -- state. Location name and zone are copied so a message shows what was true when it fired.
 -- A 'sync' row is a vendor sync's notice: the figures of its day after the correction, and
--- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails).
+-- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails). An
+-- 'overtime' row says an employee on the clock is about to reach overtime (`details`:
+-- OvertimeNoticeDetails; 20261129000300_overtime.sql), with the day's figures at that moment.
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
-  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync')),
+  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
   -- Figures at the moment of the transition (public.daily_metrics).
   -- Null only for a sync notice on a day without net sales.
-  labor_pct_bp bigint check (labor_pct_bp is not null or kind = 'sync'),
+  labor_pct_bp bigint check (labor_pct_bp is not null or kind in ('sync', 'overtime')),
   labor_target_bp integer not null,
   critical_threshold_bp integer not null,
   recovery_threshold_bp integer not null,
@@ -217,9 +221,9 @@ create table if not exists public.alerts (
   -- shared/alert_messages.ts PreviousAlertFacts).
   previous_alert_id bigint references public.alerts (id) on delete set null,
   previous jsonb,
-  -- A sync notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails); null
-  -- otherwise.
-  details jsonb check ((details is not null) = (kind = 'sync')),
+  -- A sync or overtime notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails,
+  -- OvertimeNoticeDetails); null otherwise.
+  details jsonb check ((details is not null) = (kind in ('sync', 'overtime'))),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
@@ -349,7 +353,7 @@ declare
 begin
   select * into prev from public.alerts as a
   where a.location_id = m.location_id and a.business_date = m.business_date
-    and a.kind <> 'sync'
+    and a.kind in ('over', 'critical', 'recovered')
   order by a.id desc
   limit 1;
 

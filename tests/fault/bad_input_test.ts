@@ -842,7 +842,7 @@ Deno.test("bad input: unknown event types and topics are logged as ignored (202)
     const envelope = JSON.parse(toastEnvelope(order, ids.toastGuid));
     envelope.eventType = "order_deleted_v9";
     const body = JSON.stringify(envelope);
-    const topics = ["time_punch.approved", "user.modified", "TIME_PUNCH.CREATED"];
+    const topics = ["time_punch.approved", "department.modified", "TIME_PUNCH.CREATED"];
     for (let round = 0; round < 2; round++) {
       const toast = await send(`${env.functionsUrl}/toast-webhook`, {
         method: "POST",

@@ -57,7 +57,9 @@ const FIGURE_COLUMNS = `
   m.splh_cents::text as "splhCents",
   m.order_count::text as "orderCount",
   m.punch_count::text as "punchCount",
-  m.open_punch_count::text as "openPunchCount"`;
+  m.open_punch_count::text as "openPunchCount",
+  m.overtime_minutes::text as "overtimeMinutes",
+  m.overtime_premium_cents::text as "overtimePremiumCents"`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

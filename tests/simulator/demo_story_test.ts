@@ -15,7 +15,7 @@ import {
 } from "../../sim/demo_story.ts";
 import { generateSimulation } from "../../sim/generate.ts";
 import { plannedSteps, replayTimeline } from "../../sim/replay.ts";
-import { localInstant, wallTime } from "../../sim/time.ts";
+import { addDays, localInstant, wallTime } from "../../sim/time.ts";
 
 for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
   Deno.test(`demo story on ${date}: over late in the afternoon, critical then recovered, healthy`, () => {
@@ -47,7 +47,17 @@ for (const date of ["2026-11-28", "2026-11-01", "2027-03-14", "2027-07-07"]) {
     assert.ok(grill[1].hour >= 20.5, `recovered at ${grill[1].hour}h, after the late rush`);
     assert.deepEqual(harbor, [], "Harbor Kitchen stays healthy, its lost webhooks notwithstanding");
     // Every figure of the day is in the truth, and nothing lands on another day.
-    assert.deepEqual(sim.truth.map((t) => t.businessDate), [date, date, date]);
+    // (and Harbor Kitchen's day manager's four earlier days of the week, their overtime's
+    // history: nothing else lands on another day).
+    const earlier = [4, 3, 2, 1].map((k) => addDays(date, -k));
+    assert.deepEqual(
+      sim.truth.map((t) => `${t.locationIndex} ${t.businessDate}`),
+      [`0 ${date}`, `1 ${date}`, ...earlier.map((d) => `2 ${d}`), `2 ${date}`],
+    );
+    // The manager crosses 40 hours on the day: overtime only there, and only at Harbor Kitchen.
+    const overtime = sim.truth.filter((t) => t.overtimeMinutes > 0);
+    assert.deepEqual(overtime.map((t) => `${t.locationIndex} ${t.businessDate}`), [`2 ${date}`]);
+    assert.ok(overtime[0].overtimePremiumCents > 0);
     assert.equal(DEMO_SCENARIOS.length, 3);
   });
 }
@@ -56,7 +66,21 @@ Deno.test("demo story: staff are on the clock as 7shifts sends it, and the beats
   const date = "2026-11-28";
   const sim = generateSimulation(demoOptions(date, "demo-test"));
   const zone = sim.locations[0].timeZone;
-  for (const p of sim.punches) {
+  // The day manager's earlier days of the week: closed punches 7shifts sends this morning,
+  // on the four days before, at the day's own start time, 38 hours in all.
+  const earlier = sim.punches.filter((p) => p.versions[0].change === "earlier this week");
+  assert.equal(earlier.length, 4);
+  assert.equal(new Set(earlier.map((p) => p.userId)).size, 1);
+  assert.equal(
+    earlier.reduce((n, p) => n + p.versions[0].clockedOutAt! - p.versions[0].clockedInAt, 0),
+    38 * 3_600_000,
+  );
+  const sentAt = DEMO_BEATS.find((b) => /earlier punches/.test(b.text))!;
+  for (const p of earlier) {
+    assert.equal(p.versions.length, 1);
+    assert.ok(p.versions[0].deliverAt! - localInstant(date, sentAt.hour, zone) < 60_000);
+  }
+  for (const p of sim.punches.filter((x) => !earlier.includes(x))) {
     const [created, ...later] = p.versions;
     // Created at clock-in, still open (7shifts' time_punch.created), within a minute...
     assert.equal(created.topic, "time_punch.created");

@@ -12,6 +12,7 @@ import {
   formatLaborHours,
   formatLocalTime,
   formatPointsChange,
+  type OvertimeNoticeFacts,
   renderDiscordMessage,
   renderSlackMessage,
   SLACK_LIMITS,
@@ -122,6 +123,63 @@ const syncSample: SyncNoticeFacts = {
     }],
   },
 };
+
+/** An approaching-overtime notice: 39.3 h this week, overtime in 42 minutes. */
+const overtimeSample: OvertimeNoticeFacts = {
+  alertId: 105,
+  kind: "overtime",
+  locationName: "Downtown Bistro",
+  timeZone: "America/New_York",
+  businessDate: "2026-11-27",
+  metricsAsOf: "2026-11-27T20:53:00Z",
+  createdAt: "2026-11-27T20:53:00Z",
+  details: {
+    userId: 40001,
+    employeeName: "Avery Q.",
+    rule: "weekly",
+    thresholdSeconds: 144_000,
+    multiplierPct: 150,
+    currentMultiplierPct: 100,
+    startsAt: "2026-11-27T21:35:00Z",
+    weekPaidSeconds: 141_480,
+    hourlyWageCents: "1812.5",
+  },
+};
+
+Deno.test("alert messages: an overtime notice says who, when, and what each hour will cost, on both channels", () => {
+  const slack = renderSlackMessage(overtimeSample);
+  assert.equal(
+    slack.text,
+    "⏱️ Avery Q. reaches overtime at 4:35 PM EST (in 42 min) at Downtown Bistro: 39.3 h this " +
+      "week; from then on each hour costs $27.19 (150%, $9.06 more)",
+  );
+  assert.deepEqual(slackMessageProblems(slack), []);
+  const discord = renderDiscordMessage(overtimeSample);
+  assert.deepEqual(discordMessageProblems(discord), []);
+  assert.equal(discord.embeds[0]!.color, 0x8e44ad);
+  // Daily: a California day reaching 12 hours, already at time and a half.
+  const daily = renderSlackMessage({
+    ...overtimeSample,
+    details: {
+      ...overtimeSample.details,
+      rule: "daily",
+      thresholdSeconds: 43_200,
+      multiplierPct: 200,
+      currentMultiplierPct: 150,
+      hourlyWageCents: "2000",
+    },
+  });
+  assert.match(
+    daily.text,
+    /^⏱️ Avery Q\. reaches 12 hours today at 4:35 PM EST \(in 42 min\) at Downtown Bistro; from then on each hour costs \$40\.00 \(200%, \$10\.00 more\)$/,
+  );
+  // Names are escaped like every other text.
+  const tricky = renderSlackMessage({
+    ...overtimeSample,
+    details: { ...overtimeSample.details, employeeName: "<!channel> Bo" },
+  });
+  assert.ok(!JSON.stringify(tricky).includes("<!channel>"));
+});
 
 Deno.test("alert messages: money is formatted from cents exactly, with thousands separators", () => {
   assert.equal(formatCents(0), "$0.00");
@@ -429,8 +487,8 @@ function samplesMarkdown(): string {
     "",
     wrap(
       "What operators see when a location's labor runs over target, goes critical and comes " +
-        "back on the same business day, and when the hourly vendor sync finds data the webhooks " +
-        "missed. Generated from `shared/alert_messages.ts` by " +
+        "back on the same business day, when the hourly vendor sync finds data the webhooks " +
+        "missed, and when an employee on the clock is about to reach overtime. Generated from `shared/alert_messages.ts` by " +
         "`tests/unit/alert_messages_test.ts`, which fails when this file is stale. The readable " +
         "form is what `local/channel_receiver.ts` prints for each message it receives. " +
         "Regenerate with:",
@@ -447,12 +505,13 @@ function samplesMarkdown(): string {
     ),
     "",
   ];
-  for (const alert of [...samples, syncSample]) {
+  for (const alert of [...samples, syncSample, overtimeSample]) {
     const title = {
       over: "Over target",
       critical: "Critical",
       recovered: "Recovered",
       sync: "Webhooks missed: figures corrected by the vendor sync",
+      overtime: "Overtime ahead: an employee on the clock reaches overtime within the hour",
     }[alert.kind];
     const slack = renderSlackMessage(alert);
     const discord = renderDiscordMessage(alert);

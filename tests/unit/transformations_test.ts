@@ -73,6 +73,8 @@ Deno.test("daily figures: a worked example, every field", () => {
     orderCount: 2,
     punchCount: 3,
     openPunchCount: 0,
+    overtimeMinutes: 0,
+    overtimePremiumCents: 0,
   });
 });
 
@@ -89,7 +91,33 @@ Deno.test("daily figures: an empty day is zeros with null ratios, never 0 or Inf
     orderCount: 0,
     punchCount: 0,
     openPunchCount: 0,
+    overtimeMinutes: 0,
+    overtimePremiumCents: 0,
   });
+});
+
+Deno.test("daily figures: a punch's overtime premium is part of labor cost, CPLH and labor %", () => {
+  // 10 h at $20 with 2 h of weekly overtime (premium 2 h × $10 = $20) on a $1,000 day.
+  const m = computeDailyMetrics({
+    orders: [{ netSalesCents: 100_000, voided: false, deleted: false, excessFood: false }],
+    refunds: [],
+    punches: [{
+      clockedInAt: "2026-11-06T14:00:00Z",
+      clockedOutAt: "2026-11-07T00:00:00Z",
+      unpaidBreakSeconds: 0,
+      paidSeconds: 36_000,
+      hourlyWageCents: 2_000,
+      deleted: false,
+      overtimeSeconds: 7_230, // 2 h 0 min 30 s: 120.5 minutes → 121
+      overtimePremiumCents: 2_000,
+    }],
+    asOf: "2026-11-07T02:00:00Z",
+  });
+  assert.equal(m.laborCostCents, 22_000); // $200 straight + $20 premium
+  assert.equal(m.laborPctBp, 2_200);
+  assert.equal(m.cplhCents, 2_200);
+  assert.equal(m.overtimeMinutes, 121);
+  assert.equal(m.overtimePremiumCents, 2_000);
 });
 
 Deno.test("daily figures: zero sales with labor → labor % null, CPLH and SPLH defined", () => {

@@ -1,7 +1,8 @@
 /**
- * The 7shifts time punch webhook: authenticate, validate, normalise, then exactly one database
- * round trip (`call pipeline.ingest_sevenshifts_committed($1::jsonb, null)`), answered only
- * once the event is committed.
+ * The 7shifts webhook (time punches, and users for the staff table): authenticate, validate,
+ * normalise, then exactly one database round trip
+ * (`call pipeline.ingest_sevenshifts_committed($1::jsonb, null)`), answered only once the event
+ * is committed.
  *
  * Authentication, either of:
  * - **HMAC** (OAuth partner webhooks): `x-hmac-signature` over the raw body keyed with
@@ -15,9 +16,9 @@
  *
  * Answers: 405 / 415 / 413 (over 6 MiB) / 400 bad JSON, as every function; 401 neither
  * authentication holds (including a stale timestamp); 400 missing `x-webhook-topic` or a
- * punch that fails its schema, every bad field listed by path; 202 a topic other than
- * `time_punch.*` (logged as ignored) or an unmapped location (kept, applied when mapped; a
- * punch moved there leaves its old location's figures at once);
+ * punch or user that fails its schema, every bad field listed by path; 202 a topic other than
+ * `time_punch.*` and `user.*` (logged as ignored) or an unmapped location (kept, applied when
+ * mapped; a punch moved there leaves its old location's figures at once);
  * 200 stored (applied, redelivered or older); 503 database unreachable.
  *
  * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256
@@ -37,6 +38,11 @@ import {
   SEVENSHIFTS_PUNCH_TOPICS,
   type WageUnit,
 } from "../../../shared/sevenshifts.ts";
+import {
+  parseSevenShiftsUserEvent,
+  SEVENSHIFTS_USER_TOPICS,
+  type StaffMember,
+} from "../../../shared/sevenshifts_users.ts";
 import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
@@ -80,6 +86,8 @@ export interface SevenShiftsIngestEvent {
   rawBody: string;
   punch: NormalizedPunch | null;
   deletion: PunchDeletion | null;
+  /** A `user.*` delivery: the staff member it describes. */
+  staff?: StaffMember | null;
 }
 
 const LOGGED_HEADERS = [
@@ -185,6 +193,27 @@ export function createSevenShiftsWebhookHandler(
         headers: pickHeaders(req.headers, LOGGED_HEADERS),
         rawBody: body.text,
       };
+      if (SEVENSHIFTS_USER_TOPICS.includes(topic)) {
+        const user = parseSevenShiftsUserEvent(topic, parsed.value);
+        if (!user.ok) return errorResponse(400, "invalid_payload", "Invalid user.", user.problems);
+        if (auth.grant?.fromConnection && user.value.companyId !== auth.companyId) {
+          return errorResponse(400, "invalid_payload", "Invalid user.", [
+            {
+              path: "company_id",
+              message: `company ${user.value.companyId} is not the company whose grant signed it`,
+            },
+          ]);
+        }
+        const event: SevenShiftsIngestEvent = {
+          ...base,
+          companyId: user.value.companyId,
+          locationId: null,
+          punch: null,
+          deletion: null,
+          staff: user.value,
+        };
+        return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+      }
       if (!SEVENSHIFTS_PUNCH_TOPICS.includes(topic)) {
         const event: SevenShiftsIngestEvent = {
           ...base,
