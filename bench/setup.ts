@@ -229,7 +229,7 @@ export async function generateHistory(
         lateral pipeline.daily_metrics_from_totals(coalesce(s.cents, 0), s.n, 0,
           array(
             select row(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
-                p.paid_seconds, p.hourly_wage_cents, p.deleted)::pipeline.metric_punch
+                p.paid_seconds, p.hourly_wage_cents, p.deleted, null, null)::pipeline.metric_punch
             from public.punches as p
             where p.location_id = s.location_id and p.business_date = s.business_date
           ),

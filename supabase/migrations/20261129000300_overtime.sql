@@ -23,28 +23,37 @@ create or replace function pipeline.overtime_policy(
   out tier_pct integer[],
   out warning_minutes integer
 )
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(c.overtime_enabled, true),
-    coalesce(c.overtime_time_zone, (
-      select l.time_zone from public.locations as l
-      where l.sevenshifts_company_id = overtime_policy.company_id
-      order by l.id limit 1), 'UTC'),
-    coalesce(c.workweek_start_iso_day, 1::smallint),
-    coalesce(c.workweek_start_hour, 0::smallint),
-    case when c.sevenshifts_company_id is null then 144000
-      else c.weekly_overtime_minutes::bigint * 60 end,
-    coalesce(c.weekly_overtime_multiplier_pct, 150)::integer,
-    coalesce((select pg_catalog.array_agg(m::bigint * 60 order by o)
-      from pg_catalog.unnest(c.daily_overtime_minutes) with ordinality as u(m, o)), '{}'),
-    coalesce(c.daily_overtime_multiplier_pct::integer[], '{}'),
-    coalesce(c.overtime_warning_minutes, 60)::integer
-  from (select 1) as one
-  left join public.company_settings as c
-    on c.sevenshifts_company_id = overtime_policy.company_id
+-- plpgsql, so its queries are planned once per session (a SQL function with a SET clause is
+-- planned again on every call, and this one is called for every punch written).
+#variable_conflict use_column
+declare
+  c public.company_settings;
+begin
+  select * into c from public.company_settings as s
+  where s.sevenshifts_company_id = overtime_policy.company_id;
+  enabled := coalesce(c.overtime_enabled, true);
+  time_zone := c.overtime_time_zone;
+  if time_zone is null then
+    select l.time_zone into time_zone from public.locations as l
+    where l.sevenshifts_company_id = overtime_policy.company_id
+    order by l.id limit 1;
+  end if;
+  time_zone := coalesce(time_zone, 'UTC');
+  start_iso_day := coalesce(c.workweek_start_iso_day, 1::smallint);
+  start_hour := coalesce(c.workweek_start_hour, 0::smallint);
+  weekly_seconds := case when c.sevenshifts_company_id is null then 144000
+    else c.weekly_overtime_minutes::bigint * 60 end;
+  weekly_pct := coalesce(c.weekly_overtime_multiplier_pct, 150);
+  tier_seconds := coalesce((select pg_catalog.array_agg(m::bigint * 60 order by o)
+    from pg_catalog.unnest(c.daily_overtime_minutes) with ordinality as u(m, o)), '{}');
+  tier_pct := coalesce(c.daily_overtime_multiplier_pct::integer[], '{}');
+  warning_minutes := coalesce(c.overtime_warning_minutes, 60);
+end
 $$;
 comment on function pipeline.overtime_policy(bigint) is
   'A 7shifts company''s overtime policy (public.company_settings, else federal: Monday weeks, '
@@ -109,10 +118,19 @@ create or replace function pipeline.refresh_overtime_weeks(
   as_of timestamptz
 )
 returns table (location_id bigint, business_date date)
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
+-- plpgsql, so this query is planned once per session: as a SQL function it was planned again on
+-- every call (~3 ms), and it runs for every statement that writes punches.
+#variable_conflict use_column
+begin
+  if refresh_overtime_weeks.company_ids is null
+    or pg_catalog.cardinality(refresh_overtime_weeks.company_ids) = 0 then
+    return;
+  end if;
+  return query
   with changed as (
     select c.company_id, c.user_id, c.clocked_in_at
     from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
@@ -230,7 +248,8 @@ as $$
   )
   select u.location_id, u.business_date from upserted as u
   union
-  select r.location_id, r.business_date from removed as r
+  select r.location_id, r.business_date from removed as r;
+end
 $$;
 comment on function pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[],
   timestamptz) is
