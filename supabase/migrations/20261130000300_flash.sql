@@ -156,13 +156,14 @@ $$;
 -- What a flash says (camelCase: shared/flash_messages.ts FlashDetails)
 -- ---------------------------------------------------------------------------------------
 
--- One location's part of the flash about `day`, listing (and returning the ids of) the alerts
--- held for it that `channel` has not listed yet.
+-- One location's part of the flash about `day`, listing the alerts held for it before
+-- `held_until` (the flash's due time: a late flash never takes alerts held after it was due,
+-- they wait for the next one) that `channel` has not listed yet.
 create or replace function pipeline.flash_location_facts(
   loc public.locations,
   day date,
   channel text,
-  clock timestamptz
+  held_until timestamptz
 )
 returns jsonb
 language plpgsql
@@ -243,7 +244,8 @@ begin
       'laborTargetBp', a.labor_target_bp) order by a.id), '[]'::jsonb)
     into v_held
   from public.alerts as a
-  where a.location_id = loc.id and a.status = 'held' and a.held_at <= flash_location_facts.clock
+  where a.location_id = loc.id and a.status = 'held'
+    and a.held_at <= flash_location_facts.held_until
     and not (flash_location_facts.channel = any (a.flashed_channels));
 
   return pg_catalog.jsonb_build_object(
@@ -343,7 +345,7 @@ begin
     for loc in
       select * from public.locations as l where l.id = any (ch.location_ids) order by l.id
     loop
-      v_facts := pipeline.flash_location_facts(loc, ch.day, ch.kind, v_clock);
+      v_facts := pipeline.flash_location_facts(loc, ch.day, ch.kind, ch.due_at);
       v_locations := v_locations || pg_catalog.jsonb_build_array(v_facts);
       v_held_ids := v_held_ids || array(
         select (h ->> 'alertId')::bigint

@@ -395,3 +395,266 @@ flashTest(
     assert.equal(flashMessages(c.rx, "discord").length, 1);
   },
 );
+
+flashTest(
+  "a missed morning is sent late, once; a flash more than a day past due never is",
+  async (c) => {
+    const late = await addLocation(c, "Late", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("late"),
+    });
+    const tooLate = await addLocation(c, "Too late", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("too-late"),
+    });
+    await atClock(c, "2026-03-08T23:00:00Z", async (tx) => {
+      await addOrder(tx, late, "2026-03-08", 120000);
+      await addOrder(tx, tooLate, "2026-03-08", 90000);
+    });
+    const only = async (locationId: number, iso: string) =>
+      await c.sql.begin(async (tx) => {
+        await tx`select set_config('pipeline.now', ${iso}, true)`;
+        const [{ n }] = await tx`select pipeline.create_due_flashes(array[${locationId}]::bigint[])
+        as n`;
+        return n as number;
+      });
+    // Due Mon 7 AM EDT (11:00 UTC); the job first runs 23 h 59 min later: sent then, once.
+    assert.equal(await only(late, "2026-03-10T10:59:00Z"), 1);
+    assert.equal(await only(late, "2026-03-10T10:59:30Z"), 0);
+    // The other channel's job first runs a day and a minute after its flash was due: by then
+    // Monday's flash is the one due (and Monday has nothing to say), Sunday's is never sent.
+    assert.equal(await only(tooLate, "2026-03-10T11:01:00Z"), 0);
+    assert.equal(await only(tooLate, "2026-03-11T11:00:00Z"), 0);
+    const rows = await delivered(c, 1);
+    assert.deepEqual([rows[0].location_id, rows[0].business_date], [late, "2026-03-08"]);
+  },
+);
+
+const emptyDay = {
+  netSalesCents: 0,
+  laborCostCents: 0,
+  overtimePremiumCents: 0,
+  overtimeMinutes: 0,
+  paidLaborSeconds: 0,
+  laborPctBp: 0,
+  splhCents: null,
+  orderCount: 1,
+  punchCount: 0,
+};
+
+flashTest(
+  "on the DST days in New York the flash comes at 7 AM local and is about the right yesterday",
+  async (c) => {
+    const ny = await addLocation(c, "Clockwork", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("dst"),
+    });
+    // Saturday Mar 7 and Sunday Mar 8 (clocks forward at 2 AM), Saturday Oct 31 and Sunday Nov 1
+    // (clocks back at 2 AM: a 25-hour day).
+    for (
+      const [clock, day, cents] of [
+        ["2026-03-07T23:00:00Z", "2026-03-07", 70000],
+        ["2026-03-08T23:00:00Z", "2026-03-08", 80000],
+        ["2026-10-31T23:00:00Z", "2026-10-31", 90000],
+        ["2026-11-01T23:00:00Z", "2026-11-01", 110000],
+      ] as const
+    ) await atClock(c, clock, (tx) => addOrder(tx, ny, day, cents));
+    const expectations: Array<[string, number]> = [
+      // Sunday Mar 8, 7 AM is already EDT: 11:00 UTC, about Saturday.
+      ["2026-03-08T10:59:00Z", 0],
+      ["2026-03-08T11:00:00Z", 1],
+      // Monday Mar 9, 7 AM EDT, about the short Sunday.
+      ["2026-03-09T10:59:00Z", 0],
+      ["2026-03-09T11:00:00Z", 1],
+      // Sunday Nov 1: 11:00 UTC is 6 AM EST (7 AM EDT would be the wrong hour); 12:00 UTC is 7 AM.
+      ["2026-11-01T11:00:00Z", 0],
+      ["2026-11-01T11:59:00Z", 0],
+      ["2026-11-01T12:00:00Z", 1],
+      // Monday Nov 2, 7 AM EST, about the long Sunday.
+      ["2026-11-02T11:59:00Z", 0],
+      ["2026-11-02T12:00:00Z", 1],
+    ];
+    for (const [iso, expected] of expectations) {
+      assert.equal(await runFlashes(c, iso), expected, `flashes created at ${iso}`);
+    }
+    const rows = await delivered(c, 4);
+    assert.deepEqual(
+      rows.map((r) => [r.business_date, (r.details.locations as Array<{ day: unknown }>)[0].day]),
+      [
+        ["2026-03-07", { netSalesCents: 70000 }],
+        ["2026-03-08", { netSalesCents: 80000 }],
+        ["2026-10-31", { netSalesCents: 90000 }],
+        ["2026-11-01", { netSalesCents: 110000 }],
+      ].map(([day, sales]) => [day, { ...emptyDay, ...(sales as object) }]),
+    );
+  },
+);
+
+flashTest(
+  "quiet hours 22:00-07:00 hold a non-critical alert into the morning flash while a critical one posts at once",
+  async (c) => {
+    const q = await addLocation(c, "Night Owl", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("quiet"),
+      discord: c.rx.discordWebhookUrl("quiet"),
+    }, { quiet_hours_start: "22:00", quiet_hours_end: "07:00" });
+    // Friday Nov 20, 11:30 PM EST: $1,000 of sales and 10 h at $27: 27.00 %, over target.
+    await atClock(c, "2026-11-21T04:30:00Z", async (tx) => {
+      await addPunch(
+        c,
+        tx,
+        q,
+        "2026-11-20",
+        1,
+        "2026-11-20T18:00:00Z",
+        "2026-11-21T04:00:00Z",
+        2700,
+      );
+      await addOrder(tx, q, "2026-11-20", 100000);
+    });
+    const [held] = await c.sql`select id::int, kind, status, held_at
+    from public.alerts where location_id = ${q}`;
+    assert.deepEqual([held.kind, held.status, held.held_at.toISOString()], [
+      "over",
+      "held",
+      "2026-11-21T04:30:00.000Z",
+    ]);
+    // The notifier never posts it, asked directly.
+    const claimed = await c.sql`select pipeline.claim_alert(${held.id}) as a`;
+    assert.equal(claimed.length, 0);
+    // 12:30 AM: another 2 h at $25: $320.00 = 32.00 %, critical: posted now.
+    await atClock(
+      c,
+      "2026-11-21T05:30:00Z",
+      (tx) =>
+        addPunch(c, tx, q, "2026-11-20", 2, "2026-11-21T03:30:00Z", "2026-11-21T05:30:00Z", 2500),
+    );
+    await eventually(
+      async () => {
+        const [r] = await c.sql`select status from public.alerts
+      where location_id = ${q} and kind = 'critical'`;
+        return r?.status === "sent" ? true : undefined;
+      },
+      20_000,
+      "the critical alert to be delivered",
+    );
+    assert.equal(c.rx.messages("slack").length, 1);
+    assert.match(describeMessage(c.rx.messages("slack")[0]), /Labor critical/);
+    // 6:59 AM: still quiet; 7 AM: each channel's flash lists the held alert, which is then done.
+    assert.equal(await runFlashes(c, "2026-11-21T11:59:00Z"), 0);
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 2);
+    await delivered(c, 2);
+    const [after] = await c.sql`select status, flashed_channels from public.alerts
+    where id = ${held.id}`;
+    assert.equal(after.status, "flashed");
+    assert.deepEqual([...after.flashed_channels].sort(), ["discord", "slack"]);
+    for (const service of ["slack", "discord"] as const) {
+      const [text] = flashMessages(c.rx, service);
+      assert.ok(
+        text.includes("While you were closed: 11:30 PM EST ⚠️ Over labor target at 27.00%"),
+        text,
+      );
+      assert.ok(text.includes("Alerts: 1 critical"), text);
+    }
+    // Nothing else ever went out for the held alert.
+    assert.equal(
+      c.rx.messages("slack").filter((m) => /Over labor target ·/.test(describeMessage(m))).length,
+      0,
+    );
+  },
+);
+
+flashTest(
+  "quiet hours: a range inside one day and one wrapping midnight, ends excluded",
+  async (c) => {
+    const cases: Array<[string, string, string, boolean]> = [
+      ["13:00", "13:00", "15:00", true],
+      ["14:59", "13:00", "15:00", true],
+      ["15:00", "13:00", "15:00", false],
+      ["12:59", "13:00", "15:00", false],
+      ["23:30", "22:00", "07:00", true],
+      ["00:00", "22:00", "07:00", true],
+      ["06:59", "22:00", "07:00", true],
+      ["07:00", "22:00", "07:00", false],
+      ["21:59", "22:00", "07:00", false],
+    ];
+    for (const [at, start, end, inside] of cases) {
+      const [{ q }] = await c.sql`select pipeline.in_quiet_hours(${at}::time, ${start}::time,
+      ${end}::time) as q`;
+      assert.equal(q, inside, `${at} in ${start}-${end}`);
+    }
+    // Quiet 13:00-15:00 in Los Angeles: a sync notice at 2 PM local waits, one at 3 PM does not.
+    const la = await addLocation(c, "Siesta", "America/Los_Angeles", {
+      slack: c.rx.slackWebhookUrl("siesta"),
+    }, { quiet_hours_start: "13:00", quiet_hours_end: "15:00" });
+    const notice = (iso: string) =>
+      c.sql.begin(async (tx) => {
+        await tx`select set_config('pipeline.now', ${iso}, true)`;
+        const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
+          from_state, location_name, time_zone, labor_pct_bp, labor_target_bp,
+          critical_threshold_bp, recovery_threshold_bp, net_sales_cents, labor_cost_cents,
+          paid_labor_seconds, order_count, punch_count, open_punch_count, metrics_as_of, details)
+        values (${la}, '2026-11-20', 'sync', 'ok', 'Siesta', 'America/Los_Angeles', null, 2500,
+          3000, 2400, 0, 0, 0, 0, 0, 0, now(), ${
+          c.sql.json({
+            runId: 1,
+            runKind: "hourly",
+            ordersMissed: 1,
+            punchesMissed: 0,
+            breakEditsMissed: 0,
+            todayBusinessDate: "2026-11-20",
+            days: [],
+          })
+        }) returning status`;
+        return r.status as string;
+      });
+    assert.equal(await notice("2026-11-20T22:00:00Z"), "held");
+    assert.equal(await notice("2026-11-20T23:00:00Z"), "pending");
+  },
+);
+
+flashTest(
+  "40 locations on one Slack and one Discord channel: within both services' limits, best and worst three ranked",
+  async (c) => {
+    const slack = c.rx.slackWebhookUrl("chain");
+    const discord = c.rx.discordWebhookUrl("chain");
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      ids.push(
+        await addLocation(
+          c,
+          `Store ${String(i + 1).padStart(2, "0")} Long Name Kitchen & Bar`,
+          "America/Chicago",
+          { slack, discord },
+        ),
+      );
+    }
+    // Store n: $1,000 of sales, 10 hours at $20 + $1 per store: labor 20 % + 1 point per store.
+    // Written after the day closed (6 AM), so the stores over target raise no live alerts (which
+    // would queue ahead of the flash at a post a second per webhook).
+    await atClock(c, "2026-11-21T12:00:00Z", async (tx) => {
+      for (const [i, id] of ids.entries()) {
+        await addOrder(tx, id, "2026-11-20", 100000);
+        await addPunch(
+          c,
+          tx,
+          id,
+          "2026-11-20",
+          7000 + i,
+          "2026-11-20T12:00:00Z",
+          "2026-11-20T22:00:00Z",
+          2000 + 100 * i,
+        );
+      }
+    });
+    assert.equal(await runFlashes(c, "2026-11-21T13:00:00Z"), 2);
+    await delivered(c, 2);
+    for (const service of ["slack", "discord"] as const) {
+      const [text] = flashMessages(c.rx, service);
+      assert.match(text, /40 locations: net sales \$40,000\.00/);
+      assert.match(text, /Best against target:\n1\. Store 01 [^\n]* 20\.00% \(-5\.00 pts\)/);
+      assert.match(
+        text,
+        /Worst against target:\n38\. Store 38 [^\n]*\n39\. Store 39 [^\n]*\n40\. Store 40 [^\n]* 59\.00% \(\+34\.00 pts\)/,
+      );
+    }
+    // Every request either service got was accepted (the fakes refuse bodies past the limits).
+    assert.ok(c.rx.requests().every((r) => r.status !== null && r.status < 300));
+  },
+);
