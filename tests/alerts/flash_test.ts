@@ -13,6 +13,7 @@ import {
   type ReceivedMessage,
   startChannelReceiver,
 } from "../../local/channel_receiver.ts";
+import { cronMatches } from "../../local/scheduler.ts";
 
 type Tx = postgres.TransactionSql;
 
@@ -663,3 +664,27 @@ flashTest(
     assert.ok(c.rx.requests().every((r) => r.status !== null && r.status < 300));
   },
 );
+
+Deno.test("morning flash: the job is registered every 15 minutes where cron exists, and the local scheduler runs it on that schedule", async () => {
+  const sql = testDb();
+  try {
+    const jobs = await sql`select schedule, command from cron.job where jobname = 'morning-flash'`;
+    assert.equal(jobs.length, 1);
+    assert.equal(jobs[0].schedule, "*/15 * * * *");
+    for (const [minute, fires] of [["00", true], ["15", true], ["45", true], ["07", false]]) {
+      assert.equal(
+        cronMatches(jobs[0].schedule, new Date(`2026-03-08T11:${minute}:00Z`)),
+        fires,
+        `at minute ${minute}`,
+      );
+    }
+    // The registered command runs as is (at a clock with nothing due anywhere).
+    await sql.begin(async (tx) => {
+      await tx`select set_config('pipeline.now', '2000-01-03T12:00:00Z', true)`;
+      const [r] = await tx.unsafe(jobs[0].command);
+      assert.equal(r.create_due_flashes, 0);
+    });
+  } finally {
+    await sql.end();
+  }
+});
