@@ -43,13 +43,10 @@ alter table public.locations
   add column if not exists flash_local_hour smallint default 7
     check (flash_local_hour between 0 and 23),
   add column if not exists quiet_hours_start time,
-  add column if not exists quiet_hours_end time;
-alter table public.locations drop constraint if exists locations_quiet_hours_check;
-alter table public.locations add constraint locations_quiet_hours_check check (
-  (quiet_hours_start is null) = (quiet_hours_end is null)
-  and (quiet_hours_start is null or quiet_hours_start <> quiet_hours_end)
-) not valid;
-alter table public.locations validate constraint locations_quiet_hours_check;
+  -- Both or neither, and not an empty range.
+  add column if not exists quiet_hours_end time check (
+    (quiet_hours_start is null) = (quiet_hours_end is null)
+    and (quiet_hours_start is null or quiet_hours_start <> quiet_hours_end));
 comment on column public.locations.flash_local_hour is
   'Local hour (0-23) of the morning flash about yesterday; null = no flash for this location.';
 comment on column public.locations.quiet_hours_start is
@@ -62,7 +59,6 @@ alter table public.alerts
   add column if not exists held_at timestamptz,
   add column if not exists flashed_channels text[] not null default '{}',
   add column if not exists flash_alert_id bigint;
-create index if not exists alerts_held on public.alerts (location_id, id) where status = 'held';
 
 -- One row per channel and business day a flash was created for: what makes it exactly once.
 -- The channel is kept as a hash of its kind and URL (webhook URLs are secrets).

@@ -610,6 +610,15 @@ flashTest(
         }) returning status`;
         return r.status as string;
       });
+    // Both ends or neither, and never an empty range.
+    await assert.rejects(
+      c.sql`update public.locations set quiet_hours_end = null where id = ${la}`,
+      /check constraint/,
+    );
+    await assert.rejects(
+      c.sql`update public.locations set quiet_hours_end = '13:00' where id = ${la}`,
+      /check constraint/,
+    );
     assert.equal(await notice("2026-11-20T22:00:00Z"), "held");
     assert.equal(await notice("2026-11-20T23:00:00Z"), "pending");
   },
