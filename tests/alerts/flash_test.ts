@@ -97,23 +97,20 @@ function addOrder(tx: Tx, locationId: number, day: string, cents: number) {
       false, false, false, now(), 'flash test')`;
 }
 
-function addPunch(
-  c: Ctx,
-  tx: Tx,
-  locationId: number,
-  day: string,
-  userId: number,
-  inAt: string,
-  outAt: string,
-  wageCents: number,
-) {
-  return tx`insert into public.punches (sevenshifts_punch_id, location_id,
-      sevenshifts_company_id, sevenshifts_location_id, user_id, clocked_in_at, clocked_out_at,
-      business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
-      vendor_modified_at, version_hash)
-    values (${(nextPunchId++).toString()}, ${locationId}, ${c.company}, 1, ${userId}, ${inAt},
-      ${outAt}, ${day}, 0, ${(Date.parse(outAt) - Date.parse(inAt)) / 1000}, ${wageCents}, true,
-      false, now(), 'flash test')`;
+/** A punch: user, clocked in, clocked out (ISO instants), wage in cents an hour. */
+type Punch = [userId: number, inAt: string, outAt: string, wageCents: number];
+
+/** Closed punches of one location and business day. */
+async function addPunches(c: Ctx, tx: Tx, locationId: number, day: string, punches: Punch[]) {
+  for (const [userId, inAt, outAt, wageCents] of punches) {
+    await tx`insert into public.punches (sevenshifts_punch_id, location_id,
+        sevenshifts_company_id, sevenshifts_location_id, user_id, clocked_in_at, clocked_out_at,
+        business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents, approved, deleted,
+        vendor_modified_at, version_hash)
+      values (${(nextPunchId++).toString()}, ${locationId}, ${c.company}, 1, ${userId}, ${inAt},
+        ${outAt}, ${day}, 0, ${(Date.parse(outAt) - Date.parse(inAt)) / 1000}, ${wageCents},
+        true, false, now(), 'flash test')`;
+  }
 }
 
 /** Runs the job at `iso` for this test's channels; returns how many flashes it created. */
@@ -176,96 +173,38 @@ flashTest(
     // Thursday (38 h at $20: $760), user 102 4 h on Friday at $25 ($100) with $800 of sales.
     await atClock(c, "2026-03-07T12:00:00Z", async (tx) => {
       for (const day of ["02", "03", "04", "05"]) {
-        await addPunch(
-          c,
-          tx,
-          ny,
-          `2026-03-${day}`,
-          101,
-          `2026-03-${day}T14:00:00Z`,
-          `2026-03-${day}T23:30:00Z`,
-          2000,
-        );
+        const d = `2026-03-${day}`;
+        await addPunches(c, tx, ny, d, [[101, `${d}T14:00:00Z`, `${d}T23:30:00Z`, 2000]]);
       }
-      await addPunch(
-        c,
-        tx,
-        ny,
-        "2026-03-06",
-        102,
-        "2026-03-06T15:00:00Z",
-        "2026-03-06T19:00:00Z",
-        2500,
-      );
+      await addPunches(c, tx, ny, "2026-03-06", [
+        [102, "2026-03-06T15:00:00Z", "2026-03-06T19:00:00Z", 2500],
+      ]);
       await addOrder(tx, ny, "2026-03-06", 80000);
     });
     // Sunday Mar 8 (New York springs forward at 2 AM), written while the day is open at 7 PM:
     // 101 works 8 h (the last 6 past 40 h: $160 + $60 premium), 102 6 h at $25 ($150); $1,000 of
     // sales. Labor $370.00 = 37.00 % (critical: one live alert). SPLH $1,000 / 14 h = $71.43.
     await atClock(c, "2026-03-08T23:00:00Z", async (tx) => {
-      await addPunch(
-        c,
-        tx,
-        ny,
-        "2026-03-08",
-        101,
-        "2026-03-08T14:00:00Z",
-        "2026-03-08T22:00:00Z",
-        2000,
-      );
-      await addPunch(
-        c,
-        tx,
-        ny,
-        "2026-03-08",
-        102,
-        "2026-03-08T16:00:00Z",
-        "2026-03-08T22:00:00Z",
-        2500,
-      );
+      await addPunches(c, tx, ny, "2026-03-08", [
+        [101, "2026-03-08T14:00:00Z", "2026-03-08T22:00:00Z", 2000],
+        [102, "2026-03-08T16:00:00Z", "2026-03-08T22:00:00Z", 2500],
+      ]);
       await addOrder(tx, ny, "2026-03-08", 100000);
       await addOrder(tx, nySales, "2026-03-08", 50000);
     });
     // Los Angeles: $2,000 of sales, 10 h at $20 and 2 h with no wage, staff unknown: 10.00 %.
     await atClock(c, "2026-03-09T02:00:00Z", async (tx) => {
-      await addPunch(
-        c,
-        tx,
-        la,
-        "2026-03-08",
-        201,
-        "2026-03-08T15:00:00Z",
-        "2026-03-09T01:00:00Z",
-        2000,
-      );
-      await addPunch(
-        c,
-        tx,
-        la,
-        "2026-03-08",
-        202,
-        "2026-03-08T17:00:00Z",
-        "2026-03-08T19:00:00Z",
-        0,
-      );
+      await addPunches(c, tx, la, "2026-03-08", [
+        [201, "2026-03-08T15:00:00Z", "2026-03-09T01:00:00Z", 2000],
+        [202, "2026-03-08T17:00:00Z", "2026-03-08T19:00:00Z", 0],
+      ]);
       await addOrder(tx, la, "2026-03-08", 200000);
     });
     // Sydney: 5 h at $20 and no sales.
-    await atClock(
-      c,
-      "2026-03-08T05:00:00Z",
-      (tx) =>
-        addPunch(
-          c,
-          tx,
-          syd,
-          "2026-03-08",
-          301,
-          "2026-03-07T23:00:00Z",
-          "2026-03-08T04:00:00Z",
-          2000,
-        ),
-    );
+    await atClock(c, "2026-03-08T05:00:00Z", (tx) =>
+      addPunches(c, tx, syd, "2026-03-08", [
+        [301, "2026-03-07T23:00:00Z", "2026-03-08T04:00:00Z", 2000],
+      ]));
     // A sync notice that corrected New York's Sunday, and a 7shifts delivery held unmapped.
     await c.sql`insert into public.alerts (location_id, business_date, kind, from_state,
       location_name, time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp,
@@ -502,16 +441,9 @@ flashTest(
     }, { quiet_hours_start: "22:00", quiet_hours_end: "07:00" });
     // Friday Nov 20, 11:30 PM EST: $1,000 of sales and 10 h at $27: 27.00 %, over target.
     await atClock(c, "2026-11-21T04:30:00Z", async (tx) => {
-      await addPunch(
-        c,
-        tx,
-        q,
-        "2026-11-20",
-        1,
-        "2026-11-20T18:00:00Z",
-        "2026-11-21T04:00:00Z",
-        2700,
-      );
+      await addPunches(c, tx, q, "2026-11-20", [
+        [1, "2026-11-20T18:00:00Z", "2026-11-21T04:00:00Z", 2700],
+      ]);
       await addOrder(tx, q, "2026-11-20", 100000);
     });
     const [held] = await c.sql`select id::int, kind, status, held_at
@@ -529,7 +461,9 @@ flashTest(
       c,
       "2026-11-21T05:30:00Z",
       (tx) =>
-        addPunch(c, tx, q, "2026-11-20", 2, "2026-11-21T03:30:00Z", "2026-11-21T05:30:00Z", 2500),
+        addPunches(c, tx, q, "2026-11-20", [
+          [2, "2026-11-21T03:30:00Z", "2026-11-21T05:30:00Z", 2500],
+        ]),
     );
     await eventually(
       async () => {
@@ -646,16 +580,9 @@ flashTest(
     await atClock(c, "2026-11-21T12:00:00Z", async (tx) => {
       for (const [i, id] of ids.entries()) {
         await addOrder(tx, id, "2026-11-20", 100000);
-        await addPunch(
-          c,
-          tx,
-          id,
-          "2026-11-20",
-          7000 + i,
-          "2026-11-20T12:00:00Z",
-          "2026-11-20T22:00:00Z",
-          2000 + 100 * i,
-        );
+        await addPunches(c, tx, id, "2026-11-20", [
+          [7000 + i, "2026-11-20T12:00:00Z", "2026-11-20T22:00:00Z", 2000 + 100 * i],
+        ]);
       }
     });
     assert.equal(await runFlashes(c, "2026-11-21T13:00:00Z"), 2);
