@@ -523,7 +523,7 @@ flashTest(
     const la = await addLocation(c, "Siesta", "America/Los_Angeles", {
       slack: c.rx.slackWebhookUrl("siesta"),
     }, { quiet_hours_start: "13:00", quiet_hours_end: "15:00" });
-    const notice = (iso: string) =>
+    const notice = (iso: string, level?: string) =>
       c.sql.begin(async (tx) => {
         await tx`select set_config('pipeline.now', ${iso}, true)`;
         const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
@@ -540,6 +540,7 @@ flashTest(
             breakEditsMissed: 0,
             todayBusinessDate: "2026-11-20",
             days: [],
+            ...(level ? { level } : {}),
           })
         }) returning status`;
         return r.status as string;
@@ -555,6 +556,10 @@ flashTest(
     );
     assert.equal(await notice("2026-11-20T22:00:00Z"), "held");
     assert.equal(await notice("2026-11-20T23:00:00Z"), "pending");
+    // Any alert whose details say its level is critical (the projection alert's escalation)
+    // posts at once, in quiet hours too.
+    assert.equal(await notice("2026-11-20T22:00:00Z", "critical"), "pending");
+    assert.equal(await notice("2026-11-20T22:00:00Z", "projected"), "held");
   },
 );
 
