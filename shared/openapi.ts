@@ -927,6 +927,10 @@ export const EXAMPLE_ALERT_RECORD = {
   last_error: null,
   sent_at: null,
   updated_at: "2026-11-01T20:31:07.5+00:00",
+  // Quiet hours (20261130000300_flash.sql): set on a held alert and by the flash that lists it.
+  held_at: null,
+  flashed_channels: [],
+  flash_alert_id: null,
 } as const;
 
 /** The vendor sync's request examples (the database calls it). */

@@ -24,6 +24,8 @@ import {
 import { centsToDecimalText } from "../../shared/money.ts";
 import { describeDiscordMessage, describeSlackMessage } from "../../local/channel_receiver.ts";
 import { withSeed } from "../_support/property.ts";
+import { flashSample } from "../_support/flash_sample.ts";
+import { renderFlashDiscord, renderFlashSlack } from "../../shared/flash_messages.ts";
 
 /** The three samples shown in docs/alert-samples.md: one day going over, critical, back. */
 const overSample: AlertFacts = {
@@ -488,7 +490,8 @@ function samplesMarkdown(): string {
     wrap(
       "What operators see when a location's labor runs over target, goes critical and comes " +
         "back on the same business day, when the hourly vendor sync finds data the webhooks " +
-        "missed, and when an employee on the clock is about to reach overtime. Generated from `shared/alert_messages.ts` by " +
+        "missed, when an employee on the clock is about to reach overtime, and the morning flash " +
+        "about yesterday. Generated from `shared/alert_messages.ts` and `shared/flash_messages.ts` by " +
         "`tests/unit/alert_messages_test.ts`, which fails when this file is stale. The readable " +
         "form is what `local/channel_receiver.ts` prints for each message it receives. " +
         "Regenerate with:",
@@ -505,16 +508,27 @@ function samplesMarkdown(): string {
     ),
     "",
   ];
-  for (const alert of [...samples, syncSample, overtimeSample]) {
-    const title = {
+  const entries: Array<{ title: string; slack: unknown; discord: unknown }> = [
+    ...samples,
+    syncSample,
+    overtimeSample,
+  ].map((alert) => ({
+    title: {
       over: "Over target",
       critical: "Critical",
       recovered: "Recovered",
       sync: "Webhooks missed: figures corrected by the vendor sync",
       overtime: "Overtime ahead: an employee on the clock reaches overtime within the hour",
-    }[alert.kind];
-    const slack = renderSlackMessage(alert);
-    const discord = renderDiscordMessage(alert);
+    }[alert.kind],
+    slack: renderSlackMessage(alert),
+    discord: renderDiscordMessage(alert),
+  }));
+  entries.push({
+    title: "Morning flash: yesterday at two locations, one alert held during quiet hours",
+    slack: renderFlashSlack(flashSample),
+    discord: renderFlashDiscord(flashSample),
+  });
+  for (const { title, slack, discord } of entries) {
     out.push(
       `## ${title}`,
       "",
