@@ -198,7 +198,8 @@ create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
-  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime')),
+  kind text not null
+    check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime', 'projected')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
@@ -223,7 +224,7 @@ create table if not exists public.alerts (
   previous jsonb,
   -- A sync or overtime notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails,
   -- OvertimeNoticeDetails); null otherwise.
-  details jsonb check ((details is not null) = (kind in ('sync', 'overtime'))),
+  details jsonb check ((details is not null) = (kind in ('sync', 'overtime', 'projected'))),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
@@ -773,7 +774,9 @@ begin
     'slackWebhookUrl', l.slack_webhook_url,
     'discordWebhookUrl', l.discord_webhook_url,
     'lastError', a.last_error,
-    'details', a.details
+    'details', a.details,
+    -- An over or critical alert's projection line (20261130000200_projection.sql).
+    'projection', a.projection
   );
 end
 $$;
