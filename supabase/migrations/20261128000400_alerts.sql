@@ -194,6 +194,8 @@ comment on table public.alert_states is
 -- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails). An
 -- 'overtime' row says an employee on the clock is about to reach overtime (`details`:
 -- OvertimeNoticeDetails; 20261129000300_overtime.sql), with the day's figures at that moment.
+-- A 'projected' row says the open day's projected close is over target (`details`:
+-- ProjectionAlertDetails; 20261130000200_projection.sql), with the figures so far.
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
