@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { wallClockFormatter } from "./business_date.ts";
 import { exactUnits } from "./money.ts";
 import { type OvertimePolicy, type OvertimePunch, punchOvertime } from "./overtime.ts";
 import { divideRoundHalfAwayBig, toSafeNumber } from "./rounding.ts";
@@ -27,24 +28,12 @@ export const MIN_HISTORY_DAYS = 3;
 /** Work items appended as punches sort after real punches at the same second: id offset. */
 export const WORK_ITEM_ID_OFFSET = 4_000_000_000_000_000;
 
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-
 /** Local hour and minute of an instant in a zone (24-hour clock). */
 function localHourMinute(instant: string | Date, timeZone: string): [number, number] {
-  let f = wallClocks.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hour: "numeric",
-      minute: "numeric",
-      hourCycle: "h23",
-    });
-    wallClocks.set(timeZone, f);
-  }
   const at = new Date(epochSeconds(instant) * 1000);
   let hour = 0;
   let minute = 0;
-  for (const p of f.formatToParts(at)) {
+  for (const p of wallClockFormatter(timeZone).formatToParts(at)) {
     if (p.type === "hour") hour = Number(p.value) % 24;
     if (p.type === "minute") minute = Number(p.value);
   }
@@ -333,14 +322,18 @@ export function remainingOvertimePremium(
   return total([...theirs, ...appended]) - total(theirs);
 }
 
-/** The projected close and the inputs it came from (a `public.day_projections` row). */
-export interface Projection {
+/** What a projection is made from: the day so far, the typical share, the remaining work. */
+export interface ProjectionInputs {
   netSalesCents: number;
   laborCostCents: number;
   typicalShareBp: number;
   remainingSeconds: number;
   remainingCostCents: number;
   remainingOvertimePremiumCents: number;
+}
+
+/** The projected close and the inputs it came from (a `public.day_projections` row). */
+export interface Projection extends ProjectionInputs {
   projectedNetSalesCents: number;
   projectedLaborCostCents: number;
   /** Null when projected sales are 0 or less. */
@@ -363,14 +356,7 @@ export interface Projection {
  * assert.equal(p.projectedLaborPctBp, 2910);
  * ```
  */
-export function projectClose(inputs: {
-  netSalesCents: number;
-  laborCostCents: number;
-  typicalShareBp: number;
-  remainingSeconds: number;
-  remainingCostCents: number;
-  remainingOvertimePremiumCents: number;
-}): Projection {
+export function projectClose(inputs: ProjectionInputs): Projection {
   if (!(inputs.typicalShareBp > 0)) throw new RangeError("typicalShareBp must be positive");
   const scaled = toSafeNumber(
     divideRoundHalfAwayBig(BigInt(inputs.netSalesCents) * 10000n, BigInt(inputs.typicalShareBp)),

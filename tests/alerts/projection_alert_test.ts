@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { eventually, testDb } from "../_support/env.ts";
+import { settleAndDeleteAlerts } from "../_support/outbox.ts";
 import { answered, captureQueued } from "../_support/pg_net.ts";
 import {
   createProjectionFixture,
@@ -86,10 +87,10 @@ Deno.test("projection alert: past the share gate and the margin, once a day plus
         m.includes("Notification: 📈 Projected") || m.includes("Notification: 🔴 Projected")
       );
     const heard = await eventually(
-      async () => {
+      () => {
         const s = projectionMessages("slack");
         const d = projectionMessages("discord");
-        return s.length >= 2 && d.length >= 2 ? { s, d } : undefined;
+        return Promise.resolve(s.length >= 2 && d.length >= 2 ? { s, d } : undefined);
       },
       30_000,
       "the projection alerts to reach Slack and Discord",
@@ -114,18 +115,7 @@ Deno.test("projection alert: past the share gate and the margin, once a day plus
     assert.equal(projectionMessages("slack").length, 2, "each heard once");
     assert.equal(projectionMessages("discord").length, 2, "each heard once");
   } finally {
-    if (locationId) {
-      await eventually(
-        async () => {
-          const [{ n }] = await sql`select count(*)::int as n from public.alerts
-            where location_id = ${locationId} and status = 'sending'`;
-          return n === 0 ? true : undefined;
-        },
-        15_000,
-        "deliveries to finish",
-      ).catch(() => {});
-      await sql`delete from public.alerts where location_id = ${locationId}`;
-    }
+    if (locationId) await settleAndDeleteAlerts(sql, locationId);
     await rx.stop();
     await sql.end();
   }

@@ -14,7 +14,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type postgres from "postgres";
 import { businessDateOf } from "../../shared/business_date.ts";
-import { federalOvertimePolicy, type OvertimePolicy } from "../../shared/overtime.ts";
+import {
+  californiaOvertimePolicy,
+  federalOvertimePolicy,
+  type OvertimePolicy,
+} from "../../shared/overtime.ts";
 import {
   addDays,
   type HistoryDay,
@@ -101,17 +105,8 @@ let lastBase = Number(crypto.getRandomValues(new Uint32Array(1))[0] % 100_000) *
 const nextBase = () => ++lastBase;
 
 function policyOf(kind: string, zone: string): OvertimePolicy | null {
-  const federal = federalOvertimePolicy(zone);
-  if (kind === "california") {
-    return {
-      ...federal,
-      dailyTiers: [{ overSeconds: 8 * H, multiplierPct: 150 }, {
-        overSeconds: 12 * H,
-        multiplierPct: 200,
-      }],
-    };
-  }
-  return kind === "none" ? null : federal;
+  if (kind === "california") return californiaOvertimePolicy(zone);
+  return kind === "none" ? null : federalOvertimePolicy(zone);
 }
 
 interface PunchRow {
