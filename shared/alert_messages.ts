@@ -124,6 +124,8 @@ export interface ProjectionHintFacts {
   cutSavingCents?: ExactInteger;
   /** ISO instant: the last moment the cut still saves that much. */
   cutBefore?: string;
+  /** No quarter hour from now on saves enough: the cut starts now. */
+  cutNow?: boolean;
 }
 
 /** `public.alerts.details` of a 'projected' row. */
@@ -862,10 +864,10 @@ export function formatDollars(cents: ExactInteger | bigint): string {
   return formatCents(divideRoundHalfAwayBig(exactInteger(cents), 100n) * 100n).slice(0, -3);
 }
 
-/** Quarter hours as labor hours: `210` → `"3.5 labor hours"`, `60` → `"1 labor hour"`. */
+/** Quarter hours as labor hours (docs/projection.md): `210` → `"3.5 labor hours"`, `240` → `"4
+ * labor hours"`. */
 function laborHoursOfMinutes(minutes: number): string {
-  const hours = (minutes / 60).toFixed(2).replace(/\.?0+$/, "");
-  return `${hours} labor ${hours === "1" ? "hour" : "hours"}`;
+  return `${(minutes / 60).toFixed(2).replace(/\.?0+$/, "")} labor hours`;
 }
 
 /** Local wall-clock time, short: `"8 PM"`, `"8:15 PM"`. */
@@ -888,7 +890,7 @@ function shortLocalTime(instantIso: string, timeZone: string): string {
  *     hint: { targetCostCents: 37_200, excessCents: 6100, sellMoreCents: 24_400,
  *       cutMinutes: 210, cutPossible: true, cutSavingCents: 6125,
  *       cutBefore: "2026-11-28T01:00:00.000Z" },
- *   }, 2500, "America/New_York", "2026-11-27T22:00:00Z"),
+ *   }, 2500, "America/New_York"),
  *   "Projected 29.1 % at close (target 25 %). To land on target: cut 3.5 labor hours before " +
  *     "8 PM (≈ $61), or sell $244 more.",
  * );
@@ -898,26 +900,17 @@ export function projectionSentence(
   d: Pick<ProjectionAlertDetails, "projection" | "hint">,
   laborTargetBp: number,
   timeZone: string,
-  now: string,
 ): string {
   const head = `Projected ${formatPctShort(d.projection.projectedLaborPctBp ?? 0)} at close ` +
     `(target ${formatPctShort(laborTargetBp)}).`;
   const h = d.hint;
   const sell = formatDollars(h.sellMoreCents);
   if (h.cutPossible && h.cutMinutes !== undefined && h.cutBefore !== undefined) {
-    const when = Date.parse(h.cutBefore) <= Date.parse(now)
-      ? "now"
-      : `before ${shortLocalTime(h.cutBefore, timeZone)}`;
+    const when = h.cutNow ? "now" : `before ${shortLocalTime(h.cutBefore, timeZone)}`;
     return `${head} To land on target: cut ${laborHoursOfMinutes(h.cutMinutes)} ${when} ` +
       `(≈ ${formatDollars(h.cutSavingCents ?? 0)}), or sell ${sell} more.`;
   }
-  const p = d.projection;
-  if (h.cutMinutes === undefined || !p.remainingSeconds || !p.remainingCostCents) {
-    return `${head} No scheduled work is left to cut: to land on target, sell ${sell} more.`;
-  }
-  return `${head} Sending everyone still scheduled home (${
-    formatLaborHours(p.remainingSeconds)
-  }, ≈ ${formatDollars(p.remainingCostCents)}) would not land on target: sell ${sell} more.`;
+  return `${head} No cut of the shifts still to run lands on target: sell ${sell} more.`;
 }
 
 /**
@@ -989,7 +982,7 @@ function projectionFooter(n: ProjectionAlertFacts): string {
 }
 
 function renderProjectionSlack(n: ProjectionAlertFacts): SlackMessage {
-  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone, n.metricsAsOf);
+  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone);
   return {
     text: truncateText(
       `${projectionHeadline(n)}: ${escapeSlack(n.locationName)}. ${sentence}`,
@@ -1039,7 +1032,7 @@ function renderProjectionSlack(n: ProjectionAlertFacts): SlackMessage {
 }
 
 function renderProjectionDiscord(n: ProjectionAlertFacts): DiscordMessage {
-  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone, n.metricsAsOf);
+  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone);
   return {
     content: truncateText(
       `${projectionHeadline(n)}: ${escapeDiscord(n.locationName)}. ${sentence}`,

@@ -433,6 +433,9 @@ export interface ProjectionHint {
   /** The last moment (ISO instant) sending people home still saves that much; null unless
    * `cutPossible`. */
   cutBefore: string | null;
+  /** True when no quarter hour from now on saves enough: the cut starts now (`cutBefore` is
+   * the clock in whole seconds). */
+  cutNow: boolean;
 }
 
 /** ⌈a / b⌉ for b > 0. */
@@ -496,14 +499,28 @@ export function projectionHint(
     sellMoreCents: toSafeNumber(sellMore),
   };
   if (p.remainingCostCents === 0) {
-    return { ...base, cutMinutes: null, cutPossible: false, cutSavingCents: null, cutBefore: null };
+    return {
+      ...base,
+      cutMinutes: null,
+      cutPossible: false,
+      cutSavingCents: null,
+      cutBefore: null,
+      cutNow: false,
+    };
   }
   const remaining = BigInt(p.remainingSeconds);
   const cutMinutes = toSafeNumber(
     15n * ceilDiv(excess * remaining, BigInt(p.remainingCostCents) * 900n),
   );
   if (cutMinutes * 60 > p.remainingSeconds) {
-    return { ...base, cutMinutes, cutPossible: false, cutSavingCents: null, cutBefore: null };
+    return {
+      ...base,
+      cutMinutes,
+      cutPossible: false,
+      cutSavingCents: null,
+      cutBefore: null,
+      cutNow: false,
+    };
   }
   const saving = divideRoundHalfAwayBig(
     BigInt(cutMinutes) * 60n * BigInt(p.remainingCostCents),
@@ -525,5 +542,6 @@ export function projectionHint(
     cutSavingCents: toSafeNumber(saving),
     // No quarter hour from now on still saves enough: the cut has to start now.
     cutBefore: new Date((before ?? nowS) * 1000).toISOString(),
+    cutNow: before === null,
   };
 }

@@ -415,7 +415,7 @@ create or replace function pipeline.projection_hint(projected_net_sales_cents bi
   labor_target_bp integer, items pipeline.work_item[], now timestamptz,
   out target_cost_cents bigint, out excess_cents bigint, out sell_more_cents bigint,
   out cut_minutes bigint, out cut_possible boolean, out cut_saving_cents bigint,
-  out cut_before timestamptz)
+  out cut_before timestamptz, out cut_now boolean)
 language plpgsql
 stable
 set search_path = ''
@@ -432,6 +432,7 @@ begin
   sell_more_cents := pipeline.round_half_away(projected_labor_cost_cents::numeric * 10000,
     labor_target_bp) - projected_net_sales_cents;
   cut_possible := false;
+  cut_now := false;
   if remaining_cost_cents = 0 then
     return;
   end if;
@@ -455,6 +456,7 @@ begin
   where (select coalesce(sum(greatest(0, i.end_s - greatest(i.start_s, g.t))), 0)
     from pg_catalog.unnest(items) as i) >= cut_minutes * 60;
   cut_before := pg_catalog.to_timestamp(coalesce(v_t, v_now_s));
+  cut_now := v_t is null;
 end
 $$;
 comment on function pipeline.projection_hint(bigint, bigint, bigint, bigint, integer,
@@ -662,7 +664,8 @@ begin
         'cutMinutes', h.cut_minutes,
         'cutPossible', h.cut_possible,
         'cutSavingCents', h.cut_saving_cents,
-        'cutBefore', h.cut_before))))
+        'cutBefore', h.cut_before,
+        'cutNow', h.cut_now))))
   returning id into v_alert;
   update public.day_projections as d
   set state = v_next, last_alert_id = v_alert

@@ -170,6 +170,7 @@ Deno.test("projection: the hand-worked day's projection and every input it came 
       cutPossible: true,
       cutSavingCents: 6125,
       cutBefore: undefined,
+      cutNow: false,
     });
   } finally {
     await sql.end();
@@ -232,6 +233,30 @@ Deno.test("projection: the overtime the remaining work causes is in the projecte
       from public.day_projections where location_id = ${f.locationId}`;
     // 2.75 h × $17.50 × 0.5 = $24.0625 → $24.06.
     assert.deepEqual({ ...p }, { premium: 2406, cost: 43_300 + 2406 });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("projection: the hint in SQL when no quarter hour from now saves enough (the cut starts now), and when no cut lands", async () => {
+  const sql = testDb();
+  try {
+    // 1 h left at $20 from 22:05; $18 too much: 60 min, and from 22:15 only 50 min remain.
+    const hint = (cost: number) =>
+      sql`select cut_minutes::int as cut, cut_possible as possible, cut_before, cut_now
+        from pipeline.projection_hint(10000, ${cost}, 3600, 2000, 2500,
+          array[row(1, 1, ${Date.parse("2026-11-27T22:05:00Z") / 1000},
+            ${Date.parse("2026-11-27T23:05:00Z") / 1000}, 2000)::pipeline.work_item],
+          '2026-11-27T22:05:00.4Z')`;
+    const [now] = await hint(4300);
+    assert.deepEqual({ ...now }, {
+      cut: 60,
+      possible: true,
+      cut_before: new Date("2026-11-27T22:05:00Z"),
+      cut_now: true,
+    });
+    const [none] = await hint(5000);
+    assert.deepEqual({ ...none }, { cut: 75, possible: false, cut_before: null, cut_now: false });
   } finally {
     await sql.end();
   }

@@ -255,8 +255,8 @@ Deno.test("alert messages: a projection alert says what the day will close at an
   const critical = renderSlackMessage(projectedCriticalSample);
   assert.equal(
     critical.text,
-    "🔴 Projected critical: Downtown Bistro. Projected 37.4 % at close (target 25 %). Sending " +
-      "everyone still scheduled home (2.5 h, ≈ $44) would not land on target: sell $647 more.",
+    "🔴 Projected critical: Downtown Bistro. Projected 37.4 % at close (target 25 %). No cut " +
+      "of the shifts still to run lands on target: sell $647 more.",
   );
   assert.equal(renderDiscordMessage(projectedCriticalSample).embeds[0]!.color, 0xd93025);
   // "Overtime it adds" shows only when the remaining work causes some.
@@ -264,13 +264,16 @@ Deno.test("alert messages: a projection alert says what the day will close at an
   assert.ok(!JSON.stringify(slack).includes("Overtime it adds"));
 
   // A cut that has to start now, and a day with nothing left to cut.
-  const now = { ...projectedSample.details.hint, cutBefore: projectedSample.metricsAsOf };
+  const now = {
+    ...projectedSample.details.hint,
+    cutBefore: projectedSample.metricsAsOf,
+    cutNow: true,
+  };
   assert.match(
     projectionSentence(
       { ...projectedSample.details, hint: now },
       2500,
       "America/New_York",
-      projectedSample.metricsAsOf,
     ),
     /cut 3\.5 labor hours now \(≈ \$61\)/,
   );
@@ -280,9 +283,8 @@ Deno.test("alert messages: a projection alert says what the day will close at an
       { ...projectedSample.details, hint: nothing },
       2500,
       "America/New_York",
-      projectedSample.metricsAsOf,
     ),
-    /No scheduled work is left to cut: to land on target, sell \$244 more\.$/,
+    /\(target 25 %\)\. No cut of the shifts still to run lands on target: sell \$244 more\.$/,
   );
 });
 

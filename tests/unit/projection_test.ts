@@ -161,6 +161,7 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
     cutPossible: true,
     cutSavingCents: 6_125,
     cutBefore: "2026-11-28T01:00:00.000Z",
+    cutNow: false,
   });
   assert.equal(
     projectionSentence(
@@ -170,7 +171,6 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
       },
       2500,
       ZONE,
-      CLOCK,
     ),
     "Projected 29.1 % at close (target 25 %). To land on target: cut 3.5 labor hours before " +
       "8 PM (≈ $61), or sell $244 more.",
@@ -334,6 +334,7 @@ Deno.test("projection: a cut that no quarter hour from now saves, and one that c
   const hint = projectionHint(p, 2500, items, "2026-11-27T22:05:00Z");
   assert.equal(hint.cutMinutes, 60);
   assert.equal(hint.cutBefore, "2026-11-27T22:05:00.000Z");
+  assert.equal(hint.cutNow, true);
   // $25 too much with $20 left: no cut lands.
   const none = projectionHint(
     { ...p, projectedLaborCostCents: 5_000 },
