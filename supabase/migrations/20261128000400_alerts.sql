@@ -202,12 +202,14 @@ comment on table public.alert_states is
 -- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails). An
 -- 'overtime' row says an employee on the clock is about to reach overtime (`details`:
 -- OvertimeNoticeDetails; 20261129000300_overtime.sql), with the day's figures at that moment.
+-- A 'projected' row says the open day's projected close is over target (`details`:
+-- ProjectionAlertDetails; 20261130000200_projection.sql), with the figures so far.
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
   kind text not null
-    check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime', 'flash')),
+    check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime', 'projected', 'flash')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
@@ -230,9 +232,11 @@ create table if not exists public.alerts (
   -- shared/alert_messages.ts PreviousAlertFacts).
   previous_alert_id bigint references public.alerts (id) on delete set null,
   previous jsonb,
-  -- A sync or overtime notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails,
-  -- OvertimeNoticeDetails); null otherwise.
-  details jsonb check ((details is not null) = (kind in ('sync', 'overtime', 'flash'))),
+  -- A sync, overtime, projection or flash notice's facts (camelCase: shared/alert_messages.ts
+  -- SyncNoticeDetails, OvertimeNoticeDetails, ProjectionAlertDetails; shared/flash_messages.ts);
+  -- null otherwise.
+  details jsonb check ((details is not null)
+    = (kind in ('sync', 'overtime', 'projected', 'flash'))),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
@@ -783,7 +787,9 @@ begin
     'slackWebhookUrl', l.slack_webhook_url,
     'discordWebhookUrl', l.discord_webhook_url,
     'lastError', a.last_error,
-    'details', a.details
+    'details', a.details,
+    -- An over or critical alert's projection line (20261130000200_projection.sql).
+    'projection', a.projection
   );
 end
 $$;
