@@ -17,6 +17,11 @@ import {
   timePunchResponseSchema,
 } from "../../../shared/sevenshifts_api.ts";
 import { parseWith } from "../../../shared/toast_api.ts";
+import {
+  type NormalizedShift,
+  normalizeApiShift,
+  shiftsQuery,
+} from "../../../shared/sevenshifts_shifts.ts";
 import type { Parsed } from "../../../shared/sevenshifts.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import type { ClaimedRun, SyncDb } from "./sync_db.ts";
@@ -33,6 +38,12 @@ import {
 export interface FetchedPunch {
   raw: unknown;
   result: Parsed<NormalizedPunch>;
+}
+
+/** One shift of an answer: its raw JSON and its normalisation (or why not). */
+export interface FetchedShift {
+  raw: unknown;
+  result: Parsed<NormalizedShift>;
 }
 
 /** 7shifts' API as one run uses it. */
@@ -92,6 +103,29 @@ export class SevenShiftsClient extends VendorClient {
     if (!page.ok) throw new VendorRefused("7shifts time_punches: no data list");
     return {
       punches: page.value.data.map((raw) => ({ raw, result: normalizeApiPunch(raw) })),
+      next: page.value.meta?.cursor?.next || null,
+    };
+  }
+
+  /**
+   * One page of the location's published shifts starting within `[fromMs, toMs)`, deleted ones
+   * included, and the next page's cursor (null at the end).
+   */
+  async shiftsPage(
+    locationId: number,
+    fromMs: number,
+    toMs: number,
+    cursor: string | null,
+  ): Promise<{ shifts: FetchedShift[]; next: string | null }> {
+    const res = await this.get(
+      `/v2/company/${this.company.companyId}/shifts`,
+      shiftsQuery(locationId, fromMs, toMs, cursor),
+    );
+    if (!res.ok) throw await refusal(res, "7shifts shifts");
+    const page = parseWith(timePunchesPageSchema, await jsonBody(res, "7shifts shifts"));
+    if (!page.ok) throw new VendorRefused("7shifts shifts: no data list");
+    return {
+      shifts: page.value.data.map((raw) => ({ raw, result: normalizeApiShift(raw) })),
       next: page.value.meta?.cursor?.next || null,
     };
   }

@@ -14,6 +14,12 @@
  * 4. `sevenshifts_missing`: stored punches of those days the pass did not return are looked up
  *    by id: deleted (or gone: 404) or moved, without a webhook reaching us.
  *
+ * A `schedule` run (20261130000100_schedule.sql) has one phase of its own,
+ * `sevenshifts_shifts`: the location's published shifts starting in `[shiftsFrom, shiftsTo)`,
+ * deleted ones included, page by page; each page is staged with its cursor, and the last one
+ * replaces the stored range with all of them in one transaction
+ * (`pipeline.replace_scheduled_shifts`).
+ *
  * Every row becomes the event its webhook would have made (same schema, same normalisation,
  * an `api:` event key) and goes through the webhooks' ingest functions; a row equal to what is
  * stored is counted unchanged and never written.
@@ -25,7 +31,8 @@ import { sha256Hex } from "../../../shared/signatures.ts";
 import { deletionOf } from "../../../shared/sevenshifts_api.ts";
 import type { FetchedOrder } from "../../../shared/toast_api.ts";
 import { TOAST_WINDOW_SPACING_MS, toastWindows } from "../../../shared/toast_api.ts";
-import type { FetchedPunch, SevenShiftsClient } from "./sevenshifts_client.ts";
+import type { FetchedPunch, FetchedShift, SevenShiftsClient } from "./sevenshifts_client.ts";
+import type { NormalizedShift } from "../../../shared/sevenshifts_shifts.ts";
 import type {
   ClaimedRun,
   SyncDb,
@@ -63,6 +70,7 @@ const NEXT_PHASE: Record<SyncPhase, SyncPhase> = {
   toast_refunds: "sevenshifts_punches",
   sevenshifts_punches: "sevenshifts_missing",
   sevenshifts_missing: "done",
+  sevenshifts_shifts: "done",
   done: "done",
 };
 
@@ -129,6 +137,24 @@ async function punchEvents(
     });
   }
   return { events, problems, ids };
+}
+
+/** A page of fetched shifts: the valid ones, and the ids and problems of the others. */
+function shiftRecords(fetched: FetchedShift[], topic: string) {
+  const shifts: NormalizedShift[] = [];
+  const invalidIds: number[] = [];
+  const problems: SyncPage["problems"] = [];
+  for (const f of fetched) {
+    if (f.result.ok) {
+      shifts.push(f.result.value);
+      continue;
+    }
+    const id = idOf(f.raw, "id");
+    problems.push(...firstProblem(f.result.problems, id, topic));
+    // Returned, so not missing: a stored version of it stays until a valid one replaces it.
+    if (/^\d{1,15}$/.test(id ?? "")) invalidIds.push(Number(id));
+  }
+  return { shifts, invalidIds, problems };
 }
 
 function idOf(raw: unknown, key: string): string | undefined {
@@ -289,6 +315,43 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             punches: built.events,
             seenPunchIds: built.ids,
             problems: built.problems,
+          });
+          break;
+        }
+        case "sevenshifts_shifts": {
+          const locationId = run.location.sevenshiftsLocationId;
+          if (!w.sevenshifts || locationId === null || !run.shiftsFrom || !run.shiftsTo) {
+            // Unmapped since it was queued: the last page reports it (nothing stored).
+            await store({
+              phase: NEXT_PHASE[phase],
+              cursor: {},
+              counted: false,
+              orders: [],
+              punches: [],
+              seenPunchIds: [],
+              problems: [],
+              shiftsComplete: true,
+            });
+            break;
+          }
+          const got = await w.sevenshifts.shiftsPage(
+            locationId,
+            Date.parse(run.shiftsFrom),
+            Date.parse(run.shiftsTo),
+            typeof cursor.next === "string" ? cursor.next : null,
+          );
+          const built = shiftRecords(got.shifts, "api.shifts");
+          await store({
+            phase: got.next ? phase : NEXT_PHASE[phase],
+            cursor: got.next ? { next: got.next } : {},
+            counted: true,
+            orders: [],
+            punches: [],
+            seenPunchIds: [],
+            problems: built.problems,
+            shifts: built.shifts,
+            seenShiftIds: built.invalidIds,
+            shiftsComplete: !got.next,
           });
           break;
         }
