@@ -425,6 +425,11 @@ create table if not exists public.sync_runs (
   window_end timestamptz not null,
   -- Closed days of a backfill (through this date) never alert (alert_states.quiet).
   quiet_through date,
+  -- A schedule run (20261130000100_schedule.sql): the shifts' start range it pulls,
+  -- [shifts_from, shifts_to), and what pipeline.replace_scheduled_shifts did with them.
+  shifts_from timestamptz,
+  shifts_to timestamptz,
+  schedule jsonb,
   state text not null default 'pending'
     check (state in ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
   -- Where the run is: the phase and the vendor's cursor after the last committed page.
@@ -463,6 +468,7 @@ create table if not exists public.sync_runs (
   notice_alert_id bigint references public.alerts (id) on delete set null,
   check (from_date <= to_date and to_date - from_date <= 90),
   check (modified_since < window_end),
+  check (kind <> 'schedule' or shifts_to > shifts_from),
   check ((state = 'running') = (lease_token is not null))
 );
 create index if not exists sync_runs_due on public.sync_runs (not_before, id)

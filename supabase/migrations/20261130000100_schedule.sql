@@ -321,19 +321,6 @@ create trigger locations_redate_scheduled_shifts
 -- Pulls: sync runs of kind 'schedule' (20261129000100_vendor_sync.sql)
 -- ---------------------------------------------------------------------------------------
 
--- A schedule run pulls the shifts starting in [shifts_from, shifts_to) and nothing else
--- (phase sevenshifts_shifts); `schedule` is what its replace did.
-alter table public.sync_runs add column if not exists shifts_from timestamptz;
-alter table public.sync_runs add column if not exists shifts_to timestamptz;
-alter table public.sync_runs add column if not exists schedule jsonb;
-comment on column public.sync_runs.shifts_from is
-  'A schedule run: the first instant of the shifts'' start range it pulls.';
-comment on column public.sync_runs.shifts_to is
-  'A schedule run: the end (exclusive) of the shifts'' start range it pulls.';
-comment on column public.sync_runs.schedule is
-  'A schedule run: what pipeline.replace_scheduled_shifts did (inserted, updated, removed, '
-  'missingRemoved, stale, ignored, unmapped).';
-
 -- The shifts a schedule run's pages returned, until its last page replaces the range with
 -- them (the replace must see the whole range). `shift` null: returned but invalid (kept, so a
 -- stored version is not removed for it).
