@@ -196,7 +196,10 @@ export function parseSchedulePublished(body: unknown): Parsed<SchedulePublished>
   const days = daysBetween(startDate, endDate);
   if (days < 0) problems.push({ path: "end", message: "end is before start" });
   else if (days >= MAX_PUBLISHED_DAYS) {
-    problems.push({ path: "end", message: `a schedule may cover at most ${MAX_PUBLISHED_DAYS} days` });
+    problems.push({
+      path: "end",
+      message: `a schedule may cover at most ${MAX_PUBLISHED_DAYS} days`,
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -527,6 +527,10 @@ begin
   from pipeline.log_inbound_event('7shifts', event, v_key,
     coalesce(v_punch, v_deletion, v_staff, v_schedule));
   if not v_log.is_new then
+    if v_schedule is not null and v_log.prior_outcome in ('applied', 'ignored') then
+      -- Publishing the same dates again makes the same body: pull again (a pull is idempotent).
+      perform pipeline.apply_schedule_delivery(v_schedule, v_key);
+    end if;
     return jsonb_build_object('outcome', v_log.prior_outcome, 'reason', v_log.prior_reason,
       'duplicate', true, 'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
   end if;
@@ -553,11 +557,7 @@ begin
     v_outcome := pipeline.apply_sevenshifts_staff(v_staff, v_log.event_id);
   elsif v_schedule is not null then
     -- schedule.published: a pull of its dates (20261130000100_schedule.sql); held if unmapped.
-    perform pipeline.share_location_key('7shifts', v_key);
-    select * into v_location from public.locations
-    where sevenshifts_company_id = v_company and sevenshifts_location_id = v_loc;
-    v_outcome := case when v_location.id is null then 'unmapped'
-      else pipeline.schedule_published(v_location, v_schedule) end;
+    v_outcome := pipeline.apply_schedule_delivery(v_schedule, v_key);
   else
     v_outcome := 'ignored';
   end if;

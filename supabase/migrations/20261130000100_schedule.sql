@@ -423,6 +423,34 @@ $$;
 comment on function pipeline.schedule_published(public.locations, jsonb) is
   'A schedule.published delivery: queues the pull of its dates and wakes vendor-sync.';
 
+-- A `schedule.published` delivery (pipeline.ingest_sevenshifts), new or delivered again: the
+-- same dates published twice make the same body, so every delivery pulls (pulls are
+-- idempotent; a pull still waiting is not queued twice). `p_key`: "company:location", held
+-- shared while the location is looked up, as for punches. Returns the outcome: 'unmapped'
+-- (held; the mapping replays it through pipeline.apply_held_event), else as
+-- pipeline.schedule_published.
+create or replace function pipeline.apply_schedule_delivery(p_schedule jsonb, p_key text)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_location public.locations;
+begin
+  perform pipeline.share_location_key('7shifts', p_key);
+  select * into v_location from public.locations as l
+  where l.sevenshifts_company_id = (p_schedule ->> 'companyId')::bigint
+    and l.sevenshifts_location_id = (p_schedule ->> 'locationId')::bigint;
+  if v_location.id is null then
+    return 'unmapped';
+  end if;
+  return pipeline.schedule_published(v_location, p_schedule);
+end
+$$;
+comment on function pipeline.apply_schedule_delivery(jsonb, text) is
+  'A schedule.published delivery: its pull queued (or held while its location is unmapped).';
+
 -- One page of a schedule run (pipeline.sync_apply_page): stages its shifts (`shifts`,
 -- NormalizedShift; `seenShiftIds`, returned but invalid), and on the last page
 -- (`shiftsComplete`) replaces the run's range with everything staged, as the run's location
@@ -500,5 +528,6 @@ revoke all on function
   pipeline.redate_scheduled_shifts(),
   pipeline.enqueue_schedule_pull(bigint, timestamptz, timestamptz, timestamptz),
   pipeline.schedule_published(public.locations, jsonb),
+  pipeline.apply_schedule_delivery(jsonb, text),
   pipeline.sync_stage_shifts(public.sync_runs, public.locations, jsonb)
 from public, anon, authenticated;

@@ -18,8 +18,8 @@ import {
 } from "../../../shared/sevenshifts_api.ts";
 import { parseWith } from "../../../shared/toast_api.ts";
 import {
-  type NormalizedShift,
   normalizeApiShift,
+  type NormalizedShift,
   shiftsQuery,
 } from "../../../shared/sevenshifts_shifts.ts";
 import type { Parsed } from "../../../shared/sevenshifts.ts";
