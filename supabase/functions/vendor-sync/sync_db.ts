@@ -34,8 +34,8 @@ export interface ClaimedRun {
   clockedInFrom: string;
   clockedInTo: string;
   /** A schedule run: the shifts' start range it pulls, `[shiftsFrom, shiftsTo)` (ISO). */
-  shiftsFrom: string | null;
-  shiftsTo: string | null;
+  shiftsFrom?: string | null;
+  shiftsTo?: string | null;
   refundDates: string[];
   invocations: number;
   failures: number;
