@@ -124,6 +124,24 @@ function intHeader(value: string | null): number | null {
   return n > 0 ? n : null;
 }
 
+/**
+ * Verified with one company's own grant, a delivery must be about that company: the 400 to
+ * send when `companyId` is another's, else null.
+ */
+function foreignCompany(
+  auth: { grant: Grant | null; companyId: number | null },
+  companyId: number,
+  message: string,
+): Response | null {
+  if (!auth.grant?.fromConnection || companyId === auth.companyId) return null;
+  return errorResponse(400, "invalid_payload", message, [
+    {
+      path: "company_id",
+      message: `company ${companyId} is not the company whose grant signed it`,
+    },
+  ]);
+}
+
 /** Builds the request handler (`Deno.serve(createSevenShiftsWebhookHandler(deps))`). */
 export function createSevenShiftsWebhookHandler(
   deps: SevenShiftsWebhookDeps,
@@ -206,14 +224,8 @@ export function createSevenShiftsWebhookHandler(
       if (SEVENSHIFTS_USER_TOPICS.includes(topic)) {
         const user = parseSevenShiftsUserEvent(topic, parsed.value);
         if (!user.ok) return errorResponse(400, "invalid_payload", "Invalid user.", user.problems);
-        if (auth.grant?.fromConnection && user.value.companyId !== auth.companyId) {
-          return errorResponse(400, "invalid_payload", "Invalid user.", [
-            {
-              path: "company_id",
-              message: `company ${user.value.companyId} is not the company whose grant signed it`,
-            },
-          ]);
-        }
+        const foreign = foreignCompany(auth, user.value.companyId, "Invalid user.");
+        if (foreign) return foreign;
         const event: SevenShiftsIngestEvent = {
           ...base,
           companyId: user.value.companyId,
@@ -229,15 +241,8 @@ export function createSevenShiftsWebhookHandler(
         if (!schedule.ok) {
           return errorResponse(400, "invalid_payload", "Invalid schedule.", schedule.problems);
         }
-        if (auth.grant?.fromConnection && schedule.value.companyId !== auth.companyId) {
-          return errorResponse(400, "invalid_payload", "Invalid schedule.", [
-            {
-              path: "company_id",
-              message:
-                `company ${schedule.value.companyId} is not the company whose grant signed it`,
-            },
-          ]);
-        }
+        const foreign = foreignCompany(auth, schedule.value.companyId, "Invalid schedule.");
+        if (foreign) return foreign;
         const event: SevenShiftsIngestEvent = {
           ...base,
           companyId: schedule.value.companyId,
@@ -271,14 +276,8 @@ export function createSevenShiftsWebhookHandler(
       const bodyCompany = change.value.kind === "punch"
         ? change.value.punch.companyId
         : change.value.deletion.companyId;
-      if (auth.grant?.fromConnection && bodyCompany !== auth.companyId) {
-        return errorResponse(400, "invalid_payload", "Invalid time punch.", [
-          {
-            path: "company_id",
-            message: `company ${bodyCompany} is not the company whose grant signed it`,
-          },
-        ]);
-      }
+      const foreign = foreignCompany(auth, bodyCompany, "Invalid time punch.");
+      if (foreign) return foreign;
       const event: SevenShiftsIngestEvent = change.value.kind === "punch"
         ? {
           ...base,
