@@ -29,7 +29,7 @@ import { z } from "zod";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
 import { isInstantInRange, parseInstant } from "./business_date.ts";
 import { hourlyWageCents, type Parsed } from "./sevenshifts.ts";
-import { SEVENSHIFTS_PAGE_SIZE } from "./sevenshifts_api.ts";
+import { rangeQuery } from "./sevenshifts_api.ts";
 
 /** The topic whose deliveries trigger a schedule pull. */
 export const SCHEDULE_PUBLISHED_TOPIC = "schedule.published";
@@ -147,16 +147,9 @@ export function shiftsQuery(
   toMs: number,
   cursor: string | null,
 ): URLSearchParams {
-  const q = new URLSearchParams({
-    location_id: String(locationId),
-    "start[gte]": shiftFilterTime(fromMs),
-    // lte is inclusive: the last whole second before the range's end.
-    "start[lte]": shiftFilterTime(toMs - 1000),
+  return rangeQuery(locationId, "start", [fromMs, toMs], cursor, shiftFilterTime, {
     deleted: "true",
-    limit: String(SEVENSHIFTS_PAGE_SIZE),
   });
-  if (cursor) q.set("cursor", cursor);
-  return q;
 }
 
 /** The body of a `schedule.published` delivery. */

@@ -121,6 +121,7 @@ declare
   s record;
   v_row public.scheduled_shifts;
   v_tomb pipeline.shift_tombstones;
+  v_gone record;
   v_date date;
   v_inserted integer := 0;
   v_updated integer := 0;
@@ -251,7 +252,7 @@ begin
   end loop;
 
   -- What the pull no longer returns: unpublished, deleted, or moved away since.
-  with gone as (
+  for v_gone in
     delete from public.scheduled_shifts as t
     where t.location_id = v_loc.id
       and t.starts_at >= replace_scheduled_shifts.range_start
@@ -259,18 +260,11 @@ begin
       and t.pulled_at < replace_scheduled_shifts.pulled_at
       and t.sevenshifts_shift_id <> all (v_seen)
     returning t.sevenshifts_shift_id, t.vendor_modified_at
-  )
-  , buried as (
-    insert into pipeline.shift_tombstones as b (sevenshifts_shift_id, vendor_modified_at,
-      removed_by_pull_at)
-    select g.sevenshifts_shift_id, g.vendor_modified_at, replace_scheduled_shifts.pulled_at
-    from gone as g
-    on conflict (sevenshifts_shift_id) do update set
-      vendor_modified_at = greatest(b.vendor_modified_at, excluded.vendor_modified_at),
-      removed_by_pull_at = greatest(b.removed_by_pull_at, excluded.removed_by_pull_at)
-    returning 1
-  )
-  select count(*) into v_missing from buried;
+  loop
+    perform pipeline.bury_shift(v_gone.sevenshifts_shift_id, v_gone.vendor_modified_at,
+      replace_scheduled_shifts.pulled_at);
+    v_missing := v_missing + 1;
+  end loop;
 
   delete from pipeline.shift_tombstones as t
   where t.removed_by_pull_at < replace_scheduled_shifts.pulled_at - interval '35 days';

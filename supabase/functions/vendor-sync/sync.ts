@@ -191,7 +191,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
     cursor = page.cursor;
     if (page.counted) w.pagesLeft.n--;
   };
-  const nextPhase = () =>
+  const nextPhase = (extra: Partial<SyncPage> = {}) =>
     store({
       phase: NEXT_PHASE[phase],
       cursor: {},
@@ -200,6 +200,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
       punches: [],
       seenPunchIds: [],
       problems: [],
+      ...extra,
     });
 
   /** The ordersBulk page being fetched while the last one is stored (`window:page`). */
@@ -306,7 +307,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             Date.parse(run.clockedInTo),
             typeof cursor.next === "string" ? cursor.next : null,
           );
-          const built = await punchEvents(run, got.punches, "api.time_punches");
+          const built = await punchEvents(run, got.rows, "api.time_punches");
           await store({
             phase: got.next ? phase : NEXT_PHASE[phase],
             cursor: got.next ? { next: got.next } : {},
@@ -322,16 +323,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
           const locationId = run.location.sevenshiftsLocationId;
           if (!w.sevenshifts || locationId === null || !run.shiftsFrom || !run.shiftsTo) {
             // Unmapped since it was queued: the last page reports it (nothing stored).
-            await store({
-              phase: NEXT_PHASE[phase],
-              cursor: {},
-              counted: false,
-              orders: [],
-              punches: [],
-              seenPunchIds: [],
-              problems: [],
-              shiftsComplete: true,
-            });
+            await nextPhase({ shiftsComplete: true });
             break;
           }
           const got = await w.sevenshifts.shiftsPage(
@@ -340,7 +332,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             Date.parse(run.shiftsTo),
             typeof cursor.next === "string" ? cursor.next : null,
           );
-          const built = shiftRecords(got.shifts, "api.shifts");
+          const built = shiftRecords(got.rows, "api.shifts");
           await store({
             phase: got.next ? phase : NEXT_PHASE[phase],
             cursor: got.next ? { next: got.next } : {},
