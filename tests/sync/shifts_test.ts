@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import { type RawShift, type ShiftWorld, shiftWorld, type StoredShift } from "./shifts_support.ts";
 import { waitForRuns } from "./support.ts";
+import { testDb, testEnv } from "../_support/env.ts";
+import { deliverPunch, newLocation, vendorIds } from "../fault/vendors.ts";
 
 /** What the week fixture leaves stored (America/New_York, cut-off 04:00). */
 const WEEK_STORED: StoredShift[] = [
@@ -352,4 +354,36 @@ Deno.test("shifts: the hourly sync refreshes the current and next business day o
     assert.ok(done.every((r) => r.state === "succeeded"), JSON.stringify(done.map((r) => r.error)));
     assert.deepEqual((await w.stored()).map((s) => s.n), [2, 3], "today and tomorrow");
   });
+});
+
+Deno.test("shifts: a schedule of a company without a 7shifts connection is logged and answered 202: nothing to pull with", async () => {
+  const env = testEnv();
+  const sql = testDb();
+  try {
+    const ids = vendorIds();
+    const locationId = await newLocation(sql, ids);
+    const body = JSON.stringify({
+      company_id: ids.companyId,
+      location_id: ids.sevenShiftsLocationId,
+      department_ids: [],
+      start: "2026-12-06T00:00:00+00:00",
+      end: "2026-12-12T00:00:00+00:00",
+    });
+    // No connection serves the company: its HMAC is keyed with SEVENSHIFTS_GRANT_GUID.
+    const res = await deliverPunch(
+      env.functionsUrl,
+      env.sevenShiftsGrantGuid,
+      body,
+      "schedule.published",
+    );
+    assert.equal(res.status, 202, JSON.stringify(res.json));
+    assert.equal(res.json.outcome, "ignored");
+    const [{ n }] = await sql`select count(*)::int as n from public.sync_runs
+      where location_id = ${locationId}`;
+    assert.equal(n, 0);
+    const [event] = await sql`select outcome from public.inbound_events where raw_body = ${body}`;
+    assert.equal(event.outcome, "ignored");
+  } finally {
+    await sql.end();
+  }
 });
