@@ -31,8 +31,10 @@
 --   Held alerts are never claimed nor posted; the location's next flash on each of its channels
 --   lists them ("while you were closed") and, once every channel of the location has listed it,
 --   the alert is 'flashed' (done). Quiet hours hold alerts only at a location in a flash (a flash
---   hour and a channel URL): otherwise nothing would ever release them. A quiet window should end
---   by the flash hour: an alert held after that morning's flash waits for the next one.
+--   hour and a channel URL): otherwise nothing would ever release them. An alert whose next flash
+--   is due more than 3 hours after its quiet hours end (held after that morning's flash, in
+--   quiet hours 22:00-09:00 with the flash at 7) is not kept for a day: it is posted when the
+--   quiet hours end (pipeline.release_held_alerts, run with the flash job).
 -- * pg_cron runs pipeline.create_due_flashes() every 15 minutes; all clocks are
 --   pipeline.current_clock(), so tests and replays inject it.
 
@@ -411,9 +413,65 @@ begin
     where a.id = any (v_held_ids) and l.id = a.location_id;
     v_created := v_created + 1;
   end loop;
+  perform pipeline.release_held_alerts(create_due_flashes.only_location_ids);
   return v_created;
 end
 $$;
+-- Alerts held in quiet hours whose next flash is far off go out when the quiet hours end: for an
+-- alert held at t, if the location's first flash hour after t comes more than 3 hours after the
+-- end of the quiet hours t fell in, no flash is close, and the alert is made pending again once
+-- those quiet hours are over, and the notifier woken. Run at the end of every flash job, so
+-- within 15 minutes of the end of the quiet hours. Returns how many it released.
+create or replace function pipeline.release_held_alerts(only_location_ids bigint[] default null)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_clock timestamptz := pipeline.current_clock();
+  v_released integer;
+begin
+  with held as (
+    select a.id, l.time_zone, l.flash_local_hour, l.quiet_hours_end,
+      (a.held_at at time zone l.time_zone) as held_local
+    from public.alerts as a
+    join public.locations as l on l.id = a.location_id
+    where a.status = 'held'
+      and (release_held_alerts.only_location_ids is null
+        or a.location_id = any (release_held_alerts.only_location_ids))
+  ),
+  timed as (
+    select h.id,
+      -- The end of the quiet hours the alert was held in, and the next flash hour after it.
+      ((h.held_local::date + case when h.held_local::time < h.quiet_hours_end then 0 else 1 end)
+        + h.quiet_hours_end) at time zone h.time_zone as quiet_end,
+      case when h.flash_local_hour is null then 'infinity'::timestamptz
+        else ((h.held_local::date
+          + case when h.held_local::time < pg_catalog.make_time(h.flash_local_hour, 0, 0)
+            then 0 else 1 end) + pg_catalog.make_time(h.flash_local_hour, 0, 0))
+          at time zone h.time_zone
+      end as next_flash
+    from held as h
+  )
+  update public.alerts as a
+  set status = 'pending', next_attempt_at = v_clock, updated_at = pg_catalog.now()
+  from timed as t
+  where a.id = t.id
+    and (t.quiet_end is null or (t.quiet_end <= v_clock
+      and t.next_flash > t.quiet_end + interval '3 hours'));
+  get diagnostics v_released = row_count;
+  if v_released > 0 then
+    -- Delivered now, not at the next minute's sweep.
+    perform pipeline.request_alert_sweep();
+  end if;
+  return v_released;
+end
+$$;
+comment on function pipeline.release_held_alerts(bigint[]) is
+  'Posts held alerts whose quiet hours are over when no morning flash comes within 3 hours of '
+  'their end, or at once when the location no longer has quiet hours. Run by the flash job.';
+
 comment on function pipeline.create_due_flashes(bigint[]) is
   'Creates the morning flashes due at pipeline.current_clock(): one per channel and business '
   'day, less than a day late. pg_cron runs it every 15 minutes.';
@@ -425,6 +483,7 @@ revoke all on function pipeline.flash_due_at(date, text, smallint, smallint)
 revoke all on function pipeline.flash_location_facts(public.locations, date, text, timestamptz)
   from public, anon, authenticated;
 revoke all on function pipeline.create_due_flashes(bigint[]) from public, anon, authenticated;
+revoke all on function pipeline.release_held_alerts(bigint[]) from public, anon, authenticated;
 grant execute on function pipeline.create_due_flashes(bigint[]) to service_role;
 
 do $$

@@ -501,6 +501,60 @@ flashTest(
 );
 
 flashTest(
+  "quiet hours 22:00-09:00 with the flash at 7: an alert held after the flash goes out when the quiet hours end, not a day later; one held before it waits for the flash",
+  async (c) => {
+    const q = await addLocation(c, "Late Riser", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("late-riser"),
+    }, { quiet_hours_start: "22:00", quiet_hours_end: "09:00" });
+    // Saturday Nov 21, 2 AM EST (business day Nov 20, open until 4 AM): a sync notice, held.
+    // At 8 AM (the new business day), another: held too, after that morning's 7 AM flash.
+    const notice = (iso: string, day: string) =>
+      c.sql.begin(async (tx) => {
+        await tx`select set_config('pipeline.now', ${iso}, true)`;
+        const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
+          from_state, location_name, time_zone, labor_pct_bp, labor_target_bp,
+          critical_threshold_bp, recovery_threshold_bp, net_sales_cents, labor_cost_cents,
+          paid_labor_seconds, order_count, punch_count, open_punch_count, metrics_as_of, details)
+        values (${q}, ${day}, 'sync', 'ok', 'Late Riser', 'America/New_York', null, 2500, 3000,
+          2400, 0, 0, 0, 0, 0, 0, now(), ${
+          c.sql.json({
+            runId: 1,
+            runKind: "hourly",
+            ordersMissed: 1,
+            punchesMissed: 0,
+            breakEditsMissed: 0,
+            todayBusinessDate: day,
+            days: [],
+          })
+        }) returning id::int, status`;
+        return r as { id: number; status: string };
+      });
+    const night = await notice("2026-11-21T07:00:00Z", "2026-11-20");
+    const morning = await notice("2026-11-21T13:00:00Z", "2026-11-21");
+    assert.deepEqual([night.status, morning.status], ["held", "held"]);
+    const status = async (id: number) =>
+      (await c.sql`select status from public.alerts where id = ${id}`)[0].status as string;
+    // 7 AM: the flash lists the night's alert; the morning's was held after it was due.
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 1);
+    assert.equal(await status(night.id), "flashed");
+    // 8:45 AM: still quiet, still held; 9 AM: the quiet hours are over and the next flash is 22
+    // hours away, so it goes out now.
+    await runFlashes(c, "2026-11-21T13:45:00Z");
+    assert.equal(await status(morning.id), "held");
+    await runFlashes(c, "2026-11-21T14:00:00Z");
+    await eventually(
+      async () => (await status(morning.id)) === "sent" ? true : undefined,
+      20_000,
+      "the released alert to be delivered",
+    );
+    assert.equal(await status(night.id), "flashed");
+    const posted = c.rx.messages("slack").map((m) => describeMessage(m));
+    assert.equal(posted.filter((t) => t.includes("Morning flash")).length, 1);
+    assert.equal(posted.filter((t) => !t.includes("Morning flash")).length, 1);
+  },
+);
+
+flashTest(
   "quiet hours: a range inside one day and one wrapping midnight, ends excluded",
   async (c) => {
     const cases: Array<[string, string, string, boolean]> = [
