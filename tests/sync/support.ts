@@ -172,13 +172,33 @@ export async function syncWorld(opts: SyncWorldOptions = {}): Promise<SyncWorld>
       return { from: dates[0], to: dates[dates.length - 1] };
     },
     async close() {
-      // Nothing of this world may be scheduled later, against fakes that are gone.
-      await sql`update public.sync_runs set state = 'cancelled', lease_token = null,
-        lease_expires_at = null where location_id = any(${locationIds})
+      const connections = credentials.flatMap((c) => [
+        c.toastConnectionId,
+        c.sevenShiftsConnectionId,
+      ]);
+      // Nothing of this world may be scheduled later, against fakes that are gone: its
+      // locations' runs and any other run on its connections (a run the stack's own schedule
+      // queued meanwhile) are cancelled. A run an invocation is still taking up may be claimed
+      // again between the cancel and the removal, which remove_connection refuses (55006): the
+      // cancel is repeated until the removal goes through.
+      const cancel = () =>
+        sql`update public.sync_runs set state = 'cancelled', lease_token = null,
+          lease_expires_at = null
+        where (location_id = any(${locationIds})
+            or toast_connection_id = any(${connections})
+            or sevenshifts_connection_id = any(${connections}))
           and state in ('pending', 'running')`;
-      for (const c of credentials) {
-        await sql`select pipeline.remove_connection(${c.toastConnectionId})`;
-        await sql`select pipeline.remove_connection(${c.sevenShiftsConnectionId})`;
+      for (const id of connections) {
+        for (let attempt = 1;; attempt++) {
+          await cancel();
+          try {
+            await sql`select pipeline.remove_connection(${id})`;
+            break;
+          } catch (err) {
+            if ((err as { code?: string }).code !== "55006" || attempt === 20) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       }
       await fakes.stop();
       await sql.end();
