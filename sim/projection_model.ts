@@ -217,10 +217,13 @@ export interface Hint {
   targetCostCents: number;
   excessCents: number;
   sellMoreCents: number;
-  /** Null when no cut of the remaining work lands on target (or nothing remains). */
+  /** The cut that lands on target, in quarter hours; null when nothing remains to cut. */
   cutMinutes: number | null;
+  /** Whether the remaining work can give that cut (after the next quarter-hour instant). */
+  cutPossible: boolean;
+  /** What the cut saves; null unless {@link cutPossible}. */
   cutSavingCents: number | null;
-  /** Epoch ms on the quarter-hour grid; null with {@link cutMinutes}. */
+  /** The last instant on the quarter-hour grid to cut by (epoch ms); null unless possible. */
   cutBefore: number | null;
 }
 
@@ -233,28 +236,27 @@ export function hintFor(p: Projection, work: RemainingWork, targetBp: number, no
   const targetCostCents = roundDivNumber(sales * targetBp, 10_000);
   const excessCents = cost - targetCostCents;
   const sellMoreCents = roundDivNumber(cost * 10_000, targetBp) - sales;
-  const none = { targetCostCents, excessCents, sellMoreCents };
-  if (work.remainingCostCents === 0 || excessCents <= 0) {
-    return { ...none, cutMinutes: null, cutSavingCents: null, cutBefore: null };
+  const impossible = { cutPossible: false, cutSavingCents: null, cutBefore: null };
+  if (work.remainingCostCents === 0) {
+    return { targetCostCents, excessCents, sellMoreCents, cutMinutes: null, ...impossible };
   }
   const quarters = ceilDiv(
     BigInt(excessCents) * BigInt(work.remainingSeconds),
     BigInt(work.remainingCostCents) * 900n,
   );
   const cutMinutes = 15 * Number(quarters);
+  const base = { targetCostCents, excessCents, sellMoreCents, cutMinutes };
   const needed = cutMinutes * 60;
   const savableAfter = (tSec: number) =>
     work.items.reduce((t, i) => t + Math.max(0, i.endSec - Math.max(i.startSec, tSec)), 0);
   // The grid: whole UTC minutes divisible by 15, from `now` rounded up.
   const grid = 900;
   let t = Math.ceil(Math.floor(now / 1000) / grid) * grid;
-  if (needed > work.remainingSeconds || savableAfter(t) < needed) {
-    return { ...none, cutMinutes: null, cutSavingCents: null, cutBefore: null };
-  }
+  if (needed > work.remainingSeconds || savableAfter(t) < needed) return { ...base, ...impossible };
   while (savableAfter(t + grid) >= needed) t += grid;
   return {
-    ...none,
-    cutMinutes,
+    ...base,
+    cutPossible: true,
     cutSavingCents: roundDivNumber(
       cutMinutes * 60 * work.remainingCostCents,
       work.remainingSeconds,
@@ -299,7 +301,10 @@ export function projectionMessage(
   const head = `Projected ${pctText(p.projectedLaborPctBp ?? 0)} % at close (target ${
     pctText(targetBp)
   } %).`;
-  if (hint.cutMinutes === null || hint.cutBefore === null || hint.cutSavingCents === null) {
+  if (
+    !hint.cutPossible || hint.cutMinutes === null || hint.cutBefore === null ||
+    hint.cutSavingCents === null
+  ) {
     return `${head} No cut of the shifts still to run lands on target: sell ${
       dollarsText(hint.sellMoreCents)
     } more.`;

@@ -182,6 +182,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   assert.equal(h.sellMoreCents, 164_000);
   // 41000 × 28800 / (48000 × 900) = 27.33 → 28 quarters: 420 minutes.
   assert.equal(h.cutMinutes, 420);
+  assert.equal(h.cutPossible, true);
   assert.equal(h.cutSavingCents, 42_000);
   // Savable after t: (t0+4h − t) + 4h ≥ 25200 s holds up to t0 + 1 h (25200), not t0 + 1h15.
   assert.equal(h.cutBefore, t0 + 3_600_000);
@@ -204,7 +205,9 @@ Deno.test("projection model: the hint, worked by hand", () => {
     short,
   );
   const h2 = hintFor(p2, short, 2500, now);
-  assert.equal(h2.cutMinutes, null);
+  assert.equal(h2.cutMinutes, 420, "7 hours would land on target; 1 remains");
+  assert.equal(h2.cutPossible, false);
+  assert.equal(h2.cutSavingCents, null);
   assert.equal(h2.cutBefore, null);
   assert.equal(
     projectionMessage(p2, h2, 2500, NY),
@@ -224,7 +227,9 @@ Deno.test("projection model: the hint, worked by hand", () => {
   const h3 = hintFor(p3, soon, 2500, now);
   assert.equal(h3.excessCents, 3_700);
   // 3700 × 948 / (23700 × 900) = 0.16 → one quarter hour, which 948 s could hold.
+  assert.equal(h3.cutMinutes, 15);
   assert.ok(15 * 60 <= soon.remainingSeconds);
+  assert.equal(h3.cutPossible, false);
   assert.equal(h3.cutBefore, null);
 });
 
