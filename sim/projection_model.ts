@@ -16,6 +16,7 @@ import {
   type AlertRules,
   type DayWrite,
   DEFAULT_ALERT_RULES,
+  type ExpectedAlert,
   predictAlerts,
   type SystemStep,
 } from "./alerts_model.ts";
@@ -356,6 +357,8 @@ export interface ProjectionPrediction {
   /** Every projection write, in order. */
   writes: ProjectionWrite[];
   alerts: ExpectedProjectionAlert[];
+  /** The over/critical/recovered alerts of the same steps (sim/alerts_model.ts). */
+  laborAlerts: ExpectedAlert[];
 }
 
 /**
@@ -368,7 +371,16 @@ export function predictProjections(
   sim: Simulation,
   steps: readonly SystemStep[],
   rules: readonly ProjectionRules[],
+  opts: {
+    /**
+     * Which history sales stand for "by now" (an experiment of bench/projection.ts; the doc's
+     * rule is `slot`): the latest row at or before the current slot (`slot`), before it
+     * (`previous`), or between the two by the time elapsed in the slot (`interpolated`).
+     */
+    shareAt?: "slot" | "previous" | "interpolated";
+  } = {},
 ): ProjectionPrediction {
+  const shareAt = opts.shareAt ?? "slot";
   const userOfPunch = new Map(sim.punches.map((p) => [`punch:${p.id}`, p.userId]));
   const workDays = new Map<number, string[]>();
   for (const p of sim.punches) {
@@ -424,7 +436,16 @@ export function predictProjections(
       const date = addDays(w.businessDate, -7 * k);
       const final = netNow.get(`${w.locationIndex}|${date}`) ?? 0;
       if (final > 0 && hasIntraday(w.locationIndex, date)) {
-        candidates.push({ salesAtCents: salesAt(w.locationIndex, date, slot), finalCents: final });
+        const atSlot = salesAt(w.locationIndex, date, slot);
+        const before = slot > 0 ? salesAt(w.locationIndex, date, slot - 1) : 0;
+        const wall = wallTime(w.clock, l.timeZone);
+        const elapsed = (wall.minute % 15) * 60 + wall.second;
+        const salesAtCents = shareAt === "slot"
+          ? atSlot
+          : shareAt === "previous"
+          ? before
+          : before + roundDivNumber((atSlot - before) * elapsed, 900);
+        candidates.push({ salesAtCents, finalCents: final });
       }
     }
     const open = w.openPunches.map((p) => ({
@@ -465,13 +486,13 @@ export function predictProjections(
       });
     }
   };
-  predictAlerts(
+  const laborAlerts = predictAlerts(
     sim,
     steps,
     rules.map((r) => ({ ...DEFAULT_ALERT_RULES, laborTargetBp: r.laborTargetBp } as AlertRules)),
     { exactClock: true, onWrite },
   );
-  return { intraday, writes, alerts };
+  return { intraday, writes, alerts, laborAlerts };
 }
 
 /** The `H:MM AM` of a write, for people reading a failed comparison. */
