@@ -59,7 +59,8 @@ export interface CandidateDay {
 export type TypicalShare =
   | { status: "ok"; candidates: number; typicalShareBp: number }
   | { status: "insufficient_history"; candidates: number; typicalShareBp: null }
-  | { status: "no_typical_sales"; candidates: number; typicalShareBp: 0 };
+  | { status: "no_typical_sales"; candidates: number; typicalShareBp: number }
+  | { status: "no_schedule"; candidates: number; typicalShareBp: number };
 
 /** The median share of the candidates' sales done by the slot (docs/projection.md). */
 export function typicalShare(candidates: readonly CandidateDay[]): TypicalShare {
@@ -71,7 +72,8 @@ export function typicalShare(candidates: readonly CandidateDay[]): TypicalShare 
   const median = n % 2 === 1
     ? shares[(n - 1) / 2]
     : roundDivNumber(shares[n / 2 - 1] + shares[n / 2], 2);
-  if (median === 0) return { status: "no_typical_sales", candidates: n, typicalShareBp: 0 };
+  // Refunds running ahead of a day's sales can make a share negative.
+  if (median <= 0) return { status: "no_typical_sales", candidates: n, typicalShareBp: median };
   return { status: "ok", candidates: n, typicalShareBp: median };
 }
 
@@ -224,7 +226,10 @@ export interface Hint {
   cutPossible: boolean;
   /** What the cut saves; null unless {@link cutPossible}. */
   cutSavingCents: number | null;
-  /** The last instant on the quarter-hour grid to cut by (epoch ms); null unless possible. */
+  /**
+   * The last instant on the quarter-hour grid to cut by (epoch ms), or `now` (its whole
+   * second) when none qualifies; null unless possible.
+   */
   cutBefore: number | null;
 }
 
@@ -253,8 +258,13 @@ export function hintFor(p: Projection, work: RemainingWork, targetBp: number, no
   // The grid: whole UTC minutes divisible by 15, from `now` rounded up.
   const grid = 900;
   let t = Math.ceil(Math.floor(now / 1000) / grid) * grid;
-  if (needed > work.remainingSeconds || savableAfter(t) < needed) return { ...base, ...impossible };
-  while (savableAfter(t + grid) >= needed) t += grid;
+  if (needed > work.remainingSeconds) return { ...base, ...impossible };
+  // No quarter hour from now on saves enough: the cut has to start now.
+  let before = Math.floor(now / 1000);
+  if (savableAfter(t) >= needed) {
+    while (savableAfter(t + grid) >= needed) t += grid;
+    before = t;
+  }
   return {
     ...base,
     cutPossible: true,
@@ -262,7 +272,7 @@ export function hintFor(p: Projection, work: RemainingWork, targetBp: number, no
       cutMinutes * 60 * work.remainingCostCents,
       work.remainingSeconds,
     ),
-    cutBefore: t * 1000,
+    cutBefore: before * 1000,
   };
 }
 
@@ -298,6 +308,7 @@ export function projectionMessage(
   hint: Hint,
   targetBp: number,
   timeZone: string,
+  now: number,
 ): string {
   const head = `Projected ${pctText(p.projectedLaborPctBp ?? 0)} % at close (target ${
     pctText(targetBp)
@@ -310,9 +321,12 @@ export function projectionMessage(
       dollarsText(hint.sellMoreCents)
     } more.`;
   }
-  return `${head} To land on target: cut ${hoursText(hint.cutMinutes)} labor hours before ${
-    hintClockText(hint.cutBefore, timeZone)
-  } (≈ ${dollarsText(hint.cutSavingCents)}), or sell ${dollarsText(hint.sellMoreCents)} more.`;
+  const when = hint.cutBefore === Math.floor(now / 1000) * 1000
+    ? "now"
+    : `before ${hintClockText(hint.cutBefore, timeZone)}`;
+  return `${head} To land on target: cut ${hoursText(hint.cutMinutes)} labor hours ${when} (≈ ${
+    dollarsText(hint.cutSavingCents)
+  }), or sell ${dollarsText(hint.sellMoreCents)} more.`;
 }
 
 /** An intraday row (`public.intraday_metrics`). */
@@ -378,6 +392,11 @@ export function predictProjections(
      * (`previous`), or between the two by the time elapsed in the slot (`interpolated`).
      */
     shareAt?: "slot" | "previous" | "interpolated";
+    /**
+     * When each location-day's schedule was stored (epoch ms; null: never): before then the
+     * day has no shift. Default: every schedule from the start.
+     */
+    scheduleStoredAt?: (locationIndex: number, businessDate: string) => number | null;
   } = {},
 ): ProjectionPrediction {
   const shareAt = opts.shareAt ?? "slot";
@@ -398,6 +417,8 @@ export function predictProjections(
     shiftsOf.set(k, [...(shiftsOf.get(k) ?? []), s]);
   }
   const intraday = new Map<string, IntradayRow>();
+  /** The typical share of (location, day, slot), worked out at the slot's first write. */
+  const shareOfSlot = new Map<string, TypicalShare>();
   const netNow = new Map<string, number>();
   const state = new Map<string, ProjectionState>();
   const writes: ProjectionWrite[] = [];
@@ -432,7 +453,7 @@ export function predictProjections(
       recordedAt: w.clock,
     });
     const candidates: CandidateDay[] = [];
-    for (let k = 1; k <= 8; k++) {
+    for (let k = 1; k <= 8 && !shareOfSlot.has(`${key}|${slot}`); k++) {
       const date = addDays(w.businessDate, -7 * k);
       const final = netNow.get(`${w.locationIndex}|${date}`) ?? 0;
       if (final > 0 && hasIntraday(w.locationIndex, date)) {
@@ -453,9 +474,15 @@ export function predictProjections(
       clockedInAt: p.clockedInAt,
       wageCentiCents: p.wageCentiCents,
     }));
-    const work = remainingWork(shiftsOf.get(key) ?? [], open, w.clock);
+    const storedAt = opts.scheduleStoredAt?.(w.locationIndex, w.businessDate) ?? -Infinity;
+    const shifts = storedAt !== null && storedAt <= w.clock ? shiftsOf.get(key) ?? [] : [];
+    const work = remainingWork(shifts, open, w.clock);
+    let share = shareOfSlot.get(`${key}|${slot}`);
+    if (!share) shareOfSlot.set(`${key}|${slot}`, share = typicalShare(candidates));
+    // A day without a published shift: the labor still to come is unknown.
+    if (share.status === "ok" && shifts.length === 0) share = { ...share, status: "no_schedule" };
     const projection = project(
-      typicalShare(candidates),
+      share,
       w.figures.netSalesCents,
       w.figures.laborCostCents,
       work,
@@ -482,7 +509,7 @@ export function predictProjections(
         clock: w.clock,
         projection,
         hint,
-        message: projectionMessage(projection, hint, r.laborTargetBp, l.timeZone),
+        message: projectionMessage(projection, hint, r.laborTargetBp, l.timeZone, w.clock),
       });
     }
   };

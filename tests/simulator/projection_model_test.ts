@@ -64,6 +64,8 @@ Deno.test("projection model: the typical share is the median, ties away from zer
     candidates: 3,
     typicalShareBp: 0,
   });
+  // Refunds ahead of sales by the slot: a negative median is no typical sales either.
+  assert.equal(typicalShare([c(-50), c(-20), c(900)]).status, "no_typical_sales");
 });
 
 const shift = (
@@ -187,7 +189,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   // Savable after t: (t0+4h − t) + 4h ≥ 25200 s holds up to t0 + 1 h (25200), not t0 + 1h15.
   assert.equal(h.cutBefore, t0 + 3_600_000);
   assert.equal(
-    projectionMessage(p, h, 2500, NY),
+    projectionMessage(p, h, 2500, NY, now),
     "Projected 29.1 % at close (target 25 %). To land on target: cut 7 labor hours before " +
       "6 PM (≈ $420), or sell $1,640 more.",
   );
@@ -210,13 +212,13 @@ Deno.test("projection model: the hint, worked by hand", () => {
   assert.equal(h2.cutSavingCents, null);
   assert.equal(h2.cutBefore, null);
   assert.equal(
-    projectionMessage(p2, h2, 2500, NY),
+    projectionMessage(p2, h2, 2500, NY, now),
     "Projected 29.1 % at close (target 25 %). No cut of the shifts still to run lands on " +
       "target: sell $1,640 more.",
   );
 
   // A quarter hour of work remains (21:55:12 to 22:11, 948 s at $900 an hour: $237), but
-  // only 660 s of it after 22:00, the first instant on the grid: no instant lands on target.
+  // only 660 s of it after 22:00, the first instant on the grid: the cut has to start now.
   const start = Math.floor(now / 1000);
   const soon = {
     items: [{ startSec: start, endSec: t0 / 1000 + 660, wageCentiCents: 9_000_000, userId: 1 }],
@@ -229,8 +231,9 @@ Deno.test("projection model: the hint, worked by hand", () => {
   // 3700 × 948 / (23700 × 900) = 0.16 → one quarter hour, which 948 s could hold.
   assert.equal(h3.cutMinutes, 15);
   assert.ok(15 * 60 <= soon.remainingSeconds);
-  assert.equal(h3.cutPossible, false);
-  assert.equal(h3.cutBefore, null);
+  assert.equal(h3.cutPossible, true);
+  assert.equal(h3.cutBefore, start * 1000);
+  assert.match(projectionMessage(p3, h3, 2500, NY, now), /cut 0\.25 labor hours now \(≈ \$225\)/);
 });
 
 Deno.test("projection model: the message's numbers", () => {
