@@ -8,9 +8,9 @@
  * there were (goal: none).
  *
  * Two sources, reported apart: the pipeline's own projection (`public.day_projections` read
- * at those instants while a day is replayed through real ingest, `public.alerts` afterwards),
- * and the simulator's independent model of the same definitions (sim/projection_model.ts) on
- * a larger sample, which costs no database time.
+ * at those instants while a day is replayed through real ingest, `public.alerts` afterwards:
+ * bench/projection_pipeline.ts), and the simulator's independent model of the same
+ * definitions (sim/projection_model.ts) on a larger sample, which costs no database time.
  *
  * The actual-% alert a projection alert is measured against is the `over` or `critical` alert
  * that opened the episode still open at close (the first crossing after the day's last
@@ -227,4 +227,53 @@ export function modelAccuracy(
     samples.push(modelSample(sim, date, typicalTargetBp(sim, date), opts.shareAt, opts.rules));
   }
   return { figures: summarizeAccuracy(samples), samples };
+}
+
+/** What `npm run bench` reports about the projection. */
+export interface ProjectionBenchFigures {
+  historyWeeks: number;
+  /** The pipeline's projection after real ingest (null when not measured). */
+  pipeline: AccuracyFigures | null;
+  /** The simulator's model on a larger sample (same definitions, same kind of days). */
+  model: AccuracyFigures;
+  seconds: number;
+}
+
+/** The report's table: one row per source. */
+export function projectionSection(f: ProjectionBenchFigures) {
+  const row = (name: string, a: AccuracyFigures) => [
+    name,
+    a.days,
+    ...a.maePoints,
+    ...a.biasPoints,
+    `${a.overDaysLeadAtLeast2h}/${a.overDays}`,
+    a.leadHours.median,
+    `${a.falseAlarms}/${a.underByPointDays}`,
+  ];
+  return {
+    title: "Projected close: accuracy and alert lead (issue 19)",
+    head: [
+      "source",
+      "days",
+      "MAE 2 PM (pts)",
+      "MAE 5 PM",
+      "MAE 8 PM",
+      "bias 2 PM",
+      "bias 5 PM",
+      "bias 8 PM",
+      "over days warned ≥ 2 h ahead",
+      "median lead (h)",
+      "alerts on days ≥ 1 pt under",
+    ],
+    rows: [
+      ...(f.pipeline ? [row("pipeline (day_projections)", f.pipeline)] : []),
+      row("model (sim/projection_model.ts)", f.model),
+    ],
+    note: `Each day: one simulated location-day with ${f.historyWeeks} same weekdays of ` +
+      "history, its target the median final labor % of that history (to the half point). " +
+      "MAE and bias: projected − final labor %, in points. Lead: hours from the first " +
+      "projection alert to the actual-% alert that opened the episode still open at close (the " +
+      "close when there was none), on days that end over target (goal ≥ 2 h); goal for days " +
+      "ending more than a point under: no projection alert. " + `${f.seconds} s.`,
+  };
 }

@@ -9,6 +9,7 @@
  */
 import postgres from "postgres";
 import { createSevenShiftsWebhookHandler } from "../supabase/functions/sevenshifts-webhook/handler.ts";
+import { boundedLookup, GrantCache } from "../supabase/functions/sevenshifts-webhook/grants.ts";
 import { createToastWebhookHandler } from "../supabase/functions/toast-webhook/handler.ts";
 import type { WageUnit } from "./render.ts";
 import { type DeliveryResult, type DeliveryTarget, headersFor } from "./deliver.ts";
@@ -33,8 +34,17 @@ export function inProcessSender(
   // deno-lint-ignore no-explicit-any
   const db = { query: (text: string, params: unknown[]) => sql.unsafe(text, params as any[]) };
   const toast = createToastWebhookHandler({ db, secret: target.toastWebhookSecret });
+  // As the served function: a company with a vendor connection is verified with its grant.
+  const grants = new GrantCache(
+    boundedLookup(async (companyId) => {
+      const [row] = await sql`select pipeline.sevenshifts_webhook_grant(${companyId}) as grant`;
+      return (row?.grant as string | null) ?? null;
+    }),
+    target.sevenShiftsGrantGuid,
+  );
   const sevenShifts = createSevenShiftsWebhookHandler({
     db,
+    grants,
     grantGuid: target.sevenShiftsGrantGuid,
     webhookToken: "",
     wageUnit,

@@ -64,19 +64,21 @@ export interface SalesDay {
 
 /**
  * The sales of one day: the location's ordinary volume × the weekday profile × the day's own
- * noise (about ±12 %), on the ordinary curve tilted by weekday (lunch, dinner), tilted again
- * by the day (lunch and dinner each about ±15 %: a rainy lunch, a big party at dinner), with
- * noise per half hour (about ±25 %).
+ * noise (σ 10 %), on the ordinary curve tilted by weekday (lunch, dinner), tilted again by the
+ * day (lunch and dinner each σ 8 %: a rainy lunch, a big party at dinner), with noise per half
+ * hour (σ 10 %), on top of the orders' own randomness (a location's 70-110 orders a day are
+ * drawn one by one from the curve, their checks from the menu), which alone moves the share of
+ * a day's sales done by 5 PM by several points from one same weekday to the next.
  */
 export function salesDay(rng: Rng, weekday: number, ordersPerDay: number): SalesDay {
   const clip = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
-  const day = clip(1 + 0.12 * gaussian(rng), 0.6, 1.4);
-  const lunch = WEEKDAY_LUNCH[weekday] * clip(1 + 0.15 * gaussian(rng), 0.5, 1.5);
-  const dinner = WEEKDAY_DINNER[weekday] * clip(1 + 0.15 * gaussian(rng), 0.5, 1.5);
+  const day = clip(1 + 0.1 * gaussian(rng), 0.6, 1.4);
+  const lunch = WEEKDAY_LUNCH[weekday] * clip(1 + 0.08 * gaussian(rng), 0.7, 1.3);
+  const dinner = WEEKDAY_DINNER[weekday] * clip(1 + 0.08 * gaussian(rng), 0.7, 1.3);
   const intensity = ORDER_INTENSITY.map((w, i) => {
     const hour = i / 2;
     const tilt = hour >= 11 && hour < 15 ? lunch : hour >= 17 ? dinner : 1;
-    return w === 0 ? 0 : w * tilt * clip(1 + 0.25 * gaussian(rng), 0.3, 1.7);
+    return w === 0 ? 0 : w * tilt * clip(1 + 0.1 * gaussian(rng), 0.6, 1.4);
   });
   // A half hour of brunch on Sunday morning.
   if (weekday === 0) intensity[20] = Math.max(intensity[20], 2);
