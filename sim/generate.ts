@@ -328,20 +328,23 @@ export function generateSimulation(options: SimulationOptions): Simulation {
       // Forked by position, not date: a scenario plays the same in local time on any date.
       const dr = lr.fork(`day ${dayIndex}`);
       const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+      // Friday and Saturday are busier (with schedules: the weekday profile), unless the scenario fixes the volume.
+      const busy = over.ordersPerDay === undefined && (weekday === 5 || weekday === 6) ? 1.25 : 1;
+      const sales = opts.schedules ? salesDay(dr.fork("sales"), weekday, ordersPerDay) : null;
+      orders.push(...generateOrderDay({
+        location,
+        date,
+        rng: dr.fork("orders"),
+        ids: { uuid },
+        menuGuids,
+        orderCount: sales?.orderCount ??
+          Math.round(ordersPerDay * busy * (0.9 + dr.int(0, 20) / 100)),
+        intensity: over.intensity ?? sales?.intensity,
+        requiredFeatures: over.orderFeatures,
+        featureRateScale: over.featureRateScale,
+        latestRefundDate: addDays(dates[dates.length - 1], 1),
+      }));
       if (opts.schedules) {
-        const sales = salesDay(dr.fork("sales"), weekday, ordersPerDay);
-        orders.push(...generateOrderDay({
-          location,
-          date,
-          rng: dr.fork("orders"),
-          ids: { uuid },
-          menuGuids,
-          orderCount: sales.orderCount,
-          intensity: over.intensity ?? sales.intensity,
-          requiredFeatures: over.orderFeatures,
-          featureRateScale: over.featureRateScale,
-          latestRefundDate: addDays(dates[dates.length - 1], 1),
-        }));
         // The manager publishes the schedule three days ahead, in the afternoon.
         const day = generateScheduleDay({
           location,
@@ -364,20 +367,6 @@ export function generateSimulation(options: SimulationOptions): Simulation {
         }));
         continue;
       }
-      // Friday and Saturday are busier, unless the scenario fixes the volume.
-      const busy = over.ordersPerDay === undefined && (weekday === 5 || weekday === 6) ? 1.25 : 1;
-      orders.push(...generateOrderDay({
-        location,
-        date,
-        rng: dr.fork("orders"),
-        ids: { uuid },
-        menuGuids,
-        orderCount: Math.round(ordersPerDay * busy * (0.9 + dr.int(0, 20) / 100)),
-        intensity: over.intensity,
-        requiredFeatures: over.orderFeatures,
-        featureRateScale: over.featureRateScale,
-        latestRefundDate: addDays(dates[dates.length - 1], 1),
-      }));
       punches.push(...generatePunchDay({
         location,
         date,

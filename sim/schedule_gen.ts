@@ -12,9 +12,9 @@
  * @module
  */
 import { ORDER_INTENSITY, ROLES, type ShiftPlan, STANDARD_SHIFTS } from "./catalog.ts";
-import type { SimBreak, SimLocation, SimPunch, SimScheduledShift } from "./model.ts";
+import type { SimLocation, SimPunch, SimScheduledShift } from "./model.ts";
 import type { Rng } from "./prng.ts";
-import type { NumericIds, StaffMember } from "./sevenshifts_gen.ts";
+import { makeBreaks, type NumericIds, type StaffMember } from "./sevenshifts_gen.ts";
 import { localInstant } from "./time.ts";
 
 const SECOND = 1000;
@@ -179,32 +179,6 @@ export interface PunchesFromScheduleInput {
   openPunches?: boolean;
 }
 
-function breaksFor(ids: NumericIds, rng: Rng, inAt: number, outAt: number): SimBreak[] {
-  const length = outAt - inAt;
-  const out: SimBreak[] = [];
-  if (length >= 4 * 60 * MINUTE) {
-    const start = inAt + Math.floor(length * 0.3 / SECOND) * SECOND;
-    out.push({
-      id: ids.breakId(),
-      paid: true,
-      inAt: start,
-      outAt: start + rng.int(540, 660) * SECOND,
-      deleted: false,
-    });
-  }
-  if (length >= 6 * 60 * MINUTE) {
-    const start = inAt + Math.floor(length * 0.5 / SECOND) * SECOND;
-    out.push({
-      id: ids.breakId(),
-      paid: false,
-      inAt: start,
-      outAt: start + rng.int(1680, 1920) * SECOND,
-      deleted: false,
-    });
-  }
-  return out;
-}
-
 /**
  * The punches of a scheduled day: each assigned shift worked by its person (clock-in 8 minutes
  * early to 5 late; 12 % leave 15-60 minutes early, 15 % stay 10-45 minutes late, the rest
@@ -219,7 +193,7 @@ export function punchesFromSchedule(input: PunchesFromScheduleInput): SimPunch[]
   const punches: SimPunch[] = [];
   const work = (member: StaffMember, shiftId: number, inAt: number, outAt: number) => {
     const role = ROLES[member.role];
-    const breaks = breaksFor(ids, rng, inAt, outAt);
+    const breaks = makeBreaks(rng, ids, inAt, outAt, false);
     const base = {
       clockedInAt: inAt,
       hourlyWageCentiCents: member.hourlyWageCentiCents,
