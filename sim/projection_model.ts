@@ -224,6 +224,8 @@ export interface Hint {
   cutMinutes: number | null;
   /** Whether the remaining work can give that cut (after the next quarter-hour instant). */
   cutPossible: boolean;
+  /** No quarter hour from now on saves enough: the cut has to start now. */
+  cutNow: boolean;
   /** What the cut saves; null unless {@link cutPossible}. */
   cutSavingCents: number | null;
   /**
@@ -242,7 +244,7 @@ export function hintFor(p: Projection, work: RemainingWork, targetBp: number, no
   const targetCostCents = roundDivNumber(sales * targetBp, 10_000);
   const excessCents = cost - targetCostCents;
   const sellMoreCents = roundDivNumber(cost * 10_000, targetBp) - sales;
-  const impossible = { cutPossible: false, cutSavingCents: null, cutBefore: null };
+  const impossible = { cutPossible: false, cutNow: false, cutSavingCents: null, cutBefore: null };
   if (work.remainingCostCents === 0) {
     return { targetCostCents, excessCents, sellMoreCents, cutMinutes: null, ...impossible };
   }
@@ -261,13 +263,15 @@ export function hintFor(p: Projection, work: RemainingWork, targetBp: number, no
   if (needed > work.remainingSeconds) return { ...base, ...impossible };
   // No quarter hour from now on saves enough: the cut has to start now.
   let before = Math.floor(now / 1000);
-  if (savableAfter(t) >= needed) {
+  const cutNow = savableAfter(t) < needed;
+  if (!cutNow) {
     while (savableAfter(t + grid) >= needed) t += grid;
     before = t;
   }
   return {
     ...base,
     cutPossible: true,
+    cutNow,
     cutSavingCents: roundDivNumber(
       cutMinutes * 60 * work.remainingCostCents,
       work.remainingSeconds,

@@ -185,6 +185,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   // 41000 × 28800 / (48000 × 900) = 27.33 → 28 quarters: 420 minutes.
   assert.equal(h.cutMinutes, 420);
   assert.equal(h.cutPossible, true);
+  assert.equal(h.cutNow, false);
   assert.equal(h.cutSavingCents, 42_000);
   // Savable after t: (t0+4h − t) + 4h ≥ 25200 s holds up to t0 + 1 h (25200), not t0 + 1h15.
   assert.equal(h.cutBefore, t0 + 3_600_000);
@@ -209,6 +210,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   const h2 = hintFor(p2, short, 2500, now);
   assert.equal(h2.cutMinutes, 420, "7 hours would land on target; 1 remains");
   assert.equal(h2.cutPossible, false);
+  assert.equal(h2.cutNow, false);
   assert.equal(h2.cutSavingCents, null);
   assert.equal(h2.cutBefore, null);
   assert.equal(
@@ -232,6 +234,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   assert.equal(h3.cutMinutes, 15);
   assert.ok(15 * 60 <= soon.remainingSeconds);
   assert.equal(h3.cutPossible, true);
+  assert.equal(h3.cutNow, true);
   assert.equal(h3.cutBefore, start * 1000);
   assert.match(projectionMessage(p3, h3, 2500, NY, now), /cut 0\.25 labor hours now \(≈ \$225\)/);
 });
