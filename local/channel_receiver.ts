@@ -16,7 +16,8 @@
  * - `rate_limited`: Slack 429 with `Retry-After: <s>`; Discord 429 with JSON
  *   `{"retry_after": <s>, ...}` and the same header.
  * - `server_error`: 500 (or the given 5xx).
- * - `invalid_payload`: Slack 400 `invalid_payload`; Discord 400 `Invalid Form Body`.
+ * - `invalid_payload`: Slack 400 `invalid_payload`; Discord 400 `Invalid Form Body` (also the
+ *   answer to any body that breaks the services' documented size limits, whatever is scripted).
  * - `forbidden`: Slack 403 `action_prohibited`; Discord 403 `Missing Access`.
  * - `not_found`: Slack 404 `channel_not_found`; Discord 404 `Unknown Webhook` (10015).
  * - `archived`: Slack 410 `channel_is_archived`; Discord has no such answer and says 404.
@@ -33,9 +34,14 @@
  */
 import {
   ALERT_COLOURS,
+  type DiscordMessage,
+  discordMessageProblems,
   OVERTIME_NOTICE_COLOUR,
+  type SlackMessage,
+  slackMessageProblems,
   SYNC_NOTICE_COLOUR,
 } from "../shared/alert_messages.ts";
+import { FLASH_COLOUR } from "../shared/flash_messages.ts";
 
 /** The two services the receiver imitates. */
 export type ChannelService = "slack" | "discord";
@@ -349,7 +355,8 @@ export function startChannelReceiver(opts: ChannelReceiverOptions = {}): Promise
       if (answer.kind === "ok" && answer.delayMs) {
         await new Promise((r) => setTimeout(r, answer.delayMs));
       }
-      const refused = body === undefined || typeof body !== "object" || body === null;
+      const refused = body === undefined || typeof body !== "object" || body === null ||
+        beyondLimits(service, body);
       if (refused) record.answer = "invalid_payload";
       const reply = documentedReply(service, refused ? { kind: "invalid_payload" } : answer);
       record.status = reply.status;
@@ -449,6 +456,25 @@ export function startChannelReceiver(opts: ChannelReceiverOptions = {}): Promise
   return Promise.resolve(receiver);
 }
 
+/**
+ * Whether a message breaks the service's documented size limits (Slack's blocks, Discord's
+ * 2,000-character content, 10 embeds, 25 fields, 6,000 characters): the real services refuse it
+ * with their 400, and so does this stand-in. A body of another shape is left to the checks above.
+ */
+function beyondLimits(service: ChannelService, body: object): boolean {
+  try {
+    if (service === "slack" && Array.isArray((body as SlackMessage).blocks)) {
+      return slackMessageProblems(body as SlackMessage).length > 0;
+    }
+    if (service === "discord" && Array.isArray((body as DiscordMessage).embeds)) {
+      return discordMessageProblems(body as DiscordMessage).length > 0;
+    }
+  } catch {
+    // Not a message this module's checks can read: not refused here.
+  }
+  return false;
+}
+
 /** The colour word a person would use for an embed colour (`0xd93025` → "red"). */
 export function colourWord(rgb: number): string {
   for (
@@ -456,6 +482,7 @@ export function colourWord(rgb: number): string {
       ...Object.values(ALERT_COLOURS),
       SYNC_NOTICE_COLOUR,
       OVERTIME_NOTICE_COLOUR,
+      FLASH_COLOUR,
     ]
   ) {
     if (known === rgb) return word;

@@ -284,6 +284,9 @@ async function main(): Promise<number> {
               : kind === "overtime"
               ? `someone on the clock reaches overtime within the hour: notice #${id}, as Slack ` +
                 "and Discord receive it:"
+              : kind === "projected"
+              ? `the day is projected to close over target: alert #${id}, as Slack and Discord ` +
+                "receive it:"
               : `${ALERT_WORDS[kind as keyof typeof ALERT_WORDS]} at ${formatBp(Number(pct))} ` +
                 `labor: alert #${id}, as Slack and Discord receive it:`),
         );

@@ -91,6 +91,69 @@ export interface AlertFacts extends AlertFigures {
   /** When the alert was raised (ISO instant). */
   createdAt: string;
   previous: PreviousAlertFacts | null;
+  /** The open day's projection when the alert was raised (over and critical alerts of an open
+   * day; `pipeline.projection_json`); absent or null otherwise. */
+  projection?: ProjectionFacts | null;
+}
+
+/**
+ * A day's projected close as messages read it (`pipeline.projection_json`; shared/projection.ts):
+ * only status `ok` carries projected figures.
+ */
+export interface ProjectionFacts {
+  status: "ok" | "insufficient_history" | "no_typical_sales" | "no_schedule";
+  /** Same weekdays with live history (of the 3 a projection needs). */
+  candidateCount: number;
+  typicalShareBp?: number;
+  remainingSeconds?: ExactInteger;
+  remainingCostCents?: ExactInteger;
+  remainingOvertimePremiumCents?: ExactInteger;
+  projectedNetSalesCents?: ExactInteger;
+  projectedLaborCostCents?: ExactInteger;
+  projectedLaborPctBp?: ExactInteger;
+}
+
+/** What lands a projected day on target (shared/projection.ts `projectionHint`). */
+export interface ProjectionHintFacts {
+  targetCostCents: ExactInteger;
+  excessCents: ExactInteger;
+  sellMoreCents: ExactInteger;
+  /** Absent when no scheduled work remains. */
+  cutMinutes?: number;
+  cutPossible: boolean;
+  cutSavingCents?: ExactInteger;
+  /** ISO instant: the last moment the cut still saves that much. */
+  cutBefore?: string;
+  /** No quarter hour from now on saves enough: the cut starts now. */
+  cutNow?: boolean;
+}
+
+/** `public.alerts.details` of a 'projected' row. */
+export interface ProjectionAlertDetails {
+  /** `critical`: projected past the critical line. */
+  level: "projected" | "critical";
+  fromState: "none" | "projected";
+  projection: ProjectionFacts;
+  projectionMarginBp: number;
+  hint: ProjectionHintFacts;
+}
+
+/** A "projected over target" alert, as the outbox carries it to the notifier. */
+export interface ProjectionAlertFacts {
+  alertId: number;
+  kind: "projected";
+  locationName: string;
+  timeZone: string;
+  businessDate: string;
+  /** The figures so far. */
+  laborPctBp: ExactInteger;
+  laborTargetBp: number;
+  criticalThresholdBp: number;
+  netSalesCents: ExactInteger;
+  laborCostCents: ExactInteger;
+  metricsAsOf: string;
+  createdAt: string;
+  details: ProjectionAlertDetails;
 }
 
 /** A day's figures before or after a sync corrected them. */
@@ -170,7 +233,11 @@ export interface OvertimeNoticeFacts {
 }
 
 /** Anything the outbox delivers: a labor alert, a sync notice or an overtime notice. */
-export type OutboxFacts = AlertFacts | SyncNoticeFacts | OvertimeNoticeFacts;
+export type OutboxFacts =
+  | AlertFacts
+  | SyncNoticeFacts
+  | OvertimeNoticeFacts
+  | ProjectionAlertFacts;
 
 /** A Slack text object. */
 export interface SlackText {
@@ -777,10 +844,227 @@ function renderOvertimeDiscord(n: OvertimeNoticeFacts): DiscordMessage {
   };
 }
 
-/** The Slack incoming-webhook body for an alert, a sync notice or an overtime notice. */
+/** The embed colour of a projection alert: amber as an over alert, red when critical. */
+export const PROJECTION_COLOURS = {
+  projected: { rgb: 0xf2a900, word: "amber" },
+  critical: { rgb: 0xd93025, word: "red" },
+} as const;
+
+/** Basis points as a percentage with one decimal, as the projection reads: `2910` → `"29.1 %"`,
+ * `2500` → `"25 %"` (half away from zero). */
+export function formatPctShort(bp: ExactInteger | bigint): string {
+  const tenths = divideRoundHalfAwayBig(exactInteger(bp), 10n);
+  const abs = tenths < 0n ? -tenths : tenths;
+  const digit = abs % 10n === 0n ? "" : `.${abs % 10n}`;
+  return `${tenths < 0n ? "-" : ""}${abs / 10n}${digit} %`;
+}
+
+/** Cents as whole dollars (half away from zero), grouped: `124000` → `"$1,240"`. */
+export function formatDollars(cents: ExactInteger | bigint): string {
+  return formatCents(divideRoundHalfAwayBig(exactInteger(cents), 100n) * 100n).slice(0, -3);
+}
+
+/** Quarter hours as labor hours (docs/projection.md): `210` → `"3.5 labor hours"`, `240` → `"4
+ * labor hours"`. */
+function laborHoursOfMinutes(minutes: number): string {
+  return `${(minutes / 60).toFixed(2).replace(/\.?0+$/, "")} labor hours`;
+}
+
+/** Local wall-clock time, short: `"8 PM"`, `"8:15 PM"`. */
+function shortLocalTime(instantIso: string, timeZone: string): string {
+  return formatLocalTime(instantIso, timeZone).replace(/ \S+$/, "").replace(":00 ", " ");
+}
+
+/**
+ * The projection and its hint in one sentence: what the day will close at and what lands it on
+ * target (docs/projection.md, "The hint").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { projectionSentence } from "./alert_messages.ts";
+ *
+ * assert.equal(
+ *   projectionSentence({
+ *     projection: { status: "ok", candidateCount: 3, projectedLaborPctBp: 2910 },
+ *     hint: { targetCostCents: 37_200, excessCents: 6100, sellMoreCents: 24_400,
+ *       cutMinutes: 210, cutPossible: true, cutSavingCents: 6125,
+ *       cutBefore: "2026-11-28T01:00:00.000Z" },
+ *   }, 2500, "America/New_York"),
+ *   "Projected 29.1 % at close (target 25 %). To land on target: cut 3.5 labor hours before " +
+ *     "8 PM (≈ $61), or sell $244 more.",
+ * );
+ * ```
+ */
+export function projectionSentence(
+  d: Pick<ProjectionAlertDetails, "projection" | "hint">,
+  laborTargetBp: number,
+  timeZone: string,
+): string {
+  const head = `Projected ${formatPctShort(d.projection.projectedLaborPctBp ?? 0)} at close ` +
+    `(target ${formatPctShort(laborTargetBp)}).`;
+  const h = d.hint;
+  const sell = formatDollars(h.sellMoreCents);
+  if (h.cutPossible && h.cutMinutes !== undefined && h.cutBefore !== undefined) {
+    const when = h.cutNow ? "now" : `before ${shortLocalTime(h.cutBefore, timeZone)}`;
+    return `${head} To land on target: cut ${laborHoursOfMinutes(h.cutMinutes)} ${when} ` +
+      `(≈ ${formatDollars(h.cutSavingCents ?? 0)}), or sell ${sell} more.`;
+  }
+  return `${head} No cut of the shifts still to run lands on target: sell ${sell} more.`;
+}
+
+/**
+ * The projection line of an over or critical alert: the projected close, or why there is none
+ * yet ("No projection yet: 2 of 3 same weekdays recorded"); null when the alert carries none.
+ */
+export function projectionLine(alert: AlertFacts): string | null {
+  const p = alert.projection;
+  if (!p || alert.kind === "recovered") return null;
+  switch (p.status) {
+    case "ok":
+      return `Projected ${formatPctShort(p.projectedLaborPctBp ?? 0)} at close (sales ${
+        formatDollars(p.projectedNetSalesCents ?? 0)
+      }, labor ${formatDollars(p.projectedLaborCostCents ?? 0)}).`;
+    case "insufficient_history":
+      return `No projection yet: ${Math.min(p.candidateCount, 3)} of 3 same weekdays recorded.`;
+    case "no_typical_sales":
+      return "No projection: a typical day has no sales by this time.";
+    case "no_schedule":
+      return "No projection: no published schedule for today.";
+  }
+}
+
+/** The projection line on a line of its own after the labor sentence, or nothing. */
+function projectionSuffix(alert: AlertFacts): string {
+  const line = projectionLine(alert);
+  return line ? `\n${line}` : "";
+}
+
+function projectionHeadline(n: ProjectionAlertFacts): string {
+  return n.details.level === "critical" ? "🔴 Projected critical" : "📈 Projected over target";
+}
+
+function projectionFields(n: ProjectionAlertFacts): Array<{ label: string; value: string }> {
+  const p = n.details.projection;
+  const fields = [
+    { label: "Labor so far", value: formatBasisPoints(n.laborPctBp) },
+    {
+      label: "Sales so far → close",
+      value: `${formatDollars(n.netSalesCents)} → ${formatDollars(p.projectedNetSalesCents ?? 0)}`,
+    },
+    {
+      label: "Labor so far → close",
+      value: `${formatDollars(n.laborCostCents)} → ${
+        formatDollars(p.projectedLaborCostCents ?? 0)
+      }`,
+    },
+    {
+      label: "Still scheduled",
+      value: `${formatLaborHours(p.remainingSeconds ?? 0)} · ${
+        formatDollars(p.remainingCostCents ?? 0)
+      }`,
+    },
+  ];
+  if (exactInteger(p.remainingOvertimePremiumCents ?? 0) !== 0n) {
+    fields.push({
+      label: "Overtime it adds",
+      value: formatDollars(p.remainingOvertimePremiumCents ?? 0),
+    });
+  }
+  return fields;
+}
+
+function projectionFooter(n: ProjectionAlertFacts): string {
+  const share = formatPctShort(n.details.projection.typicalShareBp ?? 0).replace(" %", "%");
+  return `A typical ${WEEKDAYS[new Date(`${n.businessDate}T00:00:00Z`).getUTCDay()]} has done ` +
+    `${share} of its sales by now · Business day ${formatBusinessDate(n.businessDate)} · ` +
+    `Alert #${n.alertId}`;
+}
+
+function renderProjectionSlack(n: ProjectionAlertFacts): SlackMessage {
+  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone);
+  return {
+    text: truncateText(
+      `${projectionHeadline(n)}: ${escapeSlack(n.locationName)}. ${sentence}`,
+      SLACK_LIMITS.textTargetChars,
+    ),
+    blocks: [
+      {
+        type: "header",
+        text: {
+          type: "plain_text",
+          text: truncateText(
+            `${projectionHeadline(n)} · ${n.locationName}`,
+            SLACK_LIMITS.headerChars,
+          ),
+          emoji: true,
+        },
+      },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncateText(
+            `*${sentence}*\nFigures as of ${formatLocalTime(n.metricsAsOf, n.timeZone)}.`,
+            SLACK_LIMITS.sectionTextChars,
+          ),
+        },
+      },
+      {
+        type: "section",
+        fields: projectionFields(n).map(({ label, value }) => ({
+          type: "mrkdwn" as const,
+          text: truncateText(`*${label}*\n${value}`, SLACK_LIMITS.sectionFieldChars),
+        })),
+      },
+      {
+        type: "context",
+        elements: [{
+          type: "mrkdwn",
+          text: truncateText(
+            `${projectionFooter(n)} · ${escapeSlack(n.locationName)}`,
+            SLACK_LIMITS.contextElementChars,
+          ),
+        }],
+      },
+    ],
+  };
+}
+
+function renderProjectionDiscord(n: ProjectionAlertFacts): DiscordMessage {
+  const sentence = projectionSentence(n.details, n.laborTargetBp, n.timeZone);
+  return {
+    content: truncateText(
+      `${projectionHeadline(n)}: ${escapeDiscord(n.locationName)}. ${sentence}`,
+      DISCORD_LIMITS.contentChars,
+    ),
+    embeds: [{
+      title: truncateText(
+        `${projectionHeadline(n)} · ${n.locationName}`,
+        DISCORD_LIMITS.titleChars,
+      ),
+      description: truncateText(
+        `**${sentence}**\nFigures as of ${formatLocalTime(n.metricsAsOf, n.timeZone)}.`,
+        DISCORD_LIMITS.descriptionChars,
+      ),
+      color: PROJECTION_COLOURS[n.details.level].rgb,
+      fields: projectionFields(n).map(({ label, value }) => ({
+        name: truncateText(label, DISCORD_LIMITS.fieldNameChars),
+        value: truncateText(value, DISCORD_LIMITS.fieldValueChars),
+        inline: true,
+      })),
+      footer: { text: truncateText(projectionFooter(n), DISCORD_LIMITS.footerChars) },
+      timestamp: new Date(n.metricsAsOf).toISOString(),
+    }],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** The Slack incoming-webhook body for an alert, a sync notice an overtime notice or a projection alert. */
 export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
   if (alert.kind === "sync") return renderSyncSlack(alert);
   if (alert.kind === "overtime") return renderOvertimeSlack(alert);
+  if (alert.kind === "projected") return renderProjectionSlack(alert);
   const bold = (s: string) => `*${s}*`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
@@ -801,7 +1085,7 @@ export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
       text: {
         type: "mrkdwn",
         text: truncateText(
-          `${laborSentence(alert, bold)}\nBusiness day ${
+          `${laborSentence(alert, bold)}${projectionSuffix(alert)}\nBusiness day ${
             bold(formatBusinessDate(alert.businessDate))
           } · figures as of ${when}`,
           SLACK_LIMITS.sectionTextChars,
@@ -848,6 +1132,7 @@ export function renderSlackMessage(alert: OutboxFacts): SlackMessage {
 export function renderDiscordMessage(alert: OutboxFacts): DiscordMessage {
   if (alert.kind === "sync") return renderSyncDiscord(alert);
   if (alert.kind === "overtime") return renderOvertimeDiscord(alert);
+  if (alert.kind === "projected") return renderProjectionDiscord(alert);
   const bold = (s: string) => `**${s}**`;
   const change = describeChange(alert);
   const when = formatLocalTime(alert.metricsAsOf, alert.timeZone);
@@ -873,7 +1158,7 @@ export function renderDiscordMessage(alert: OutboxFacts): DiscordMessage {
       DISCORD_LIMITS.titleChars,
     ),
     description: truncateText(
-      `${laborSentence(alert, bold)}\nBusiness day ${
+      `${laborSentence(alert, bold)}${projectionSuffix(alert)}\nBusiness day ${
         bold(formatBusinessDate(alert.businessDate))
       } · figures as of ${when}`,
       DISCORD_LIMITS.descriptionChars,

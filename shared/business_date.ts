@@ -17,7 +17,7 @@ const ISO_INSTANT =
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** A cached formatter giving local wall-clock parts in `timeZone` (throws for an unknown zone). */
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+export function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {

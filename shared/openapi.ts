@@ -915,6 +915,17 @@ export const EXAMPLE_ALERT_RECORD = {
   previous_alert_id: null,
   previous: null,
   details: null,
+  projection: {
+    status: "ok",
+    candidateCount: 6,
+    typicalShareBp: 6420,
+    remainingSeconds: 50_400,
+    remainingCostCents: 25_200,
+    remainingOvertimePremiumCents: 0,
+    projectedNetSalesCents: 642_601,
+    projectedLaborCostCents: 141_292,
+    projectedLaborPctBp: 2199,
+  },
   created_at: "2026-11-01T20:31:07.5+00:00",
   status: "pending",
   target_channels: [],
@@ -927,6 +938,10 @@ export const EXAMPLE_ALERT_RECORD = {
   last_error: null,
   sent_at: null,
   updated_at: "2026-11-01T20:31:07.5+00:00",
+  // Quiet hours (20261130000300_flash.sql): set on a held alert and by the flash that lists it.
+  held_at: null,
+  flashed_channels: [],
+  flash_alert_id: null,
 } as const;
 
 /** The vendor sync's request examples (the database calls it). */

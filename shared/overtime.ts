@@ -76,6 +76,20 @@ export function federalOvertimePolicy(timeZone: string): OvertimePolicy {
   };
 }
 
+/**
+ * California's rule: the federal week plus daily tiers, over 8 h a workday at 150 % and over
+ * 12 h at 200 % (its seventh-consecutive-day rule is not modelled).
+ */
+export function californiaOvertimePolicy(timeZone: string): OvertimePolicy {
+  return {
+    ...federalOvertimePolicy(timeZone),
+    dailyTiers: [{ overSeconds: 8 * 3600, multiplierPct: 150 }, {
+      overSeconds: 12 * 3600,
+      multiplierPct: 200,
+    }],
+  };
+}
+
 /** A punch as overtime sees it (deleted punches are left out by the caller). */
 export interface OvertimePunch {
   punchId: number;

@@ -453,6 +453,9 @@ begin
     recompute_count = d.recompute_count + 1,
     updated_at = excluded.updated_at;
 
+  -- The open day's intraday row, projection and projection alert (20261130000200_projection.sql).
+  perform pipeline.write_projection(write_daily_metrics.location_id,
+    write_daily_metrics.business_date, clock);
   perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
     write_daily_metrics.business_date);
   -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).

@@ -38,8 +38,16 @@
 -- Besides the state machine's transitions the outbox carries two other kinds: 'sync', the notice
 -- a vendor sync sends when it found data the webhooks missed (20261129000100_vendor_sync.sql),
 -- and 'overtime', the warning that an employee on the clock is about to reach overtime
--- (20261129000300_overtime.sql); they go through the same delivery and never change a day's
--- alert state.
+-- (20261129000300_overtime.sql), and 'flash', the morning summary of yesterday for one channel
+-- (20261130000300_flash.sql); they go through the same delivery and never change a day's alert
+-- state.
+--
+-- Quiet hours (20261130000300_flash.sql): an alert inserted while its location's local time
+-- (pipeline.current_clock) is inside the location's quiet hours is stored with status 'held'
+-- unless it is critical (kind 'critical', or details.level 'critical', as the projection alert's
+-- escalation). A held alert is never claimed (pipeline.claim_* take only pending and sending
+-- rows) and wakes no notifier (the database webhook fires for pending rows only); the location's
+-- next morning flash lists it, and it ends 'flashed' once every channel of its location has.
 
 -- Delivery: an AFTER INSERT trigger posts the Supabase Database Webhook body to
 -- <functions_base_url>/alert-notifier, signed with the alert webhook secret (both read at run
@@ -194,17 +202,20 @@ comment on table public.alert_states is
 -- what the webhooks missed in `details` (shared/alert_messages.ts SyncNoticeDetails). An
 -- 'overtime' row says an employee on the clock is about to reach overtime (`details`:
 -- OvertimeNoticeDetails; 20261129000300_overtime.sql), with the day's figures at that moment.
+-- A 'projected' row says the open day's projected close is over target (`details`:
+-- ProjectionAlertDetails; 20261130000200_projection.sql), with the figures so far.
 create table if not exists public.alerts (
   id bigint generated always as identity primary key,
   location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
-  kind text not null check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime')),
+  kind text not null
+    check (kind in ('over', 'critical', 'recovered', 'sync', 'overtime', 'projected', 'flash')),
   from_state text not null check (from_state in ('ok', 'over', 'critical', 'recovered')),
   location_name text not null,
   time_zone text not null,
   -- Figures at the moment of the transition (public.daily_metrics).
   -- Null only for a sync notice on a day without net sales.
-  labor_pct_bp bigint check (labor_pct_bp is not null or kind in ('sync', 'overtime')),
+  labor_pct_bp bigint check (labor_pct_bp is not null or kind in ('sync', 'overtime', 'flash')),
   labor_target_bp integer not null,
   critical_threshold_bp integer not null,
   recovery_threshold_bp integer not null,
@@ -221,13 +232,15 @@ create table if not exists public.alerts (
   -- shared/alert_messages.ts PreviousAlertFacts).
   previous_alert_id bigint references public.alerts (id) on delete set null,
   previous jsonb,
-  -- A sync or overtime notice's facts (camelCase: shared/alert_messages.ts SyncNoticeDetails,
-  -- OvertimeNoticeDetails); null otherwise.
-  details jsonb check ((details is not null) = (kind in ('sync', 'overtime'))),
+  -- A sync, overtime, projection or flash notice's facts (camelCase: shared/alert_messages.ts
+  -- SyncNoticeDetails, OvertimeNoticeDetails, ProjectionAlertDetails; shared/flash_messages.ts);
+  -- null otherwise.
+  details jsonb check ((details is not null)
+    = (kind in ('sync', 'overtime', 'projected', 'flash'))),
   created_at timestamptz not null default now(),
   -- Delivery.
   status text not null default 'pending'
-    check (status in ('pending', 'sending', 'sent', 'failed', 'undeliverable')),
+    check (status in ('pending', 'sending', 'sent', 'failed', 'undeliverable', 'held', 'flashed')),
   target_channels text[] not null default '{}',
   delivered_channels text[] not null default '{}',
   failed_channels text[] not null default '{}',
@@ -672,7 +685,8 @@ $$;
 drop trigger if exists alerts_database_webhook on public.alerts;
 create trigger alerts_database_webhook
   after insert on public.alerts
-  for each row execute function pipeline.alerts_database_webhook();
+  -- A held alert (quiet hours) is not sent now: the morning flash lists it.
+  for each row when (new.status = 'pending') execute function pipeline.alerts_database_webhook();
 
 -- Asks the notifier to deliver every due alert (the pg_cron job, every minute). Posts only
 -- when something is due, so an idle project does not wake the function 1,440 times a day.
@@ -773,7 +787,9 @@ begin
     'slackWebhookUrl', l.slack_webhook_url,
     'discordWebhookUrl', l.discord_webhook_url,
     'lastError', a.last_error,
-    'details', a.details
+    'details', a.details,
+    -- An over or critical alert's projection line (20261130000200_projection.sql).
+    'projection', a.projection
   );
 end
 $$;
@@ -800,6 +816,12 @@ declare
       or claim_locked_alert.has_default_discord then 'discord' end
   ], null);
 begin
+  -- A morning flash goes to the one channel it was made for (20261130000300_flash.sql).
+  select case when a.kind = 'flash'
+      then array(select t from pg_catalog.unnest(v_targets) as t where t = any (a.target_channels))
+      else v_targets end
+    into v_targets
+  from public.alerts as a where a.id = claim_locked_alert.alert_id;
   if pg_catalog.cardinality(v_targets) = 0 then
     update public.alerts as a
     set status = 'undeliverable',

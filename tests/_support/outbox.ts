@@ -5,7 +5,24 @@
  * @module
  */
 import type postgres from "postgres";
-import { adminDb } from "./env.ts";
+import { adminDb, eventually } from "./env.ts";
+
+/**
+ * A test's cleanup: waits (up to 15 s) until no alert of `locationId` is still being sent, then
+ * deletes its alerts, so no delivery of it outlives the test.
+ */
+export async function settleAndDeleteAlerts(sql: postgres.Sql, locationId: number): Promise<void> {
+  await eventually(
+    async () => {
+      const [{ n }] = await sql`select count(*)::int as n from public.alerts
+        where location_id = ${locationId} and status = 'sending'`;
+      return n === 0 ? true : undefined;
+    },
+    15_000,
+    "deliveries to finish",
+  ).catch(() => {});
+  await sql`delete from public.alerts where location_id = ${locationId}`;
+}
 
 /** Inserts an alert of `kind` for `locationId` with fixed figures; fires the database webhook. */
 export async function insertAlertRow(

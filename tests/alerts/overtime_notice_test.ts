@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { eventually, testDb } from "../_support/env.ts";
+import { settleAndDeleteAlerts } from "../_support/outbox.ts";
 import { answered, captureQueued } from "../_support/pg_net.ts";
 import { describeMessage, startChannelReceiver } from "../../local/channel_receiver.ts";
 
@@ -108,18 +109,7 @@ Deno.test("overtime notice: 45 minutes before someone on the clock reaches 40 ho
       labor_cost_cents: 4167 + 83,
     });
   } finally {
-    if (locationId) {
-      await eventually(
-        async () => {
-          const [{ n }] = await sql`select count(*)::int as n from public.alerts
-          where location_id = ${locationId} and status = 'sending'`;
-          return n === 0 ? true : undefined;
-        },
-        15_000,
-        "deliveries to finish",
-      ).catch(() => {});
-      await sql`delete from public.alerts where location_id = ${locationId}`;
-    }
+    if (locationId) await settleAndDeleteAlerts(sql, locationId);
     await rx.stop();
     await sql.end();
   }

@@ -14,6 +14,7 @@ import fc from "fast-check";
 import type postgres from "postgres";
 import { businessDateOf } from "../../shared/business_date.ts";
 import {
+  californiaOvertimePolicy,
   federalOvertimePolicy,
   nextOvertimeCrossing,
   type OvertimePolicy,
@@ -35,15 +36,7 @@ type PolicyKind = "federal" | "california" | "sunday5";
 
 function policyOf(kind: PolicyKind, zone: string): OvertimePolicy {
   const federal = federalOvertimePolicy(zone);
-  if (kind === "california") {
-    return {
-      ...federal,
-      dailyTiers: [{ overSeconds: 8 * H, multiplierPct: 150 }, {
-        overSeconds: 12 * H,
-        multiplierPct: 200,
-      }],
-    };
-  }
+  if (kind === "california") return californiaOvertimePolicy(zone);
   if (kind === "sunday5") return { ...federal, workweekStartIsoDay: 7, workweekStartHour: 5 };
   return federal;
 }

@@ -13,6 +13,8 @@ import {
   formatLocalTime,
   formatPointsChange,
   type OvertimeNoticeFacts,
+  type ProjectionAlertFacts,
+  projectionSentence,
   renderDiscordMessage,
   renderSlackMessage,
   SLACK_LIMITS,
@@ -24,6 +26,8 @@ import {
 import { centsToDecimalText } from "../../shared/money.ts";
 import { describeDiscordMessage, describeSlackMessage } from "../../local/channel_receiver.ts";
 import { withSeed } from "../_support/property.ts";
+import { flashSample } from "../_support/flash_sample.ts";
+import { renderFlashDiscord, renderFlashSlack } from "../../shared/flash_messages.ts";
 
 /** The three samples shown in docs/alert-samples.md: one day going over, critical, back. */
 const overSample: AlertFacts = {
@@ -46,6 +50,7 @@ const overSample: AlertFacts = {
   metricsAsOf: "2026-11-28T01:42:10Z",
   createdAt: "2026-11-28T01:42:10Z",
   previous: null,
+  projection: { status: "insufficient_history", candidateCount: 2 },
 };
 
 const criticalSample: AlertFacts = {
@@ -62,6 +67,17 @@ const criticalSample: AlertFacts = {
   openPunchCount: 5,
   metricsAsOf: "2026-11-28T02:10:00Z",
   createdAt: "2026-11-28T02:10:00Z",
+  projection: {
+    status: "ok",
+    candidateCount: 5,
+    typicalShareBp: 7150,
+    remainingSeconds: 30600,
+    remainingCostCents: 15300,
+    remainingOvertimePremiumCents: 0,
+    projectedNetSalesCents: 342657,
+    projectedLaborCostCents: 91740,
+    projectedLaborPctBp: 2677,
+  },
   previous: {
     kind: "over",
     laborPctBp: 2745,
@@ -99,6 +115,85 @@ const recoveredSample: AlertFacts = {
 };
 
 const samples = [overSample, criticalSample, recoveredSample];
+
+/**
+ * A projection alert worked by hand (docs/projection.md's example; tests/unit/projection_test.ts
+ * derives the same figures from the day's rows): 5 PM in New York, $892.80 of sales and $279.87
+ * of labor so far, 8.75 h at $17.50 still scheduled, a typical Friday 60 % done.
+ */
+const projectedSample: ProjectionAlertFacts = {
+  alertId: 104,
+  kind: "projected",
+  locationName: "Downtown Bistro",
+  timeZone: "America/New_York",
+  businessDate: "2026-11-27",
+  laborPctBp: 3135,
+  laborTargetBp: 2500,
+  criticalThresholdBp: 3000,
+  netSalesCents: 89280,
+  laborCostCents: 27987,
+  metricsAsOf: "2026-11-27T22:00:00Z",
+  createdAt: "2026-11-27T22:00:00Z",
+  details: {
+    level: "projected",
+    fromState: "none",
+    projectionMarginBp: 100,
+    projection: {
+      status: "ok",
+      candidateCount: 3,
+      typicalShareBp: 6000,
+      remainingSeconds: 31500,
+      remainingCostCents: 15313,
+      remainingOvertimePremiumCents: 0,
+      projectedNetSalesCents: 148800,
+      projectedLaborCostCents: 43300,
+      projectedLaborPctBp: 2910,
+    },
+    hint: {
+      targetCostCents: 37200,
+      excessCents: 6100,
+      sellMoreCents: 24400,
+      cutMinutes: 210,
+      cutPossible: true,
+      cutSavingCents: 6125,
+      cutBefore: "2026-11-28T01:00:00.000Z",
+    },
+  },
+};
+
+/** Projected critical late in the day: even sending everyone home cannot land on target. */
+const projectedCriticalSample: ProjectionAlertFacts = {
+  ...projectedSample,
+  alertId: 105,
+  laborPctBp: 3610,
+  netSalesCents: 120000,
+  laborCostCents: 43320,
+  metricsAsOf: "2026-11-28T02:30:00Z",
+  createdAt: "2026-11-28T02:30:00Z",
+  details: {
+    level: "critical",
+    fromState: "projected",
+    projectionMarginBp: 100,
+    projection: {
+      status: "ok",
+      candidateCount: 4,
+      typicalShareBp: 9200,
+      remainingSeconds: 9000,
+      remainingCostCents: 4375,
+      remainingOvertimePremiumCents: 1094,
+      projectedNetSalesCents: 130435,
+      projectedLaborCostCents: 48789,
+      projectedLaborPctBp: 3740,
+    },
+    hint: {
+      targetCostCents: 32609,
+      excessCents: 16180,
+      sellMoreCents: 64721,
+      cutMinutes: 555,
+      cutPossible: false,
+    },
+  },
+};
 
 /** A vendor sync's notice: the webhooks missed orders, punches and a break edit yesterday. */
 const syncSample: SyncNoticeFacts = {
@@ -145,6 +240,81 @@ const overtimeSample: OvertimeNoticeFacts = {
     hourlyWageCents: "1812.5",
   },
 };
+
+Deno.test("alert messages: a projection alert says what the day will close at and what lands it on target, on both channels", () => {
+  const sentence = "Projected 29.1 % at close (target 25 %). To land on target: cut 3.5 labor " +
+    "hours before 8 PM (≈ $61), or sell $244 more.";
+  const slack = renderSlackMessage(projectedSample);
+  assert.equal(slack.text, `📈 Projected over target: Downtown Bistro. ${sentence}`);
+  assert.deepEqual(slackMessageProblems(slack), []);
+  const discord = renderDiscordMessage(projectedSample);
+  assert.equal(discord.content, `📈 Projected over target: Downtown Bistro. ${sentence}`);
+  assert.equal(discord.embeds[0]!.color, 0xf2a900);
+  assert.deepEqual(discordMessageProblems(discord), []);
+  assert.match(discord.embeds[0]!.footer.text, /^A typical Fri has done 60% of its sales by now/);
+
+  // No cut lands on target: the message says so and offers the sales figure only.
+  const critical = renderSlackMessage(projectedCriticalSample);
+  assert.equal(
+    critical.text,
+    "🔴 Projected critical: Downtown Bistro. Projected 37.4 % at close (target 25 %). No cut " +
+      "of the shifts still to run lands on target: sell $647 more.",
+  );
+  assert.equal(renderDiscordMessage(projectedCriticalSample).embeds[0]!.color, 0xd93025);
+  // "Overtime it adds" shows only when the remaining work causes some.
+  assert.ok(JSON.stringify(critical).includes("Overtime it adds"));
+  assert.ok(!JSON.stringify(slack).includes("Overtime it adds"));
+
+  // A cut that has to start now, and a day with nothing left to cut.
+  const now = {
+    ...projectedSample.details.hint,
+    cutBefore: projectedSample.metricsAsOf,
+    cutNow: true,
+  };
+  assert.match(
+    projectionSentence(
+      { ...projectedSample.details, hint: now },
+      2500,
+      "America/New_York",
+    ),
+    /cut 3\.5 labor hours now \(≈ \$61\)/,
+  );
+  const nothing = { ...projectedSample.details.hint, cutPossible: false, cutMinutes: undefined };
+  assert.match(
+    projectionSentence(
+      { ...projectedSample.details, hint: nothing },
+      2500,
+      "America/New_York",
+    ),
+    /\(target 25 %\)\. No cut of the shifts still to run lands on target: sell \$244 more\.$/,
+  );
+});
+
+Deno.test("alert messages: an over or critical alert carries the projection line, or says why there is none yet", () => {
+  const over = renderSlackMessage(overSample);
+  const section = (m: typeof over) =>
+    m.blocks[1]!.type === "section" ? m.blocks[1]!.text!.text : "";
+  assert.match(section(over), /\nNo projection yet: 2 of 3 same weekdays recorded\.\n/);
+  assert.match(
+    renderDiscordMessage(criticalSample).embeds[0]!.description,
+    /\nProjected 26\.8 % at close \(sales \$3,427, labor \$917\)\.\n/,
+  );
+  // Nothing for a recovered alert, or one without a projection (a closed day's).
+  assert.doesNotMatch(section(renderSlackMessage(recoveredSample)), /rojection/);
+  assert.doesNotMatch(
+    section(renderSlackMessage({ ...overSample, projection: null })),
+    /rojection/,
+  );
+  assert.match(
+    section(
+      renderSlackMessage({
+        ...overSample,
+        projection: { status: "no_schedule", candidateCount: 4 },
+      }),
+    ),
+    /No projection: no published schedule for today\./,
+  );
+});
 
 Deno.test("alert messages: an overtime notice says who, when, and what each hour will cost, on both channels", () => {
   const slack = renderSlackMessage(overtimeSample);
@@ -261,6 +431,7 @@ Deno.test("alert messages: the critical Slack body is pinned", () => {
         text: {
           type: "mrkdwn",
           text: "*Labor is 31.20% of net sales*, above the 30.00% critical line (target 25.00%)." +
+            "\nProjected 26.8 % at close (sales $3,427, labor $917)." +
             "\nBusiness day *Fri, Nov 27, 2026* · figures as of 9:10 PM EST",
         },
       },
@@ -301,7 +472,8 @@ Deno.test("alert messages: the critical Discord body is pinned", () => {
     embeds: [{
       title: "🔴 Labor critical · Downtown Bistro",
       description: "**Labor is 31.20% of net sales**, above the 30.00% critical line " +
-        "(target 25.00%).\nBusiness day **Fri, Nov 27, 2026** · figures as of 9:10 PM EST",
+        "(target 25.00%).\nProjected 26.8 % at close (sales $3,427, labor $917)." +
+        "\nBusiness day **Fri, Nov 27, 2026** · figures as of 9:10 PM EST",
       color: 0xd93025,
       fields: [
         { name: "Net sales", value: "$2,450.00", inline: true },
@@ -488,7 +660,9 @@ function samplesMarkdown(): string {
     wrap(
       "What operators see when a location's labor runs over target, goes critical and comes " +
         "back on the same business day, when the hourly vendor sync finds data the webhooks " +
-        "missed, and when an employee on the clock is about to reach overtime. Generated from `shared/alert_messages.ts` by " +
+        "missed, when an employee on the clock is about to reach overtime, when the day's " +
+        "projected close runs over target, and the morning flash about yesterday. Generated " +
+        "from `shared/alert_messages.ts` and `shared/flash_messages.ts` by " +
         "`tests/unit/alert_messages_test.ts`, which fails when this file is stale. The readable " +
         "form is what `local/channel_receiver.ts` prints for each message it receives. " +
         "Regenerate with:",
@@ -505,16 +679,32 @@ function samplesMarkdown(): string {
     ),
     "",
   ];
-  for (const alert of [...samples, syncSample, overtimeSample]) {
-    const title = {
+  const entries: Array<{ title: string; slack: unknown; discord: unknown }> = [
+    ...samples,
+    syncSample,
+    overtimeSample,
+    projectedSample,
+    projectedCriticalSample,
+  ].map((alert) => ({
+    title: {
       over: "Over target",
       critical: "Critical",
       recovered: "Recovered",
       sync: "Webhooks missed: figures corrected by the vendor sync",
       overtime: "Overtime ahead: an employee on the clock reaches overtime within the hour",
-    }[alert.kind];
-    const slack = renderSlackMessage(alert);
-    const discord = renderDiscordMessage(alert);
+      projected: alert.kind === "projected" && alert.details.level === "critical"
+        ? "Projected critical: no cut of the remaining shifts lands on target"
+        : "Projected over target, with the fix in it",
+    }[alert.kind],
+    slack: renderSlackMessage(alert),
+    discord: renderDiscordMessage(alert),
+  }));
+  entries.push({
+    title: "Morning flash: yesterday at two locations, one alert held during quiet hours",
+    slack: renderFlashSlack(flashSample),
+    discord: renderFlashDiscord(flashSample),
+  });
+  for (const { title, slack, discord } of entries) {
     out.push(
       `## ${title}`,
       "",

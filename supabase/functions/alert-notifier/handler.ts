@@ -47,6 +47,11 @@ import {
   renderSlackMessage,
 } from "../../../shared/alert_messages.ts";
 import {
+  type FlashFacts,
+  renderFlashDiscord,
+  renderFlashSlack,
+} from "../../../shared/flash_messages.ts";
+import {
   type Channel,
   type ChannelResult,
   classifyDelivery,
@@ -55,8 +60,11 @@ import {
 } from "../../../shared/delivery_policy.ts";
 import { sha256Hex } from "../../../shared/signatures.ts";
 
-/** An alert (or a sync notice) claimed for delivery: the message facts plus its delivery state. */
-export type ClaimedAlert = OutboxFacts & ClaimedDelivery;
+/**
+ * An outbox row claimed for delivery (an alert, a notice or a morning flash): the message facts
+ * plus its delivery state.
+ */
+export type ClaimedAlert = (OutboxFacts | FlashFacts) & ClaimedDelivery;
 
 /** The delivery state of a claimed outbox row. */
 export interface ClaimedDelivery {
@@ -417,7 +425,11 @@ export function createAlertNotifierHandler(
         ) break;
         continue;
       }
-      const message = channel === "slack" ? renderSlackMessage(alert) : renderDiscordMessage(alert);
+      const message = alert.kind === "flash"
+        ? (channel === "slack" ? renderFlashSlack(alert) : renderFlashDiscord(alert))
+        : channel === "slack"
+        ? renderSlackMessage(alert)
+        : renderDiscordMessage(alert);
       const webhookKey = await sha256Hex(url);
       let retriesHere = 0;
       while (true) {
