@@ -47,6 +47,11 @@
  *   there is none). `Authorization: Bearer` (the company's access token, or an OAuth token with
  *   `x-company-guid` of a company that granted that client: else 401/403), `x-api-version`
  *   (else 400), `limit` 1-500.
+ * - `GET /v2/company/{id}/shifts?location_id&start[gte]&start[lte]&deleted&draft&limit&cursor`
+ *   (List Shifts): the shifts a test set with {@link VendorFakes.setShifts}, as 7shifts' API
+ *   objects; published ones only (`publish_status` other than `draft`) unless `draft=true`,
+ *   deleted ones only with `deleted=true` (which cannot be combined with `draft`: 400), start
+ *   filters inclusive, by id, paged like punches (`limit` 1-500, default 100).
  * - Limit: 10 requests in any second per token; the 11th is a violation and a 429, and the
  *   token is blocked for 60 s: every request in that minute is a violation (and a 429).
  *
@@ -131,6 +136,12 @@ export interface VendorFakes {
   serve(simulation: Simulation): void;
   addToastClient(client: FakeToastClient): void;
   addSevenShiftsCompany(company: FakeSevenShiftsCompany): void;
+  /**
+   * Sets the shifts a 7shifts company has now (its whole schedule, drafts and deleted ones
+   * included, as List Shifts objects: `id, location_id, start, end, publish_status, draft,
+   * deleted, modified, ...`), replacing what it had: a re-publish is a new call.
+   */
+  setShifts(companyId: number, shifts: ReadonlyArray<Record<string, unknown>>): void;
   /** Answers the next API requests of `vendor` (not logins) with these, in order. */
   script(vendor: FakeVendor, ...answers: FakeAnswer[]): void;
   /** Makes every token issued so far stop working (401), as an early expiry or revocation. */
@@ -208,6 +219,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
   const orders = new Map<string, ToastOrderEntry[]>();
   const orderByGuid = new Map<string, ToastOrderEntry>();
   const punches = new Map<number, PunchEntry[]>();
+  const shifts = new Map<number, ReadonlyArray<Record<string, unknown>>>();
   const tokens = new Map<string, Token>();
   const loginTimes: Record<FakeVendor, number[]> = { toast: [], "7shifts": [] };
   const toastLogins = new Map<string, number[]>();
@@ -530,13 +542,57 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     }
     if (rest !== "") return json(404, { message: "Not found" });
     const q = url.searchParams;
-    const limitN = Number(q.get("limit") ?? "20");
-    if (!Number.isInteger(limitN) || limitN < 1 || limitN > 500) {
-      return json(400, { message: "limit must be 1-500" });
-    }
     const location = q.get("location_id") === null ? null : Number(q.get("location_id"));
     const gte = parseTime(q.get("clocked_in[gte]"));
     const lte = parseTime(q.get("clocked_in[lte]"));
+    const matching = company
+      .filter((x) =>
+        !x.v.deleted &&
+        (location === null || x.e.location.sevenShiftsLocationId === location) &&
+        (gte === null || x.v.clockedInAt >= gte) &&
+        (lte === null || x.v.clockedInAt <= lte + 999)
+      )
+      .sort((a, b) => a.e.punch.id - b.e.punch.id)
+      .map((x) => renderApiPunch(x.e.punch, x.v, x.e.location));
+    return listPage(q, matching, 20, "time_punches");
+  }
+
+  /** List Shifts of a company (see the module doc). */
+  function sevenShiftsShifts(url: URL, companyId: number, rest: string): Response {
+    if (rest !== "") return json(404, { message: "Not found" });
+    const q = url.searchParams;
+    const draft = q.get("draft") === "true";
+    const deleted = q.get("deleted") === "true";
+    if (draft && deleted) {
+      return json(400, { message: "deleted cannot be combined with draft" });
+    }
+    const location = q.get("location_id") === null ? null : Number(q.get("location_id"));
+    const gte = parseTime(q.get("start[gte]"));
+    const lte = parseTime(q.get("start[lte]"));
+    const matching = (shifts.get(companyId) ?? [])
+      .filter((s) => {
+        const start = parseTime(typeof s.start === "string" ? s.start : null);
+        return (draft || s.publish_status !== "draft") &&
+          (deleted || s.deleted !== true) &&
+          (location === null || s.location_id === location) &&
+          (gte === null || (start !== null && start >= gte)) &&
+          (lte === null || (start !== null && start <= lte + 999));
+      })
+      .sort((a, b) => Number(a.id) - Number(b.id));
+    return listPage(q, matching, 100, "shifts");
+  }
+
+  /** One page of a v2 list: `limit` (1-500), an opaque `cursor`, `meta.cursor`. */
+  function listPage(
+    q: URLSearchParams,
+    matching: unknown[],
+    defaultLimit: number,
+    object: string,
+  ): Response {
+    const limitN = Number(q.get("limit") ?? String(defaultLimit));
+    if (!Number.isInteger(limitN) || limitN < 1 || limitN > 500) {
+      return json(400, { message: "limit must be 1-500" });
+    }
     let offset = 0;
     const cursor = q.get("cursor");
     if (cursor) {
@@ -549,20 +605,12 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
         return json(400, { message: "invalid cursor" });
       }
     }
-    const matching = company
-      .filter((x) =>
-        !x.v.deleted &&
-        (location === null || x.e.location.sevenShiftsLocationId === location) &&
-        (gte === null || x.v.clockedInAt >= gte) &&
-        (lte === null || x.v.clockedInAt <= lte + 999)
-      )
-      .sort((a, b) => a.e.punch.id - b.e.punch.id);
     const slice = matching.slice(offset, offset + limitN);
     const next = offset + limitN < matching.length
       ? btoa(JSON.stringify({ offset: offset + limitN }))
       : null;
     return json(200, {
-      data: slice.map((x) => renderApiPunch(x.e.punch, x.v, x.e.location)),
+      data: slice,
       meta: {
         cursor: {
           current: cursor ?? null,
@@ -571,7 +619,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
           count: slice.length,
         },
       },
-      object: "time_punches",
+      object,
     });
   }
 
@@ -579,7 +627,7 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     if (req.method === "POST" && path === "/oauth2/token") {
       return { res: await sevenShiftsToken(req), limitKeys: [] };
     }
-    const m = /^\/v2\/company\/(\d+)\/time_punches(\/\d+)?$/.exec(path);
+    const m = /^\/v2\/company\/(\d+)\/(time_punches|shifts)(\/\d+)?$/.exec(path);
     if (req.method !== "GET" || !m) {
       return { res: json(404, { message: "Not found" }), limitKeys: [] };
     }
@@ -603,7 +651,10 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
     if (limited) return { res: limited, limitKeys: [key] };
     const script = await scripted("7shifts", key, at, SEVENSHIFTS_PER_SECOND);
     if (script) return { res: script, limitKeys: [key] };
-    return { res: sevenShiftsApi(url, companyId, m[2] ?? ""), limitKeys: [key] };
+    const answer = m[2] === "shifts"
+      ? sevenShiftsShifts(url, companyId, m[3] ?? "")
+      : sevenShiftsApi(url, companyId, m[3] ?? "");
+    return { res: answer, limitKeys: [key] };
   }
 
   interface FakeOutcome {
@@ -676,6 +727,9 @@ export function startVendorFakes(opts: VendorFakesOptions = {}): VendorFakes {
           companyId: company.companyId,
         });
       }
+    },
+    setShifts(companyId, list) {
+      shifts.set(companyId, list.map((s) => ({ ...s })));
     },
     script(vendor, ...answers) {
       scripts[vendor].push(...answers);

@@ -41,6 +41,7 @@ import {
   sevenShiftsPunchSchema,
 } from "./sevenshifts.ts";
 import { SEVENSHIFTS_USER_TOPICS, sevenShiftsUserSchema } from "./sevenshifts_users.ts";
+import { SCHEDULE_PUBLISHED_TOPIC, schedulePublishedSchema } from "./sevenshifts_shifts.ts";
 import {
   alertInsertWebhookSchema,
   alertSweepRequestSchema,
@@ -159,7 +160,7 @@ export const toastOrderEventSchema = toastEnvelopeSchema.extend({
 /** The body `toast-webhook` accepts: an order event, or any other event (stored unread). */
 export const toastWebhookBodySchema = z.union([toastOrderEventSchema, toastEnvelopeSchema]);
 
-/** The body of a 7shifts topic other than `time_punch.*` and `user.*`: stored unread. */
+/** The body of a 7shifts topic other than `time_punch.*`, `user.*`, `schedule.published`. */
 export const sevenShiftsOtherTopicBodySchema = z.looseObject({});
 
 /** The body `sevenshifts-webhook` accepts; the `x-webhook-topic` header says which. */
@@ -167,6 +168,7 @@ export const sevenShiftsWebhookBodySchema = z.union([
   sevenShiftsPunchSchema,
   sevenShiftsDeletedPunchSchema,
   sevenShiftsUserSchema,
+  schedulePublishedSchema,
   sevenShiftsOtherTopicBodySchema,
 ]);
 
@@ -269,8 +271,9 @@ function components(): Component[] {
     "SevenShiftsWebhookBody",
     "A 7shifts webhook body. `time_punch.created` and `time_punch.edited` carry the full " +
       "punch; `time_punch.deleted` carries the full punch or at least `{id, company_id}`; " +
-      "`user.created`, `user.modified` and `user.deactivated` carry the user; any other topic " +
-      "is logged and answered 202.",
+      "`user.created`, `user.modified` and `user.deactivated` carry the user; " +
+      "`schedule.published` the location and dates published; any other topic is logged and " +
+      "answered 202.",
   );
   add(
     sevenShiftsPunchSchema,
@@ -300,10 +303,20 @@ function components(): Component[] {
       "`user.deactivated` marks them inactive.",
   );
   add(
+    schedulePublishedSchema,
+    "SevenShiftsSchedulePublished",
+    "A `schedule.published` body: the company, the location, the departments and the first " +
+      "and last date published (`start`, `end`, midnights). The location's published shifts " +
+      "starting on those local dates are pulled from 7shifts' API (a `schedule` sync run) and " +
+      "replace what is stored of those dates; answered 200 once the pull is queued, 202 when " +
+      "the location is unmapped (held, pulled once mapped) or the company has no 7shifts " +
+      "connection to pull with.",
+  );
+  add(
     sevenShiftsOtherTopicBodySchema,
     "SevenShiftsOtherTopicBody",
-    "The body of any other topic (e.g. `schedule.published`): stored with its raw body, not " +
-      "read.",
+    "The body of any other topic (e.g. `payroll_period.closed`): stored with its raw body, " +
+      "not read.",
   );
   add(
     notifierRequestSchema,
@@ -581,7 +594,8 @@ const OPERATIONS: readonly OperationDoc[] = [
     description: [
       "Receives 7shifts time punch webhooks (`time_punch.created`, `time_punch.edited`, " +
       "`time_punch.deleted`) and user webhooks (`user.created`, `user.modified`, " +
-      "`user.deactivated`, kept as the company's staff); the body is the bare punch or user and " +
+      "`user.deactivated`, kept as the company's staff) and `schedule.published` (queues a " +
+      "pull of the published dates' shifts); the body is the bare punch, user or schedule and " +
       "the topic comes in `x-webhook-topic`. Paid time (clocked time less unpaid breaks) and the " +
       "wage in cents are stored in one database round trip; deletions are final.",
       "",
@@ -601,8 +615,8 @@ const OPERATIONS: readonly OperationDoc[] = [
         in: "header",
         required: true,
         description: `The topic. ${
-          [...SEVENSHIFTS_PUNCH_TOPICS, ...SEVENSHIFTS_USER_TOPICS].map((t) => `\`${t}\``)
-            .join(", ")
+          [...SEVENSHIFTS_PUNCH_TOPICS, ...SEVENSHIFTS_USER_TOPICS, SCHEDULE_PUBLISHED_TOPIC]
+            .map((t) => `\`${t}\``).join(", ")
         } are applied; any other topic is logged and answered 202. Missing: 400.`,
         schema: { type: "string" },
         example: "time_punch.created",
@@ -650,8 +664,9 @@ const OPERATIONS: readonly OperationDoc[] = [
       202: WEBHOOK_ACCEPTED,
       ...requestErrors(SIX_MIB),
       400: {
-        description: "The body is not UTF-8 JSON, `x-webhook-topic` is missing, or the punch " +
-          "or user fails its schema: every bad field is listed in `error.fields` by path.",
+        description: "The body is not UTF-8 JSON, `x-webhook-topic` is missing, or the punch, " +
+          "user or schedule fails its schema: every bad field is listed in `error.fields` by " +
+          "path.",
         schema: errorBodySchemaFor(400),
       },
       401: {

@@ -46,6 +46,30 @@ export function sevenShiftsFilterTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19).replace("T", " ");
 }
 
+/**
+ * The query of one page of a location's rows whose `field` is within `[fromMs, toMs)`, times
+ * written by `format`, with `extra` parameters: the punches' and the shifts' lists.
+ */
+export function rangeQuery(
+  locationId: number,
+  field: string,
+  [fromMs, toMs]: [number, number],
+  cursor: string | null,
+  format: (ms: number) => string,
+  extra: Record<string, string> = {},
+): URLSearchParams {
+  const q = new URLSearchParams({
+    location_id: String(locationId),
+    [`${field}[gte]`]: format(fromMs),
+    // lte is inclusive: the last whole second before the window's end.
+    [`${field}[lte]`]: format(toMs - 1000),
+    ...extra,
+    limit: String(SEVENSHIFTS_PAGE_SIZE),
+  });
+  if (cursor) q.set("cursor", cursor);
+  return q;
+}
+
 /** The query of one page of a location's punches clocked in within `[fromMs, toMs)`. */
 export function timePunchesQuery(
   locationId: number,
@@ -53,19 +77,11 @@ export function timePunchesQuery(
   toMs: number,
   cursor: string | null,
 ): URLSearchParams {
-  const q = new URLSearchParams({
-    location_id: String(locationId),
-    "clocked_in[gte]": sevenShiftsFilterTime(fromMs),
-    // lte is inclusive: the last whole second before the window's end.
-    "clocked_in[lte]": sevenShiftsFilterTime(toMs - 1000),
-    limit: String(SEVENSHIFTS_PAGE_SIZE),
-  });
-  if (cursor) q.set("cursor", cursor);
-  return q;
+  return rangeQuery(locationId, "clocked_in", [fromMs, toMs], cursor, sevenShiftsFilterTime);
 }
 
-/** A list page: `data` and the cursor of the next page (null at the end). */
-export const timePunchesPageSchema = z.looseObject({
+/** A list page (punches, shifts): `data` and the next page's cursor (null at the end). */
+export const listPageSchema = z.looseObject({
   data: z.array(z.unknown()),
   meta: z.looseObject({
     cursor: z.looseObject({ next: z.string().max(2000).nullish() }).nullish(),

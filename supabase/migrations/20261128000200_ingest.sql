@@ -496,7 +496,9 @@ $$;
 -- One 7shifts webhook. `event`: {eventKey (sha256 of topic and body), topic, companyId,
 -- locationId, headers, rawBody, punch (NormalizedPunch) | deletion ({punchId, companyId,
 -- locationId, modifiedAt}) | staff (a user.* delivery: StaffMember, stored by
--- pipeline.apply_sevenshifts_staff, 20261129000200_staff.sql) | none for ignored topics}.
+-- pipeline.apply_sevenshifts_staff, 20261129000200_staff.sql) | schedule (schedule.published:
+-- SchedulePublished, a pull queued by pipeline.schedule_published, 20261130000100_schedule.sql)
+-- | none for ignored topics}.
 -- Returns {outcome: applied|stale|ignored|unmapped|rejected, reason, duplicate, eventId,
 -- deliveryCount, locationId}. A punch for an unmapped location is held: its row (if any)
 -- leaves its old location now, and the mapping applies it (pipeline.apply_sevenshifts_punch).
@@ -511,6 +513,8 @@ declare
   v_deletion jsonb :=
     case when jsonb_typeof(event -> 'deletion') = 'object' then event -> 'deletion' end;
   v_staff jsonb := case when jsonb_typeof(event -> 'staff') = 'object' then event -> 'staff' end;
+  v_schedule jsonb :=
+    case when jsonb_typeof(event -> 'schedule') = 'object' then event -> 'schedule' end;
   v_company bigint := (event ->> 'companyId')::bigint;
   v_loc bigint := (event ->> 'locationId')::bigint;
   v_key text := case when v_company is not null and v_loc is not null
@@ -521,8 +525,12 @@ declare
 begin
   select * into v_log
   from pipeline.log_inbound_event('7shifts', event, v_key,
-    coalesce(v_punch, v_deletion, v_staff));
+    coalesce(v_punch, v_deletion, v_staff, v_schedule));
   if not v_log.is_new then
+    if v_schedule is not null and v_log.prior_outcome in ('applied', 'ignored') then
+      -- Publishing the same dates again makes the same body: pull again (a pull is idempotent).
+      perform pipeline.apply_schedule_delivery(v_schedule, v_key);
+    end if;
     return jsonb_build_object('outcome', v_log.prior_outcome, 'reason', v_log.prior_reason,
       'duplicate', true, 'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count);
   end if;
@@ -547,6 +555,9 @@ begin
   elsif v_staff is not null then
     -- Staff belong to the company, not a location: never held.
     v_outcome := pipeline.apply_sevenshifts_staff(v_staff, v_log.event_id);
+  elsif v_schedule is not null then
+    -- schedule.published: a pull of its dates (20261130000100_schedule.sql); held if unmapped.
+    v_outcome := pipeline.apply_schedule_delivery(v_schedule, v_key);
   else
     v_outcome := 'ignored';
   end if;
@@ -583,6 +594,8 @@ begin
       p_event_id);
     outcome := case when reason is not null then 'conflict'
       else pipeline.apply_toast_order(p_location.id, p_normalized, p_key) end;
+  elsif p_normalized ->> 'kind' = 'schedule.published' then
+    outcome := pipeline.schedule_published(p_location, p_normalized);
   else
     outcome := pipeline.apply_sevenshifts_punch(p_location.id, p_location.time_zone,
       p_location.business_day_cutoff_hour, p_normalized, p_key, p_event_id);

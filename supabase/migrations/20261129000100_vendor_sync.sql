@@ -16,8 +16,9 @@
 --   row equal to what is stored is not even logged, so it recomputes nothing) and records its
 --   cursor with each page in the page's own transaction, so a crash resumes without counting
 --   anything twice. One run per location and per connection at a time (a lease).
--- * the schedule (pg_cron): hourly for the current and previous business day, nightly over the
---   last 7 days (per location), a sweep every minute that resumes due runs; on demand with
+-- * the schedule (pg_cron): hourly for the current and previous business day (and a schedule
+--   run for the 7shifts shifts of the current and next: 20261130000100_schedule.sql), nightly
+--   over the last 7 days (per location), a sweep every minute that resumes due runs; on demand with
 --   pipeline.request_sync(location_id, from_date, to_date) and pipeline.request_backfill.
 -- * the notice: a sync that finds enough the webhooks missed puts one 'sync' row in the alerts
 --   outbox (20261128000400_alerts.sql), delivered by the notifier like any alert.
@@ -411,8 +412,9 @@ create table if not exists public.sync_runs (
   location_id bigint not null references public.locations (id) on delete cascade,
   toast_connection_id bigint references public.vendor_connections (id) on delete set null,
   sevenshifts_connection_id bigint references public.vendor_connections (id) on delete set null,
-  -- hourly and nightly (the schedule), manual (pipeline.request_sync), backfill (history).
-  kind text not null check (kind in ('hourly', 'nightly', 'manual', 'backfill')),
+  -- hourly and nightly (the schedule), manual (pipeline.request_sync), backfill (history),
+  -- schedule (7shifts shifts only: 20261130000100_schedule.sql).
+  kind text not null check (kind in ('hourly', 'nightly', 'manual', 'backfill', 'schedule')),
   -- The business days pulled: Toast refunds by refund business date, 7shifts punches by
   -- clock-in, for from_date through to_date.
   from_date date not null,
@@ -423,11 +425,16 @@ create table if not exists public.sync_runs (
   window_end timestamptz not null,
   -- Closed days of a backfill (through this date) never alert (alert_states.quiet).
   quiet_through date,
+  -- A schedule run (20261130000100_schedule.sql): the shifts' start range it pulls,
+  -- [shifts_from, shifts_to), and what pipeline.replace_scheduled_shifts did with them.
+  shifts_from timestamptz,
+  shifts_to timestamptz,
+  schedule jsonb,
   state text not null default 'pending'
     check (state in ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
   -- Where the run is: the phase and the vendor's cursor after the last committed page.
   phase text not null default 'toast_orders' check (phase in ('toast_orders', 'toast_refunds',
-    'sevenshifts_punches', 'sevenshifts_missing', 'done')),
+    'sevenshifts_punches', 'sevenshifts_missing', 'sevenshifts_shifts', 'done')),
   cursor jsonb not null default '{}'::jsonb,
   -- Report.
   pages integer not null default 0,
@@ -461,6 +468,7 @@ create table if not exists public.sync_runs (
   notice_alert_id bigint references public.alerts (id) on delete set null,
   check (from_date <= to_date and to_date - from_date <= 90),
   check (modified_since < window_end),
+  check (kind <> 'schedule' or shifts_to > shifts_from),
   check ((state = 'running') = (lease_token is not null))
 );
 create index if not exists sync_runs_due on public.sync_runs (not_before, id)
@@ -735,7 +743,8 @@ create trigger locations_sync_backfill
 -- hourly_days business days, or at its nightly_hour (local) the nightly run over the last
 -- nightly_days, each posted to vendor-sync on its own. Toast orders are pulled since the last
 -- successful run's end, less an hour of overlap (never further back than a week before the
--- window). Returns how many were queued.
+-- window). A location with a 7shifts connection also gets a schedule run over its current and
+-- next business day (20261130000100_schedule.sql). Returns how many were queued.
 create or replace function pipeline.schedule_syncs()
 returns integer
 language plpgsql
@@ -783,6 +792,14 @@ begin
         else greatest(v_mark - interval '1 hour', v_start - interval '7 days') end,
       v_clock));
     v_queued := v_queued + 1;
+    if v_loc.sevenshifts_connection_id is not null then
+      perform pipeline.post_sync_request(pipeline.enqueue_schedule_pull(v_loc.id,
+        pipeline.business_day_start(v_today, v_loc.time_zone, v_loc.business_day_cutoff_hour),
+        pipeline.business_day_start(v_today + 2, v_loc.time_zone,
+          v_loc.business_day_cutoff_hour),
+        v_clock));
+      v_queued := v_queued + 1;
+    end if;
   end loop;
   return v_queued;
 end
@@ -858,6 +875,8 @@ as $$
       l.business_day_cutoff_hour),
     'clockedInTo', pipeline.business_day_start(r.to_date + 1, l.time_zone,
       l.business_day_cutoff_hour),
+    'shiftsFrom', r.shifts_from,
+    'shiftsTo', r.shifts_to,
     'refundDates', (
       select pg_catalog.jsonb_agg(pg_catalog.to_char(d, 'YYYY-MM-DD') order by d)
       from pg_catalog.generate_series(r.from_date, r.to_date, interval '1 day') as g (d)
@@ -1220,8 +1239,9 @@ comment on function pipeline.sync_ingest_punch(public.sync_runs, jsonb) is
 -- pipeline.sync_ingest_order / sync_ingest_punch), the punch ids seen, the counters, the phase
 -- and cursor after the page, and the lease renewed. `page`: {runId, leaseToken, leaseSeconds,
 -- phase, cursor, requests, counted (a vendor page: false for a phase change alone), orders
--- [Toast ingest events], punches [7shifts ingest events], seenPunchIds, problems}. Returns the
--- page's tallies.
+-- [Toast ingest events], punches [7shifts ingest events], seenPunchIds, problems; a schedule
+-- run's shifts, seenShiftIds, shiftsComplete: pipeline.sync_stage_shifts}. Returns the page's
+-- tallies.
 create or replace function pipeline.sync_apply_page(page jsonb)
 returns jsonb
 language plpgsql
@@ -1243,8 +1263,18 @@ declare
   v_breaks_missed integer := 0;
   v_fetched integer := 0;
   v_problems jsonb := coalesce(page -> 'problems', '[]'::jsonb);
+  v_shifts jsonb;
 begin
   select * into strict v_loc from public.locations as l where l.id = r.location_id;
+  -- A schedule run's shifts (20261130000100_schedule.sql); null for any other page.
+  v_shifts := pipeline.sync_stage_shifts(r, v_loc, page);
+  if v_shifts is not null then
+    v_fetched := (v_shifts ->> 'fetched')::integer;
+    v_new := (v_shifts ->> 'new')::integer;
+    v_changed := (v_shifts ->> 'changed')::integer;
+    v_unchanged := (v_shifts ->> 'unchanged')::integer;
+    v_held := (v_shifts ->> 'held')::integer;
+  end if;
   for v_event in
     select e from pg_catalog.jsonb_array_elements(coalesce(page -> 'orders', '[]'::jsonb)) as e
   loop

@@ -267,7 +267,7 @@ Deno.test("7shifts handler: the injected clock bounds the HMAC window; wage unit
   // Ignored topics still make exactly one call (to log them) and answer 202.
   const { db: db2, calls: calls2 } = fakeDb(() => ({ outcome: "ignored", duplicate: false }));
   const ignored = await createSevenShiftsWebhookHandler({ ...deps, db: db2 })(
-    await punchRequest(signedAt, '{"id":1}', "schedule.published"),
+    await punchRequest(signedAt, '{"id":1}', "payroll_period.closed"),
   );
   assert.equal(ignored.status, 202);
   await ignored.body?.cancel();

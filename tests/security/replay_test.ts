@@ -119,7 +119,7 @@ Deno.test("replay: the 7shifts window is exactly 5 minutes either way (injected 
         headers: {
           "content-type": "application/json",
           // An ignored topic: anything authenticated reaches the database.
-          "x-webhook-topic": "schedule.published",
+          "x-webhook-topic": "payroll_period.closed",
           "x-hmac-timestamp": ts,
           "x-hmac-signature": signature,
         },

@@ -1,5 +1,6 @@
 /**
- * The 7shifts webhook (time punches, and users for the staff table): authenticate, validate,
+ * The 7shifts webhook (time punches, users for the staff table, and `schedule.published`, which
+ * queues a pull of the published dates' shifts: shared/sevenshifts_shifts.ts): authenticate, validate,
  * normalise, then exactly one database round trip
  * (`call pipeline.ingest_sevenshifts_committed($1::jsonb, null)`), answered only once the event
  * is committed.
@@ -16,9 +17,11 @@
  *
  * Answers: 405 / 415 / 413 (over 6 MiB) / 400 bad JSON, as every function; 401 neither
  * authentication holds (including a stale timestamp); 400 missing `x-webhook-topic` or a
- * punch or user that fails its schema, every bad field listed by path; 202 a topic other than
- * `time_punch.*` and `user.*` (logged as ignored) or an unmapped location (kept, applied when
- * mapped; a punch moved there leaves its old location's figures at once);
+ * punch, user or schedule that fails its schema, every bad field listed by path; 202 a topic
+ * other than `time_punch.*`, `user.*` and `schedule.published` (logged as ignored), a schedule
+ * of a company without a 7shifts connection (nothing to pull with), or an unmapped location
+ * (kept, applied when mapped; a punch moved there leaves its old location's figures at once; a
+ * schedule then queues its pull); 200 a schedule whose pull is queued;
  * 200 stored (applied, redelivered or older); 503 database unreachable.
  *
  * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256
@@ -45,6 +48,11 @@ import {
 } from "../../../shared/sevenshifts_users.ts";
 import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
+import {
+  parseSchedulePublished,
+  SCHEDULE_PUBLISHED_TOPIC,
+  type SchedulePublished,
+} from "../../../shared/sevenshifts_shifts.ts";
 import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
 import { type Grant, GrantCache } from "./grants.ts";
 
@@ -88,6 +96,8 @@ export interface SevenShiftsIngestEvent {
   deletion: PunchDeletion | null;
   /** A `user.*` delivery: the staff member it describes. */
   staff?: StaffMember | null;
+  /** A `schedule.published` delivery: the location and dates to pull the shifts of. */
+  schedule?: SchedulePublished | null;
 }
 
 const LOGGED_HEADERS = [
@@ -112,6 +122,24 @@ function intHeader(value: string | null): number | null {
   if (value === null || !/^\d{1,15}$/.test(value.trim())) return null;
   const n = Number(value.trim());
   return n > 0 ? n : null;
+}
+
+/**
+ * Verified with one company's own grant, a delivery must be about that company: the 400 to
+ * send when `companyId` is another's, else null.
+ */
+function foreignCompany(
+  auth: { grant: Grant | null; companyId: number | null },
+  companyId: number,
+  message: string,
+): Response | null {
+  if (!auth.grant?.fromConnection || companyId === auth.companyId) return null;
+  return errorResponse(400, "invalid_payload", message, [
+    {
+      path: "company_id",
+      message: `company ${companyId} is not the company whose grant signed it`,
+    },
+  ]);
 }
 
 /** Builds the request handler (`Deno.serve(createSevenShiftsWebhookHandler(deps))`). */
@@ -196,14 +224,8 @@ export function createSevenShiftsWebhookHandler(
       if (SEVENSHIFTS_USER_TOPICS.includes(topic)) {
         const user = parseSevenShiftsUserEvent(topic, parsed.value);
         if (!user.ok) return errorResponse(400, "invalid_payload", "Invalid user.", user.problems);
-        if (auth.grant?.fromConnection && user.value.companyId !== auth.companyId) {
-          return errorResponse(400, "invalid_payload", "Invalid user.", [
-            {
-              path: "company_id",
-              message: `company ${user.value.companyId} is not the company whose grant signed it`,
-            },
-          ]);
-        }
+        const foreign = foreignCompany(auth, user.value.companyId, "Invalid user.");
+        if (foreign) return foreign;
         const event: SevenShiftsIngestEvent = {
           ...base,
           companyId: user.value.companyId,
@@ -211,6 +233,23 @@ export function createSevenShiftsWebhookHandler(
           punch: null,
           deletion: null,
           staff: user.value,
+        };
+        return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+      }
+      if (topic === SCHEDULE_PUBLISHED_TOPIC) {
+        const schedule = parseSchedulePublished(parsed.value);
+        if (!schedule.ok) {
+          return errorResponse(400, "invalid_payload", "Invalid schedule.", schedule.problems);
+        }
+        const foreign = foreignCompany(auth, schedule.value.companyId, "Invalid schedule.");
+        if (foreign) return foreign;
+        const event: SevenShiftsIngestEvent = {
+          ...base,
+          companyId: schedule.value.companyId,
+          locationId: schedule.value.locationId,
+          punch: null,
+          deletion: null,
+          schedule: schedule.value,
         };
         return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
       }
@@ -237,14 +276,8 @@ export function createSevenShiftsWebhookHandler(
       const bodyCompany = change.value.kind === "punch"
         ? change.value.punch.companyId
         : change.value.deletion.companyId;
-      if (auth.grant?.fromConnection && bodyCompany !== auth.companyId) {
-        return errorResponse(400, "invalid_payload", "Invalid time punch.", [
-          {
-            path: "company_id",
-            message: `company ${bodyCompany} is not the company whose grant signed it`,
-          },
-        ]);
-      }
+      const foreign = foreignCompany(auth, bodyCompany, "Invalid time punch.");
+      if (foreign) return foreign;
       const event: SevenShiftsIngestEvent = change.value.kind === "punch"
         ? {
           ...base,

@@ -8,15 +8,20 @@
  * @module
  */
 import {
+  listPageSchema,
   normalizeApiPunch,
   SEVENSHIFTS_API_VERSION,
   sevenShiftsTokenResponseSchema,
   sevenShiftsTokenUrl,
-  timePunchesPageSchema,
   timePunchesQuery,
   timePunchResponseSchema,
 } from "../../../shared/sevenshifts_api.ts";
 import { parseWith } from "../../../shared/toast_api.ts";
+import {
+  normalizeApiShift,
+  type NormalizedShift,
+  shiftsQuery,
+} from "../../../shared/sevenshifts_shifts.ts";
 import type { Parsed } from "../../../shared/sevenshifts.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import type { ClaimedRun, SyncDb } from "./sync_db.ts";
@@ -33,6 +38,12 @@ import {
 export interface FetchedPunch {
   raw: unknown;
   result: Parsed<NormalizedPunch>;
+}
+
+/** One shift of an answer: its raw JSON and its normalisation (or why not). */
+export interface FetchedShift {
+  raw: unknown;
+  result: Parsed<NormalizedShift>;
 }
 
 /** 7shifts' API as one run uses it. */
@@ -77,21 +88,49 @@ export class SevenShiftsClient extends VendorClient {
    * One page of the location's punches clocked in within `[fromMs, toMs)`, and the next page's
    * cursor (null at the end).
    */
-  async punchesPage(
+  punchesPage(
     locationId: number,
     fromMs: number,
     toMs: number,
     cursor: string | null,
-  ): Promise<{ punches: FetchedPunch[]; next: string | null }> {
-    const res = await this.get(
-      `/v2/company/${this.company.companyId}/time_punches`,
+  ): Promise<{ rows: FetchedPunch[]; next: string | null }> {
+    return this.listPage(
+      "time_punches",
       timePunchesQuery(locationId, fromMs, toMs, cursor),
+      normalizeApiPunch,
     );
-    if (!res.ok) throw await refusal(res, "7shifts time_punches");
-    const page = parseWith(timePunchesPageSchema, await jsonBody(res, "7shifts time_punches"));
-    if (!page.ok) throw new VendorRefused("7shifts time_punches: no data list");
+  }
+
+  /**
+   * One page of the location's published shifts starting within `[fromMs, toMs)`, deleted ones
+   * included, and the next page's cursor (null at the end).
+   */
+  shiftsPage(
+    locationId: number,
+    fromMs: number,
+    toMs: number,
+    cursor: string | null,
+  ): Promise<{ rows: FetchedShift[]; next: string | null }> {
+    return this.listPage(
+      "shifts",
+      shiftsQuery(locationId, fromMs, toMs, cursor),
+      normalizeApiShift,
+    );
+  }
+
+  /** One page of a company list (`data`, `meta.cursor.next`), each row normalised on its own. */
+  private async listPage<T>(
+    list: string,
+    query: URLSearchParams,
+    normalize: (raw: unknown) => Parsed<T>,
+  ): Promise<{ rows: Array<{ raw: unknown; result: Parsed<T> }>; next: string | null }> {
+    const what = `7shifts ${list}`;
+    const res = await this.get(`/v2/company/${this.company.companyId}/${list}`, query);
+    if (!res.ok) throw await refusal(res, what);
+    const page = parseWith(listPageSchema, await jsonBody(res, what));
+    if (!page.ok) throw new VendorRefused(`${what}: no data list`);
     return {
-      punches: page.value.data.map((raw) => ({ raw, result: normalizeApiPunch(raw) })),
+      rows: page.value.data.map((raw) => ({ raw, result: normalize(raw) })),
       next: page.value.meta?.cursor?.next || null,
     };
   }

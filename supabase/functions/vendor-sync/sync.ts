@@ -14,6 +14,12 @@
  * 4. `sevenshifts_missing`: stored punches of those days the pass did not return are looked up
  *    by id: deleted (or gone: 404) or moved, without a webhook reaching us.
  *
+ * A `schedule` run (20261130000100_schedule.sql) has one phase of its own,
+ * `sevenshifts_shifts`: the location's published shifts starting in `[shiftsFrom, shiftsTo)`,
+ * deleted ones included, page by page; each page is staged with its cursor, and the last one
+ * replaces the stored range with all of them in one transaction
+ * (`pipeline.replace_scheduled_shifts`).
+ *
  * Every row becomes the event its webhook would have made (same schema, same normalisation,
  * an `api:` event key) and goes through the webhooks' ingest functions; a row equal to what is
  * stored is counted unchanged and never written.
@@ -25,7 +31,8 @@ import { sha256Hex } from "../../../shared/signatures.ts";
 import { deletionOf } from "../../../shared/sevenshifts_api.ts";
 import type { FetchedOrder } from "../../../shared/toast_api.ts";
 import { TOAST_WINDOW_SPACING_MS, toastWindows } from "../../../shared/toast_api.ts";
-import type { FetchedPunch, SevenShiftsClient } from "./sevenshifts_client.ts";
+import type { FetchedPunch, FetchedShift, SevenShiftsClient } from "./sevenshifts_client.ts";
+import type { NormalizedShift } from "../../../shared/sevenshifts_shifts.ts";
 import type {
   ClaimedRun,
   SyncDb,
@@ -63,6 +70,7 @@ const NEXT_PHASE: Record<SyncPhase, SyncPhase> = {
   toast_refunds: "sevenshifts_punches",
   sevenshifts_punches: "sevenshifts_missing",
   sevenshifts_missing: "done",
+  sevenshifts_shifts: "done",
   done: "done",
 };
 
@@ -131,6 +139,24 @@ async function punchEvents(
   return { events, problems, ids };
 }
 
+/** A page of fetched shifts: the valid ones, and the ids and problems of the others. */
+function shiftRecords(fetched: FetchedShift[], topic: string) {
+  const shifts: NormalizedShift[] = [];
+  const invalidIds: number[] = [];
+  const problems: SyncPage["problems"] = [];
+  for (const f of fetched) {
+    if (f.result.ok) {
+      shifts.push(f.result.value);
+      continue;
+    }
+    const id = idOf(f.raw, "id");
+    problems.push(...firstProblem(f.result.problems, id, topic));
+    // Returned, so not missing: a stored version of it stays until a valid one replaces it.
+    if (/^\d{1,15}$/.test(id ?? "")) invalidIds.push(Number(id));
+  }
+  return { shifts, invalidIds, problems };
+}
+
 function idOf(raw: unknown, key: string): string | undefined {
   const v = raw && typeof raw === "object" ? (raw as Record<string, unknown>)[key] : undefined;
   return typeof v === "string" || typeof v === "number" ? String(v).slice(0, 100) : undefined;
@@ -165,7 +191,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
     cursor = page.cursor;
     if (page.counted) w.pagesLeft.n--;
   };
-  const nextPhase = () =>
+  const nextPhase = (extra: Partial<SyncPage> = {}) =>
     store({
       phase: NEXT_PHASE[phase],
       cursor: {},
@@ -174,6 +200,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
       punches: [],
       seenPunchIds: [],
       problems: [],
+      ...extra,
     });
 
   /** The ordersBulk page being fetched while the last one is stored (`window:page`). */
@@ -280,7 +307,7 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             Date.parse(run.clockedInTo),
             typeof cursor.next === "string" ? cursor.next : null,
           );
-          const built = await punchEvents(run, got.punches, "api.time_punches");
+          const built = await punchEvents(run, got.rows, "api.time_punches");
           await store({
             phase: got.next ? phase : NEXT_PHASE[phase],
             cursor: got.next ? { next: got.next } : {},
@@ -289,6 +316,34 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
             punches: built.events,
             seenPunchIds: built.ids,
             problems: built.problems,
+          });
+          break;
+        }
+        case "sevenshifts_shifts": {
+          const locationId = run.location.sevenshiftsLocationId;
+          if (!w.sevenshifts || locationId === null || !run.shiftsFrom || !run.shiftsTo) {
+            // Unmapped since it was queued: the last page reports it (nothing stored).
+            await nextPhase({ shiftsComplete: true });
+            break;
+          }
+          const got = await w.sevenshifts.shiftsPage(
+            locationId,
+            Date.parse(run.shiftsFrom),
+            Date.parse(run.shiftsTo),
+            typeof cursor.next === "string" ? cursor.next : null,
+          );
+          const built = shiftRecords(got.rows, "api.shifts");
+          await store({
+            phase: got.next ? phase : NEXT_PHASE[phase],
+            cursor: got.next ? { next: got.next } : {},
+            counted: true,
+            orders: [],
+            punches: [],
+            seenPunchIds: [],
+            problems: built.problems,
+            shifts: built.shifts,
+            seenShiftIds: built.invalidIds,
+            shiftsComplete: !got.next,
           });
           break;
         }

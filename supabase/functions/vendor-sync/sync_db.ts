@@ -9,6 +9,7 @@
 import type { FieldProblem } from "../../../shared/errors.ts";
 import type { NormalizedOrder, NormalizedPunch } from "../../../shared/types.ts";
 import type { PunchDeletion } from "../../../shared/sevenshifts.ts";
+import type { NormalizedShift } from "../../../shared/sevenshifts_shifts.ts";
 
 /** Where a run is. */
 export type SyncPhase =
@@ -16,12 +17,13 @@ export type SyncPhase =
   | "toast_refunds"
   | "sevenshifts_punches"
   | "sevenshifts_missing"
+  | "sevenshifts_shifts"
   | "done";
 
 /** A claimed run, as `pipeline.sync_run_json` returns it (no secrets). */
 export interface ClaimedRun {
   runId: number;
-  kind: "hourly" | "nightly" | "manual" | "backfill";
+  kind: "hourly" | "nightly" | "manual" | "backfill" | "schedule";
   leaseToken: string;
   phase: SyncPhase;
   cursor: Record<string, unknown>;
@@ -31,6 +33,9 @@ export interface ClaimedRun {
   windowEnd: string;
   clockedInFrom: string;
   clockedInTo: string;
+  /** A schedule run: the shifts' start range it pulls, `[shiftsFrom, shiftsTo)` (ISO). */
+  shiftsFrom?: string | null;
+  shiftsTo?: string | null;
   refundDates: string[];
   invocations: number;
   failures: number;
@@ -99,6 +104,11 @@ export interface SyncPage {
   punches: SyncPunchEvent[];
   seenPunchIds: number[];
   problems: Array<FieldProblem & { id?: string }>;
+  /** A schedule run's page: its valid shifts, the ids of its invalid ones, and whether it is
+   * the last (then the run's range is replaced with every page's shifts). */
+  shifts?: NormalizedShift[];
+  seenShiftIds?: number[];
+  shiftsComplete?: boolean;
 }
 
 /** What one page changed. */
