@@ -328,7 +328,8 @@ export function projectionMessage(
   const when = hint.cutBefore === Math.floor(now / 1000) * 1000
     ? "now"
     : `before ${hintClockText(hint.cutBefore, timeZone)}`;
-  return `${head} To land on target: cut ${hoursText(hint.cutMinutes)} labor hours ${when} (≈ ${
+  const hours = `${hoursText(hint.cutMinutes)} labor hour${hint.cutMinutes === 60 ? "" : "s"}`;
+  return `${head} To land on target: cut ${hours} ${when} (≈ ${
     dollarsText(hint.cutSavingCents)
   }), or sell ${dollarsText(hint.sellMoreCents)} more.`;
 }

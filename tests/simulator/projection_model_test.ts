@@ -237,6 +237,11 @@ Deno.test("projection model: the hint, worked by hand", () => {
   assert.equal(h3.cutNow, true);
   assert.equal(h3.cutBefore, start * 1000);
   assert.match(projectionMessage(p3, h3, 2500, NY, now), /cut 0\.25 labor hours now \(≈ \$225\)/);
+  // One hour is one labor hour.
+  assert.match(
+    projectionMessage(p3, { ...h3, cutMinutes: 60 }, 2500, NY, now),
+    /cut 1 labor hour now \(/,
+  );
 });
 
 Deno.test("projection model: the message's numbers", () => {
