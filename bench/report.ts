@@ -7,6 +7,7 @@
  */
 import type { BackfillFigures } from "./backfill.ts";
 import type { OvertimeEditFigures } from "./overtime.ts";
+import { type ProjectionBenchFigures, projectionSection } from "./projection.ts";
 import type { CpuUsage } from "./cpu.ts";
 import type { HistoryStats } from "./setup.ts";
 import type { LoadResult } from "./loadgen.ts";
@@ -367,6 +368,8 @@ export interface BenchReport {
   targets: TargetSummary[];
   runs: RunFigures[];
   history: HistoryStats;
+  /** The projected close's accuracy (issue 19). */
+  projection?: ProjectionBenchFigures;
 }
 
 /** One table of the report. */
@@ -566,6 +569,7 @@ export function sections(report: BenchReport): Section[] {
   return [
     ...overviewSections(report),
     ...(report.runs.some((r) => r.backfill) ? [backfillSection(report.runs)] : []),
+    ...(report.projection ? [projectionSection(report.projection)] : []),
     {
       title: `Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)${of}`,
       head: [

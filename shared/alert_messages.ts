@@ -865,9 +865,11 @@ export function formatDollars(cents: ExactInteger | bigint): string {
 }
 
 /** Quarter hours as labor hours (docs/projection.md): `210` → `"3.5 labor hours"`, `240` → `"4
- * labor hours"`. */
+ * labor hours"`, `60` → `"1 labor hour"`. */
 function laborHoursOfMinutes(minutes: number): string {
-  return `${(minutes / 60).toFixed(2).replace(/\.?0+$/, "")} labor hours`;
+  return `${(minutes / 60).toFixed(2).replace(/\.?0+$/, "")} labor hour${
+    minutes === 60 ? "" : "s"
+  }`;
 }
 
 /** Local wall-clock time, short: `"8 PM"`, `"8:15 PM"`. */

@@ -122,6 +122,19 @@ export type SystemStep =
    */
   | { kind: "vendorSync"; clock: number; locationIndexes: readonly number[] };
 
+/**
+ * One write of a day's figures (`pipeline.write_daily_metrics`): the figures at its clock,
+ * whether the day was the location's open day then, and its open punches.
+ */
+export interface DayWrite {
+  locationIndex: number;
+  businessDate: string;
+  clock: number;
+  live: boolean;
+  figures: ReturnType<typeof figuresOf>;
+  openPunches: Array<{ entity: string; clockedInAt: number; wageCentiCents: number }>;
+}
+
 /** The longest an open punch accrues (16 h), as the system's cap. */
 const MAX_OPEN_SHIFT_SECONDS = 57_600;
 
@@ -200,7 +213,11 @@ export function predictAlerts(
   sim: Simulation,
   steps: readonly SystemStep[],
   rules: readonly AlertRules[],
-  { exactClock = false }: { exactClock?: boolean } = {},
+  { exactClock = false, onWrite }: {
+    exactClock?: boolean;
+    /** Called with every write of a day's figures, in order (sim/projection_model.ts). */
+    onWrite?: (write: DayWrite) => void;
+  } = {},
 ): ExpectedAlert[] {
   const orders = new Map(sim.orders.map((o) => [`order:${o.guid}`, o]));
   const punches = new Map(sim.punches.map((p) => [`punch:${p.id}`, p]));
@@ -289,6 +306,14 @@ export function predictAlerts(
     const { today } = calendar(loc, clock);
     const live = date >= today;
     const f = figuresAt(loc, date, clock, live);
+    onWrite?.({
+      locationIndex: loc,
+      businessDate: date,
+      clock,
+      live,
+      figures: f,
+      openPunches: [...openOf(loc, date).entries()].map(([entity, p]) => ({ entity, ...p })),
+    });
     if (f.laborPctBp === null) return;
     const key = dayKey(loc, date);
     let day = days.get(key);

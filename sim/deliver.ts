@@ -84,7 +84,8 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
-async function headersFor(
+/** The signed headers of one attempt of `d`, as its vendor sends them. */
+export async function headersFor(
   d: Delivery,
   target: DeliveryTarget,
   attempt: number,

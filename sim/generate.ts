@@ -10,7 +10,7 @@
  * @module
  */
 import { LOCATION_SEEDS, MENU, type ShiftPlan } from "./catalog.ts";
-import type { SimLocation, SimOrder, SimPunch } from "./model.ts";
+import type { SimLocation, SimOrder, SimPunch, SimScheduledShift } from "./model.ts";
 import { buildEvents, type Delivery, planDeliveries } from "./plan.ts";
 import { hashString, Rng } from "./prng.ts";
 import type { ToastConfigGuids, WageUnit } from "./render.ts";
@@ -21,6 +21,13 @@ import {
   type PunchFeature,
   type StaffMember,
 } from "./sevenshifts_gen.ts";
+import {
+  busiestShifts,
+  generateScheduleDay,
+  punchesFromSchedule,
+  salesDay,
+  weekdayShifts,
+} from "./schedule_gen.ts";
 import { addDays, businessDateAt, localInstant } from "./time.ts";
 import { generateOrderDay, type OrderFeature } from "./toast_gen.ts";
 import { groundTruth, type TruthRow } from "./truth.ts";
@@ -104,6 +111,18 @@ export interface SimulationOptions {
    * dollars). 7shifts' API gives wages in whole cents, so runs the vendor sync reads turn it off.
    */
   halfCentWages?: boolean;
+  /**
+   * Published schedules (default false): each day gets its weekday's shift plan as a 7shifts
+   * schedule, punches derived from it, and a sales curve with day-to-day noise
+   * (sim/schedule_gen.ts). Off, the fixed plan and curve of every earlier run.
+   */
+  schedules?: boolean;
+  /**
+   * Same-weekday history (0-8, default 0): the business days 7, 14, … days before each
+   * simulated day are generated too (listed in `dates` before it, not in `targetDates`), so a
+   * run can ingest them first and the projection has typical days to learn from.
+   */
+  historyWeeks?: number;
   /** Per-location overrides, by position (the demo's stories). */
   scenarios?: ReadonlyArray<Partial<LocationScenario> | undefined>;
 }
@@ -122,8 +141,12 @@ export interface Simulation {
   toastConfigs: ToastConfigGuids[];
   /** Final figures per location and business day. */
   truth: TruthRow[];
-  /** Business dates generated, in order. */
+  /** Business dates generated, in order (history days included). */
   dates: string[];
+  /** The simulated days proper (`startDate` and the `days - 1` after it), in order. */
+  targetDates: string[];
+  /** The published schedule of every day (empty unless `schedules`). */
+  schedule: SimScheduledShift[];
 }
 
 /** Checks the options and fills in defaults; throws `RangeError` on a bad value. */
@@ -143,6 +166,10 @@ export function resolveOptions(opts: SimulationOptions): Simulation["options"] {
   ) {
     fail("startDate must be a real date YYYY-MM-DD");
   }
+  const weeks = opts.historyWeeks ?? 0;
+  if (!Number.isInteger(weeks) || weeks < 0 || weeks > 8) {
+    fail("historyWeeks must be an integer from 0 to 8");
+  }
   const rate = (v: number | undefined, name: string) => {
     const r = v ?? 0;
     if (!(r >= 0 && r <= 1)) fail(`${name} must be between 0 and 1`);
@@ -161,6 +188,8 @@ export function resolveOptions(opts: SimulationOptions): Simulation["options"] {
     webhookLossRate: rate(opts.webhookLossRate, "webhookLossRate"),
     silentBreakEdits: opts.silentBreakEdits ?? 0,
     halfCentWages: opts.halfCentWages ?? (opts.wageUnit ?? "dollars") === "dollars",
+    schedules: opts.schedules ?? false,
+    historyWeeks: opts.historyWeeks ?? 0,
   };
 }
 
@@ -245,7 +274,16 @@ export function generateSimulation(options: SimulationOptions): Simulation {
   const idRng = new Rng(`ids/${opts.runId}/${opts.seed}`);
   const uuid = () => idRng.uuid();
   const nums = numericIds(opts.runId, opts.seed);
-  const dates = Array.from({ length: opts.days }, (_, i) => addDays(opts.startDate, i));
+  const targetDates = Array.from({ length: opts.days }, (_, i) => addDays(opts.startDate, i));
+  const dates = [
+    ...new Set([
+      ...targetDates.flatMap((d) =>
+        Array.from({ length: opts.historyWeeks }, (_, k) => addDays(d, -7 * (k + 1)))
+      ),
+      ...targetDates,
+    ]),
+  ].sort();
+  const schedule: SimScheduledShift[] = [];
 
   const locations: SimLocation[] = [];
   const configs: ToastConfigGuids[] = [];
@@ -279,26 +317,56 @@ export function generateSimulation(options: SimulationOptions): Simulation {
       revenueCenter: uuid(),
     });
     const menuGuids = MENU.map(() => uuid());
-    const staff = generateStaff(lr.fork("staff"), nums.userId, over.shifts, opts.halfCentWages);
+    const staff = generateStaff(
+      lr.fork("staff"),
+      nums.userId,
+      over.shifts ?? (opts.schedules ? busiestShifts() : undefined),
+      opts.halfCentWages,
+    );
     const ordersPerDay = over.ordersPerDay ?? lr.int(70, 110);
     for (const [dayIndex, date] of dates.entries()) {
       // Forked by position, not date: a scenario plays the same in local time on any date.
       const dr = lr.fork(`day ${dayIndex}`);
       const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-      // Friday and Saturday are busier, unless the scenario fixes the volume.
+      // Friday and Saturday are busier (with schedules: the weekday profile), unless the scenario fixes the volume.
       const busy = over.ordersPerDay === undefined && (weekday === 5 || weekday === 6) ? 1.25 : 1;
+      const sales = opts.schedules ? salesDay(dr.fork("sales"), weekday, ordersPerDay) : null;
       orders.push(...generateOrderDay({
         location,
         date,
         rng: dr.fork("orders"),
         ids: { uuid },
         menuGuids,
-        orderCount: Math.round(ordersPerDay * busy * (0.9 + dr.int(0, 20) / 100)),
-        intensity: over.intensity,
+        orderCount: sales?.orderCount ??
+          Math.round(ordersPerDay * busy * (0.9 + dr.int(0, 20) / 100)),
+        intensity: over.intensity ?? sales?.intensity,
         requiredFeatures: over.orderFeatures,
         featureRateScale: over.featureRateScale,
         latestRefundDate: addDays(dates[dates.length - 1], 1),
       }));
+      if (opts.schedules) {
+        // The manager publishes the schedule three days ahead, in the afternoon.
+        const day = generateScheduleDay({
+          location,
+          date,
+          rng: dr.fork("schedule"),
+          ids: nums,
+          staff,
+          shifts: over.shifts ?? weekdayShifts(weekday),
+          publishedAt: localInstant(addDays(date, -3), 14, location.timeZone),
+        });
+        schedule.push(...day);
+        punches.push(...punchesFromSchedule({
+          location,
+          date,
+          rng: dr.fork("punches"),
+          ids: nums,
+          staff,
+          schedule: day,
+          openPunches: over.openPunches ?? opts.openPunches,
+        }));
+        continue;
+      }
       punches.push(...generatePunchDay({
         location,
         date,
@@ -315,7 +383,7 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     }
     if (over.overtimeHistory) {
       punches.push(
-        ...overtimeHistory(location, dates[0], over.overtimeHistory, staff, punches, nums),
+        ...overtimeHistory(location, targetDates[0], over.overtimeHistory, staff, punches, nums),
       );
     }
   }
@@ -355,5 +423,7 @@ export function generateSimulation(options: SimulationOptions): Simulation {
     toastConfigs: configs,
     truth: groundTruth(locations, orders, punches),
     dates,
+    targetDates,
+    schedule,
   };
 }

@@ -185,3 +185,25 @@ export interface SimPunch {
   createdAt: number;
   versions: SimPunchVersion[];
 }
+
+/**
+ * A published 7shifts shift (what `GET /v2/company/{id}/shifts` lists): who is expected to
+ * work when, at what wage. Punches derive from it (sim/schedule_gen.ts).
+ */
+export interface SimScheduledShift {
+  id: number;
+  locationIndex: number;
+  /** The business date it belongs to (the local date of its start, back by the cut-off). */
+  businessDate: string;
+  /** Null for an open (unassigned) shift nobody has picked up. */
+  userId: number | null;
+  roleId: number;
+  departmentId: number;
+  /** Start and end (epoch ms, whole minutes). */
+  startsAt: number;
+  endsAt: number;
+  /** Hourly wage in whole cents (7shifts' v2 API gives cents). */
+  hourlyWageCents: number;
+  /** When the manager published it (its `modified`). */
+  publishedAt: number;
+}

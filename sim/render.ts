@@ -15,6 +15,7 @@ import type {
   SimPayment,
   SimPunch,
   SimPunchVersion,
+  SimScheduledShift,
   SimSelection,
 } from "./model.ts";
 import {
@@ -402,5 +403,43 @@ export function renderApiPunch(
       out: apiTime(b.outAt),
       deleted: b.deleted,
     })),
+  };
+}
+
+/**
+ * A published shift as 7shifts' List Shifts (`GET /v2/company/{id}/shifts`) returns it: UTC
+ * ISO `start`/`end`, the wage in integer cents, `user_id` 0 with `open`/`unassigned` for a
+ * shift nobody picked up.
+ */
+export function renderApiShift(
+  shift: SimScheduledShift,
+  location: SimLocation,
+): Record<string, unknown> {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const unassigned = shift.userId === null;
+  return {
+    id: shift.id,
+    user_id: shift.userId ?? 0,
+    department_id: shift.departmentId,
+    location_id: location.sevenShiftsLocationId,
+    company_id: location.sevenShiftsCompanyId,
+    role_id: shift.roleId,
+    start: iso(shift.startsAt),
+    end: iso(shift.endsAt),
+    close: false,
+    hourly_wage: shift.hourlyWageCents,
+    notes: "",
+    draft: false,
+    notified: true,
+    open: unassigned,
+    unassigned,
+    publish_status: "published",
+    attendance_status: "none",
+    late_minutes: 0,
+    created: iso(shift.publishedAt),
+    modified: iso(shift.publishedAt),
+    soft_deleted: null,
+    deleted: false,
+    breaks: [],
   };
 }

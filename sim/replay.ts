@@ -122,6 +122,11 @@ export interface ReplayOptions extends Omit<SendOptions, "speed"> {
     result: DeliveryResult | null,
     syncRuns?: SyncRunRow[],
   ) => void | Promise<void>;
+  /**
+   * Sends one delivery instead of `supabase.functions.invoke` (default): the functions'
+   * handlers in this process (sim/in_process.ts), for history days ingested cheaply.
+   */
+  sender?: (d: Delivery) => Promise<DeliveryResult>;
 }
 
 /** A finished vendor sync run, as the replay reports it. */
@@ -204,7 +209,9 @@ export async function replay(
     }
     let result: DeliveryResult | null = null;
     if (event.kind === "delivery") {
-      result = await sendWithRetries(client, event.delivery, target, { ...opts, onRetry });
+      result = opts.sender
+        ? await opts.sender(event.delivery)
+        : await sendWithRetries(client, event.delivery, target, { ...opts, onRetry });
       results[position.get(event.delivery) ?? 0] = result;
       countDelivery(totals, result);
       opts.onDelivered?.(result, totals);

@@ -112,7 +112,18 @@ function baseVersion(d: Draft): Omit<SimPunchVersion, "topic" | "modifiedAt" | "
   };
 }
 
-function makeBreaks(rng: Rng, ids: NumericIds, inAt: number, outAt: number, withDeleted: boolean) {
+/**
+ * The breaks of a punch from `inAt` to `outAt`: a paid 9-12 minute break a quarter in from 4
+ * hours, an unpaid 25-35 minute one near the middle from 6 hours, and with `withDeleted` one
+ * started by mistake and deleted.
+ */
+export function makeBreaks(
+  rng: Rng,
+  ids: NumericIds,
+  inAt: number,
+  outAt: number,
+  withDeleted: boolean,
+): SimBreak[] {
   const breaks: SimBreak[] = [];
   const length = outAt - inAt;
   if (length >= 4 * 60 * MINUTE) {

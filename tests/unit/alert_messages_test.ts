@@ -279,6 +279,15 @@ Deno.test("alert messages: a projection alert says what the day will close at an
     ),
     /cut 3\.5 labor hours now \(≈ \$61\)/,
   );
+  // One hour is one labor hour.
+  assert.match(
+    projectionSentence(
+      { ...projectedSample.details, hint: { ...now, cutMinutes: 60 } },
+      2500,
+      "America/New_York",
+    ),
+    /cut 1 labor hour now \(≈ \$61\)/,
+  );
   const nothing = { ...projectedSample.details.hint, cutPossible: false, cutMinutes: undefined };
   assert.match(
     projectionSentence(
