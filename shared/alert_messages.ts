@@ -111,6 +111,8 @@ export interface ProjectionFacts {
   projectedNetSalesCents?: ExactInteger;
   projectedLaborCostCents?: ExactInteger;
   projectedLaborPctBp?: ExactInteger;
+  /** The close if the rest of the day sells like the busiest same weekday (the alert's rule). */
+  bestCaseLaborPctBp?: ExactInteger;
 }
 
 /** What lands a projected day on target (shared/projection.ts `projectionHint`). */

@@ -70,14 +70,22 @@ export interface HistoryDay {
 
 /** The typical share of a day's sales done by a slot, or why there is none. */
 export type TypicalShare =
-  | { status: "ok"; candidateCount: number; typicalShareBp: number; sharesBp: number[] }
+  | ({ status: "ok" } & SameWeekdays)
   | { status: "insufficient_history"; candidateCount: number }
-  | {
-    status: "no_typical_sales";
-    candidateCount: number;
-    typicalShareBp: number;
-    sharesBp: number[];
-  };
+  | ({ status: "no_typical_sales" } & SameWeekdays);
+
+/** What three or more same weekdays say about the day (docs/projection.md). */
+export interface SameWeekdays {
+  candidateCount: number;
+  /** The median share of their sales done by the start of the slot. */
+  typicalShareBp: number;
+  /** The smallest share: the same weekday with the most still to come. */
+  lowestShareBp: number;
+  /** The median of their final net sales. */
+  typicalFinalSalesCents: number;
+  /** Each one's share, newest first. */
+  sharesBp: number[];
+}
 
 /** `YYYY-MM-DD` plus `days`. */
 export function addDays(date: string, days: number): string {
@@ -86,7 +94,7 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The median of integer shares: the middle one, or the two middle ones' mean rounded. */
+/** The median of integers: the middle one, or the two middle ones' mean rounded. */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -97,9 +105,10 @@ function median(values: number[]): number {
 /**
  * The typical share of the day's sales done by slot `slot` of business day `businessDate`, from
  * the same weekdays D − 7k (k = 1‥8) in `history` (other days are ignored). Candidates have
- * final sales > 0 and at least one intraday row; each one's share is its sales at the latest
- * row with slot ≤ `slot` (0 when none) over its final sales, at most 10000; the median of
- * three or more. Mirrored by `pipeline.typical_share`.
+ * final sales > 0 and at least one intraday row; each one's share is its sales at the start of
+ * the slot (its latest row with slot < `slot`, 0 when none) over its final sales, at most
+ * 10000. With three or more: the median share, the lowest share and the median final sales.
+ * Mirrored by `pipeline.typical_share`.
  *
  * @example
  * ```ts
@@ -112,8 +121,15 @@ function median(values: number[]): number {
  * });
  * const history = [day("2026-11-20", 58_000), day("2026-11-13", 60_000), day("2026-11-06", 63_000)];
  * assert.deepEqual(typicalShare(history, "2026-11-27", 52), {
- *   status: "ok", candidateCount: 3, typicalShareBp: 6000, sharesBp: [5800, 6000, 6300],
+ *   status: "ok", candidateCount: 3, typicalShareBp: 6000, lowestShareBp: 5800,
+ *   typicalFinalSalesCents: 100_000, sharesBp: [5800, 6000, 6300],
  * });
+ * // Slot 50's own row is that slot's end: at its start the days had sold 1 %.
+ * assert.equal(typicalShare(history, "2026-11-27", 50).status, "ok");
+ * assert.deepEqual(
+ *   (typicalShare(history, "2026-11-27", 50) as { sharesBp: number[] }).sharesBp,
+ *   [100, 100, 100],
+ * );
  * assert.deepEqual(typicalShare(history.slice(1), "2026-11-27", 52), {
  *   status: "insufficient_history", candidateCount: 2,
  * });
@@ -128,14 +144,16 @@ export function typicalShare(
     Array.from({ length: HISTORY_WEEKS }, (_, k) => addDays(businessDate, -7 * (k + 1))),
   );
   const sharesBp: number[] = [];
+  const finals: number[] = [];
   for (const day of history) {
     if (!wanted.has(day.businessDate)) continue;
     if (!(day.finalNetSalesCents > 0) || day.intraday.length === 0) continue;
     wanted.delete(day.businessDate);
     let best: { slot: number; netSalesCents: number } | null = null;
     for (const row of day.intraday) {
-      if (row.slot <= slot && (best === null || row.slot > best.slot)) best = row;
+      if (row.slot < slot && (best === null || row.slot > best.slot)) best = row;
     }
+    finals.push(day.finalNetSalesCents);
     const salesAt = BigInt(best?.netSalesCents ?? 0);
     const share = divideRoundHalfAwayBig(salesAt * 10000n, BigInt(day.finalNetSalesCents));
     sharesBp.push(toSafeNumber(share < 10000n ? share : 10000n));
@@ -143,12 +161,16 @@ export function typicalShare(
   // Newest first, as the SQL reads them.
   const candidateCount = sharesBp.length;
   if (candidateCount < MIN_HISTORY_DAYS) return { status: "insufficient_history", candidateCount };
-  const typical = median(sharesBp);
+  const weekdays: SameWeekdays = {
+    candidateCount,
+    typicalShareBp: median(sharesBp),
+    lowestShareBp: Math.min(...sharesBp),
+    typicalFinalSalesCents: median(finals),
+    sharesBp,
+  };
   // A median at or below zero (refunds ran ahead of sales): nothing to scale by.
-  if (typical <= 0) {
-    return { status: "no_typical_sales", candidateCount, typicalShareBp: typical, sharesBp };
-  }
-  return { status: "ok", candidateCount, typicalShareBp: typical, sharesBp };
+  if (weekdays.typicalShareBp <= 0) return { status: "no_typical_sales", ...weekdays };
+  return { status: "ok", ...weekdays };
 }
 
 /** A published shift of the open day (`public.scheduled_shifts`). */
@@ -322,11 +344,13 @@ export function remainingOvertimePremium(
   return total([...theirs, ...appended]) - total(theirs);
 }
 
-/** What a projection is made from: the day so far, the typical share, the remaining work. */
+/** What a projection is made from: the day so far, the same weekdays, the remaining work. */
 export interface ProjectionInputs {
   netSalesCents: number;
   laborCostCents: number;
   typicalShareBp: number;
+  lowestShareBp: number;
+  typicalFinalSalesCents: number;
   remainingSeconds: number;
   remainingCostCents: number;
   remainingOvertimePremiumCents: number;
@@ -338,10 +362,45 @@ export interface Projection extends ProjectionInputs {
   projectedLaborCostCents: number;
   /** Null when projected sales are 0 or less. */
   projectedLaborPctBp: number | null;
+  /** The close if the rest of the day sells like the busiest same weekday (null: unknown). */
+  bestCaseNetSalesCents: number | null;
+  bestCaseLaborPctBp: number | null;
 }
 
 /**
- * Projected sales, labor cost and labor % at close. Mirrored by `pipeline.project_close`.
+ * The day's closing sales when `shareBp` of a typical day is done: the rest of the day sold at
+ * today's pace weighted by that share and at the typical final sales weighted by the rest,
+ * `S + (1 − s) × (S + (1 − s) × F)`, one rounding, never under the sales so far. Mirrored by
+ * `pipeline.closing_sales`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closingSales } from "./projection.ts";
+ *
+ * // 60 % done, $892.80 sold, a typical day closes at $1,488: on pace, so $1,488.
+ * assert.equal(closingSales(89_280, 6000, 148_800), 148_800);
+ * // Twice the pace of a typical day: halfway between the two.
+ * assert.equal(closingSales(40_000, 2000, 100_000), 40_000 + 0.8 * (40_000 + 80_000));
+ * ```
+ */
+export function closingSales(
+  netSalesCents: number,
+  shareBp: number,
+  typicalFinalSalesCents: number,
+): number {
+  const rest = 10000n - BigInt(shareBp);
+  const sold = BigInt(netSalesCents);
+  const more = divideRoundHalfAwayBig(
+    rest * (sold * 10000n + rest * BigInt(typicalFinalSalesCents)),
+    100_000_000n,
+  );
+  return toSafeNumber(sold + (more > 0n ? more : 0n));
+}
+
+/**
+ * Projected sales, labor cost and labor % at close, and the best case the alert reads
+ * (docs/projection.md, "Projection"). Mirrored by `pipeline.project_close`.
  *
  * @example
  * ```ts
@@ -349,19 +408,27 @@ export interface Projection extends ProjectionInputs {
  * import { projectClose } from "./projection.ts";
  *
  * const p = projectClose({ netSalesCents: 89_280, laborCostCents: 27_987,
- *   typicalShareBp: 6000, remainingSeconds: 31_500, remainingCostCents: 15_313,
- *   remainingOvertimePremiumCents: 0 });
+ *   typicalShareBp: 6000, lowestShareBp: 5400, typicalFinalSalesCents: 148_800,
+ *   remainingSeconds: 31_500, remainingCostCents: 15_313, remainingOvertimePremiumCents: 0 });
  * assert.equal(p.projectedNetSalesCents, 148_800);
  * assert.equal(p.projectedLaborCostCents, 43_300);
  * assert.equal(p.projectedLaborPctBp, 2910);
+ * // The busiest Tuesday had 46 % still to come: 89,280 + 0.46 × (89,280 + 0.46 × 148,800).
+ * assert.equal(p.bestCaseNetSalesCents, 161_835);
+ * assert.equal(p.bestCaseLaborPctBp, 2676);
  * ```
  */
 export function projectClose(inputs: ProjectionInputs): Projection {
   if (!(inputs.typicalShareBp > 0)) throw new RangeError("typicalShareBp must be positive");
-  const scaled = toSafeNumber(
-    divideRoundHalfAwayBig(BigInt(inputs.netSalesCents) * 10000n, BigInt(inputs.typicalShareBp)),
+  const projectedNetSalesCents = closingSales(
+    inputs.netSalesCents,
+    inputs.typicalShareBp,
+    inputs.typicalFinalSalesCents,
   );
-  const projectedNetSalesCents = Math.max(inputs.netSalesCents, scaled);
+  // Without a sale yet (or with refunds ahead) "the rest like the busiest day" means nothing.
+  const bestCaseNetSalesCents = inputs.lowestShareBp > 0 && inputs.netSalesCents > 0
+    ? closingSales(inputs.netSalesCents, inputs.lowestShareBp, inputs.typicalFinalSalesCents)
+    : null;
   const projectedLaborCostCents = inputs.laborCostCents + inputs.remainingCostCents +
     inputs.remainingOvertimePremiumCents;
   return {
@@ -369,6 +436,10 @@ export function projectClose(inputs: ProjectionInputs): Projection {
     projectedNetSalesCents,
     projectedLaborCostCents,
     projectedLaborPctBp: laborPctBp(projectedLaborCostCents, projectedNetSalesCents),
+    bestCaseNetSalesCents,
+    bestCaseLaborPctBp: bestCaseNetSalesCents === null
+      ? null
+      : laborPctBp(projectedLaborCostCents, bestCaseNetSalesCents),
   };
 }
 
@@ -384,9 +455,10 @@ export interface ProjectionSettings {
 }
 
 /**
- * The projection state a day moves to, or null when it stays: `none → projected` past target +
- * margin, `none | projected → projected_critical` past target + critical margin, both only once
- * the typical share reaches the minimum; nothing else (at most one alert a day plus one
+ * The projection state a day moves to, or null when it stays, from the best-case labor % (the
+ * close if the rest of the day sells like the busiest same weekday): `none → projected` past
+ * target + margin, `none | projected → projected_critical` past target + critical margin, both
+ * only once the typical share reaches the minimum; nothing else (at most one alert a day plus one
  * escalation). Only the open day is ever passed here. Mirrored by `pipeline.next_projection_state`.
  *
  * @example
@@ -404,16 +476,16 @@ export interface ProjectionSettings {
  */
 export function nextProjectionState(
   state: ProjectionState,
-  projectedLaborPctBp: number | null,
+  bestCaseLaborPctBp: number | null,
   typicalShareBp: number,
   loc: ProjectionSettings,
 ): ProjectionState | null {
-  if (projectedLaborPctBp === null || typicalShareBp < loc.projectionMinShareBp) return null;
+  if (bestCaseLaborPctBp === null || typicalShareBp < loc.projectionMinShareBp) return null;
   if (
     state !== "projected_critical" &&
-    projectedLaborPctBp > loc.laborTargetBp + loc.criticalMarginBp
+    bestCaseLaborPctBp > loc.laborTargetBp + loc.criticalMarginBp
   ) return "projected_critical";
-  if (state === "none" && projectedLaborPctBp > loc.laborTargetBp + loc.projectionMarginBp) {
+  if (state === "none" && bestCaseLaborPctBp > loc.laborTargetBp + loc.projectionMarginBp) {
     return "projected";
   }
   return null;

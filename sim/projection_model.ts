@@ -57,24 +57,57 @@ export interface CandidateDay {
 
 /** The typical share, or why there is none. */
 export type TypicalShare =
-  | { status: "ok"; candidates: number; typicalShareBp: number }
-  | { status: "insufficient_history"; candidates: number; typicalShareBp: null }
-  | { status: "no_typical_sales"; candidates: number; typicalShareBp: number }
-  | { status: "no_schedule"; candidates: number; typicalShareBp: number };
+  | ({ status: "ok" } & Weekdays)
+  | {
+    status: "insufficient_history";
+    candidates: number;
+    typicalShareBp: null;
+    lowestShareBp: null;
+    typicalFinalCents: null;
+  }
+  | ({ status: "no_typical_sales" } & Weekdays)
+  | ({ status: "no_schedule" } & Weekdays);
+
+/** What three or more same weekdays give. */
+interface Weekdays {
+  candidates: number;
+  /** Median share done by the start of the slot. */
+  typicalShareBp: number;
+  /** Smallest share (the most still to come). */
+  lowestShareBp: number;
+  /** Median final net sales. */
+  typicalFinalCents: number;
+}
+
+const medianOf = (sorted: readonly number[]) => {
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : roundDivNumber(sorted[n / 2 - 1] + sorted[n / 2], 2);
+};
 
 /** The median share of the candidates' sales done by the slot (docs/projection.md). */
 export function typicalShare(candidates: readonly CandidateDay[]): TypicalShare {
   const n = candidates.length;
-  if (n < 3) return { status: "insufficient_history", candidates: n, typicalShareBp: null };
+  if (n < 3) {
+    return {
+      status: "insufficient_history",
+      candidates: n,
+      typicalShareBp: null,
+      lowestShareBp: null,
+      typicalFinalCents: null,
+    };
+  }
   const shares = candidates
     .map((c) => Math.min(10_000, roundDivNumber(c.salesAtCents * 10_000, c.finalCents)))
     .sort((a, b) => a - b);
-  const median = n % 2 === 1
-    ? shares[(n - 1) / 2]
-    : roundDivNumber(shares[n / 2 - 1] + shares[n / 2], 2);
+  const weekdays: Weekdays = {
+    candidates: n,
+    typicalShareBp: medianOf(shares),
+    lowestShareBp: shares[0],
+    typicalFinalCents: medianOf(candidates.map((c) => c.finalCents).sort((a, b) => a - b)),
+  };
   // Refunds running ahead of a day's sales can make a share negative.
-  if (median <= 0) return { status: "no_typical_sales", candidates: n, typicalShareBp: median };
-  return { status: "ok", candidates: n, typicalShareBp: median };
+  if (weekdays.typicalShareBp <= 0) return { status: "no_typical_sales", ...weekdays };
+  return { status: "ok", ...weekdays };
 }
 
 /** An open punch of the day: who, since when, at what wage. */
@@ -159,6 +192,21 @@ export interface Projection {
   projectedNetSalesCents: number | null;
   projectedLaborCostCents: number;
   projectedLaborPctBp: number | null;
+  lowestShareBp: number | null;
+  typicalFinalCents: number | null;
+  /** The close if the rest of the day sells like the busiest same weekday. */
+  bestCaseNetSalesCents: number | null;
+  bestCaseLaborPctBp: number | null;
+}
+
+/**
+ * Closing sales at `shareBp` of a typical day done: today's pace weighted by the share, the
+ * typical final sales by the rest (docs/projection.md, "Projection").
+ */
+export function closingSales(soFar: number, shareBp: number, typicalFinal: number): number {
+  const rest = 10_000 - shareBp;
+  const more = roundDivNumber(rest * (soFar * 10_000 + rest * typicalFinal), 100_000_000);
+  return soFar + Math.max(0, more);
 }
 
 /** The projection from its inputs (docs/projection.md, "Projection"). */
@@ -170,11 +218,14 @@ export function project(
 ): Projection {
   const projectedLaborCostCents = laborCostSoFarCents + work.remainingCostCents;
   const projectedNetSalesCents = share.status === "ok"
-    ? Math.max(
-      salesSoFarCents,
-      roundDivNumber(salesSoFarCents * 10_000, share.typicalShareBp),
-    )
+    ? closingSales(salesSoFarCents, share.typicalShareBp, share.typicalFinalCents)
     : null;
+  const bestCaseNetSalesCents = share.status === "ok" && share.lowestShareBp > 0 &&
+      salesSoFarCents > 0
+    ? closingSales(salesSoFarCents, share.lowestShareBp, share.typicalFinalCents)
+    : null;
+  const pct = (sales: number | null) =>
+    sales !== null && sales > 0 ? roundDivNumber(projectedLaborCostCents * 10_000, sales) : null;
   return {
     status: share.status,
     candidates: share.candidates,
@@ -186,9 +237,11 @@ export function project(
     remainingOvertimePremiumCents: 0,
     projectedNetSalesCents,
     projectedLaborCostCents,
-    projectedLaborPctBp: projectedNetSalesCents !== null && projectedNetSalesCents > 0
-      ? roundDivNumber(projectedLaborCostCents * 10_000, projectedNetSalesCents)
-      : null,
+    projectedLaborPctBp: pct(projectedNetSalesCents),
+    lowestShareBp: share.lowestShareBp,
+    typicalFinalCents: share.typicalFinalCents,
+    bestCaseNetSalesCents,
+    bestCaseLaborPctBp: pct(bestCaseNetSalesCents),
   };
 }
 
@@ -198,18 +251,16 @@ export type ProjectionState = "none" | "projected" | "projected_critical";
 /** The next projection state, or null when it stays (docs/projection.md, "Projection alert"). */
 export function nextProjectionState(
   state: ProjectionState,
-  p: Pick<Projection, "typicalShareBp" | "projectedLaborPctBp">,
+  p: Pick<Projection, "typicalShareBp" | "bestCaseLaborPctBp">,
   rules: ProjectionRules,
 ): Exclude<ProjectionState, "none"> | null {
-  if (p.typicalShareBp === null || p.projectedLaborPctBp === null) return null;
+  const pct = p.bestCaseLaborPctBp;
+  if (p.typicalShareBp === null || pct === null) return null;
   if (p.typicalShareBp < rules.projectionMinShareBp) return null;
-  if (
-    state !== "projected_critical" &&
-    p.projectedLaborPctBp > rules.laborTargetBp + rules.criticalMarginBp
-  ) {
+  if (state !== "projected_critical" && pct > rules.laborTargetBp + rules.criticalMarginBp) {
     return "projected_critical";
   }
-  if (state === "none" && p.projectedLaborPctBp > rules.laborTargetBp + rules.projectionMarginBp) {
+  if (state === "none" && pct > rules.laborTargetBp + rules.projectionMarginBp) {
     return "projected";
   }
   return null;
@@ -393,8 +444,9 @@ export function predictProjections(
   opts: {
     /**
      * Which history sales stand for "by now" (an experiment of bench/projection.ts; the doc's
-     * rule is `slot`): the latest row at or before the current slot (`slot`), before it
-     * (`previous`), or between the two by the time elapsed in the slot (`interpolated`).
+     * rule is `previous`): the latest row at or before the current slot (`slot`), before it
+     * (`previous`: the slot's start), or between the two by the time elapsed in the slot
+     * (`interpolated`).
      */
     shareAt?: "slot" | "previous" | "interpolated";
     /**
@@ -404,7 +456,7 @@ export function predictProjections(
     scheduleStoredAt?: (locationIndex: number, businessDate: string) => number | null;
   } = {},
 ): ProjectionPrediction {
-  const shareAt = opts.shareAt ?? "slot";
+  const shareAt = opts.shareAt ?? "previous";
   const userOfPunch = new Map(sim.punches.map((p) => [`punch:${p.id}`, p.userId]));
   const workDays = new Map<number, string[]>();
   for (const p of sim.punches) {

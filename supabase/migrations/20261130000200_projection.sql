@@ -1,6 +1,7 @@
 -- Projected close of day (issue 19): the intraday history of each open day, the projection of
 -- its close from the typical same-weekday curve and the scheduled work still to run, and the
--- "projected over target" alert with its "cut N hours / sell $M more" hint. The exact
+-- "projected over target" alert (read from the best case: the rest of the day as busy as the
+-- busiest same weekday) with its "cut N hours / sell $M more" hint. The exact
 -- definitions are docs/projection.md; this is their SQL mirror of shared/projection.ts
 -- (tests/metrics/projection_parity_test.ts holds the two together).
 --
@@ -82,7 +83,8 @@ comment on function pipeline.slot_of(timestamptz, text, smallint) is
 -- with final sales > 0 and intraday history (typicalShare in shared/projection.ts): the
 -- number of such days and, with three or more, the median of their shares.
 create or replace function pipeline.typical_share(location_id bigint, business_date date,
-  slot smallint, out candidate_count integer, out typical_share_bp bigint)
+  slot smallint, out candidate_count integer, out typical_share_bp bigint,
+  out lowest_share_bp bigint, out typical_final_sales_cents bigint)
 language plpgsql
 stable
 set search_path = ''
@@ -90,15 +92,19 @@ as $$
 #variable_conflict use_column
 declare
   v_shares bigint[];
+  v_finals bigint[];
   v_n integer;
 begin
-  select pg_catalog.array_agg(x.share order by x.share) into v_shares
+  select pg_catalog.array_agg(x.share order by x.share),
+    pg_catalog.array_agg(x.final order by x.final)
+  into v_shares, v_finals
   from (
     select least(10000, pipeline.round_half_away(coalesce((
         select i.net_sales_cents from public.intraday_metrics as i
         where i.location_id = typical_share.location_id and i.business_date = d.business_date
-          and i.slot <= typical_share.slot
-        order by i.slot desc limit 1), 0) * 10000, d.net_sales_cents))::bigint as share
+          and i.slot < typical_share.slot
+        order by i.slot desc limit 1), 0) * 10000, d.net_sales_cents))::bigint as share,
+      d.net_sales_cents as final
     from public.daily_metrics as d
     where d.location_id = typical_share.location_id
       and d.business_date in (select typical_share.business_date - 7 * k
@@ -112,12 +118,16 @@ begin
   if v_n >= 3 then
     typical_share_bp := case when v_n % 2 = 1 then v_shares[v_n / 2 + 1]
       else pipeline.round_half_away(v_shares[v_n / 2] + v_shares[v_n / 2 + 1], 2)::bigint end;
+    lowest_share_bp := v_shares[1];
+    typical_final_sales_cents := case when v_n % 2 = 1 then v_finals[v_n / 2 + 1]
+      else pipeline.round_half_away(v_finals[v_n / 2] + v_finals[v_n / 2 + 1], 2)::bigint end;
   end if;
 end
 $$;
 comment on function pipeline.typical_share(bigint, date, smallint) is
-  'How many of the last 8 same weekdays have live history, and (3 or more) the median share '
-  'of their final sales done by this slot, in basis points (docs/projection.md).';
+  'How many of the last 8 same weekdays have live history, and (3 or more) the median and '
+  'lowest share of their final sales done by the start of this slot (basis points) and their '
+  'median final sales (docs/projection.md).';
 
 -- Worked out once per location, day and slot: each write of the day within a slot reads it.
 -- Unlogged: a cache, rebuilt on demand after a crash.
@@ -127,6 +137,8 @@ create unlogged table if not exists pipeline.typical_shares (
   slot smallint not null,
   candidate_count integer not null,
   typical_share_bp bigint,
+  lowest_share_bp bigint,
+  typical_final_sales_cents bigint,
   primary key (location_id, business_date, slot)
 );
 revoke all on pipeline.typical_shares from public, anon, authenticated;
@@ -357,46 +369,78 @@ comment on function pipeline.remaining_overtime_premium(bigint, pipeline.work_it
 -- The projection, its state and its hint
 -- ---------------------------------------------------------------------------------------
 
--- Projected sales, labor cost and labor % at close (projectClose in shared/projection.ts).
+-- The day's closing sales when share_bp of a typical day is done (closingSales in
+-- shared/projection.ts): the rest of the day at today's pace weighted by that share and at the
+-- typical final sales weighted by the rest, S + (1 - s)(S + (1 - s)F), one rounding, never
+-- under the sales so far. Today's pace alone amplifies a small restaurant's noise early in the
+-- day (docs/projection.md, "Projection").
+create or replace function pipeline.closing_sales(net_sales_cents bigint, share_bp bigint,
+  typical_final_sales_cents bigint)
+returns bigint
+language sql
+immutable
+set search_path = ''
+as $$
+  select net_sales_cents + greatest(0, pipeline.round_half_away((10000 - share_bp)::numeric
+    * (net_sales_cents::numeric * 10000 + (10000 - share_bp)::numeric
+      * typical_final_sales_cents), 100000000))::bigint
+$$;
+comment on function pipeline.closing_sales(bigint, bigint, bigint) is
+  'The day''s closing net sales projected from the sales so far, the share of a typical day '
+  'done and the typical final sales (docs/projection.md).';
+
+-- Projected sales, labor cost and labor % at close, and the best case the alert reads
+-- (projectClose in shared/projection.ts).
 create or replace function pipeline.project_close(net_sales_cents bigint,
-  labor_cost_cents bigint, typical_share_bp bigint, remaining_cost_cents bigint,
+  labor_cost_cents bigint, typical_share_bp bigint, lowest_share_bp bigint,
+  typical_final_sales_cents bigint, remaining_cost_cents bigint,
   remaining_overtime_premium_cents bigint, out projected_net_sales_cents bigint,
-  out projected_labor_cost_cents bigint, out projected_labor_pct_bp bigint)
+  out projected_labor_cost_cents bigint, out projected_labor_pct_bp bigint,
+  out best_case_net_sales_cents bigint, out best_case_labor_pct_bp bigint)
 language plpgsql
 immutable
 set search_path = ''
 as $$
 begin
-  projected_net_sales_cents := greatest(net_sales_cents,
-    pipeline.round_half_away(net_sales_cents::numeric * 10000, typical_share_bp)::bigint);
+  projected_net_sales_cents := pipeline.closing_sales(net_sales_cents, typical_share_bp,
+    typical_final_sales_cents);
   projected_labor_cost_cents := labor_cost_cents + remaining_cost_cents
     + remaining_overtime_premium_cents;
   projected_labor_pct_bp := pipeline.labor_pct_bp(projected_labor_cost_cents,
     projected_net_sales_cents);
+  -- Without a sale yet (or with refunds ahead) the best case means nothing: no alert.
+  if lowest_share_bp > 0 and net_sales_cents > 0 then
+    best_case_net_sales_cents := pipeline.closing_sales(net_sales_cents, lowest_share_bp,
+      typical_final_sales_cents);
+    best_case_labor_pct_bp := pipeline.labor_pct_bp(projected_labor_cost_cents,
+      best_case_net_sales_cents);
+  end if;
 end
 $$;
-comment on function pipeline.project_close(bigint, bigint, bigint, bigint, bigint) is
-  'Projected net sales, labor cost and labor % at close (docs/projection.md).';
+comment on function pipeline.project_close(bigint, bigint, bigint, bigint, bigint, bigint,
+  bigint) is
+  'Projected net sales, labor cost and labor % at close, and the best case (docs/projection.md).';
 
--- The projection state a day moves to, or null (nextProjectionState in shared/projection.ts):
+-- The projection state a day moves to, or null (nextProjectionState in shared/projection.ts),
+-- from the best-case labor % (a day that ends under target should not be warned about):
 -- none → projected past target + margin, none | projected → projected_critical past target +
 -- critical margin, both once the typical share reaches the location's minimum; nothing else.
 create or replace function pipeline.next_projection_state(state text,
-  projected_labor_pct_bp bigint, typical_share_bp bigint, loc public.locations)
+  best_case_labor_pct_bp bigint, typical_share_bp bigint, loc public.locations)
 returns text
 language plpgsql
 immutable
 set search_path = ''
 as $$
 begin
-  if projected_labor_pct_bp is null or typical_share_bp < loc.projection_min_share_bp then
+  if best_case_labor_pct_bp is null or typical_share_bp < loc.projection_min_share_bp then
     return null;
   end if;
   if state <> 'projected_critical'
-    and projected_labor_pct_bp > loc.labor_target_bp + loc.critical_margin_bp then
+    and best_case_labor_pct_bp > loc.labor_target_bp + loc.critical_margin_bp then
     return 'projected_critical';
   end if;
-  if state = 'none' and projected_labor_pct_bp > loc.labor_target_bp + loc.projection_margin_bp
+  if state = 'none' and best_case_labor_pct_bp > loc.labor_target_bp + loc.projection_margin_bp
   then
     return 'projected';
   end if;
@@ -474,6 +518,8 @@ create table if not exists public.day_projections (
   slot smallint not null,
   candidate_count integer not null,
   typical_share_bp bigint,
+  lowest_share_bp bigint,
+  typical_final_sales_cents bigint,
   net_sales_cents bigint not null,
   labor_cost_cents bigint not null,
   remaining_seconds bigint,
@@ -482,6 +528,9 @@ create table if not exists public.day_projections (
   projected_net_sales_cents bigint,
   projected_labor_cost_cents bigint,
   projected_labor_pct_bp bigint,
+  -- The close if the rest of the day sells like the busiest same weekday: what the alert reads.
+  best_case_net_sales_cents bigint,
+  best_case_labor_pct_bp bigint,
   -- The projection alert's state for the day, and its last alert.
   state text not null default 'none'
     check (state in ('none', 'projected', 'projected_critical')),
@@ -512,7 +561,8 @@ as $$
     'remainingOvertimePremiumCents', p.remaining_overtime_premium_cents,
     'projectedNetSalesCents', p.projected_net_sales_cents,
     'projectedLaborCostCents', p.projected_labor_cost_cents,
-    'projectedLaborPctBp', p.projected_labor_pct_bp))
+    'projectedLaborPctBp', p.projected_labor_pct_bp,
+    'bestCaseLaborPctBp', p.best_case_labor_pct_bp))
 $$;
 comment on function pipeline.projection_json(public.day_projections) is
   'A day projection as the alert messages read it (shared/alert_messages.ts ProjectionFacts).';
@@ -535,6 +585,8 @@ declare
   v_slot smallint;
   v_count integer;
   v_share bigint;
+  v_lowest bigint;
+  v_final bigint;
   v_status text;
   v_items pipeline.work_item[];
   v_seconds bigint;
@@ -543,6 +595,8 @@ declare
   v_proj_sales bigint;
   v_proj_cost bigint;
   v_proj_pct bigint;
+  v_best_sales bigint;
+  v_best_pct bigint;
   p public.day_projections%rowtype;
   v_next text;
   h record;
@@ -569,16 +623,18 @@ begin
     open_punch_count = excluded.open_punch_count,
     recorded_at = excluded.recorded_at;
 
-  select c.candidate_count, c.typical_share_bp into v_count, v_share
+  select c.candidate_count, c.typical_share_bp, c.lowest_share_bp, c.typical_final_sales_cents
+  into v_count, v_share, v_lowest, v_final
   from pipeline.typical_shares as c
   where c.location_id = m.location_id and c.business_date = m.business_date
     and c.slot = v_slot;
   if not found then
-    select t.candidate_count, t.typical_share_bp into v_count, v_share
+    select t.candidate_count, t.typical_share_bp, t.lowest_share_bp, t.typical_final_sales_cents
+    into v_count, v_share, v_lowest, v_final
     from pipeline.typical_share(m.location_id, m.business_date, v_slot) as t;
     insert into pipeline.typical_shares (location_id, business_date, slot, candidate_count,
-      typical_share_bp)
-    values (m.location_id, m.business_date, v_slot, v_count, v_share)
+      typical_share_bp, lowest_share_bp, typical_final_sales_cents)
+    values (m.location_id, m.business_date, v_slot, v_count, v_share, v_lowest, v_final)
     on conflict do nothing;
   end if;
   v_status := case
@@ -599,25 +655,29 @@ begin
     from pg_catalog.unnest(v_items) as i;
     v_premium := pipeline.remaining_overtime_premium(loc.sevenshifts_company_id, v_items,
       clock);
-    select c.projected_net_sales_cents, c.projected_labor_cost_cents, c.projected_labor_pct_bp
-    into v_proj_sales, v_proj_cost, v_proj_pct
-    from pipeline.project_close(m.net_sales_cents, m.labor_cost_cents, v_share, v_cost,
-      v_premium) as c;
+    select c.projected_net_sales_cents, c.projected_labor_cost_cents, c.projected_labor_pct_bp,
+      c.best_case_net_sales_cents, c.best_case_labor_pct_bp
+    into v_proj_sales, v_proj_cost, v_proj_pct, v_best_sales, v_best_pct
+    from pipeline.project_close(m.net_sales_cents, m.labor_cost_cents, v_share, v_lowest,
+      v_final, v_cost, v_premium) as c;
   end if;
 
   insert into public.day_projections as d (location_id, business_date, status, as_of, slot,
-    candidate_count, typical_share_bp, net_sales_cents, labor_cost_cents, remaining_seconds,
-    remaining_cost_cents, remaining_overtime_premium_cents, projected_net_sales_cents,
-    projected_labor_cost_cents, projected_labor_pct_bp, updated_at)
-  values (m.location_id, m.business_date, v_status, clock, v_slot, v_count, v_share,
-    m.net_sales_cents, m.labor_cost_cents, v_seconds, v_cost, v_premium,
-    v_proj_sales, v_proj_cost, v_proj_pct, pg_catalog.now())
+    candidate_count, typical_share_bp, lowest_share_bp, typical_final_sales_cents,
+    net_sales_cents, labor_cost_cents, remaining_seconds, remaining_cost_cents,
+    remaining_overtime_premium_cents, projected_net_sales_cents, projected_labor_cost_cents,
+    projected_labor_pct_bp, best_case_net_sales_cents, best_case_labor_pct_bp, updated_at)
+  values (m.location_id, m.business_date, v_status, clock, v_slot, v_count, v_share, v_lowest,
+    v_final, m.net_sales_cents, m.labor_cost_cents, v_seconds, v_cost, v_premium,
+    v_proj_sales, v_proj_cost, v_proj_pct, v_best_sales, v_best_pct, pg_catalog.now())
   on conflict (location_id, business_date) do update set
     status = excluded.status,
     as_of = excluded.as_of,
     slot = excluded.slot,
     candidate_count = excluded.candidate_count,
     typical_share_bp = excluded.typical_share_bp,
+    lowest_share_bp = excluded.lowest_share_bp,
+    typical_final_sales_cents = excluded.typical_final_sales_cents,
     net_sales_cents = excluded.net_sales_cents,
     labor_cost_cents = excluded.labor_cost_cents,
     remaining_seconds = excluded.remaining_seconds,
@@ -626,13 +686,15 @@ begin
     projected_net_sales_cents = excluded.projected_net_sales_cents,
     projected_labor_cost_cents = excluded.projected_labor_cost_cents,
     projected_labor_pct_bp = excluded.projected_labor_pct_bp,
+    best_case_net_sales_cents = excluded.best_case_net_sales_cents,
+    best_case_labor_pct_bp = excluded.best_case_labor_pct_bp,
     updated_at = excluded.updated_at
   returning * into p;
 
   if v_status <> 'ok' or not loc.alerts_enabled then
     return;
   end if;
-  v_next := pipeline.next_projection_state(p.state, p.projected_labor_pct_bp,
+  v_next := pipeline.next_projection_state(p.state, p.best_case_labor_pct_bp,
     p.typical_share_bp, loc);
   if v_next is null then
     return;
@@ -766,7 +828,8 @@ revoke execute on function
   pipeline.overtime_premium_total(pipeline.overtime_entry[], boolean, bigint[], integer[],
     bigint, integer),
   pipeline.remaining_overtime_premium(bigint, pipeline.work_item[], timestamptz),
-  pipeline.project_close(bigint, bigint, bigint, bigint, bigint),
+  pipeline.closing_sales(bigint, bigint, bigint),
+  pipeline.project_close(bigint, bigint, bigint, bigint, bigint, bigint, bigint),
   pipeline.next_projection_state(text, bigint, bigint, public.locations),
   pipeline.projection_hint(bigint, bigint, bigint, bigint, integer, pipeline.work_item[],
     timestamptz),

@@ -58,20 +58,22 @@ export async function createProjectionFixture(
     returning id::int`;
   const locationId: number = loc.id;
   const fridays: Array<[string, number]> = [
-    ["2026-11-20", 58_000],
-    ["2026-11-13", 60_000],
-    ["2026-11-06", 63_000],
-    ["2026-10-30", 61_000],
+    // Each closed at $1,488 (today's pace: the projection is $1,488), 58, 60, 63 and 61 % done
+    // by the start of 5 PM's slot.
+    ["2026-11-20", 86_304],
+    ["2026-11-13", 89_280],
+    ["2026-11-06", 93_744],
+    ["2026-10-30", 90_768],
   ].slice(0, options.historyDays ?? 3) as Array<[string, number]>;
   for (const [date, at] of fridays) {
     await sql`insert into public.daily_metrics (location_id, business_date, net_sales_cents,
         refund_cents, labor_cost_cents, paid_labor_seconds, paid_labor_minutes, order_count,
         punch_count, open_punch_count, as_of)
-      values (${locationId}, ${date}, 100000, 0, 25000, 0, 0, 0, 0, 0, now())`;
+      values (${locationId}, ${date}, 148800, 0, 25000, 0, 0, 0, 0, 0, now())`;
     await sql`insert into public.intraday_metrics (location_id, business_date, slot,
         net_sales_cents, labor_cost_cents, paid_labor_minutes, open_punch_count, recorded_at)
       select ${locationId}, ${date}, s.slot, s.cents, 0, 0, 0, now()
-      from (values (20, 9000), (50, ${at}), (80, 97000)) as s(slot, cents)`;
+      from (values (20, 9000), (50, ${at}), (80, 147000)) as s(slot, cents)`;
   }
   const at = async (clock: string, fn: (tx: postgres.TransactionSql) => unknown) => {
     await sql.begin(async (tx) => {

@@ -244,6 +244,8 @@ async function driveCase(sql: postgres.Sql, c: Case): Promise<string | null> {
     from public.daily_metrics where location_id = ${location} and business_date = ${today}`;
   const slot = slotOf(clock, c.zone, c.cutoff);
   const [row] = await sql`select *, typical_share_bp::float8 as share,
+      lowest_share_bp::float8 as lowest, typical_final_sales_cents::float8 as final,
+      best_case_net_sales_cents::float8 as bs, best_case_labor_pct_bp::float8 as bp,
       remaining_seconds::float8 as rs, remaining_cost_cents::float8 as rc,
       remaining_overtime_premium_cents::float8 as rp,
       projected_net_sales_cents::float8 as ps, projected_labor_cost_cents::float8 as pc,
@@ -270,12 +272,16 @@ async function driveCase(sql: postgres.Sql, c: Case): Promise<string | null> {
     slot: row.slot,
     candidateCount: row.candidate_count,
     share: row.share,
+    lowest: row.lowest,
+    final: row.final,
   };
   const want = {
     status: expectedStatus,
     slot,
     candidateCount: share.candidateCount,
     share: "typicalShareBp" in share ? share.typicalShareBp : null,
+    lowest: "lowestShareBp" in share ? share.lowestShareBp : null,
+    final: "typicalFinalSalesCents" in share ? share.typicalFinalSalesCents : null,
   };
   if (JSON.stringify(got) !== JSON.stringify(want)) {
     return `${where}: share ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`;
@@ -312,11 +318,13 @@ async function driveCase(sql: postgres.Sql, c: Case): Promise<string | null> {
     netSalesCents: m.sales,
     laborCostCents: m.cost,
     typicalShareBp: share.typicalShareBp,
+    lowestShareBp: share.lowestShareBp,
+    typicalFinalSalesCents: share.typicalFinalSalesCents,
     remainingSeconds: work.remainingSeconds,
     remainingCostCents: work.remainingCostCents,
     remainingOvertimePremiumCents: premium,
   });
-  const gotP = [row.rs, row.rc, row.rp, row.ps, row.pc, row.pp];
+  const gotP = [row.rs, row.rc, row.rp, row.ps, row.pc, row.pp, row.bs, row.bp];
   const wantP = [
     work.remainingSeconds,
     work.remainingCostCents,
@@ -324,12 +332,14 @@ async function driveCase(sql: postgres.Sql, c: Case): Promise<string | null> {
     projection.projectedNetSalesCents,
     projection.projectedLaborCostCents,
     projection.projectedLaborPctBp,
+    projection.bestCaseNetSalesCents,
+    projection.bestCaseLaborPctBp,
   ];
   if (JSON.stringify(gotP) !== JSON.stringify(wantP)) {
-    return `${where}: projection [seconds, cost, premium, sales, cost, pct] ` +
+    return `${where}: projection [seconds, cost, premium, sales, cost, pct, best sales, best pct] ` +
       `${JSON.stringify(gotP)} ≠ ${JSON.stringify(wantP)}`;
   }
-  const state = nextProjectionState("none", projection.projectedLaborPctBp, share.typicalShareBp, {
+  const state = nextProjectionState("none", projection.bestCaseLaborPctBp, share.typicalShareBp, {
     laborTargetBp: c.targetBp,
     criticalMarginBp: 500,
     projectionMinShareBp: 3000,

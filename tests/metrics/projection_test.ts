@@ -138,7 +138,9 @@ Deno.test("projection: the hand-worked day's projection and every input it came 
         remaining_seconds::int as rs, remaining_cost_cents::int as rc,
         remaining_overtime_premium_cents::int as premium,
         projected_net_sales_cents::int as ps, projected_labor_cost_cents::int as pc,
-        projected_labor_pct_bp::int as pct, as_of, state
+        projected_labor_pct_bp::int as pct, lowest_share_bp::int as lowest,
+        typical_final_sales_cents::int as final, best_case_net_sales_cents::int as bs,
+        best_case_labor_pct_bp::int as bp, as_of, state
       from public.day_projections
       where location_id = ${f.locationId} and business_date = ${FIXTURE_DAY}`;
     assert.deepEqual({ ...p }, {
@@ -156,6 +158,11 @@ Deno.test("projection: the hand-worked day's projection and every input it came 
       ps: 148_800,
       pc: 43_300,
       pct: 2910,
+      // The alert read the best case (tests/unit/projection_test.ts works it by hand).
+      lowest: 5800,
+      final: 148_800,
+      bs: 153_026,
+      bp: 2830,
       as_of: new Date(FIXTURE_CLOCK),
       state: "projected",
     });

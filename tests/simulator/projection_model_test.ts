@@ -44,12 +44,21 @@ Deno.test("projection model: the typical share is the median, ties away from zer
     status: "insufficient_history",
     candidates: 2,
     typicalShareBp: null,
+    lowestShareBp: null,
+    typicalFinalCents: null,
   });
   assert.deepEqual(typicalShare([c(3000), c(5000), c(4500)]), {
     status: "ok",
     candidates: 3,
     typicalShareBp: 4500,
+    lowestShareBp: 3000,
+    typicalFinalCents: 10_000,
   });
+  // The typical final sales: the median of the days' finals, (9000 + 10001) / 2 → 9501.
+  assert.equal(
+    typicalShare([c(1, 8000), c(1, 9000), c(1, 10_001), c(1, 12_000)]).typicalFinalCents,
+    9501,
+  );
   // Even count: (4500 + 4999) / 2 = 4749.5 → 4750.
   assert.equal(typicalShare([c(3000), c(4500), c(4999), c(6000)]).typicalShareBp, 4750);
   // Each share is rounded first: 1 / 3 of the day → 3333 bp.
@@ -63,6 +72,8 @@ Deno.test("projection model: the typical share is the median, ties away from zer
     status: "no_typical_sales",
     candidates: 3,
     typicalShareBp: 0,
+    lowestShareBp: 0,
+    typicalFinalCents: 10_000,
   });
   // Refunds ahead of sales by the slot: a negative median is no typical sales either.
   assert.equal(typicalShare([c(-50), c(-20), c(900)]).status, "no_typical_sales");
@@ -117,21 +128,39 @@ Deno.test("projection model: the remaining scheduled work, item by item", () => 
   // = 14324.70…, rounded once over the sum.
   assert.equal(work.remainingCostCents, 14_325);
 
-  // Projected at a 40 % share: 400000 / 0.4 = 1000000; cost 150000 + 14325; 16.4325 %.
-  const p = project(
-    { status: "ok", candidates: 4, typicalShareBp: 4000 },
-    400_000,
-    150_000,
-    work,
-  );
-  assert.equal(p.projectedNetSalesCents, 1_000_000);
+  // At a 40 % share, $4,000 sold, a typical day closing at $8,000 (today runs at a pace of
+  // $10,000): 400000 + 0.6 × (400000 + 0.6 × 800000) = 928000; cost 150000 + 14325 → 17.7074 %.
+  // The busiest same weekday had 75 % to come: 400000 + 0.75 × (400000 + 0.75 × 800000)
+  // = 1150000 → 14.2891 %.
+  const share = {
+    status: "ok",
+    candidates: 4,
+    typicalShareBp: 4000,
+    lowestShareBp: 2500,
+    typicalFinalCents: 800_000,
+  } as const;
+  const p = project(share, 400_000, 150_000, work);
+  assert.equal(p.projectedNetSalesCents, 928_000);
   assert.equal(p.projectedLaborCostCents, 164_325);
-  assert.equal(p.projectedLaborPctBp, 1643);
+  assert.equal(p.projectedLaborPctBp, 1771);
+  assert.equal(p.bestCaseNetSalesCents, 1_150_000);
+  assert.equal(p.bestCaseLaborPctBp, 1429);
   // A share that says the day is done already: never below the sales so far.
-  const done = project({ status: "ok", candidates: 3, typicalShareBp: 10_000 }, 5, 1, work);
+  const done = project({ ...share, typicalShareBp: 10_000, lowestShareBp: 10_000 }, 5, 1, work);
   assert.equal(done.projectedNetSalesCents, 5);
+  assert.equal(done.bestCaseNetSalesCents, 5);
+  // Refunds ahead of sales on the busiest day, or no sale yet today: no best case, so no alert.
+  assert.equal(project({ ...share, lowestShareBp: -10 }, 5, 1, work).bestCaseLaborPctBp, null);
+  assert.equal(project(share, 0, 1, work).bestCaseLaborPctBp, null);
+  assert.equal(project(share, 0, 1, work).projectedNetSalesCents, 288_000);
   const none = project(
-    { status: "insufficient_history", candidates: 2, typicalShareBp: null },
+    {
+      status: "insufficient_history",
+      candidates: 2,
+      typicalShareBp: null,
+      lowestShareBp: null,
+      typicalFinalCents: null,
+    },
     5,
     1,
     work,
@@ -141,7 +170,8 @@ Deno.test("projection model: the remaining scheduled work, item by item", () => 
 });
 
 Deno.test("projection model: the alert levels, the share rule and at most one escalation", () => {
-  const at = (share: number, pct: number) => ({ typicalShareBp: share, projectedLaborPctBp: pct });
+  // The rule reads the best case (the busiest same weekday), not the median projection.
+  const at = (share: number, pct: number) => ({ typicalShareBp: share, bestCaseLaborPctBp: pct });
   assert.equal(nextProjectionState("none", at(2999, 4000), RULES), null, "below the share");
   assert.equal(nextProjectionState("none", at(3000, 2600), RULES), null, "at target + margin");
   assert.equal(nextProjectionState("none", at(3000, 2601), RULES), "projected");
@@ -151,7 +181,7 @@ Deno.test("projection model: the alert levels, the share rule and at most one es
   assert.equal(nextProjectionState("projected", at(9000, 3001), RULES), "projected_critical");
   assert.equal(nextProjectionState("projected_critical", at(9000, 5000), RULES), null);
   assert.equal(
-    nextProjectionState("none", { typicalShareBp: null, projectedLaborPctBp: null }, RULES),
+    nextProjectionState("none", { typicalShareBp: null, bestCaseLaborPctBp: null }, RULES),
     null,
   );
 });
@@ -172,7 +202,19 @@ Deno.test("projection model: the hint, worked by hand", () => {
   // 8 hours at $60: 48000 cents.
   const work = { items, remainingSeconds: 28_800, remainingCostCents: 48_000 };
   const p = {
-    ...project({ status: "ok", candidates: 4, typicalShareBp: 5000 }, 500_000, 243_000, work),
+    ...project(
+      {
+        status: "ok",
+        candidates: 4,
+        typicalShareBp: 5000,
+        lowestShareBp: 5000,
+        // On pace: the projected close is $10,000 as at a pace of 50 %.
+        typicalFinalCents: 1_000_000,
+      },
+      500_000,
+      243_000,
+      work,
+    ),
   };
   assert.equal(p.projectedNetSalesCents, 1_000_000);
   assert.equal(p.projectedLaborCostCents, 291_000);
@@ -202,7 +244,14 @@ Deno.test("projection model: the hint, worked by hand", () => {
     remainingCostCents: 6000,
   };
   const p2 = project(
-    { status: "ok", candidates: 4, typicalShareBp: 5000 },
+    {
+      status: "ok",
+      candidates: 4,
+      typicalShareBp: 5000,
+      lowestShareBp: 5000,
+      // On pace: the projected close is $10,000 as at a pace of 50 %.
+      typicalFinalCents: 1_000_000,
+    },
     500_000,
     285_000,
     short,
@@ -227,7 +276,19 @@ Deno.test("projection model: the hint, worked by hand", () => {
     remainingSeconds: 948,
     remainingCostCents: 23_700,
   };
-  const p3 = project({ status: "ok", candidates: 4, typicalShareBp: 5000 }, 500_000, 230_000, soon);
+  const p3 = project(
+    {
+      status: "ok",
+      candidates: 4,
+      typicalShareBp: 5000,
+      lowestShareBp: 5000,
+      // On pace: the projected close is $10,000 as at a pace of 50 %.
+      typicalFinalCents: 1_000_000,
+    },
+    500_000,
+    230_000,
+    soon,
+  );
   const h3 = hintFor(p3, soon, 2500, now);
   assert.equal(h3.excessCents, 3_700);
   // 3700 × 948 / (23700 × 900) = 0.16 → one quarter hour, which 948 s could hold.

@@ -23,12 +23,17 @@ import { computeDailyMetrics } from "../../shared/transformations.ts";
  * - Sales so far $892.80. Labor so far: Avery (user 7) on the clock since 11:02 AM at $17.50
  *   (5 h 58 min: $104.42), Blair (9) 7 h at $15 ($105.00), Casey (10) 4 h 41 min 48 s at $15
  *   ($70.45): $279.87.
- * - The last three Fridays had done $580, $600 and $630 of a $1,000 day by 4:30 PM (slot 50):
- *   shares 58, 60 and 63 %, median 60 %. Projected sales: $892.80 ÷ 0.6 = $1,488.00.
+ * - The last three Fridays each closed at $1,488 and had done $863.04, $892.80 and $937.44 by
+ *   the start of 5 PM's slot (slot 52; their latest row before it is slot 50's): shares 58, 60
+ *   and 63 %, median 60 %, lowest 58 %, typical final $1,488. Today is on their pace, so the
+ *   projected sales are $892.80 + 0.4 × ($892.80 + 0.4 × $1,488) = $1,488.00 ($892.80 ÷ 0.6).
+ *   The best case (the rest of the day like the Friday with 42 % still to come): $892.80 + 0.42
+ *   × ($892.80 + 0.42 × $1,488) = $1,530.2592 → $1,530.26.
  * - Still scheduled: Avery's shift to 10 PM (5 h at her punch's $17.50, not the shift's $16),
  *   Drew (8) from 6 PM to 9:45 PM at $17.50 (3.75 h). Blair's shift runs to 8 PM but she has
  *   clocked out (nothing), Casey's ended at 3 PM (nothing). 8.75 h × $17.50 = $153.125 → $153.13.
- * - Projected labor: $279.87 + $153.13 = $433.00; 433 ÷ 1,488 = 29.099 % → 29.10 %.
+ * - Projected labor: $279.87 + $153.13 = $433.00; 433 ÷ 1,488 = 29.099 % → 29.10 %; in the best
+ *   case 433 ÷ 1,530.26 = 28.296 % → 28.30 %, over 25 % + 1 point: the alert fires.
  * - On target the day may cost 25 % of $1,488 = $372: $61 too much. Cutting $61 of work at
  *   $17.50 an hour is 3.49 h → 3.5 h (rounded up to a quarter hour), saving ≈ $61.25. Sent home
  *   at 8 PM, Avery and Drew still save 2 h + 1.75 h = 3.75 h ≥ 3.5 h; at 8:15 PM only 3.25 h.
@@ -63,17 +68,17 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
   assert.equal(slot, 52);
   const friday = (date: string, at: number) => ({
     businessDate: date,
-    finalNetSalesCents: 100_000,
+    finalNetSalesCents: 148_800,
     intraday: [{ slot: 20, netSalesCents: 9_000 }, { slot: 50, netSalesCents: at }, {
       slot: 80,
-      netSalesCents: 97_000,
+      netSalesCents: 147_000,
     }],
   });
   const share = typicalShare(
     [
-      friday("2026-11-20", 58_000),
-      friday("2026-11-13", 60_000),
-      friday("2026-11-06", 63_000),
+      friday("2026-11-20", 86_304),
+      friday("2026-11-13", 89_280),
+      friday("2026-11-06", 93_744),
       // Not a Friday seven days back: ignored.
       friday("2026-11-26", 10_000),
     ],
@@ -83,6 +88,8 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
   assert.equal(share.status, "ok");
   if (share.status !== "ok") return;
   assert.equal(share.typicalShareBp, 6000);
+  assert.equal(share.lowestShareBp, 5800);
+  assert.equal(share.typicalFinalSalesCents, 148_800);
 
   const work = remainingWork(
     [
@@ -126,6 +133,8 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
     netSalesCents: day.netSalesCents,
     laborCostCents: day.laborCostCents,
     typicalShareBp: share.typicalShareBp,
+    lowestShareBp: share.lowestShareBp,
+    typicalFinalSalesCents: share.typicalFinalSalesCents,
     remainingSeconds: work.remainingSeconds,
     remainingCostCents: work.remainingCostCents,
     remainingOvertimePremiumCents: remainingOvertimePremium(
@@ -139,8 +148,10 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
       projection.projectedNetSalesCents,
       projection.projectedLaborCostCents,
       projection.projectedLaborPctBp,
+      projection.bestCaseNetSalesCents,
+      projection.bestCaseLaborPctBp,
     ],
-    [148_800, 43_300, 2910],
+    [148_800, 43_300, 2910, 153_026, 2830],
   );
   const loc = {
     laborTargetBp: 2500,
@@ -149,7 +160,7 @@ Deno.test("projection: the doc's message comes out of a day's rows worked by han
     projectionMarginBp: 100,
   };
   assert.equal(
-    nextProjectionState("none", projection.projectedLaborPctBp, share.typicalShareBp, loc),
+    nextProjectionState("none", projection.bestCaseLaborPctBp, share.typicalShareBp, loc),
     "projected",
   );
   const hint = projectionHint(projection, 2500, work.items, CLOCK);
@@ -196,7 +207,8 @@ Deno.test("projection: the typical share's candidates, cap and median", () => {
     intraday: rows.map(([slot, netSalesCents]) => ({ slot, netSalesCents })),
   });
   const history = [
-    d("2026-11-20", 1000, [[10, 400]]),
+    // Slot 12's own row is that slot's end: read at its start, the day had done 400.
+    d("2026-11-20", 1000, [[10, 400], [12, 650]]),
     d("2026-11-13", 1000, [[10, 500], [40, 900]]),
     d("2026-11-06", 0, [[10, 700]]), // no sales: not a candidate
     d("2026-10-30", 1000, []), // backfilled: not a candidate
@@ -205,11 +217,14 @@ Deno.test("projection: the typical share's candidates, cap and median", () => {
     d("2026-09-25", 1000, [[10, 999]]), // nine weeks back: not looked at
   ];
   const share = typicalShare(history, "2026-11-27", 12);
-  // Shares 4000, 5000, 0, 10000: even count, the mean of the middle two.
+  // Shares 4000, 5000, 0, 10000: even count, the mean of the middle two; finals 1000, 1000,
+  // 1000, 800: median 1000.
   assert.deepEqual(share, {
     status: "ok",
     candidateCount: 4,
     typicalShareBp: 4500,
+    lowestShareBp: 0,
+    typicalFinalSalesCents: 1000,
     sharesBp: [4000, 5000, 0, 10000],
   });
   assert.deepEqual(typicalShare(history.slice(3), "2026-11-27", 12), {
