@@ -301,3 +301,16 @@ export function projectionSection(f: ProjectionBenchFigures) {
       "ending more than a point under: no projection alert. " + `${f.seconds} s.`,
   };
 }
+
+// `deno run -A bench/projection.ts [first date] [days] [history weeks]`: the model's figures
+// alone, without the stack (the full run uses its business date + 60 days, 56 days, 4 weeks).
+if (import.meta.main) {
+  const [firstDate = "2027-01-28", days = "56", weeks = "4"] = Deno.args;
+  const { figures } = modelAccuracy({
+    days: Number(days),
+    firstDate,
+    historyWeeks: Number(weeks),
+    seed: 1900,
+  });
+  console.log(JSON.stringify(figures, null, 2));
+}
