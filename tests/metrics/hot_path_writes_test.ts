@@ -7,6 +7,7 @@
  * - With nobody on the clock, a day's write does not work out anyone's overtime again
  *   (`pipeline.refresh_overtime_weeks` is for the open punches that accrue); with someone on
  *   the clock it does.
+ * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
  * - A day written again at the same clock (same figures, same instant) leaves its intraday row
  *   and its projection row as they were; a later clock rewrites both.
  */
@@ -106,6 +107,44 @@ Deno.test("a day written again at the same clock keeps its intraday and projecti
       assert.notEqual(moved.intraday, first.intraday, "and the slot's intraday row");
       assert.equal(moved.asOf.toISOString(), later);
     }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a workweek worked out again without a change locks none of its punches' overtime rows", async () => {
+  const sql = testDb();
+  try {
+    const company = 6_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await sql`
+      insert into public.locations (name, time_zone, sevenshifts_company_id,
+        sevenshifts_location_id)
+      values ('unchanged week ' || ${company}, 'UTC', ${company}, 1)
+      returning id`;
+    // Five 10-hour days of one employee: overtime on the fifth.
+    await sql`
+      insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+        sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
+        clocked_out_at, business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents,
+        approved, deleted, vendor_modified_at, version_hash)
+      select ${company}::bigint * 10 + g, ${id}, ${company}, 1, 7, 1, 1,
+        date '2026-11-16' + g + time '08:00', date '2026-11-16' + g + time '18:00',
+        date '2026-11-16' + g, 0, 36000, 2000, true, false, now(), 't'
+      from generate_series(0, 4) as g`;
+    const [{ premium }] = await sql`
+      select sum(premium_cents)::int as premium from pipeline.punch_overtime
+      where company_id = ${company}`;
+    assert.ok(premium > 0, "the week has overtime");
+    await sql.begin(async (tx) => {
+      const moved = await tx`
+        select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
+          array[7::bigint], array[timestamptz '2026-11-18 08:00Z'], now())`;
+      assert.deepEqual([...moved], [], "no day moved");
+      const locked = await tx`
+        select punch_id from pipeline.punch_overtime
+        where company_id = ${company} and xmax::text = pg_current_xact_id()::text`;
+      assert.deepEqual([...locked], [], "rows locked by the refresh");
+    });
   } finally {
     await sql.end();
   }
