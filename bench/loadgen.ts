@@ -88,6 +88,8 @@ export interface LoadSpec {
   punchTargets: PunchTarget[];
   /** Every order of this amount (cents) instead of varied amounts. */
   amountCents?: number;
+  /** Punches still on the clock (no clock-out), as `time_punch.created` at clock-in sends. */
+  openPunches?: boolean;
   /** Keep each event's latency in the result (`latenciesMs`). */
   keepLatencies?: boolean;
   /** Open loop: keep each request's timing (`timed`: due time, send lag, Server-Timing). */
@@ -120,7 +122,8 @@ export interface LoadResult {
   timed?: TimedRequest[];
 }
 
-interface Prepared {
+/** One event, built and signed, with what the SQL side sends for it. */
+export interface Prepared {
   kind: EventKind;
   url: string;
   headers: Record<string, string>;
@@ -156,7 +159,7 @@ function byteLength(text: string): number {
 }
 
 /** Builds, signs and (for `sql`) normalises event `i` of a spec. */
-async function prepare(env: LoadEnv, spec: LoadSpec, i: number): Promise<Prepared> {
+export async function prepare(env: LoadEnv, spec: LoadSpec, i: number): Promise<Prepared> {
   const kind: EventKind = spec.workload === "mixed"
     ? (i % 2 === 0 ? "toast" : "7shifts")
     : spec.workload;
@@ -222,6 +225,7 @@ async function prepare(env: LoadEnv, spec: LoadSpec, i: number): Promise<Prepare
     minutes: 240 + (i % 240),
     wageCents: 1500 + (i % 1000),
     modifiedMs: now,
+    open: spec.openPunches,
   });
   const body = JSON.stringify(punch);
   const timestamp = String(Math.floor(now / 1000));

@@ -192,6 +192,8 @@ export interface PunchSpec {
   wageCents: number;
   /** `modified`, epoch ms. */
   modifiedMs: number;
+  /** Still on the clock: no clock-out yet (its breaks are over). */
+  open?: boolean;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` (UTC), 7shifts' legacy time format. */
@@ -204,7 +206,10 @@ export function sevenShiftsIso(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19) + "+00:00";
 }
 
-/** A closed 7shifts time punch with one paid and one unpaid break, as `time_punch.created`. */
+/**
+ * A 7shifts time punch with one paid and one unpaid break, as `time_punch.created`: closed, or
+ * with `open` still on the clock.
+ */
 export function sevenShiftsPunchBody(s: PunchSpec): Record<string, unknown> {
   const out = s.clockedInMs + s.minutes * 60_000;
   const brk = (id: number, paid: boolean, fromMin: number, len: number) => ({
@@ -230,7 +235,7 @@ export function sevenShiftsPunchBody(s: PunchSpec): Record<string, unknown> {
     hourly_wage: dollars(s.wageCents),
     approved: false,
     clocked_in: sevenShiftsTime(s.clockedInMs),
-    clocked_out: sevenShiftsTime(out),
+    clocked_out: s.open ? null : sevenShiftsTime(out),
     notes: "",
     auto_clocked_out: false,
     clocked_in_offline: false,
@@ -241,7 +246,7 @@ export function sevenShiftsPunchBody(s: PunchSpec): Record<string, unknown> {
     deleted: false,
     pos_type: "web",
     clocked_in_iso: sevenShiftsIso(s.clockedInMs),
-    clocked_out_iso: sevenShiftsIso(out),
+    clocked_out_iso: s.open ? null : sevenShiftsIso(out),
     time_punch_breaks: [
       brk(s.punchId * 2, true, Math.floor(s.minutes / 3), 15),
       brk(s.punchId * 2 + 1, false, Math.floor((2 * s.minutes) / 3), 30),

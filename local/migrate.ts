@@ -8,13 +8,17 @@
 import postgres from "postgres";
 import { repoPath } from "./paths.ts";
 
-/** Runs `supabase migration up` against `databaseUrl`; throws with the CLI's output on failure. */
-export async function applyMigrations(databaseUrl: string): Promise<string> {
+/**
+ * Runs `supabase migration up` against `databaseUrl` with the migrations of `workdir` (default
+ * this checkout; the benchmark passes another commit's `supabase/`); throws with the CLI's
+ * output on failure.
+ */
+export async function applyMigrations(databaseUrl: string, workdir = repoPath()): Promise<string> {
   const url = databaseUrl.includes("?")
     ? `${databaseUrl}&sslmode=disable`
     : `${databaseUrl}?sslmode=disable`;
   const out = await new Deno.Command(repoPath("node_modules/.bin/supabase"), {
-    args: ["migration", "up", "--db-url", url, "--workdir", repoPath(), "--yes"],
+    args: ["migration", "up", "--db-url", url, "--workdir", workdir, "--yes"],
     env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -363,11 +363,12 @@ as $$
 #variable_conflict use_column
 declare
   clock timestamptz := pipeline.current_clock();
+  loc public.locations;
   m record;
+  written public.daily_metrics;
 begin
-  if not exists (
-    select 1 from public.locations as l where l.id = write_daily_metrics.location_id
-  ) then
+  select * into loc from public.locations as l where l.id = write_daily_metrics.location_id;
+  if not found then
     return;
   end if;
   -- Serialise recomputes of the same day: the reads below then run after any concurrent
@@ -379,7 +380,9 @@ begin
     0));
 
   -- Someone on the clock accrues, and with them their overtime: their workweeks are worked out
-  -- again at this clock first (any other day that moves with them is queued).
+  -- again at this clock first (any other day that moves with them is queued). With nobody on
+  -- the clock the function is not called at all (the filter on `a` comes before the lateral
+  -- call).
   insert into pipeline.pending_metric_days (location_id, business_date)
   select d.location_id, d.business_date
   from (
@@ -392,8 +395,9 @@ begin
         and p.clocked_out_at is null and not p.deleted and p.user_id is not null
     ) as a,
     lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, clock) as d
-  where (d.location_id, d.business_date)
-    is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
+  where a.c is not null
+    and (d.location_id, d.business_date)
+      is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
   on conflict do nothing;
 
   select t.* into strict m
@@ -451,11 +455,11 @@ begin
     overtime_premium_cents = excluded.overtime_premium_cents,
     as_of = excluded.as_of,
     recompute_count = d.recompute_count + 1,
-    updated_at = excluded.updated_at;
+    updated_at = excluded.updated_at
+  returning * into written;
 
   -- The open day's intraday row, projection and projection alert (20261130000200_projection.sql).
-  perform pipeline.write_projection(write_daily_metrics.location_id,
-    write_daily_metrics.business_date, clock);
+  perform pipeline.write_projection(loc, written, clock);
   perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
     write_daily_metrics.business_date);
   -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).

@@ -223,6 +223,13 @@ begin
     select p.punch_id, p.company_id, p.user_id, p.workweek, p.location_id, p.business_date,
       p.overtime_seconds, p.premium_cents
     from priced as p
+    -- Only rows that change: ON CONFLICT locks (and so writes) every row it meets, even one
+    -- its WHERE then leaves alone.
+    left join pipeline.punch_overtime as x on x.punch_id = p.punch_id
+    where (x.company_id, x.user_id, x.workweek, x.location_id, x.business_date,
+        x.overtime_seconds, x.premium_cents)
+      is distinct from (p.company_id, p.user_id, p.workweek, p.location_id, p.business_date,
+        p.overtime_seconds, p.premium_cents)
     on conflict (punch_id) do update set
       company_id = excluded.company_id,
       user_id = excluded.user_id,

@@ -570,9 +570,12 @@ comment on function pipeline.projection_json(public.day_projections) is
 -- The hook of each write of a day (pipeline.write_daily_metrics, after public.daily_metrics is
 -- written, before the over/critical alerts are evaluated): for the location's open business
 -- day only, records the slot's intraday row, projects the close, and raises the projection
--- alert on a transition, from the day's public.daily_metrics row as just written.
-create or replace function pipeline.write_projection(location_id bigint, business_date date,
-  clock timestamptz)
+-- alert on a transition, from the day's public.daily_metrics row as just written. The caller
+-- hands over the location and that row (it has both: reading them again cost two lookups per
+-- write). A row whose every column would stay the same (the same clock: a day written twice
+-- at one instant) is not written again.
+create or replace function pipeline.write_projection(loc public.locations,
+  m public.daily_metrics, clock timestamptz)
 returns void
 language plpgsql
 security definer
@@ -580,8 +583,6 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  m public.daily_metrics%rowtype;
-  loc public.locations%rowtype;
   v_slot smallint;
   v_count integer;
   v_share bigint;
@@ -603,14 +604,10 @@ declare
   v_alert bigint;
   v_from text;
 begin
-  select * into loc from public.locations as l where l.id = write_projection.location_id;
-  if not found or write_projection.business_date <> pipeline.business_date_of(clock, loc.time_zone,
+  if m.business_date <> pipeline.business_date_of(clock, loc.time_zone,
     loc.business_day_cutoff_hour) then
     return;
   end if;
-  select * into strict m from public.daily_metrics as d
-  where d.location_id = write_projection.location_id
-    and d.business_date = write_projection.business_date;
   v_slot := pipeline.slot_of(clock, loc.time_zone, loc.business_day_cutoff_hour);
   insert into public.intraday_metrics as i (location_id, business_date, slot, net_sales_cents,
     labor_cost_cents, paid_labor_minutes, open_punch_count, recorded_at)
@@ -621,7 +618,11 @@ begin
     labor_cost_cents = excluded.labor_cost_cents,
     paid_labor_minutes = excluded.paid_labor_minutes,
     open_punch_count = excluded.open_punch_count,
-    recorded_at = excluded.recorded_at;
+    recorded_at = excluded.recorded_at
+  where (i.net_sales_cents, i.labor_cost_cents, i.paid_labor_minutes, i.open_punch_count,
+      i.recorded_at)
+    is distinct from (excluded.net_sales_cents, excluded.labor_cost_cents,
+      excluded.paid_labor_minutes, excluded.open_punch_count, excluded.recorded_at);
 
   select c.candidate_count, c.typical_share_bp, c.lowest_share_bp, c.typical_final_sales_cents
   into v_count, v_share, v_lowest, v_final
@@ -689,7 +690,23 @@ begin
     best_case_net_sales_cents = excluded.best_case_net_sales_cents,
     best_case_labor_pct_bp = excluded.best_case_labor_pct_bp,
     updated_at = excluded.updated_at
+  where (d.status, d.as_of, d.slot, d.candidate_count, d.typical_share_bp, d.lowest_share_bp,
+      d.typical_final_sales_cents, d.net_sales_cents, d.labor_cost_cents, d.remaining_seconds,
+      d.remaining_cost_cents, d.remaining_overtime_premium_cents, d.projected_net_sales_cents,
+      d.projected_labor_cost_cents, d.projected_labor_pct_bp, d.best_case_net_sales_cents,
+      d.best_case_labor_pct_bp)
+    is distinct from (excluded.status, excluded.as_of, excluded.slot, excluded.candidate_count,
+      excluded.typical_share_bp, excluded.lowest_share_bp, excluded.typical_final_sales_cents,
+      excluded.net_sales_cents, excluded.labor_cost_cents, excluded.remaining_seconds,
+      excluded.remaining_cost_cents, excluded.remaining_overtime_premium_cents,
+      excluded.projected_net_sales_cents, excluded.projected_labor_cost_cents,
+      excluded.projected_labor_pct_bp, excluded.best_case_net_sales_cents,
+      excluded.best_case_labor_pct_bp)
   returning * into p;
+  if not found then
+    select * into strict p from public.day_projections as d
+    where d.location_id = m.location_id and d.business_date = m.business_date;
+  end if;
 
   if v_status <> 'ok' or not loc.alerts_enabled then
     return;
@@ -734,7 +751,8 @@ begin
   where d.location_id = m.location_id and d.business_date = m.business_date;
 end
 $$;
-comment on function pipeline.write_projection(bigint, date, timestamptz) is
+comment on function pipeline.write_projection(public.locations, public.daily_metrics,
+  timestamptz) is
   'Each write of an open day: its intraday row, its projected close and the projection alert '
   '(docs/projection.md); nothing for a closed or future day.';
 
@@ -834,7 +852,7 @@ revoke execute on function
   pipeline.projection_hint(bigint, bigint, bigint, bigint, integer, pipeline.work_item[],
     timestamptz),
   pipeline.projection_json(public.day_projections),
-  pipeline.write_projection(bigint, date, timestamptz),
+  pipeline.write_projection(public.locations, public.daily_metrics, timestamptz),
   pipeline.attach_projection(),
   pipeline.prune_intraday_history()
 from public, anon, authenticated;

@@ -1,0 +1,151 @@
+/**
+ * What a write of a day does not do when it has nothing to do (issue 16: CPU per ingested
+ * event). Counted by Postgres itself: function calls with `track_functions = all` (the
+ * transaction's own counters, so the superuser), rows rewritten by their `xmin` (the
+ * transaction that last wrote a row). The figures themselves are pinned by the parity tests.
+ *
+ * - With nobody on the clock, a day's write does not work out anyone's overtime again
+ *   (`pipeline.refresh_overtime_weeks` is for the open punches that accrue); with someone on
+ *   the clock it does.
+ * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
+ * - A day written again at the same clock (same figures, same instant) leaves its intraday row
+ *   and its projection row as they were; a later clock rewrites both.
+ */
+import assert from "node:assert/strict";
+import { adminDb, testDb } from "../_support/env.ts";
+import {
+  createProjectionFixture,
+  FIXTURE_CLOCK,
+  FIXTURE_DAY,
+} from "../_support/projection_fixture.ts";
+
+Deno.test("a day's write with nobody on the clock works out no overtime; with someone on it, it does", async () => {
+  const sql = adminDb();
+  const rollback = new Error("rollback");
+  try {
+    await sql.begin(async (tx) => {
+      await tx`set local track_functions = 'all'`;
+      const [{ id }] = await tx`
+        insert into public.locations (name, time_zone, sevenshifts_company_id,
+          sevenshifts_location_id)
+        values ('nobody on the clock ' || gen_random_uuid(), 'UTC', 880000001, 1)
+        returning id`;
+      const day = "2026-11-20";
+      const punch = (n: number, open: boolean) =>
+        tx`insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+            sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
+            clocked_out_at, business_date, unpaid_break_seconds, paid_seconds,
+            hourly_wage_cents, approved, deleted, vendor_modified_at, version_hash)
+          values (880000000 + ${n}, ${id}, 880000001, 1, ${n}, 1, 1,
+            ${day}::date + time '09:00', case when ${open} then null
+              else ${day}::date + time '17:00' end,
+            ${day}::date, 1800, case when ${open} then null else 27000 end, 1600, true, false,
+            now(), 't')`;
+      const refreshes = async () => {
+        const [row] = await tx`
+          select coalesce(pg_catalog.pg_stat_get_xact_function_calls(
+            'pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)'
+              ::regprocedure), 0) as n`;
+        return Number(row.n);
+      };
+      const writeDay = () => tx`select pipeline.write_daily_metrics(${id}, ${day})`;
+
+      await punch(1, false);
+      await tx`select pipeline.write_pending_metric_days()`;
+      let before = await refreshes();
+      await writeDay();
+      assert.equal(await refreshes(), before, "a day with nobody on the clock");
+
+      await punch(2, true);
+      await tx`select pipeline.write_pending_metric_days()`;
+      before = await refreshes();
+      await writeDay();
+      assert.equal(await refreshes(), before + 1, "a day with someone on the clock");
+      throw rollback;
+    });
+  } catch (err) {
+    if (err !== rollback) throw err;
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a day written again at the same clock keeps its intraday and projection rows; a later clock rewrites them", async () => {
+  const sql = testDb();
+  try {
+    for (const options of [{}, { withoutSchedule: true }]) {
+      const f = await createProjectionFixture(sql, "Same clock", options);
+      const rows = async () => {
+        const [p] = await sql`
+          select xmin::text as x, status, as_of from public.day_projections
+          where location_id = ${f.locationId} and business_date = ${FIXTURE_DAY}`;
+        const [i] = await sql`
+          select xmin::text as x from public.intraday_metrics
+          where location_id = ${f.locationId} and business_date = ${FIXTURE_DAY}
+          order by slot desc limit 1`;
+        const [m] = await sql`
+          select recompute_count::int as n from public.daily_metrics
+          where location_id = ${f.locationId} and business_date = ${FIXTURE_DAY}`;
+        return { projection: p.x, status: p.status, asOf: p.as_of, intraday: i.x, writes: m.n };
+      };
+      const recompute = (clock: string) =>
+        f.at(clock, (tx) => tx`select pipeline.recompute_day(${f.locationId}, ${FIXTURE_DAY})`);
+
+      await recompute(FIXTURE_CLOCK);
+      const first = await rows();
+      assert.equal(first.status, "withoutSchedule" in options ? "no_schedule" : "ok");
+      await recompute(FIXTURE_CLOCK);
+      const again = await rows();
+      assert.equal(again.writes, first.writes + 1, "the day's figures are written each time");
+      assert.equal(again.projection, first.projection, "projection row rewritten unchanged");
+      assert.equal(again.intraday, first.intraday, "intraday row rewritten unchanged");
+
+      const later = new Date(Date.parse(FIXTURE_CLOCK) + 60_000).toISOString();
+      await recompute(later);
+      const moved = await rows();
+      assert.notEqual(moved.projection, first.projection, "a later clock rewrites the projection");
+      assert.notEqual(moved.intraday, first.intraday, "and the slot's intraday row");
+      assert.equal(moved.asOf.toISOString(), later);
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a workweek worked out again without a change locks none of its punches' overtime rows", async () => {
+  const sql = testDb();
+  try {
+    const company = 6_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await sql`
+      insert into public.locations (name, time_zone, sevenshifts_company_id,
+        sevenshifts_location_id)
+      values ('unchanged week ' || ${company}, 'UTC', ${company}, 1)
+      returning id`;
+    // Five 10-hour days of one employee: overtime on the fifth.
+    await sql`
+      insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+        sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
+        clocked_out_at, business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents,
+        approved, deleted, vendor_modified_at, version_hash)
+      select ${company}::bigint * 10 + g, ${id}, ${company}, 1, 7, 1, 1,
+        date '2026-11-16' + g + time '08:00', date '2026-11-16' + g + time '18:00',
+        date '2026-11-16' + g, 0, 36000, 2000, true, false, now(), 't'
+      from generate_series(0, 4) as g`;
+    const [{ premium }] = await sql`
+      select sum(premium_cents)::int as premium from pipeline.punch_overtime
+      where company_id = ${company}`;
+    assert.ok(premium > 0, "the week has overtime");
+    await sql.begin(async (tx) => {
+      const moved = await tx`
+        select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
+          array[7::bigint], array[timestamptz '2026-11-18 08:00Z'], now())`;
+      assert.deepEqual([...moved], [], "no day moved");
+      const locked = await tx`
+        select punch_id from pipeline.punch_overtime
+        where company_id = ${company} and xmax::text = pg_current_xact_id()::text`;
+      assert.deepEqual([...locked], [], "rows locked by the refresh");
+    });
+  } finally {
+    await sql.end();
+  }
+});
