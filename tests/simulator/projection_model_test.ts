@@ -24,6 +24,14 @@ import { plannedSteps, replayTimeline } from "../../sim/replay.ts";
 
 const NY = "America/New_York";
 const RULES: ProjectionRules = { ...DEFAULT_PROJECTION_RULES, laborTargetBp: 2500 };
+/** Half of a typical day done, today on its pace: $5,000 sold projects a $10,000 close. */
+const ON_PACE = {
+  status: "ok",
+  candidates: 4,
+  typicalShareBp: 5000,
+  lowestShareBp: 5000,
+  typicalFinalCents: 1_000_000,
+} as const;
 
 Deno.test("projection model: the slot of the business day, from the cut-off, across DST", () => {
   assert.equal(slotOf(Date.parse("2026-11-20T09:00:00Z"), NY, 4), 0, "04:00 EST opens the day");
@@ -203,14 +211,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
   const work = { items, remainingSeconds: 28_800, remainingCostCents: 48_000 };
   const p = {
     ...project(
-      {
-        status: "ok",
-        candidates: 4,
-        typicalShareBp: 5000,
-        lowestShareBp: 5000,
-        // On pace: the projected close is $10,000 as at a pace of 50 %.
-        typicalFinalCents: 1_000_000,
-      },
+      ON_PACE,
       500_000,
       243_000,
       work,
@@ -244,14 +245,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
     remainingCostCents: 6000,
   };
   const p2 = project(
-    {
-      status: "ok",
-      candidates: 4,
-      typicalShareBp: 5000,
-      lowestShareBp: 5000,
-      // On pace: the projected close is $10,000 as at a pace of 50 %.
-      typicalFinalCents: 1_000_000,
-    },
+    ON_PACE,
     500_000,
     285_000,
     short,
@@ -277,14 +271,7 @@ Deno.test("projection model: the hint, worked by hand", () => {
     remainingCostCents: 23_700,
   };
   const p3 = project(
-    {
-      status: "ok",
-      candidates: 4,
-      typicalShareBp: 5000,
-      lowestShareBp: 5000,
-      // On pace: the projected close is $10,000 as at a pace of 50 %.
-      typicalFinalCents: 1_000_000,
-    },
+    ON_PACE,
     500_000,
     230_000,
     soon,
