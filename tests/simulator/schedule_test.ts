@@ -124,15 +124,18 @@ Deno.test("bench accuracy: the actual-% alert that counts, errors, leads and fal
     projectionAlertAt: null,
     overAlertAt: null,
     closeAt: 28 * h,
+    gateOpenAt: 13 * h,
     ...s,
   });
   const f = summarizeAccuracy([
-    // Ends over; warned at 3 PM, the actual-% alert at 6 PM: 3 h ahead.
+    // Ends over; warned at 3 PM, the actual-% alert at 6 PM: 3 h ahead. Its gate time is made up
+    // (after the warning) to count it as a day no alert the gate allows could lead by 2 h.
     day({
       finalPctBp: 2800,
       projectedPctBp: [3000, 2700, null],
       projectionAlertAt: 15 * h,
       overAlertAt: 18 * h,
+      gateOpenAt: 16.5 * h,
     }),
     // Ends over, crossed only at the close (4 AM): warned at 7 PM, 9 h ahead.
     day({ finalPctBp: 2600, projectedPctBp: [2400, 2600, 2600], projectionAlertAt: 19 * h }),
@@ -149,4 +152,8 @@ Deno.test("bench accuracy: the actual-% alert that counts, errors, leads and fal
   assert.deepEqual(f.leadHours, { median: 6, min: 3, mean: 6 });
   assert.equal(f.underByPointDays, 1);
   assert.equal(f.falseAlarms, 1);
+  // The second over day (close at 4 AM, gate at 1 PM) could have been warned 2 h ahead.
+  assert.equal(f.overDaysLeadImpossible, 1);
+  // Unknown when a source does not know when its gate opened.
+  assert.equal(summarizeAccuracy([day({ gateOpenAt: null })]).overDaysLeadImpossible, null);
 });
