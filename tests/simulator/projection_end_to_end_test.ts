@@ -44,6 +44,8 @@ function projectionRow(w: ProjectionWrite) {
     slot: w.slot,
     candidate_count: p.candidates,
     typical_share_bp: p.typicalShareBp,
+    lowest_share_bp: p.lowestShareBp,
+    typical_final_sales_cents: p.typicalFinalCents,
     net_sales_cents: p.salesSoFarCents,
     labor_cost_cents: p.laborCostSoFarCents,
     remaining_seconds: ok ? p.remainingSeconds : null,
@@ -52,6 +54,8 @@ function projectionRow(w: ProjectionWrite) {
     projected_net_sales_cents: p.projectedNetSalesCents,
     projected_labor_cost_cents: ok ? p.projectedLaborCostCents : null,
     projected_labor_pct_bp: p.projectedLaborPctBp,
+    best_case_net_sales_cents: p.bestCaseNetSalesCents,
+    best_case_labor_pct_bp: p.bestCaseLaborPctBp,
   };
 }
 
@@ -131,9 +135,10 @@ Deno.test({
       marks,
       onMark: async (mark, db) => {
         const [row] = await db`select status, as_of, slot, candidate_count, typical_share_bp,
-            net_sales_cents, labor_cost_cents, remaining_seconds, remaining_cost_cents,
+            lowest_share_bp, typical_final_sales_cents, net_sales_cents, labor_cost_cents, remaining_seconds, remaining_cost_cents,
             remaining_overtime_premium_cents, projected_net_sales_cents,
-            projected_labor_cost_cents, projected_labor_pct_bp
+            projected_labor_cost_cents, projected_labor_pct_bp, best_case_net_sales_cents,
+            best_case_labor_pct_bp
           from public.day_projections
           where location_id = (select id from public.locations
             where toast_restaurant_guid = ${
