@@ -241,7 +241,7 @@ async function projectionPart(ctx: ProjectionPartContext): Promise<boolean> {
         order by business_date`;
       out(
         `${" ".repeat(8)}  ▸ ${history.length} Fridays of history loaded (their webhooks through ` +
-          `the functions' handlers, intraday rows every 15 minutes): ` +
+          `the functions' handlers,\n${" ".repeat(12)}intraday rows every 15 minutes): ` +
           closes.map((c) =>
             `${c.d} ${formatMoney(Number(c.net_sales_cents))} at ` +
             `${formatBp(Number(c.labor_pct_bp))}`
@@ -259,11 +259,13 @@ async function projectionPart(ctx: ProjectionPartContext): Promise<boolean> {
       ) => (row?.[k] === null || row?.[k] === undefined ? null : Number(row[k]));
       out(
         row?.status === "ok"
-          ? `${bold(at(mark.at, zone))}  ${name}: ${formatMoney(n("net_sales_cents"))} sold, ` +
-            `${formatBp(n("typical_share_bp"))} of a typical Friday's sales; projected close ` +
-            `${bold(formatBp(n("projected_labor_pct_bp")))} labor (target ${formatBp(target)}) ` +
-            `on ${formatMoney(n("projected_net_sales_cents"))} of sales; best case ` +
-            `${formatBp(n("best_case_labor_pct_bp"))}.`
+          ? `${bold(at(mark.at, zone))}  ${name}: ${formatMoney(n("net_sales_cents"))} sold ` +
+            `(${formatBp(n("typical_share_bp"))} of a typical Friday's sales)\n${" ".repeat(10)}` +
+            `projected close ${bold(formatBp(n("projected_labor_pct_bp")))} labor on ` +
+            `${formatMoney(n("projected_net_sales_cents"))} of sales (target ${
+              formatBp(target)
+            }); ` +
+            `best case ${formatBp(n("best_case_labor_pct_bp"))}`
           : `${bold(at(mark.at, zone))}  ${name}: no projection (${row?.status ?? "no row"}).`,
       );
     },

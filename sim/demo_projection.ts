@@ -55,10 +55,10 @@ export interface DemoProjectionDay {
 }
 
 /**
- * The Friday of `date` with its history, and a target the smallest multiple of 50 bp from
- * 2 points under its close for which the plan's projection alert carries a cut that lands on
- * target (the run's own alert is the model's over what the run did; this only picks the
- * target). Throws when no target up to 5 points under does.
+ * The Friday of `date` with its history, and a target 2 points under its close (rounded down
+ * to half a point), or 2.5, 3, … up to 5 points under: the first for which the plan's
+ * projection alert carries a cut that lands on target (the run's own alert is the model's over
+ * what the run did; this only picks the target). Throws when none does.
  */
 export function demoProjectionDay(
   date: string,
@@ -81,7 +81,8 @@ export function demoProjectionDay(
       scenarios: [{ ...DEMO_PROJECTION_LOCATION }],
     });
     const close = simulation.truth.find((t) => t.businessDate === date)!;
-    simulation.locations[0].laborTargetBp = close.laborPctBp! - under;
+    // A round target (a multiple of half a point) that many points under the close.
+    simulation.locations[0].laborTargetBp = Math.floor((close.laborPctBp! - under) / 50) * 50;
     const rules = [{
       ...DEFAULT_PROJECTION_RULES,
       laborTargetBp: simulation.locations[0].laborTargetBp,
