@@ -15,11 +15,16 @@
  * replayed hour through pg_net and the real vendor-sync function, against fake Toast and
  * 7shifts APIs that serve the day as it stands at the replay's clock) finds what was missed,
  * corrects the figures, and says so in the channels.
- * At the end a table per location, the ground-truth check and the alert check; then
- * everything stops.
+ * At the end a table per location, the ground-truth check and the alert check. A second part
+ * on the same stack shows the projected close of day (sim/demo_projection.ts): one restaurant's
+ * Friday whose schedule is published and whose three Fridays before are loaded first
+ * (sim/projection_run.ts), its projection at 2, 5 and 8 PM and its projection alert as the
+ * channels receive it. Then everything stops.
  *
  * Exit status 0 when the figures equal the ground truth, every predicted alert and every sync
- * notice reached both channels exactly once, and the fake vendors saw no limit broken.
+ * notice reached both channels exactly once, the fake vendors saw no limit broken, and the
+ * Friday's projection at each mark and its projection alerts (each in both channels once) are
+ * the simulator's model's.
  *
  * @module
  */
