@@ -15,11 +15,16 @@
  * replayed hour through pg_net and the real vendor-sync function, against fake Toast and
  * 7shifts APIs that serve the day as it stands at the replay's clock) finds what was missed,
  * corrects the figures, and says so in the channels.
- * At the end a table per location, the ground-truth check and the alert check; then
- * everything stops.
+ * At the end a table per location, the ground-truth check and the alert check. A second part
+ * on the same stack shows the projected close of day (sim/demo_projection.ts): one restaurant's
+ * Friday whose schedule is published and whose three Fridays before are loaded first
+ * (sim/projection_run.ts), its projection at 2, 5 and 8 PM and its projection alert as the
+ * channels receive it. Then everything stops.
  *
  * Exit status 0 when the figures equal the ground truth, every predicted alert and every sync
- * notice reached both channels exactly once, and the fake vendors saw no limit broken.
+ * notice reached both channels exactly once, the fake vendors saw no limit broken, and the
+ * Friday's projection at each mark and its projection alerts (each in both channels once) are
+ * the simulator's model's.
  *
  * @module
  */
@@ -48,15 +53,29 @@ import {
   demoOptions,
   demoSyncs,
 } from "../sim/demo_story.ts";
+import {
+  DEMO_PROJECTION_HISTORY_WEEKS,
+  DEMO_PROJECTION_LOCATION,
+  demoProjectionDate,
+  demoProjectionDay,
+  demoProjectionMarks,
+  projectionAlertDifferences,
+  projectionDifferences,
+  type RaisedProjectionAlert,
+} from "../sim/demo_projection.ts";
 import { functionsClient, sendWithRetries } from "../sim/deliver.ts";
 import { generateSimulation, type Simulation } from "../sim/generate.ts";
 import { databaseReplayClock, type ReplayEvent, type SyncRunRow } from "../sim/replay.ts";
-import { type RunReport, runSimulation } from "../sim/run.ts";
+import { readAlerts } from "../sim/db.ts";
+import { predictProjections } from "../sim/projection_model.ts";
+import { type ProjectionRow, readDayProjection, runProjectionDays } from "../sim/projection_run.ts";
+import type { WageUnit } from "../sim/render.ts";
+import { compareAlerts, type RunReport, runSimulation } from "../sim/run.ts";
 import { businessDateAt, clockText, localInstant, wallTime } from "../sim/time.ts";
 
 const HELP = `Usage: npm run demo [-- --seconds N] [--seed N] [--keep]
 
-  --seconds N   how long the replay of the day takes (default 30)
+  --seconds N   how long the replay of the day takes (default 25)
   --seed N      the day's random seed (default ${DEMO_SEED}): the same seed prints the same story
   --keep        keep the demo database folder (.local/demo-db) afterwards`;
 
@@ -135,6 +154,176 @@ function storyMarks(sim: Simulation, date: string, zone: string) {
   return { marks, first, last };
 }
 
+/** What the second part needs of the first: the stack, the fakes, and how alerts are shown. */
+interface ProjectionPartContext {
+  stack: Stack;
+  db: postgres.Sql;
+  receiver: ChannelReceiver;
+  vendors: VendorFakes;
+  seed: number;
+  mainDate: string;
+  /** Adds a location to those whose alerts {@link showNewAlerts} prints. */
+  follow: (locationId: number, name: string) => void;
+  /** Prints each new alert once both channels have it. */
+  showNewAlerts: () => Promise<void>;
+  /** The messages each channel received, by `service:alertId`. */
+  delivered: () => Map<string, ReceivedMessage[]>;
+}
+
+/**
+ * The second part: one restaurant's Friday with three Fridays of history and a published
+ * schedule (sim/demo_projection.ts), its projection at 2, 5 and 8 PM and its projection alert,
+ * checked against the simulator's model. True when everything matches.
+ */
+async function projectionPart(ctx: ProjectionPartContext): Promise<boolean> {
+  const { stack, db } = ctx;
+  const name = DEMO_PROJECTION_LOCATION.name;
+  const zone = DEMO_PROJECTION_LOCATION.timeZone;
+  const date = demoProjectionDate(ctx.mainDate);
+  const wageUnit = (stack.env.SEVENSHIFTS_WAGE_UNIT ?? "dollars") as WageUnit;
+  const day = demoProjectionDay(date, `demo-${ctx.seed}-friday`, ctx.seed, wageUnit);
+  const sim = day.simulation;
+  const target = sim.locations[0].laborTargetBp;
+  const history = sim.dates.filter((d) => d !== date);
+  out(
+    `\n${bold("Part two: the projected close of day")} — ${name}, ` +
+      `${formatBusinessDate(date)}, target ${formatBp(target)} labor`,
+  );
+  out(dim(
+    `  A projection needs ${DEMO_PROJECTION_HISTORY_WEEKS} same weekdays of live history and the ` +
+      "day's published 7shifts schedule: 7shifts publishes it\n" +
+      "  (a signed schedule.published webhook; the pull stores the shifts), the Fridays before " +
+      "are loaded, then the Friday\n" +
+      "  replays as fast as it goes. Its projected close is read at 2, 5 and 8 PM; the alert " +
+      "reads the best case (the rest\n" +
+      "  of the day as busy as the busiest of those Fridays), so a day that ends under target " +
+      "is not warned about.",
+  ));
+  let locationId = 0;
+  const read = new Map<string, ProjectionRow | null>();
+  const started = Date.now();
+  const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const run = await runProjectionDays({
+    simulation: sim,
+    target: {
+      supabaseUrl: stack.apiUrl,
+      anonKey: stack.anonKey,
+      toastWebhookSecret: stack.env.TOAST_WEBHOOK_SECRET,
+      sevenShiftsGrantGuid: stack.env.SEVENSHIFTS_GRANT_GUID,
+    },
+    databaseUrl: stack.databaseUrl,
+    functionsDatabaseUrl: stack.functionsDatabaseUrl,
+    wageUnit,
+    fakes: ctx.vendors,
+    // Quiet while the history loads: those Fridays were alerted on when they were live.
+    settings: [{
+      slackWebhookUrl: ctx.receiver.slackWebhookUrl("demo-friday"),
+      discordWebhookUrl: ctx.receiver.discordWebhookUrl("demo-friday"),
+      alertsEnabled: false,
+    }],
+    onMapped: ([id]) => {
+      locationId = id;
+      ctx.follow(id, name);
+      return Promise.resolve();
+    },
+    onStage: async (stage, sql) => {
+      if (stage === "schedules") {
+        const [s] = await sql`select count(*)::int as shifts,
+            count(*) filter (where business_date = ${date}::date)::int as friday,
+            coalesce(sum(extract(epoch from ends_at - starts_at))
+              filter (where business_date = ${date}::date), 0)::int as seconds
+          from public.scheduled_shifts where location_id = ${locationId}`;
+        out(
+          `${" ".repeat(8)}  ↻ 7shifts: schedule published; the pull stored ` +
+            `${s.shifts} shifts of ${sim.dates.length} Fridays, ${s.friday} of them this ` +
+            `Friday (${formatHours(s.seconds)} scheduled) ${dim(`[${took()}]`)}`,
+        );
+        return;
+      }
+      const closes = await sql`select to_char(business_date, 'Mon FMDD') as d,
+          net_sales_cents, labor_pct_bp from public.daily_metrics
+        where location_id = ${locationId} and business_date = any(${history}::date[])
+        order by business_date`;
+      out(
+        `${" ".repeat(8)}  ▸ ${history.length} Fridays of history loaded (their webhooks through ` +
+          `the functions' handlers,\n${" ".repeat(12)}intraday rows every 15 minutes): ` +
+          closes.map((c) =>
+            `${c.d} ${formatMoney(Number(c.net_sales_cents))} at ` +
+            `${formatBp(Number(c.labor_pct_bp))}`
+          ).join(", ") + ` ${dim(`[${took()}]`)}`,
+      );
+      await sql`update public.locations set alerts_enabled = true where id = ${locationId}`;
+    },
+    marks: demoProjectionMarks(day),
+    onMark: async (mark, sql) => {
+      await ctx.showNewAlerts();
+      const row = await readDayProjection(sql, locationId, date);
+      read.set(mark.label, row);
+      const n = (
+        k: string,
+      ) => (row?.[k] === null || row?.[k] === undefined ? null : Number(row[k]));
+      out(
+        row?.status === "ok"
+          ? `${bold(at(mark.at, zone))}  ${name}: ${formatMoney(n("net_sales_cents"))} sold ` +
+            `(${formatBp(n("typical_share_bp"))} of a typical Friday's sales)\n${" ".repeat(10)}` +
+            `projected close ${bold(formatBp(n("projected_labor_pct_bp")))} labor on ` +
+            `${formatMoney(n("projected_net_sales_cents"))} of sales (target ${
+              formatBp(target)
+            }); ` +
+            `best case ${formatBp(n("best_case_labor_pct_bp"))}`
+          : `${bold(at(mark.at, zone))}  ${name}: no projection (${row?.status ?? "no row"}).`,
+      );
+    },
+  });
+  await ctx.showNewAlerts();
+  // A duplicate delivery would arrive now.
+  await sleep(1000);
+
+  const model = predictProjections(sim, run.steps, day.rules, {
+    scheduleStoredAt: () => run.schedulesStoredAt,
+  });
+  const raised = await db`select id::int, metrics_as_of, details ->> 'level' as level
+    from public.alerts where location_id = ${locationId} and kind = 'projected' order by id`;
+  const bodies = (service: string, id: number) =>
+    (ctx.delivered().get(`${service}:${id}`) ?? []).map((m) => JSON.stringify(m.body));
+  const projected: RaisedProjectionAlert[] = raised.map((a) => ({
+    id: a.id,
+    at: a.metrics_as_of.getTime(),
+    level: a.level,
+    slack: bodies("slack", a.id),
+    discord: bodies("discord", a.id),
+  }));
+  const expected = model.alerts.filter((a) => a.businessDate === date);
+  const labor = await readAlerts(db, [locationId]);
+  const problems = [
+    ...run.undelivered.map((r) => `${r.delivery.entity}: ${r.httpStatus} ${r.answer}`),
+    ...projectionDifferences(day, model, read),
+    ...projectionAlertDifferences(expected, projected),
+    ...(expected.length === 0 ? ["the model predicts no projection alert"] : []),
+    // The labor-% alerts of the Friday (the history was quiet), each in both channels once.
+    ...compareAlerts(model.laborAlerts.filter((a) => a.businessDate === date), labor, [
+      locationId,
+    ]),
+    ...labor.filter((a) =>
+      bodies("slack", a.id).length !== 1 || bodies("discord", a.id).length !== 1
+    )
+      .map((a) => `alert #${a.id} (${a.kind}) not in Slack and Discord exactly once`),
+  ];
+  const [close] = await db`select labor_pct_bp from public.daily_metrics
+    where location_id = ${locationId} and business_date = ${date}::date`;
+  const first = expected[0];
+  out(dim(`  (the Friday's part took ${took()})`));
+  out(
+    problems.length === 0
+      ? `Projection: ${name} closed at ${formatBp(Number(close.labor_pct_bp))} (target ` +
+        `${formatBp(target)}); at 2, 5 and 8 PM its projection and every input equal the ` +
+        `model's, and the projection alert (at ${at(first.clock, zone).trim()}) ` +
+        "reached Slack and Discord exactly once ✓"
+      : `Projection: MISMATCH\n${indent(problems.join("\n"))}`,
+  );
+  return problems.length === 0;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -149,7 +338,7 @@ async function main(): Promise<number> {
     out(HELP);
     return 0;
   }
-  const replaySeconds = Math.max(5, Number(values.seconds ?? 30) || 30);
+  const replaySeconds = Math.max(5, Number(values.seconds ?? 25) || 25);
   const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
   if (!Number.isSafeInteger(seed)) {
     out(`demo: --seed must be an integer, got '${values.seed}'\n\n${HELP}`);
@@ -597,8 +786,24 @@ async function main(): Promise<number> {
           "labor cost, as the ground truth has it ✓"
         : `Overtime: PROBLEM (${warning.n} warnings, ${overtime.minutes} overtime minutes)`,
     );
+    out(dim(`The day's part took ${((Date.now() - started) / 1000).toFixed(1)} s.`));
+
+    const projectionOk = await projectionPart({
+      stack,
+      db,
+      receiver,
+      vendors,
+      seed,
+      mainDate: date,
+      follow: (locationId, name) => {
+        ids = [...ids, locationId];
+        names.push(name);
+      },
+      showNewAlerts,
+      delivered,
+    });
     out(dim(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
-    const ok = figuresOk && alertsOk && exactlyOnce && syncOk && overtimeOk;
+    const ok = figuresOk && alertsOk && exactlyOnce && syncOk && overtimeOk && projectionOk;
     if (!ok && functionLines.length > 0) {
       out(dim("\nLast function log lines:\n" + functionLines.slice(-20).join("\n")));
     }

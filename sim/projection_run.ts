@@ -25,6 +25,7 @@ import { functionsClient } from "./deliver.ts";
 import type { Simulation } from "./generate.ts";
 import { inProcessSender } from "./in_process.ts";
 import type { Delivery } from "./plan.ts";
+import type { ProjectionWrite } from "./projection_model.ts";
 import { renderApiShift, type WageUnit } from "./render.ts";
 import { databaseReplayClock, replay, type ReplayEvent, replayTimeline } from "./replay.ts";
 import { businessDateAt, localInstant } from "./time.ts";
@@ -49,6 +50,12 @@ export interface ProjectionRunOptions {
   marks?: ReadonlyArray<{ at: number; label: string }>;
   /** Called at each mark (the replay clock at its instant); the replay waits for it. */
   onMark?: (mark: { at: number; label: string }, sql: postgres.Sql) => Promise<void>;
+  /**
+   * Called as each stage ends, before the next begins: `schedules` once the pulls have stored
+   * every shift, `history` once the same-weekday days are ingested (before the simulated day's
+   * first webhook). The run waits for it.
+   */
+  onStage?: (stage: "schedules" | "history", sql: postgres.Sql) => Promise<void>;
 }
 
 /** What a run did. */
@@ -168,6 +175,7 @@ export async function runProjectionDays(opts: ProjectionRunOptions): Promise<Pro
     if (n !== sim.schedule.length) {
       throw new Error(`the pulls stored ${n} shifts of ${sim.schedule.length}`);
     }
+    await opts.onStage?.("schedules", sql);
 
     // 3. History, day by day (the open-day job only within each day's own span).
     const first = sim.targetDates[0];
@@ -188,6 +196,7 @@ export async function runProjectionDays(opts: ProjectionRunOptions): Promise<Pro
       steps.push(...done.steps);
       undelivered.push(...done.results.filter((r) => r.status !== "accepted"));
     }
+    await opts.onStage?.("history", sql);
 
     // 4. The simulated day, over HTTP, with the marks.
     const marks = opts.marks ?? [];
@@ -203,4 +212,77 @@ export async function runProjectionDays(opts: ProjectionRunOptions): Promise<Pro
     await inProcess.close();
     await sql.end();
   }
+}
+
+/** A `public.day_projections` row as plain values: instants as ISO text, figures as numbers. */
+export type ProjectionRow = Record<string, string | number | null>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A model's write as {@link readDayProjection} reads the row it should have left: the
+ * projection, every input it came from, and the clock and slot of the write.
+ */
+export function projectionRowOf(w: ProjectionWrite): ProjectionRow {
+  const p = w.projection;
+  const ok = p.status === "ok";
+  return {
+    status: p.status,
+    as_of: iso(w.clock),
+    slot: w.slot,
+    candidate_count: p.candidates,
+    typical_share_bp: p.typicalShareBp,
+    lowest_share_bp: p.lowestShareBp,
+    typical_final_sales_cents: p.typicalFinalCents,
+    net_sales_cents: p.salesSoFarCents,
+    labor_cost_cents: p.laborCostSoFarCents,
+    remaining_seconds: ok ? p.remainingSeconds : null,
+    remaining_cost_cents: ok ? p.remainingCostCents : null,
+    remaining_overtime_premium_cents: ok ? p.remainingOvertimePremiumCents : null,
+    projected_net_sales_cents: p.projectedNetSalesCents,
+    projected_labor_cost_cents: ok ? p.projectedLaborCostCents : null,
+    projected_labor_pct_bp: p.projectedLaborPctBp,
+    best_case_net_sales_cents: p.bestCaseNetSalesCents,
+    best_case_labor_pct_bp: p.bestCaseLaborPctBp,
+  };
+}
+
+/** A location-day's `public.day_projections` row now (null when there is none). */
+export async function readDayProjection(
+  sql: postgres.Sql,
+  locationId: number,
+  businessDate: string,
+): Promise<ProjectionRow | null> {
+  const [row] = await sql`select status, as_of, slot, candidate_count, typical_share_bp,
+      lowest_share_bp, typical_final_sales_cents, net_sales_cents, labor_cost_cents,
+      remaining_seconds, remaining_cost_cents, remaining_overtime_premium_cents,
+      projected_net_sales_cents, projected_labor_cost_cents, projected_labor_pct_bp,
+      best_case_net_sales_cents, best_case_labor_pct_bp
+    from public.day_projections
+    where location_id = ${locationId} and business_date = ${businessDate}::date`;
+  if (!row) return null;
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      v instanceof Date
+        ? v.toISOString()
+        : v === null || v === undefined
+        ? null
+        : k === "status"
+        ? String(v)
+        : Number(v),
+    ]),
+  );
+}
+
+/** The model's last write of a location-day at or before `at`: what a read at `at` sees. */
+export function lastWriteBy(
+  writes: readonly ProjectionWrite[],
+  locationIndex: number,
+  businessDate: string,
+  at: number,
+): ProjectionWrite | undefined {
+  return writes.filter((w) =>
+    w.locationIndex === locationIndex && w.businessDate === businessDate && w.clock <= at
+  ).at(-1);
 }

@@ -16,12 +16,14 @@ import { eventually, needsOwnDatabase, testDb, testEnv } from "../_support/env.t
 import { startChannelReceiver } from "../../local/channel_receiver.ts";
 import { startVendorFakes } from "../../local/vendor_fakes.ts";
 import { generateSimulation } from "../../sim/generate.ts";
+import { DEFAULT_PROJECTION_RULES, predictProjections } from "../../sim/projection_model.ts";
 import {
-  DEFAULT_PROJECTION_RULES,
-  predictProjections,
-  type ProjectionWrite,
-} from "../../sim/projection_model.ts";
-import { runProjectionDays } from "../../sim/projection_run.ts";
+  lastWriteBy,
+  type ProjectionRow,
+  projectionRowOf,
+  readDayProjection,
+  runProjectionDays,
+} from "../../sim/projection_run.ts";
 import { plannedSteps, replayTimeline } from "../../sim/replay.ts";
 import type { WageUnit } from "../../sim/render.ts";
 import { localInstant } from "../../sim/time.ts";
@@ -33,33 +35,6 @@ import { localInstant } from "../../sim/time.ts";
  */
 const DATE = "2027-02-19";
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A write's projection as the `public.day_projections` columns show it. */
-function projectionRow(w: ProjectionWrite) {
-  const p = w.projection;
-  const ok = p.status === "ok";
-  return {
-    status: p.status,
-    as_of: iso(w.clock),
-    slot: w.slot,
-    candidate_count: p.candidates,
-    typical_share_bp: p.typicalShareBp,
-    lowest_share_bp: p.lowestShareBp,
-    typical_final_sales_cents: p.typicalFinalCents,
-    net_sales_cents: p.salesSoFarCents,
-    labor_cost_cents: p.laborCostSoFarCents,
-    remaining_seconds: ok ? p.remainingSeconds : null,
-    remaining_cost_cents: ok ? p.remainingCostCents : null,
-    remaining_overtime_premium_cents: ok ? p.remainingOvertimePremiumCents : null,
-    projected_net_sales_cents: p.projectedNetSalesCents,
-    projected_labor_cost_cents: ok ? p.projectedLaborCostCents : null,
-    projected_labor_pct_bp: p.projectedLaborPctBp,
-    best_case_net_sales_cents: p.bestCaseNetSalesCents,
-    best_case_labor_pct_bp: p.bestCaseLaborPctBp,
-  };
-}
-
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 Deno.test({
   name: "projection end to end: intraday rows, the projection at 2/5/8 PM and the projection " +
@@ -106,7 +81,7 @@ Deno.test({
       locationIndex: l.index,
     }))
   );
-  const atMarks = new Map<string, Record<string, unknown> | null>();
+  const atMarks = new Map<string, ProjectionRow | null>();
   let locationIds: number[] = [];
   let connectionIds: number[] = [];
   try {
@@ -127,6 +102,7 @@ Deno.test({
         discordWebhookUrl: rx.discordWebhookUrl(`projection-${l.index}`),
       })),
       onMapped: async (ids, db) => {
+        locationIds = ids;
         for (const [i, id] of ids.entries()) {
           await db`update public.locations set projection_min_share_bp = ${minShareBp[i]}
             where id = ${id}`;
@@ -134,17 +110,8 @@ Deno.test({
       },
       marks,
       onMark: async (mark, db) => {
-        const [row] = await db`select status, as_of, slot, candidate_count, typical_share_bp,
-            lowest_share_bp, typical_final_sales_cents, net_sales_cents, labor_cost_cents, remaining_seconds, remaining_cost_cents,
-            remaining_overtime_premium_cents, projected_net_sales_cents,
-            projected_labor_cost_cents, projected_labor_pct_bp, best_case_net_sales_cents,
-            best_case_labor_pct_bp
-          from public.day_projections
-          where location_id = (select id from public.locations
-            where toast_restaurant_guid = ${
-          sim.locations[Number(mark.label.split(" ")[0])].toastRestaurantGuid
-        }) and business_date = ${DATE}`;
-        atMarks.set(mark.label, row ?? null);
+        const index = Number(mark.label.split(" ")[0]);
+        atMarks.set(mark.label, await readDayProjection(db, locationIds[index], DATE));
       },
     });
     locationIds = run.locationIds;
@@ -178,22 +145,10 @@ Deno.test({
 
     // The projection at 2 PM, 5 PM and 8 PM: the day's last write before each.
     for (const mark of marks) {
-      const last = model.writes.filter((w) =>
-        w.locationIndex === mark.locationIndex && w.businessDate === DATE && w.clock <= mark.at
-      ).at(-1)!;
+      const last = lastWriteBy(model.writes, mark.locationIndex, DATE, mark.at)!;
       const row = atMarks.get(mark.label);
       assert.ok(row, `a projection at ${mark.label}`);
-      const actual = Object.fromEntries(
-        Object.entries(row).map(([k, v]) => [
-          k,
-          v instanceof Date
-            ? v.toISOString()
-            : typeof v === "string" && k === "status"
-            ? v
-            : num(v),
-        ]),
-      );
-      assert.deepEqual(actual, projectionRow(last), mark.label);
+      assert.deepEqual(row, projectionRowOf(last), mark.label);
       assert.equal(last.projection.status, "ok", `${mark.label}: three Fridays of history`);
     }
 
