@@ -8,6 +8,7 @@
  *   (`pipeline.refresh_overtime_weeks` is for the open punches that accrue); with someone on
  *   the clock it does.
  * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
+ * - An order without refunds runs no statement on its (absent) refunds.
  * - A day written again at the same clock (same figures, same instant) leaves its intraday row
  *   and its projection row as they were; a later clock rewrites both.
  */
@@ -145,6 +146,81 @@ Deno.test("a workweek worked out again without a change locks none of its punche
         where company_id = ${company} and xmax::text = pg_current_xact_id()::text`;
       assert.deepEqual([...locked], [], "rows locked by the refresh");
     });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("an order without refunds runs no refund statement (and so none of its triggers); refunds still come and go with the order's version", async () => {
+  const sql = adminDb();
+  const rollback = new Error("rollback");
+  try {
+    await sql.begin(async (tx) => {
+      await tx`set local track_functions = 'all'`;
+      const [{ id }] = await tx`
+        insert into public.locations (name, time_zone)
+        values ('refund statements ' || gen_random_uuid(), 'UTC') returning id`;
+      const guid = crypto.randomUUID();
+      let version = 0;
+      const apply = async (refunds: Array<{ paymentGuid: string; refundCents: number }>) => {
+        version++;
+        const order = {
+          orderGuid: guid,
+          businessDate: "2026-11-20",
+          netSalesCents: 5000,
+          grossSalesCents: 5000,
+          discountCents: 0,
+          taxCents: 400,
+          tipCents: 0,
+          gratuityCents: 0,
+          deferredCents: 0,
+          checkCount: 1,
+          voided: false,
+          deleted: false,
+          excessFood: false,
+          modifiedAt: `2026-11-20T18:0${version}:00.000Z`,
+          refunds: refunds.map((r) => ({
+            ...r,
+            refundBusinessDate: "2026-11-20",
+            tipRefundCents: 0,
+          })),
+        };
+        const calls = async () => {
+          const [row] = await tx`
+            select coalesce(pg_catalog.pg_stat_get_xact_function_calls(
+              'pipeline.queue_metric_days()'::regprocedure), 0) as n`;
+          return Number(row.n);
+        };
+        const before = await calls();
+        const [{ outcome }] = await tx`
+          select pipeline.apply_toast_order(${id}, ${tx.json(order)}, 'key') as outcome`;
+        assert.equal(outcome, "applied");
+        const stored = await tx`
+          select payment_guid, refund_cents::int from public.order_refunds
+          where toast_order_guid = ${guid} order by 1`;
+        return {
+          triggers: (await calls()) - before,
+          refunds: stored.map((r) => [r.payment_guid, r.refund_cents]),
+        };
+      };
+      // The upsert's insert and update statement triggers, nothing for refunds.
+      assert.deepEqual(await apply([]), { triggers: 2, refunds: [] });
+      // A refund arrives: its insert too.
+      assert.deepEqual(await apply([{ paymentGuid: "p1", refundCents: 700 }]), {
+        triggers: 3,
+        refunds: [["p1", 700]],
+      });
+      // Replaced: the delete and the insert.
+      assert.deepEqual(await apply([{ paymentGuid: "p2", refundCents: 300 }]), {
+        triggers: 4,
+        refunds: [["p2", 300]],
+      });
+      // Gone: the delete only.
+      assert.deepEqual(await apply([]), { triggers: 3, refunds: [] });
+      throw rollback;
+    });
+  } catch (err) {
+    if (err !== rollback) throw err;
   } finally {
     await sql.end();
   }
