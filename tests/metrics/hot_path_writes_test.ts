@@ -9,11 +9,15 @@
  *   the clock it does.
  * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
  * - An order without refunds runs no statement on its (absent) refunds.
+ * - The day's read and the overtime refresh run their generic plans from the first call: the
+ *   plan cache's custom plans were planned again on every call (plans seen with auto_explain:
+ *   a generic plan's conditions name its parameters, `$1`, a custom plan's the values).
  * - A day written again at the same clock (same figures, same instant) leaves its intraday row
  *   and its projection row as they were; a later clock rewrites both.
  */
 import assert from "node:assert/strict";
-import { adminDb, testDb } from "../_support/env.ts";
+import postgres from "postgres";
+import { adminDb, adminUrl, testDb } from "../_support/env.ts";
 import {
   createProjectionFixture,
   FIXTURE_CLOCK,
@@ -217,6 +221,50 @@ Deno.test("an order without refunds runs no refund statement (and so none of its
       });
       // Gone: the delete only.
       assert.deepEqual(await apply([]), { triggers: 3, refunds: [] });
+      throw rollback;
+    });
+  } catch (err) {
+    if (err !== rollback) throw err;
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("the day's read and the overtime refresh are planned once per session (their generic plans from the first call)", async () => {
+  const plans: string[] = [];
+  // Superuser: only a superuser may load auto_explain into a session.
+  const sql = postgres(adminUrl(), {
+    max: 1,
+    onnotice: (n) => plans.push(String(n.message)),
+  });
+  const rollback = new Error("rollback");
+  try {
+    await sql.begin(async (tx) => {
+      await tx`load 'auto_explain'`;
+      await tx`set local auto_explain.log_min_duration = 0`;
+      await tx`set local auto_explain.log_nested_statements = on`;
+      await tx`set local auto_explain.log_level = notice`;
+      const company = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+      const [{ id }] = await tx`
+        insert into public.locations (name, time_zone, sevenshifts_company_id,
+          sevenshifts_location_id)
+        values ('planned once ' || ${company}, 'UTC', ${company}, 1) returning id`;
+      plans.length = 0;
+      await tx`select pipeline.write_daily_metrics(${id}, '2026-11-20')`;
+      await tx`select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
+        array[7::bigint], array[timestamptz '2026-11-18 08:00Z'], now())`;
+      const planOf = (marker: string) => {
+        const found = plans.find((p) => p.includes(marker));
+        assert.ok(found, `a plan of the statement with ${marker}`);
+        // The plan itself, after the statement's text: from its first node (a line with a cost).
+        const at = found.search(/^\S.*\(cost=/m);
+        assert.ok(at >= 0, found);
+        return found.slice(at);
+      };
+      const dayRead = planOf("coalesce(max(o.counted_sales_cents), 0)");
+      assert.match(dayRead, /location_id = \$\d/, dayRead);
+      const weekRead = planOf("week_punches");
+      assert.match(weekRead, /user_id = \$\d/, weekRead);
       throw rollback;
     });
   } catch (err) {
