@@ -17,7 +17,8 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { adminDb, adminUrl, testDb } from "../_support/env.ts";
+import { adminUrl, testDb } from "../_support/env.ts";
+import { functionCalls, inCountedRollback } from "../_support/function_calls.ts";
 import {
   createProjectionFixture,
   FIXTURE_CLOCK,
@@ -25,19 +26,15 @@ import {
 } from "../_support/projection_fixture.ts";
 
 Deno.test("a day's write with nobody on the clock works out no overtime; with someone on it, it does", async () => {
-  const sql = adminDb();
-  const rollback = new Error("rollback");
-  try {
-    await sql.begin(async (tx) => {
-      await tx`set local track_functions = 'all'`;
-      const [{ id }] = await tx`
+  await inCountedRollback(async (tx) => {
+    const [{ id }] = await tx`
         insert into public.locations (name, time_zone, sevenshifts_company_id,
           sevenshifts_location_id)
         values ('nobody on the clock ' || gen_random_uuid(), 'UTC', 880000001, 1)
         returning id`;
-      const day = "2026-11-20";
-      const punch = (n: number, open: boolean) =>
-        tx`insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+    const day = "2026-11-20";
+    const punch = (n: number, open: boolean) =>
+      tx`insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
             sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
             clocked_out_at, business_date, unpaid_break_seconds, paid_seconds,
             hourly_wage_cents, approved, deleted, vendor_modified_at, version_hash)
@@ -46,33 +43,25 @@ Deno.test("a day's write with nobody on the clock works out no overtime; with so
               else ${day}::date + time '17:00' end,
             ${day}::date, 1800, case when ${open} then null else 27000 end, 1600, true, false,
             now(), 't')`;
-      const refreshes = async () => {
-        const [row] = await tx`
-          select coalesce(pg_catalog.pg_stat_get_xact_function_calls(
-            'pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)'
-              ::regprocedure), 0) as n`;
-        return Number(row.n);
-      };
-      const writeDay = () => tx`select pipeline.write_daily_metrics(${id}, ${day})`;
+    const refreshes = () =>
+      functionCalls(
+        tx,
+        "pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)",
+      );
+    const writeDay = () => tx`select pipeline.write_daily_metrics(${id}, ${day})`;
 
-      await punch(1, false);
-      await tx`select pipeline.write_pending_metric_days()`;
-      let before = await refreshes();
-      await writeDay();
-      assert.equal(await refreshes(), before, "a day with nobody on the clock");
+    await punch(1, false);
+    await tx`select pipeline.write_pending_metric_days()`;
+    let before = await refreshes();
+    await writeDay();
+    assert.equal(await refreshes(), before, "a day with nobody on the clock");
 
-      await punch(2, true);
-      await tx`select pipeline.write_pending_metric_days()`;
-      before = await refreshes();
-      await writeDay();
-      assert.equal(await refreshes(), before + 1, "a day with someone on the clock");
-      throw rollback;
-    });
-  } catch (err) {
-    if (err !== rollback) throw err;
-  } finally {
-    await sql.end();
-  }
+    await punch(2, true);
+    await tx`select pipeline.write_pending_metric_days()`;
+    before = await refreshes();
+    await writeDay();
+    assert.equal(await refreshes(), before + 1, "a day with someone on the clock");
+  });
 });
 
 Deno.test("a day written again at the same clock keeps its intraday and projection rows; a later clock rewrites them", async () => {
@@ -156,120 +145,94 @@ Deno.test("a workweek worked out again without a change locks none of its punche
 });
 
 Deno.test("an order without refunds runs no refund statement (and so none of its triggers); refunds still come and go with the order's version", async () => {
-  const sql = adminDb();
-  const rollback = new Error("rollback");
-  try {
-    await sql.begin(async (tx) => {
-      await tx`set local track_functions = 'all'`;
-      const [{ id }] = await tx`
+  await inCountedRollback(async (tx) => {
+    const [{ id }] = await tx`
         insert into public.locations (name, time_zone)
         values ('refund statements ' || gen_random_uuid(), 'UTC') returning id`;
-      const guid = crypto.randomUUID();
-      let version = 0;
-      const apply = async (refunds: Array<{ paymentGuid: string; refundCents: number }>) => {
-        version++;
-        const order = {
-          orderGuid: guid,
-          businessDate: "2026-11-20",
-          netSalesCents: 5000,
-          grossSalesCents: 5000,
-          discountCents: 0,
-          taxCents: 400,
-          tipCents: 0,
-          gratuityCents: 0,
-          deferredCents: 0,
-          checkCount: 1,
-          voided: false,
-          deleted: false,
-          excessFood: false,
-          modifiedAt: `2026-11-20T18:0${version}:00.000Z`,
-          refunds: refunds.map((r) => ({
-            ...r,
-            refundBusinessDate: "2026-11-20",
-            tipRefundCents: 0,
-          })),
-        };
-        const calls = async () => {
-          const [row] = await tx`
-            select coalesce(pg_catalog.pg_stat_get_xact_function_calls(
-              'pipeline.queue_metric_days()'::regprocedure), 0) as n`;
-          return Number(row.n);
-        };
-        const before = await calls();
-        const [{ outcome }] = await tx`
+    const guid = crypto.randomUUID();
+    let version = 0;
+    const apply = async (refunds: Array<{ paymentGuid: string; refundCents: number }>) => {
+      version++;
+      const order = {
+        orderGuid: guid,
+        businessDate: "2026-11-20",
+        netSalesCents: 5000,
+        grossSalesCents: 5000,
+        discountCents: 0,
+        taxCents: 400,
+        tipCents: 0,
+        gratuityCents: 0,
+        deferredCents: 0,
+        checkCount: 1,
+        voided: false,
+        deleted: false,
+        excessFood: false,
+        modifiedAt: `2026-11-20T18:0${version}:00.000Z`,
+        refunds: refunds.map((r) => ({
+          ...r,
+          refundBusinessDate: "2026-11-20",
+          tipRefundCents: 0,
+        })),
+      };
+      const calls = () => functionCalls(tx, "pipeline.queue_metric_days()");
+      const before = await calls();
+      const [{ outcome }] = await tx`
           select pipeline.apply_toast_order(${id}, ${tx.json(order)}, 'key') as outcome`;
-        assert.equal(outcome, "applied");
-        const stored = await tx`
+      assert.equal(outcome, "applied");
+      const stored = await tx`
           select payment_guid, refund_cents::int from public.order_refunds
           where toast_order_guid = ${guid} order by 1`;
-        return {
-          triggers: (await calls()) - before,
-          refunds: stored.map((r) => [r.payment_guid, r.refund_cents]),
-        };
+      return {
+        triggers: (await calls()) - before,
+        refunds: stored.map((r) => [r.payment_guid, r.refund_cents]),
       };
-      // The upsert's insert and update statement triggers, nothing for refunds.
-      assert.deepEqual(await apply([]), { triggers: 2, refunds: [] });
-      // A refund arrives: its insert too.
-      assert.deepEqual(await apply([{ paymentGuid: "p1", refundCents: 700 }]), {
-        triggers: 3,
-        refunds: [["p1", 700]],
-      });
-      // Replaced: the delete and the insert.
-      assert.deepEqual(await apply([{ paymentGuid: "p2", refundCents: 300 }]), {
-        triggers: 4,
-        refunds: [["p2", 300]],
-      });
-      // Gone: the delete only.
-      assert.deepEqual(await apply([]), { triggers: 3, refunds: [] });
-      throw rollback;
+    };
+    // The upsert's insert and update statement triggers, nothing for refunds.
+    assert.deepEqual(await apply([]), { triggers: 2, refunds: [] });
+    // A refund arrives: its insert too.
+    assert.deepEqual(await apply([{ paymentGuid: "p1", refundCents: 700 }]), {
+      triggers: 3,
+      refunds: [["p1", 700]],
     });
-  } catch (err) {
-    if (err !== rollback) throw err;
-  } finally {
-    await sql.end();
-  }
+    // Replaced: the delete and the insert.
+    assert.deepEqual(await apply([{ paymentGuid: "p2", refundCents: 300 }]), {
+      triggers: 4,
+      refunds: [["p2", 300]],
+    });
+    // Gone: the delete only.
+    assert.deepEqual(await apply([]), { triggers: 3, refunds: [] });
+  });
 });
 
 Deno.test("the day's read and the overtime refresh are planned once per session (their generic plans from the first call)", async () => {
   const plans: string[] = [];
   // Superuser: only a superuser may load auto_explain into a session.
-  const sql = postgres(adminUrl(), {
-    max: 1,
-    onnotice: (n) => plans.push(String(n.message)),
-  });
-  const rollback = new Error("rollback");
-  try {
-    await sql.begin(async (tx) => {
-      await tx`load 'auto_explain'`;
-      await tx`set local auto_explain.log_min_duration = 0`;
-      await tx`set local auto_explain.log_nested_statements = on`;
-      await tx`set local auto_explain.log_level = notice`;
-      const company = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
-      const [{ id }] = await tx`
+  const sql = postgres(adminUrl(), { max: 1, onnotice: (n) => plans.push(String(n.message)) });
+  await inCountedRollback(async (tx) => {
+    await tx`load 'auto_explain'`;
+    await tx`set local auto_explain.log_min_duration = 0`;
+    await tx`set local auto_explain.log_nested_statements = on`;
+    await tx`set local auto_explain.log_level = notice`;
+    const company = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await tx`
         insert into public.locations (name, time_zone, sevenshifts_company_id,
           sevenshifts_location_id)
         values ('planned once ' || ${company}, 'UTC', ${company}, 1) returning id`;
-      plans.length = 0;
-      await tx`select pipeline.write_daily_metrics(${id}, '2026-11-20')`;
-      await tx`select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
+    plans.length = 0;
+    await tx`select pipeline.write_daily_metrics(${id}, '2026-11-20')`;
+    await tx`select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
         array[7::bigint], array[timestamptz '2026-11-18 08:00Z'], now())`;
-      const planOf = (marker: string) => {
-        const found = plans.find((p) => p.includes(marker));
-        assert.ok(found, `a plan of the statement with ${marker}`);
-        // The plan itself, after the statement's text: from its first node (a line with a cost).
-        const at = found.search(/^\S.*\(cost=/m);
-        assert.ok(at >= 0, found);
-        return found.slice(at);
-      };
-      const dayRead = planOf("coalesce(max(o.counted_sales_cents), 0)");
-      assert.match(dayRead, /location_id = \$\d/, dayRead);
-      const weekRead = planOf("week_punches");
-      assert.match(weekRead, /user_id = \$\d/, weekRead);
-      throw rollback;
-    });
-  } catch (err) {
-    if (err !== rollback) throw err;
-  } finally {
-    await sql.end();
-  }
+    const planOf = (marker: string) => {
+      const found = plans.find((p) => p.includes(marker));
+      assert.ok(found, `a plan of the statement with ${marker}`);
+      // The plan itself, after the statement's text: from its first node (a line with a cost).
+      const at = found.search(/^\S.*\(cost=/m);
+      assert.ok(at >= 0, found);
+      return found.slice(at);
+    };
+    const dayRead = planOf("coalesce(max(o.counted_sales_cents), 0)");
+    assert.match(dayRead, /location_id = \$\d/, dayRead);
+    const weekRead = planOf("week_punches");
+    assert.match(weekRead, /user_id = \$\d/, weekRead);
+  }, sql);
 });
