@@ -485,6 +485,7 @@ declare
   v_key text;
   v_alert bigint;
   v_warned integer := 0;
+  v_policy_company bigint;
 begin
   select * into v_loc from public.locations as l where l.id = warn_overtime.location_id;
   if not found or not v_loc.alerts_enabled
@@ -502,7 +503,11 @@ begin
       and p.user_id is not null
     order by p.sevenshifts_punch_id
   loop
-    select * into pol from pipeline.overtime_policy(o.sevenshifts_company_id);
+    -- One policy read per company (a location's punches are one company's).
+    if o.sevenshifts_company_id is distinct from v_policy_company then
+      select * into pol from pipeline.overtime_policy(o.sevenshifts_company_id);
+      v_policy_company := o.sevenshifts_company_id;
+    end if;
     if pol.warning_minutes = 0 then
       continue;
     end if;

@@ -9,6 +9,7 @@
  *   the clock it does.
  * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
  * - An order without refunds runs no statement on its (absent) refunds.
+ * - The overtime warning reads the company's policy once, not once per person on the clock.
  * - The day's read and the overtime refresh run their generic plans from the first call: the
  *   plan cache's custom plans were planned again on every call (plans seen with auto_explain:
  *   a generic plan's conditions name its parameters, `$1`, a custom plan's the values).
@@ -235,4 +236,38 @@ Deno.test("the day's read and the overtime refresh are planned once per session 
     const weekRead = planOf("week_punches");
     assert.match(weekRead, /user_id = \$\d/, weekRead);
   }, sql);
+});
+
+Deno.test("the overtime warning reads its company's policy once for everyone on the clock", async () => {
+  await inCountedRollback(async (tx) => {
+    const company = 8_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await tx`
+      insert into public.locations (name, time_zone, sevenshifts_company_id,
+        sevenshifts_location_id)
+      values ('one policy read ' || ${company}, 'UTC', ${company}, 1) returning id`;
+    // Three people on the clock since 9 AM; at noon nobody is near overtime.
+    await tx`
+      insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+        sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
+        clocked_out_at, business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents,
+        approved, deleted, vendor_modified_at, version_hash)
+      select ${company}::bigint * 10 + g, ${id}, ${company}, 1, g, 1, 1,
+        timestamptz '2026-11-20 09:00Z', null, date '2026-11-20', 0, null, 2000, true, false,
+        now(), 't'
+      from generate_series(1, 3) as g`;
+    const policyReads = () => functionCalls(tx, "pipeline.overtime_policy(bigint)");
+    const crossings = () =>
+      functionCalls(
+        tx,
+        "pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer)",
+      );
+    const [reads, looked] = [await policyReads(), await crossings()];
+    const [{ warned }] = await tx`
+      select pipeline.warn_overtime(${id}, '2026-11-20', timestamptz '2026-11-20 12:00Z')
+        as warned`;
+    assert.equal(warned, 0);
+    assert.equal((await crossings()) - looked, 3, "each one's crossing looked at");
+    // One read by the warning, one by each crossing.
+    assert.equal((await policyReads()) - reads, 1 + 3);
+  });
 });
