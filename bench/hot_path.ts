@@ -7,6 +7,9 @@
  *
  * `npm run bench:hot-path [-- --events 150 --rounds 3 --before main]`
  *
+ * The databases have 60 days of history of 40 other locations (bench/setup.ts generateHistory,
+ * then `vacuum analyze`), so the planner sees the tables of a database in use.
+ *
  * Phases: Toast orders, closed 7shifts punches (what `npm run bench` sends) and punches still
  * on the clock (`time_punch.created` at clock-in), each on locations without a schedule or
  * history ("plain": the projection only records its status) and on locations with today's
@@ -33,13 +36,19 @@ import {
   benchDay,
   type BenchLocation,
   createLocations,
+  generateHistory,
   punchTargets,
   toastTargets,
 } from "./setup.ts";
 import { round } from "./stats.ts";
 
 const PASSWORD = "hot-path-bench";
-const LOCATIONS_PER_KIND = 10;
+/**
+ * Locations per set: enough that a day ends with a restaurant's tens of orders and punches, and
+ * about ten people on the clock where punches stay open.
+ */
+const LOCATIONS_PER_SET = 20;
+const LOCATIONS_ON_THE_CLOCK = 60;
 /** Events each connection sends before its measured ones. */
 const WARM_EVENTS = 8;
 
@@ -198,10 +207,23 @@ async function prepareVariant(
     const locations = new Map<string, BenchLocation[]>();
     for (const set of new Set(PHASES.map(locationSet))) {
       const group = locations.size + 1;
-      const made = await createLocations(sql, group, LOCATIONS_PER_KIND);
+      const made = await createLocations(
+        sql,
+        group,
+        set.endsWith("on the clock") ? LOCATIONS_ON_THE_CLOCK : LOCATIONS_PER_SET,
+      );
       if (set.startsWith("projected")) await giveHistoryAndSchedule(sql, made, day.date);
       locations.set(set, made);
     }
+    // History, as a database in use has (and statistics that say so): 60 past days of 40
+    // other locations, 20 orders and 10 punches a day, then `vacuum analyze`.
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await generateHistory(
+      admin,
+      90,
+      { locations: 40, days: 60, ordersPerDay: 20, punchesPerDay: 10 },
+      day.date,
+    ).finally(() => admin.end());
     return { name, label, db, adminUrl, url, functionsUrl, locations };
   } finally {
     await sql.end();

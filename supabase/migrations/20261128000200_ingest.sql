@@ -123,20 +123,27 @@ begin
     return 'stale';
   end if;
 
-  -- The refund set is part of the order version: replace it whole.
-  delete from public.order_refunds where toast_order_guid = v_guid;
-  insert into public.order_refunds (
-    toast_order_guid, payment_guid, location_id, refund_business_date, refund_cents,
-    tip_refund_cents
-  )
-  select
-    v_guid,
-    r ->> 'paymentGuid',
-    p_location_id,
-    (r ->> 'refundBusinessDate')::date,
-    (r ->> 'refundCents')::bigint,
-    (r ->> 'tipRefundCents')::bigint
-  from jsonb_array_elements(coalesce(p_order -> 'refunds', '[]'::jsonb)) as r;
+  -- The refund set is part of the order version: replace it whole. Each statement runs only
+  -- when it has rows to touch: a statement's triggers (pipeline.queue_metric_days) run even
+  -- for no rows, and most orders have no refund. The order's row lock, taken above, keeps its
+  -- refund set still meanwhile.
+  if exists (select 1 from public.order_refunds as r where r.toast_order_guid = v_guid) then
+    delete from public.order_refunds where toast_order_guid = v_guid;
+  end if;
+  if jsonb_array_length(coalesce(p_order -> 'refunds', '[]'::jsonb)) > 0 then
+    insert into public.order_refunds (
+      toast_order_guid, payment_guid, location_id, refund_business_date, refund_cents,
+      tip_refund_cents
+    )
+    select
+      v_guid,
+      r ->> 'paymentGuid',
+      p_location_id,
+      (r ->> 'refundBusinessDate')::date,
+      (r ->> 'refundCents')::bigint,
+      (r ->> 'tipRefundCents')::bigint
+    from jsonb_array_elements(p_order -> 'refunds') as r;
+  end if;
 
   return 'applied';
 end;

@@ -109,8 +109,14 @@ comment on table pipeline.punch_overtime is
 -- location) in clock order; seconds of a workday past a daily tier carry its rate, straight-time
 -- seconds of the workweek past the weekly threshold the weekly rate; the premium is rounded once
 -- per punch. Returns the days whose punches' overtime changed (or that lost a punch of the
--- week): exactly the days to recompute. The arrays are parallel: company, user and clock-in of
--- each changed punch (built by one aggregate query, so they line up).
+-- week): exactly the days to recompute (a day may come twice). The arrays are parallel: company,
+-- user and clock-in of each changed punch (built by one aggregate query, so they line up).
+--
+-- One query per workweek (a delivery changes one), its employee, week and policy as scalar
+-- arguments: its generic plan reads the week's punches and overtime rows through their indexes
+-- whatever the statistics, so it is planned once per session. One query for all the weeks at
+-- once, reading them from the arrays, was planned again on every call (custom plans), and its
+-- generic plan scanned whole tables.
 create or replace function pipeline.refresh_overtime_weeks(
   company_ids bigint[],
   user_ids bigint[],
@@ -121,141 +127,145 @@ returns table (location_id bigint, business_date date)
 language plpgsql
 security definer
 set search_path = ''
+-- Planned once per session (the generic plan, whatever the arguments): left to choose, the plan
+-- cache plans a query again on every call once statistics exist, since today's rows, newer than
+-- any statistics, make each custom plan look cheaper than the generic one (~0.5-2 ms a call,
+-- npm run bench:hot-path -- --statements).
+set plan_cache_mode = force_generic_plan
 as $$
--- plpgsql, so this query is planned once per session: as a SQL function it was planned again on
--- every call (~3 ms), and it runs for every statement that writes punches.
 #variable_conflict use_column
+declare
+  v_company bigint;
+  pol record;
+  wk record;
 begin
   if refresh_overtime_weeks.company_ids is null
     or pg_catalog.cardinality(refresh_overtime_weeks.company_ids) = 0 then
     return;
   end if;
-  return query
-  with changed as (
-    select c.company_id, c.user_id, c.clocked_in_at
+  for v_company in
+    select distinct c.company_id
     from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
-      pg_catalog.unnest(refresh_overtime_weeks.user_ids),
-      pg_catalog.unnest(refresh_overtime_weeks.clocked_in)) as c(company_id, user_id,
-        clocked_in_at)
+      pg_catalog.unnest(refresh_overtime_weeks.user_ids)) as c(company_id, user_id)
     where c.user_id is not null
-  ),
-  policies as materialized (
-    select c.company_id, pol.*
-    from (select distinct c.company_id from changed as c) as c,
-      lateral pipeline.overtime_policy(c.company_id) as pol
-  ),
-  weeks as materialized (
-    select distinct c.company_id, c.user_id, pol.enabled, pol.time_zone, pol.start_iso_day,
-      pol.start_hour, pol.weekly_seconds, pol.weekly_pct, pol.tier_seconds, pol.tier_pct,
-      pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
-        pol.start_hour), pol.start_iso_day) as workweek
-    from changed as c
-    join policies as pol on pol.company_id = c.company_id
-  ),
-  week_punches as (
-    select w.company_id, w.user_id, w.workweek, w.enabled, w.weekly_seconds, w.weekly_pct,
-      w.tier_seconds, w.tier_pct, p.sevenshifts_punch_id as punch_id,
-      p.location_id, p.business_date, p.hourly_wage_cents as wage,
-      pg_catalog.floor(extract(epoch from p.clocked_in_at)) as clock_s,
-      pipeline.business_date_of(p.clocked_in_at, w.time_zone, w.start_hour) as workday,
-      pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
-        p.paid_seconds, refresh_overtime_weeks.as_of, pipeline.max_open_shift_seconds())
-        as paid
-    from weeks as w
-    join public.punches as p
-      on p.sevenshifts_company_id = w.company_id
-      and p.user_id = w.user_id
-      -- A superset of the week on the index, whatever the zone and DST; filtered exactly below.
-      and p.clocked_in_at >= (w.workweek - 2)::timestamp at time zone 'UTC'
-      and p.clocked_in_at < (w.workweek + 9)::timestamp at time zone 'UTC'
-    where not p.deleted
-      and p.location_id is not null
-      and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, w.time_zone,
-        w.start_hour), w.start_iso_day) = w.workweek
-  ),
-  by_day as (
-    select k.*,
-      coalesce(pg_catalog.sum(k.paid) over (partition by k.company_id, k.user_id, k.workday
-        order by k.clock_s, k.punch_id rows between unbounded preceding and 1 preceding), 0)
-        as day_before
-    from week_punches as k
-  ),
-  daily as (
-    select b.*, t.daily_seconds, t.daily_pct_seconds
-    from by_day as b,
-      lateral (
-        select coalesce(pg_catalog.sum(x.in_tier), 0) as daily_seconds,
-          coalesce(pg_catalog.sum(x.in_tier * (x.pct - 100)), 0) as daily_pct_seconds
-        from (
-          select pipeline.seconds_past(b.day_before, b.paid, u.threshold)
-              - pipeline.seconds_past(b.day_before, b.paid, pg_catalog.lead(u.threshold, 1,
-                  -- Past the last tier nothing lies beyond: a threshold nothing reaches.
-                  (b.day_before + b.paid + 1)::bigint) over (order by u.ord)) as in_tier,
-            u.pct
-          from rows from (pg_catalog.unnest(b.tier_seconds), pg_catalog.unnest(b.tier_pct))
-            with ordinality as u(threshold, pct, ord)
-          where b.enabled
-        ) as x
-      ) as t
-  ),
-  by_week as (
-    select d.*, d.paid - d.daily_seconds as straight,
-      coalesce(pg_catalog.sum(d.paid - d.daily_seconds) over (partition by d.company_id,
-        d.user_id, d.workweek order by d.clock_s, d.punch_id rows between unbounded preceding
-        and 1 preceding), 0) as week_before
-    from daily as d
-  ),
-  priced as materialized (
-    select w.punch_id, w.company_id, w.user_id, w.workweek, w.location_id, w.business_date,
-      (w.daily_seconds + v.weekly)::bigint as overtime_seconds,
-      pipeline.round_half_away((w.daily_pct_seconds + v.weekly * (w.weekly_pct - 100))
-        * w.wage, 360000)::bigint as premium_cents
-    from by_week as w,
-      lateral (
-        select case when w.enabled and w.weekly_seconds is not null
-          then pipeline.seconds_past(w.week_before, w.straight, w.weekly_seconds) else 0 end
-          as weekly
-      ) as v
-  ),
-  upserted as (
-    insert into pipeline.punch_overtime as o (punch_id, company_id, user_id, workweek,
-      location_id, business_date, overtime_seconds, premium_cents)
-    select p.punch_id, p.company_id, p.user_id, p.workweek, p.location_id, p.business_date,
-      p.overtime_seconds, p.premium_cents
-    from priced as p
-    -- Only rows that change: ON CONFLICT locks (and so writes) every row it meets, even one
-    -- its WHERE then leaves alone.
-    left join pipeline.punch_overtime as x on x.punch_id = p.punch_id
-    where (x.company_id, x.user_id, x.workweek, x.location_id, x.business_date,
-        x.overtime_seconds, x.premium_cents)
-      is distinct from (p.company_id, p.user_id, p.workweek, p.location_id, p.business_date,
-        p.overtime_seconds, p.premium_cents)
-    on conflict (punch_id) do update set
-      company_id = excluded.company_id,
-      user_id = excluded.user_id,
-      workweek = excluded.workweek,
-      location_id = excluded.location_id,
-      business_date = excluded.business_date,
-      overtime_seconds = excluded.overtime_seconds,
-      premium_cents = excluded.premium_cents
-    where (o.company_id, o.user_id, o.workweek, o.location_id, o.business_date,
-        o.overtime_seconds, o.premium_cents)
-      is distinct from (excluded.company_id, excluded.user_id, excluded.workweek,
-        excluded.location_id, excluded.business_date, excluded.overtime_seconds,
-        excluded.premium_cents)
-    returning o.location_id, o.business_date
-  ),
-  -- Punches no longer in one of these weeks (deleted, moved, held): their rows go.
-  removed as (
-    delete from pipeline.punch_overtime as o
-    using weeks as w
-    where o.company_id = w.company_id and o.user_id = w.user_id and o.workweek = w.workweek
-      and not exists (select 1 from priced as p where p.punch_id = o.punch_id)
-    returning o.location_id, o.business_date
-  )
-  select u.location_id, u.business_date from upserted as u
-  union
-  select r.location_id, r.business_date from removed as r;
+    order by 1
+  loop
+    select * into pol from pipeline.overtime_policy(v_company);
+    for wk in
+      select distinct c.user_id,
+        pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
+          pol.start_hour), pol.start_iso_day) as workweek
+      from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
+        pg_catalog.unnest(refresh_overtime_weeks.user_ids),
+        pg_catalog.unnest(refresh_overtime_weeks.clocked_in)) as c(company_id, user_id,
+          clocked_in_at)
+      where c.company_id = v_company and c.user_id is not null
+      order by 1, 2
+    loop
+      return query
+      with week_punches as (
+        select p.sevenshifts_punch_id as punch_id, p.location_id, p.business_date,
+          p.hourly_wage_cents as wage,
+          pg_catalog.floor(extract(epoch from p.clocked_in_at)) as clock_s,
+          pipeline.business_date_of(p.clocked_in_at, pol.time_zone, pol.start_hour) as workday,
+          pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds,
+            p.paid_seconds, refresh_overtime_weeks.as_of, pipeline.max_open_shift_seconds())
+            as paid
+        from public.punches as p
+        where p.sevenshifts_company_id = v_company
+          and p.user_id = wk.user_id
+          -- A superset of the week on the index, whatever the zone and DST; filtered exactly
+          -- below.
+          and p.clocked_in_at >= (wk.workweek - 2)::timestamp at time zone 'UTC'
+          and p.clocked_in_at < (wk.workweek + 9)::timestamp at time zone 'UTC'
+          and not p.deleted
+          and p.location_id is not null
+          and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, pol.time_zone,
+            pol.start_hour), pol.start_iso_day) = wk.workweek
+      ),
+      by_day as (
+        select k.*,
+          coalesce(pg_catalog.sum(k.paid) over (partition by k.workday
+            order by k.clock_s, k.punch_id rows between unbounded preceding and 1 preceding), 0)
+            as day_before
+        from week_punches as k
+      ),
+      daily as (
+        select b.*, t.daily_seconds, t.daily_pct_seconds
+        from by_day as b,
+          lateral (
+            select coalesce(pg_catalog.sum(x.in_tier), 0) as daily_seconds,
+              coalesce(pg_catalog.sum(x.in_tier * (x.pct - 100)), 0) as daily_pct_seconds
+            from (
+              select pipeline.seconds_past(b.day_before, b.paid, u.threshold)
+                  - pipeline.seconds_past(b.day_before, b.paid, pg_catalog.lead(u.threshold, 1,
+                      -- Past the last tier nothing lies beyond: a threshold nothing reaches.
+                      (b.day_before + b.paid + 1)::bigint) over (order by u.ord)) as in_tier,
+                u.pct
+              from rows from (pg_catalog.unnest(pol.tier_seconds),
+                pg_catalog.unnest(pol.tier_pct)) with ordinality as u(threshold, pct, ord)
+              where pol.enabled
+            ) as x
+          ) as t
+      ),
+      by_week as (
+        select d.*, d.paid - d.daily_seconds as straight,
+          coalesce(pg_catalog.sum(d.paid - d.daily_seconds) over (order by d.clock_s,
+            d.punch_id rows between unbounded preceding and 1 preceding), 0) as week_before
+        from daily as d
+      ),
+      priced as materialized (
+        select w.punch_id, w.location_id, w.business_date,
+          (w.daily_seconds + v.weekly)::bigint as overtime_seconds,
+          pipeline.round_half_away((w.daily_pct_seconds + v.weekly * (pol.weekly_pct - 100))
+            * w.wage, 360000)::bigint as premium_cents
+        from by_week as w,
+          lateral (
+            select case when pol.enabled and pol.weekly_seconds is not null
+              then pipeline.seconds_past(w.week_before, w.straight, pol.weekly_seconds) else 0
+              end as weekly
+          ) as v
+      ),
+      upserted as (
+        insert into pipeline.punch_overtime as o (punch_id, company_id, user_id, workweek,
+          location_id, business_date, overtime_seconds, premium_cents)
+        select p.punch_id, v_company, wk.user_id, wk.workweek, p.location_id, p.business_date,
+          p.overtime_seconds, p.premium_cents
+        from priced as p
+        -- Only rows that change: ON CONFLICT locks (and so writes) every row it meets, even
+        -- one its WHERE then leaves alone.
+        left join pipeline.punch_overtime as x on x.punch_id = p.punch_id
+        where (x.company_id, x.user_id, x.workweek, x.location_id, x.business_date,
+            x.overtime_seconds, x.premium_cents)
+          is distinct from (v_company, wk.user_id, wk.workweek, p.location_id,
+            p.business_date, p.overtime_seconds, p.premium_cents)
+        on conflict (punch_id) do update set
+          company_id = excluded.company_id,
+          user_id = excluded.user_id,
+          workweek = excluded.workweek,
+          location_id = excluded.location_id,
+          business_date = excluded.business_date,
+          overtime_seconds = excluded.overtime_seconds,
+          premium_cents = excluded.premium_cents
+        where (o.company_id, o.user_id, o.workweek, o.location_id, o.business_date,
+            o.overtime_seconds, o.premium_cents)
+          is distinct from (excluded.company_id, excluded.user_id, excluded.workweek,
+            excluded.location_id, excluded.business_date, excluded.overtime_seconds,
+            excluded.premium_cents)
+        returning o.location_id, o.business_date
+      ),
+      -- Punches no longer in this week (deleted, moved, held): their rows go.
+      removed as (
+        delete from pipeline.punch_overtime as o
+        where o.company_id = v_company and o.user_id = wk.user_id and o.workweek = wk.workweek
+          and not exists (select 1 from priced as p where p.punch_id = o.punch_id)
+        returning o.location_id, o.business_date
+      )
+      select u.location_id, u.business_date from upserted as u
+      union
+      select r.location_id, r.business_date from removed as r;
+    end loop;
+  end loop;
 end
 $$;
 comment on function pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[],
@@ -341,6 +351,8 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- Its query planned once per session, as pipeline.refresh_overtime_weeks says why.
+set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
 declare
@@ -473,6 +485,7 @@ declare
   v_key text;
   v_alert bigint;
   v_warned integer := 0;
+  v_policy_company bigint;
 begin
   select * into v_loc from public.locations as l where l.id = warn_overtime.location_id;
   if not found or not v_loc.alerts_enabled
@@ -490,7 +503,11 @@ begin
       and p.user_id is not null
     order by p.sevenshifts_punch_id
   loop
-    select * into pol from pipeline.overtime_policy(o.sevenshifts_company_id);
+    -- One policy read per company (a location's punches are one company's).
+    if o.sevenshifts_company_id is distinct from v_policy_company then
+      select * into pol from pipeline.overtime_policy(o.sevenshifts_company_id);
+      v_policy_company := o.sevenshifts_company_id;
+    end if;
     if pol.warning_minutes = 0 then
       continue;
     end if;

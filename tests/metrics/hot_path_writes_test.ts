@@ -8,11 +8,18 @@
  *   (`pipeline.refresh_overtime_weeks` is for the open punches that accrue); with someone on
  *   the clock it does.
  * - A workweek worked out again with nothing changed writes (and locks) none of its rows.
+ * - An order without refunds runs no statement on its (absent) refunds.
+ * - The overtime warning reads the company's policy once, not once per person on the clock.
+ * - The day's read and the overtime refresh run their generic plans from the first call: the
+ *   plan cache's custom plans were planned again on every call (plans seen with auto_explain:
+ *   a generic plan's conditions name its parameters, `$1`, a custom plan's the values).
  * - A day written again at the same clock (same figures, same instant) leaves its intraday row
  *   and its projection row as they were; a later clock rewrites both.
  */
 import assert from "node:assert/strict";
-import { adminDb, testDb } from "../_support/env.ts";
+import postgres from "postgres";
+import { adminUrl, testDb } from "../_support/env.ts";
+import { functionCalls, inCountedRollback } from "../_support/function_calls.ts";
 import {
   createProjectionFixture,
   FIXTURE_CLOCK,
@@ -20,19 +27,15 @@ import {
 } from "../_support/projection_fixture.ts";
 
 Deno.test("a day's write with nobody on the clock works out no overtime; with someone on it, it does", async () => {
-  const sql = adminDb();
-  const rollback = new Error("rollback");
-  try {
-    await sql.begin(async (tx) => {
-      await tx`set local track_functions = 'all'`;
-      const [{ id }] = await tx`
+  await inCountedRollback(async (tx) => {
+    const [{ id }] = await tx`
         insert into public.locations (name, time_zone, sevenshifts_company_id,
           sevenshifts_location_id)
         values ('nobody on the clock ' || gen_random_uuid(), 'UTC', 880000001, 1)
         returning id`;
-      const day = "2026-11-20";
-      const punch = (n: number, open: boolean) =>
-        tx`insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+    const day = "2026-11-20";
+    const punch = (n: number, open: boolean) =>
+      tx`insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
             sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
             clocked_out_at, business_date, unpaid_break_seconds, paid_seconds,
             hourly_wage_cents, approved, deleted, vendor_modified_at, version_hash)
@@ -41,33 +44,25 @@ Deno.test("a day's write with nobody on the clock works out no overtime; with so
               else ${day}::date + time '17:00' end,
             ${day}::date, 1800, case when ${open} then null else 27000 end, 1600, true, false,
             now(), 't')`;
-      const refreshes = async () => {
-        const [row] = await tx`
-          select coalesce(pg_catalog.pg_stat_get_xact_function_calls(
-            'pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)'
-              ::regprocedure), 0) as n`;
-        return Number(row.n);
-      };
-      const writeDay = () => tx`select pipeline.write_daily_metrics(${id}, ${day})`;
+    const refreshes = () =>
+      functionCalls(
+        tx,
+        "pipeline.refresh_overtime_weeks(bigint[], bigint[], timestamptz[], timestamptz)",
+      );
+    const writeDay = () => tx`select pipeline.write_daily_metrics(${id}, ${day})`;
 
-      await punch(1, false);
-      await tx`select pipeline.write_pending_metric_days()`;
-      let before = await refreshes();
-      await writeDay();
-      assert.equal(await refreshes(), before, "a day with nobody on the clock");
+    await punch(1, false);
+    await tx`select pipeline.write_pending_metric_days()`;
+    let before = await refreshes();
+    await writeDay();
+    assert.equal(await refreshes(), before, "a day with nobody on the clock");
 
-      await punch(2, true);
-      await tx`select pipeline.write_pending_metric_days()`;
-      before = await refreshes();
-      await writeDay();
-      assert.equal(await refreshes(), before + 1, "a day with someone on the clock");
-      throw rollback;
-    });
-  } catch (err) {
-    if (err !== rollback) throw err;
-  } finally {
-    await sql.end();
-  }
+    await punch(2, true);
+    await tx`select pipeline.write_pending_metric_days()`;
+    before = await refreshes();
+    await writeDay();
+    assert.equal(await refreshes(), before + 1, "a day with someone on the clock");
+  });
 });
 
 Deno.test("a day written again at the same clock keeps its intraday and projection rows; a later clock rewrites them", async () => {
@@ -148,4 +143,131 @@ Deno.test("a workweek worked out again without a change locks none of its punche
   } finally {
     await sql.end();
   }
+});
+
+Deno.test("an order without refunds runs no refund statement (and so none of its triggers); refunds still come and go with the order's version", async () => {
+  await inCountedRollback(async (tx) => {
+    const [{ id }] = await tx`
+        insert into public.locations (name, time_zone)
+        values ('refund statements ' || gen_random_uuid(), 'UTC') returning id`;
+    const guid = crypto.randomUUID();
+    let version = 0;
+    const apply = async (refunds: Array<{ paymentGuid: string; refundCents: number }>) => {
+      version++;
+      const order = {
+        orderGuid: guid,
+        businessDate: "2026-11-20",
+        netSalesCents: 5000,
+        grossSalesCents: 5000,
+        discountCents: 0,
+        taxCents: 400,
+        tipCents: 0,
+        gratuityCents: 0,
+        deferredCents: 0,
+        checkCount: 1,
+        voided: false,
+        deleted: false,
+        excessFood: false,
+        modifiedAt: `2026-11-20T18:0${version}:00.000Z`,
+        refunds: refunds.map((r) => ({
+          ...r,
+          refundBusinessDate: "2026-11-20",
+          tipRefundCents: 0,
+        })),
+      };
+      const calls = () => functionCalls(tx, "pipeline.queue_metric_days()");
+      const before = await calls();
+      const [{ outcome }] = await tx`
+          select pipeline.apply_toast_order(${id}, ${tx.json(order)}, 'key') as outcome`;
+      assert.equal(outcome, "applied");
+      const stored = await tx`
+          select payment_guid, refund_cents::int from public.order_refunds
+          where toast_order_guid = ${guid} order by 1`;
+      return {
+        triggers: (await calls()) - before,
+        refunds: stored.map((r) => [r.payment_guid, r.refund_cents]),
+      };
+    };
+    // The upsert's insert and update statement triggers, nothing for refunds.
+    assert.deepEqual(await apply([]), { triggers: 2, refunds: [] });
+    // A refund arrives: its insert too.
+    assert.deepEqual(await apply([{ paymentGuid: "p1", refundCents: 700 }]), {
+      triggers: 3,
+      refunds: [["p1", 700]],
+    });
+    // Replaced: the delete and the insert.
+    assert.deepEqual(await apply([{ paymentGuid: "p2", refundCents: 300 }]), {
+      triggers: 4,
+      refunds: [["p2", 300]],
+    });
+    // Gone: the delete only.
+    assert.deepEqual(await apply([]), { triggers: 3, refunds: [] });
+  });
+});
+
+Deno.test("the day's read and the overtime refresh are planned once per session (their generic plans from the first call)", async () => {
+  const plans: string[] = [];
+  // Superuser: only a superuser may load auto_explain into a session.
+  const sql = postgres(adminUrl(), { max: 1, onnotice: (n) => plans.push(String(n.message)) });
+  await inCountedRollback(async (tx) => {
+    await tx`load 'auto_explain'`;
+    await tx`set local auto_explain.log_min_duration = 0`;
+    await tx`set local auto_explain.log_nested_statements = on`;
+    await tx`set local auto_explain.log_level = notice`;
+    const company = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await tx`
+        insert into public.locations (name, time_zone, sevenshifts_company_id,
+          sevenshifts_location_id)
+        values ('planned once ' || ${company}, 'UTC', ${company}, 1) returning id`;
+    plans.length = 0;
+    await tx`select pipeline.write_daily_metrics(${id}, '2026-11-20')`;
+    await tx`select * from pipeline.refresh_overtime_weeks(array[${company}::bigint],
+        array[7::bigint], array[timestamptz '2026-11-18 08:00Z'], now())`;
+    const planOf = (marker: string) => {
+      const found = plans.find((p) => p.includes(marker));
+      assert.ok(found, `a plan of the statement with ${marker}`);
+      // The plan itself, after the statement's text: from its first node (a line with a cost).
+      const at = found.search(/^\S.*\(cost=/m);
+      assert.ok(at >= 0, found);
+      return found.slice(at);
+    };
+    const dayRead = planOf("coalesce(max(o.counted_sales_cents), 0)");
+    assert.match(dayRead, /location_id = \$\d/, dayRead);
+    const weekRead = planOf("week_punches");
+    assert.match(weekRead, /user_id = \$\d/, weekRead);
+  }, sql);
+});
+
+Deno.test("the overtime warning reads its company's policy once for everyone on the clock", async () => {
+  await inCountedRollback(async (tx) => {
+    const company = 8_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const [{ id }] = await tx`
+      insert into public.locations (name, time_zone, sevenshifts_company_id,
+        sevenshifts_location_id)
+      values ('one policy read ' || ${company}, 'UTC', ${company}, 1) returning id`;
+    // Three people on the clock since 9 AM; at noon nobody is near overtime.
+    await tx`
+      insert into public.punches (sevenshifts_punch_id, location_id, sevenshifts_company_id,
+        sevenshifts_location_id, user_id, role_id, department_id, clocked_in_at,
+        clocked_out_at, business_date, unpaid_break_seconds, paid_seconds, hourly_wage_cents,
+        approved, deleted, vendor_modified_at, version_hash)
+      select ${company}::bigint * 10 + g, ${id}, ${company}, 1, g, 1, 1,
+        timestamptz '2026-11-20 09:00Z', null, date '2026-11-20', 0, null, 2000, true, false,
+        now(), 't'
+      from generate_series(1, 3) as g`;
+    const policyReads = () => functionCalls(tx, "pipeline.overtime_policy(bigint)");
+    const crossings = () =>
+      functionCalls(
+        tx,
+        "pipeline.overtime_crossing(bigint, bigint, bigint, timestamptz, integer)",
+      );
+    const [reads, looked] = [await policyReads(), await crossings()];
+    const [{ warned }] = await tx`
+      select pipeline.warn_overtime(${id}, '2026-11-20', timestamptz '2026-11-20 12:00Z')
+        as warned`;
+    assert.equal(warned, 0);
+    assert.equal((await crossings()) - looked, 3, "each one's crossing looked at");
+    // One read by the warning, one by each crossing.
+    assert.equal((await policyReads()) - reads, 1 + 3);
+  });
 });
