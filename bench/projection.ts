@@ -195,14 +195,12 @@ export function modelSample(
   sim: Simulation,
   date: string,
   targetBp: number,
-  shareAt?: "slot" | "previous" | "interpolated",
   rules: Partial<typeof DEFAULT_PROJECTION_RULES> = {},
 ): DaySample {
   const pred: ProjectionPrediction = predictProjections(
     sim,
     plannedSteps(replayTimeline(sim.deliveries)),
     [{ ...DEFAULT_PROJECTION_RULES, ...rules, laborTargetBp: targetBp }],
-    { shareAt },
   );
   const writes = pred.writes.filter((w) => w.businessDate === date);
   const minShare = rules.projectionMinShareBp ?? DEFAULT_PROJECTION_RULES.projectionMinShareBp;
@@ -234,7 +232,6 @@ export function modelAccuracy(
     firstDate: string;
     historyWeeks: number;
     seed: number;
-    shareAt?: "slot" | "previous" | "interpolated";
     rules?: Partial<typeof DEFAULT_PROJECTION_RULES>;
   },
 ): { figures: AccuracyFigures; samples: DaySample[] } {
@@ -242,7 +239,7 @@ export function modelAccuracy(
   for (let i = 0; i < opts.days; i++) {
     const date = addDays(opts.firstDate, i);
     const sim = generateSimulation(projectionDayOptions(opts.seed + i, date, opts.historyWeeks));
-    samples.push(modelSample(sim, date, typicalTargetBp(sim, date), opts.shareAt, opts.rules));
+    samples.push(modelSample(sim, date, typicalTargetBp(sim, date), opts.rules));
   }
   return { figures: summarizeAccuracy(samples), samples };
 }

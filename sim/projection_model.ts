@@ -443,20 +443,12 @@ export function predictProjections(
   rules: readonly ProjectionRules[],
   opts: {
     /**
-     * Which history sales stand for "by now" (an experiment of bench/projection.ts; the doc's
-     * rule is `previous`): the latest row at or before the current slot (`slot`), before it
-     * (`previous`: the slot's start), or between the two by the time elapsed in the slot
-     * (`interpolated`).
-     */
-    shareAt?: "slot" | "previous" | "interpolated";
-    /**
      * When each location-day's schedule was stored (epoch ms; null: never): before then the
      * day has no shift. Default: every schedule from the start.
      */
     scheduleStoredAt?: (locationIndex: number, businessDate: string) => number | null;
   } = {},
 ): ProjectionPrediction {
-  const shareAt = opts.shareAt ?? "previous";
   const userOfPunch = new Map(sim.punches.map((p) => [`punch:${p.id}`, p.userId]));
   const workDays = new Map<number, string[]>();
   for (const p of sim.punches) {
@@ -514,15 +506,8 @@ export function predictProjections(
       const date = addDays(w.businessDate, -7 * k);
       const final = netNow.get(`${w.locationIndex}|${date}`) ?? 0;
       if (final > 0 && hasIntraday(w.locationIndex, date)) {
-        const atSlot = salesAt(w.locationIndex, date, slot);
-        const before = slot > 0 ? salesAt(w.locationIndex, date, slot - 1) : 0;
-        const wall = wallTime(w.clock, l.timeZone);
-        const elapsed = (wall.minute % 15) * 60 + wall.second;
-        const salesAtCents = shareAt === "slot"
-          ? atSlot
-          : shareAt === "previous"
-          ? before
-          : before + roundDivNumber((atSlot - before) * elapsed, 900);
+        // At the start of the slot: its latest row before it.
+        const salesAtCents = slot > 0 ? salesAt(w.locationIndex, date, slot - 1) : 0;
         candidates.push({ salesAtCents, finalCents: final });
       }
     }
