@@ -373,13 +373,14 @@ comment on function pipeline.remaining_overtime_premium(bigint, pipeline.work_it
 -- shared/projection.ts): the rest of the day at today's pace weighted by that share and at the
 -- typical final sales weighted by the rest, S + (1 - s)(S + (1 - s)F), one rounding, never
 -- under the sales so far. Today's pace alone amplifies a small restaurant's noise early in the
--- day (docs/projection.md, "Projection").
+-- day (docs/projection.md, "Projection"). No SET clause, so the planner inlines it (as
+-- pipeline.slot_of): with one, every call ran the SQL-function executor on the day's write.
 create or replace function pipeline.closing_sales(net_sales_cents bigint, share_bp bigint,
   typical_final_sales_cents bigint)
 returns bigint
 language sql
 immutable
-set search_path = ''
+parallel safe
 as $$
   select net_sales_cents + greatest(0, pipeline.round_half_away((10000 - share_bp)::numeric
     * (net_sales_cents::numeric * 10000 + (10000 - share_bp)::numeric
