@@ -516,6 +516,32 @@ async function explainSalesRead(sql: postgres.Sql, locationId: number, date: str
   };
 }
 
+/**
+ * Postgres's processes by what they do (`--only-tail`): the functions' backends, the
+ * postmaster with its exited children (autovacuum workers end there), and every other one.
+ */
+function postgresByKind(postmaster: number): Record<string, CpuGroup> {
+  const groups: Record<string, number[]> = {};
+  for (const pid of childrenOf(postmaster)) {
+    let title = "";
+    try {
+      title = Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
+    } catch {
+      continue;
+    }
+    const kind = /pipeline_functions/.test(title)
+      ? "pg functions' backends"
+      : /autovacuum worker/.test(title)
+      ? "pg autovacuum"
+      : `pg ${title.replace(/^postgres: /, "").split(" ")[0]}`;
+    (groups[kind] ??= []).push(pid);
+  }
+  return {
+    "pg postmaster+exited": { pids: [postmaster], withReapedChildren: true },
+    ...Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, { pids }])),
+  };
+}
+
 async function main(): Promise<number> {
   const args = new Set(Deno.args);
   if (args.has("--help") || args.has("-h")) {
@@ -525,11 +551,14 @@ async function main(): Promise<number> {
         "  --runs N     run every measured target N times (full: 3, quick: 1); a target is met\n" +
         "               only when its worst run meets it\n" +
         "  --wait-quiet first wait (up to 600 s) until the machine is under 15 % busy\n" +
-        "  --no-readme  do not write a full run's figures into bench/README.md",
+        "  --no-readme  do not write a full run's figures into bench/README.md\n" +
+        "  --only-tail  only the 200 events/s run, N times, with CPU per event (for work on the\n" +
+        "               tail; no targets, no results file)",
     );
     return 0;
   }
   const base = PROFILES[args.has("--quick") ? "quick" : "full"];
+  const onlyTail = args.has("--only-tail");
   const runsArg = Deno.args.findIndex((a) => a === "--runs" || a.startsWith("--runs="));
   const runsText = runsArg < 0
     ? undefined
@@ -636,7 +665,9 @@ async function main(): Promise<number> {
       loadgen: { pids: [lg.pid] },
       gateway: { pids: [host.hostPid] },
       ...Object.fromEntries(Object.entries(host.pids).map(([n, p]) => [n, { pids: [p] }])),
-      postgres: { pids: [postmaster, ...childrenOf(postmaster)], withReapedChildren: true },
+      ...(onlyTail ? postgresByKind(postmaster) : {
+        postgres: { pids: [postmaster, ...childrenOf(postmaster)], withReapedChildren: true },
+      }),
       runner: { pids: [Deno.pid] },
     });
     /** One load run with the CPU each process spent during its measured part. */
@@ -754,10 +785,10 @@ async function main(): Promise<number> {
     // ---- 3a. Recompute baseline on an empty database (before anything else is stored): one
     // fleet per run, measured together in rounds.
     const emptyFleets: Fleet[] = [];
-    for (let r = 1; r <= runCount; r++) {
+    for (let r = 1; r <= runCount && !onlyTail; r++) {
       emptyFleets.push(await prepareFleet(`10-order days, no history${runLabel(r)}`, 10));
     }
-    const emptySmall = await measureFleets(emptyFleets);
+    const emptySmall = onlyTail ? [] : await measureFleets(emptyFleets);
 
     // ---- 1 + 2. Ingest throughput: HTTP through the functions vs the same SQL, direct, each
     // HTTP run next to its SQL run.
@@ -1062,6 +1093,30 @@ async function main(): Promise<number> {
       );
       return backfill;
     };
+
+    if (onlyTail) {
+      // A quick loop for work on the tail: only the 200 events/s run, `runs` times, each with
+      // its CPU per event by process and the tail split; no targets, no results file.
+      for (let r = 1; r <= runCount; r++) {
+        const { fixedRate, tail } = await fixedRateRun(r);
+        const cpu = fixedRate.cpu;
+        const perEvent = cpu
+          ? Object.fromEntries(
+            Object.entries(cpu.groupMs).filter(([, ms]) => ms > 0).map((
+              [n, ms],
+            ) => [n, round(ms / fixedRate.ok, 2)]),
+          )
+          : {};
+        out(
+          `run ${r}: p50 ${fixedRate.latency.p50} p99 ${fixedRate.latency.p99} ms; busy ` +
+            `${cpu ? JSON.stringify(machineShare(cpu)) : "?"}; CPU ms/event ${
+              JSON.stringify(perEvent)
+            }; ingest in Postgres p99 ${tail?.serverIngestMs?.p99} ms, as the functions ` +
+            `waited p99 ${tail?.functionDatabaseMs.p99} ms`,
+        );
+      }
+      return 0;
+    }
 
     // ---- The runs: every measured target once per run, run after run, so that a noisy
     // minute falls on one run's figures and the worst run shows it.
