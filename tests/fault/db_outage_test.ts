@@ -193,7 +193,7 @@ Deno.test("database outage: 503 while down, retries land after restart, figures 
 
     // While down: 503 (with a Retry-After-style JSON error) or no connection; never a 2xx
     // answered before the restart began. On the edge runtime's Deno (2.1.4) postgres.js keeps
-    // connecting for a query's first connection, and each function instance has 2 connections,
+    // connecting for a query's first connection, and each function instance has up to 4 connections,
     // so a delivery that arrived while the database was down may be stored once it is back,
     // within the answer deadline: that 2xx is the truth (every 2xx's event is checked below to
     // be in the database).

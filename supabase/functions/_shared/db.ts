@@ -21,8 +21,13 @@ import { installFastImmediate } from "./immediate.ts";
 /** A postgres.js client. */
 export type Sql = postgres.Sql;
 
-/** Connections per function instance: the pooler multiplexes, an instance needs few. */
-export const FUNCTION_POOL_MAX = 2;
+/**
+ * Connections per function instance: the pooler multiplexes, an instance needs few. Four is
+ * the top of what Supabase's pooler team recommends for serverless clients (one to four); two
+ * made requests queue for a connection behind one slow call under load (bench/README.md, "Where
+ * the tail goes"). Connections open only when requests overlap and close after 30 s idle.
+ */
+export const FUNCTION_POOL_MAX = 4;
 
 /** Seconds a function waits for a database connection before answering 503. */
 export const FUNCTION_CONNECT_TIMEOUT_SECONDS = 3;
