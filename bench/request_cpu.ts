@@ -25,14 +25,11 @@ const concurrency = Number(Deno.args[1] ?? 1);
 const encoder = new TextEncoder();
 const out = (text: string) => Deno.stdout.writeSync(encoder.encode(text + "\n"));
 
+// What the two webhooks need to accept the load generator's deliveries.
 const secrets = {
   TOAST_WEBHOOK_SECRET: `bench-toast-${crypto.randomUUID()}`,
   SEVENSHIFTS_GRANT_GUID: crypto.randomUUID(),
-  SEVENSHIFTS_WEBHOOK_TOKEN: `bench-7s-${crypto.randomUUID()}`,
-  ALERT_WEBHOOK_SECRET: `bench-alert-${crypto.randomUUID()}`,
   SEVENSHIFTS_WAGE_UNIT: "dollars",
-  SLACK_WEBHOOK_URL: "",
-  DISCORD_WEBHOOK_URL: "",
 };
 const options: HostOptions = {
   apiPort: freePort(),
