@@ -12,6 +12,7 @@
  *   function kept reading.
  */
 import assert from "node:assert/strict";
+import { readRequestBody } from "../../supabase/functions/_shared/http.ts";
 import {
   createToastWebhookHandler,
   TOAST_MAX_BODY_BYTES,
@@ -109,6 +110,26 @@ Deno.test("body limit: each handler stops reading a streamed body at its limit a
       `${c.name}: pulled ${state.pulled} bytes for a ${c.limit}-byte limit`,
     );
   }
+});
+
+Deno.test("body limit: a body holding more than its Content-Length says is refused past the limit", async () => {
+  // Over HTTP the server reads no more than declared; a Request built in-process can carry
+  // more, and the declared length must not let it past the limit.
+  const body = JSON.stringify({ pad: "x".repeat(200) });
+  const read = (declared: number, maxBytes: number) =>
+    readRequestBody(
+      new Request("http://fn.local/", {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(declared) },
+        body,
+      }),
+      { maxBytes },
+    );
+  const over = await read(10, 100);
+  assert.equal(over.ok, false);
+  if (!over.ok) assert.equal(over.response.status, 413);
+  const within = await read(body.length, body.length);
+  assert.ok(within.ok && within.text === body);
 });
 
 /** A raw HTTP/1.1 exchange: writes `head`, then `body()` chunks until the answer arrives. */

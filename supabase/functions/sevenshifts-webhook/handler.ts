@@ -152,11 +152,10 @@ export function createSevenShiftsWebhookHandler(
 
   const grants = deps.grants ?? new GrantCache(() => Promise.resolve(null), deps.grantGuid, now);
 
-  /** The company a delivery names: `x-company-id`, else its body's `company_id`. */
-  function namedCompany(req: Request, rawBody: string): number | null {
+  /** The company a delivery names: `x-company-id`, else its (parsed) body's `company_id`. */
+  function namedCompany(req: Request, parsed: ReturnType<typeof parseJson>): number | null {
     const header = intHeader(req.headers.get("x-company-id"));
     if (header !== null) return header;
-    const parsed = parseJson(rawBody);
     const body = parsed.ok ? parsed.value as Record<string, unknown> | null : null;
     const id = body && typeof body === "object" ? body.company_id : undefined;
     return typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? id : null;
@@ -166,11 +165,12 @@ export function createSevenShiftsWebhookHandler(
   async function authenticate(
     req: Request,
     rawBody: string,
+    parsed: ReturnType<typeof parseJson>,
   ): Promise<{ denied: Response } | { grant: Grant | null; companyId: number | null }> {
     const ts = req.headers.get("x-hmac-timestamp");
     const sig = req.headers.get("x-hmac-signature");
     if (ts !== null || sig !== null) {
-      const companyId = namedCompany(req, rawBody);
+      const companyId = namedCompany(req, parsed);
       let grant = await grants.grantFor(companyId);
       let verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
       if (!verdict.ok && verdict.reason === "mismatch") {
@@ -204,9 +204,11 @@ export function createSevenShiftsWebhookHandler(
     try {
       const body = await readRequestBody(req, { maxBytes });
       if (!body.ok) return body.response;
-      const auth = await authenticate(req, body.text);
-      if ("denied" in auth) return auth.denied;
+      // Parsed once: the company a signature is checked for may come from the body, and a
+      // body that is not JSON is answered only once the delivery is authenticated.
       const parsed = parseJson(body.text);
+      const auth = await authenticate(req, body.text, parsed);
+      if ("denied" in auth) return auth.denied;
       if (!parsed.ok) return parsed.response;
       const topic = req.headers.get("x-webhook-topic")?.trim() ?? "";
       if (!topic) {
