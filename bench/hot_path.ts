@@ -41,6 +41,7 @@ import {
   toastTargets,
 } from "./setup.ts";
 import { round } from "./stats.ts";
+import { oneRoundTripRunner } from "../supabase/functions/_shared/ingest.ts";
 
 const PASSWORD = "hot-path-bench";
 /**
@@ -264,8 +265,7 @@ async function runPhase(
     const events: Prepared[] = [];
     for (let i = 0; i < count + WARM_EVENTS; i++) events.push(await prepare(env, spec, i));
     const send = async (e: Prepared) => {
-      // deno-lint-ignore no-explicit-any
-      const rows = await sql.unsafe(e.sqlText, [e.sqlEvent as any]);
+      const rows = await oneRoundTripRunner(sql).query(e.sqlText, [e.sqlEvent]);
       const outcome = (rows[0]?.result as { outcome?: string } | undefined)?.outcome;
       if (outcome !== "applied") {
         throw new Error(`${v.name} ${phase.name}: ${JSON.stringify(rows[0]?.result)}`);

@@ -34,6 +34,7 @@ import { parseSevenShiftsPunchEvent } from "../shared/sevenshifts.ts";
 import { sha256Hex, signSevenShiftsPayload, signToastPayload } from "../shared/signatures.ts";
 import { benchUuid, sevenShiftsPunchBody, toastOrderEnvelope } from "./payloads.ts";
 import { INGEST_TOAST_SQL } from "../supabase/functions/toast-webhook/handler.ts";
+import { oneRoundTripRunner } from "../supabase/functions/_shared/ingest.ts";
 import { INGEST_SEVENSHIFTS_SQL } from "../supabase/functions/sevenshifts-webhook/handler.ts";
 import { type LatencySummary, round, summarize } from "./stats.ts";
 import type { TimedRequest } from "./tail.ts";
@@ -291,8 +292,8 @@ function httpSender(): Sender {
 function sqlSender(sql: postgres.Sql): Sender {
   return async (e) => {
     try {
-      // deno-lint-ignore no-explicit-any
-      const rows = await sql.unsafe(e.sqlText, [e.sqlEvent as any]);
+      // The statement as the functions send it: the event written in, one round trip.
+      const rows = await oneRoundTripRunner(sql).query(e.sqlText, [e.sqlEvent]);
       const outcome = (rows[0]?.result as { outcome?: string } | undefined)?.outcome;
       return outcome === "applied"
         ? { ok: true, status: "sql:applied" }

@@ -58,7 +58,13 @@ import {
   type ScalingScenario,
   summarizeTargets,
 } from "./report.ts";
-import { parseGcLog, parsePostgresLog, tailBreakdown } from "./tail.ts";
+import {
+  FAST_STATEMENT_SAMPLE_RATE,
+  parseGcLog,
+  parsePostgresLog,
+  SLOW_STATEMENT_MS,
+  tailBreakdown,
+} from "./tail.ts";
 import type { HostOptions } from "./stack_host.ts";
 import {
   benchDay,
@@ -852,13 +858,19 @@ async function main(): Promise<number> {
      */
     const fixedRateRun = async (r: number) => {
       const fleet = await createLocations(sql, nextGroup(), profile.ingestLocations);
-      // Every statement's duration in the log during this run (no parameters: short lines), so
-      // the ingest calls' server-side time can be set against the functions' wait for them.
-      const logStatements = async (minMs: number) => {
-        await admin.unsafe(`alter system set log_min_duration_statement = ${minMs}`);
+      // Statements' durations in the log during this run, so the ingest calls' server-side time
+      // can be set against the functions' wait for them: every one of SLOW_STATEMENT_MS or more,
+      // and a sample of the faster ones (each ingest statement carries its event, ~1.5-5 KB a
+      // line, and this process copies Postgres's log: logging all of them would load it).
+      const logStatements = async (sampled: boolean) => {
+        await admin.unsafe(`alter system set log_min_duration_statement = ${SLOW_STATEMENT_MS}`);
+        await admin.unsafe(`alter system set log_min_duration_sample = ${sampled ? 0 : -1}`);
+        await admin.unsafe(
+          `alter system set log_statement_sample_rate = ${FAST_STATEMENT_SAMPLE_RATE}`,
+        );
         await admin.unsafe("select pg_catalog.pg_reload_conf()");
       };
-      await logStatements(0);
+      await logStatements(true);
       const m = await measure({
         name: `fixed ${profile.fixedRate}/s http mixed`,
         mode: "http",
@@ -872,7 +884,7 @@ async function main(): Promise<number> {
         toastTargets: toastTargets(fleet, day),
         punchTargets: punchTargets(fleet, day),
         keepTimings: true,
-      }).finally(() => logStatements(10));
+      }).finally(() => logStatements(false));
       await sleep(200); // the log lines of the last statements
       const log = await Deno.readTextFile(host.postgresLog).catch(() => "");
       const gcLog = await Deno.readTextFile(host.gcLog).catch(() => "");

@@ -86,6 +86,12 @@ export const GC_PAUSE_EVENT_MS = 2;
 /** Statements at least this long count as slow events of the database (ms). */
 export const SLOW_STATEMENT_MS = 10;
 
+/**
+ * The share of statements under {@link SLOW_STATEMENT_MS} that the 200 events/s run logs
+ * (`log_statement_sample_rate`; every slower one is logged).
+ */
+export const FAST_STATEMENT_SAMPLE_RATE = 0.1;
+
 /** The tail of one fixed-rate run, split. */
 export interface TailBreakdown {
   requests: number;
@@ -96,7 +102,9 @@ export interface TailBreakdown {
   /** Postgres events during the run, by kind (statements: those ≥ {@link SLOW_STATEMENT_MS}). */
   databaseEvents: Record<string, number>;
   /**
-   * The ingest calls as Postgres timed them (every statement logged during the run), next to
+   * The ingest calls as Postgres timed them (every one of {@link SLOW_STATEMENT_MS} or more and
+   * a {@link FAST_STATEMENT_SAMPLE_RATE} sample of the faster ones, each of those counted
+   * 1 / rate times, so `count` is an estimate), next to
    * the database call as the functions waited for it: the difference is the wait for one of
    * a function's pooled connections, the round trip, and the function's own event loop.
    */
@@ -135,6 +143,7 @@ export function tailBreakdown(
   requests: readonly TimedRequest[],
   allEvents: readonly DatabaseEvent[],
   slowestKept = 10,
+  fastSampleRate = FAST_STATEMENT_SAMPLE_RATE,
 ): TailBreakdown {
   const ingestCalls = allEvents.filter((e) =>
     e.kind === "statement" && /^[\d.]+ ms execute .*ingest_/.test(e.detail)
@@ -201,7 +210,11 @@ export function tailBreakdown(
     ],
     databaseEvents,
     serverIngestMs: ingestCalls.length > 0
-      ? summarize(ingestCalls.map((e) => e.endMs - e.startMs))
+      ? summarize(ingestCalls.flatMap((e) => {
+        const ms = e.endMs - e.startMs;
+        const weight = ms >= SLOW_STATEMENT_MS ? 1 : Math.round(1 / fastSampleRate);
+        return Array.from({ length: weight }, () => ms);
+      }))
       : null,
     functionDatabaseMs: summarize(
       requests.flatMap((r) => (r.timing.db === undefined ? [] : [r.timing.db])),

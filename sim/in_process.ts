@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { createSevenShiftsWebhookHandler } from "../supabase/functions/sevenshifts-webhook/handler.ts";
 import { boundedLookup, GrantCache } from "../supabase/functions/sevenshifts-webhook/grants.ts";
 import { createToastWebhookHandler } from "../supabase/functions/toast-webhook/handler.ts";
+import { oneRoundTripRunner } from "../supabase/functions/_shared/ingest.ts";
 import type { WageUnit } from "./render.ts";
 import { type DeliveryResult, type DeliveryTarget, headersFor } from "./deliver.ts";
 import type { Delivery } from "./plan.ts";
@@ -31,8 +32,7 @@ export function inProcessSender(
   wageUnit: WageUnit,
 ): InProcessSender {
   const sql = postgres(functionsDatabaseUrl, { max: 1, prepare: false, onnotice: () => {} });
-  // deno-lint-ignore no-explicit-any
-  const db = { query: (text: string, params: unknown[]) => sql.unsafe(text, params as any[]) };
+  const db = oneRoundTripRunner(sql);
   const toast = createToastWebhookHandler({ db, secret: target.toastWebhookSecret });
   // As the served function: a company with a vendor connection is verified with its grant.
   const grants = new GrantCache(

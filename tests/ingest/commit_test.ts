@@ -10,6 +10,10 @@
 import assert from "node:assert/strict";
 import { connectDatabase, type Sql } from "../../supabase/functions/_shared/db.ts";
 import {
+  inlineJsonbParameter,
+  oneRoundTripRunner,
+} from "../../supabase/functions/_shared/ingest.ts";
+import {
   createToastWebhookHandler,
   INGEST_TOAST_SQL,
   type SqlRunner,
@@ -33,10 +37,9 @@ const SECRET = "commit-test-secret";
 const TOKEN = "commit-test-token";
 const MARKER = "commit-test-fail-at-commit-";
 
-/** Runs one of the functions' statements the way their index.ts does. */
+/** Runs one of the functions' statements the way their index.ts does (one round trip). */
 function call(sql: Sql, text: string, event: unknown) {
-  // deno-lint-ignore no-explicit-any
-  return sql.unsafe(text, [event] as any[]);
+  return sql.unsafe(inlineJsonbParameter(text, event));
 }
 
 /** A database that records the event a handler would send and answers `applied`. */
@@ -141,8 +144,7 @@ Deno.test("committed ingest: what the call stored is visible elsewhere as soon a
     // BEGIN … COMMIT again is refused rather than silently answered before the commit.
     const wrapped = await toastEvent(toastBody(ids.toastGuid, 900));
     await assert.rejects(
-      // deno-lint-ignore no-explicit-any
-      fn.begin((tx) => tx.unsafe(INGEST_TOAST_SQL, [wrapped] as any[])),
+      fn.begin((tx) => oneRoundTripRunner(tx).query(INGEST_TOAST_SQL, [wrapped])),
       (err: { code?: string }) => err.code === "2D000", // invalid_transaction_termination
     );
     const [orders] = await admin`

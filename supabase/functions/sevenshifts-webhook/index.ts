@@ -9,6 +9,7 @@
  */
 import { connectFunctionsDatabase } from "../_shared/db.ts";
 import { withServerTiming } from "../_shared/http.ts";
+import { oneRoundTripRunner } from "../_shared/ingest.ts";
 import { parseWageUnit } from "../../../shared/sevenshifts.ts";
 import { createSevenShiftsWebhookHandler } from "./handler.ts";
 import { boundedLookup, GrantCache } from "./grants.ts";
@@ -33,8 +34,7 @@ const grants = new GrantCache(
 );
 
 Deno.serve(withServerTiming(createSevenShiftsWebhookHandler({
-  // deno-lint-ignore no-explicit-any
-  db: { query: (text, params) => sql.unsafe(text, params as any[]) },
+  db: oneRoundTripRunner(sql),
   grantGuid,
   grants,
   webhookToken,

@@ -6,6 +6,7 @@
  */
 import { connectFunctionsDatabase } from "../_shared/db.ts";
 import { withServerTiming } from "../_shared/http.ts";
+import { oneRoundTripRunner } from "../_shared/ingest.ts";
 import { createToastWebhookHandler } from "./handler.ts";
 
 const { sql } = connectFunctionsDatabase("toast-webhook");
@@ -15,7 +16,6 @@ if (!secret) {
 }
 
 Deno.serve(withServerTiming(createToastWebhookHandler({
-  // deno-lint-ignore no-explicit-any
-  db: { query: (text, params) => sql.unsafe(text, params as any[]) },
+  db: oneRoundTripRunner(sql),
   secret,
 })));
