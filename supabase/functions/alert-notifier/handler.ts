@@ -107,14 +107,29 @@ export interface AttemptRecord {
   release: boolean;
   leaseSeconds: number;
   durationMs?: number | null;
+  /**
+   * Once the alert is settled or released, also claim its location's next alert (as
+   * `claimDueAlerts(1, opts, locationId)` would) in the same round trip.
+   */
+  claimNext?: ClaimOptions;
+}
+
+/** What recording an attempt returned. */
+export interface RecordedAttempt {
+  /** The alert's status afterwards, or `lease_lost`. */
+  status: string;
+  /**
+   * With {@link AttemptRecord.claimNext}, once the alert was settled or released: its
+   * location's next alert, claimed (empty when none is due). Absent otherwise.
+   */
+  next?: ClaimedAlert[];
 }
 
 /** The database calls the notifier makes, one round trip each. */
 export interface NotifierDb {
   claimAlert(alertId: number, opts: ClaimOptions): Promise<ClaimedAlert[]>;
   claimDueAlerts(max: number, opts: ClaimOptions, locationId?: number): Promise<ClaimedAlert[]>;
-  /** Returns the alert's status afterwards, or `lease_lost`. */
-  recordAttempt(record: AttemptRecord): Promise<string>;
+  recordAttempt(record: AttemptRecord): Promise<RecordedAttempt>;
   reserveWebhookSlot(
     webhookKey: string,
     minIntervalMs: number,
@@ -148,8 +163,10 @@ export function postgresNotifierDb(sql: SqlClient): NotifierDb {
         select pipeline.record_alert_attempt(${r.alertId}, ${r.leaseToken}::uuid, ${r.channel},
           ${r.outcome}, ${r.statusCode ?? null}, ${r.responseExcerpt ?? null},
           ${r.error ?? null}, ${r.retryAfterMs ?? null}, ${r.release}, ${r.leaseSeconds},
-          ${r.durationMs ?? null}) as status`;
-      return String(rows[0].status);
+          ${r.durationMs ?? null}, ${r.claimNext !== undefined},
+          ${r.claimNext?.hasDefaultSlack ?? false},
+          ${r.claimNext?.hasDefaultDiscord ?? false}) as recorded`;
+      return rows[0].recorded as RecordedAttempt;
     },
     async reserveWebhookSlot(key, minIntervalMs, maxWaitMs) {
       const rows = await sql`
@@ -158,6 +175,9 @@ export function postgresNotifierDb(sql: SqlClient): NotifierDb {
     },
   };
 }
+
+/** Records one attempt of the alert being delivered; returns its status afterwards. */
+type RecordFn = (r: Omit<AttemptRecord, "claimNext">) => Promise<string>;
 
 /** The default budget of one invocation, in ms (below pg_net's 60 s request timeout). */
 export const DEFAULT_BUDGET_MS = 40_000;
@@ -334,19 +354,39 @@ export function createAlertNotifierHandler(
   /**
    * Delivers one claimed alert; any error with it (rendering, a figure, anything but the
    * database being unavailable) ends that alert as `failed` with the reason, so it never
-   * holds back the others nor its location's later alerts.
+   * holds back the others nor its location's later alerts. With `inLine` (the database
+   * webhook's drain of one location), the record that settles or releases the alert also
+   * claims the location's next alert, while the budget lasts.
    */
-  async function deliver(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
+  async function deliver(
+    alert: ClaimedAlert,
+    deadline: number,
+    inLine: boolean,
+  ): Promise<{ outcome: AlertOutcome; next?: ClaimedAlert[] }> {
+    let next: ClaimedAlert[] | undefined;
+    const record: RecordFn = async (r) => {
+      const claimNext = inLine && r.release && !next?.length && now() < deadline;
+      const recorded = await deps.db.recordAttempt(
+        claimNext ? { ...r, claimNext: claimOptions } : r,
+      );
+      if (!next?.length) next = recorded.next;
+      return recorded.status;
+    };
     try {
-      return await deliverToChannels(alert, deadline);
+      return { outcome: await deliverToChannels(alert, deadline, record), next };
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
-      return await failAlert(alert, `could not be rendered or sent: ${describeError(err)}`);
+      const reason = `could not be rendered or sent: ${describeError(err)}`;
+      return { outcome: await failAlert(alert, reason, record), next };
     }
   }
 
   /** Records every channel the alert still owes as failed for good, with `reason`. */
-  async function failAlert(alert: ClaimedAlert, reason: string): Promise<AlertOutcome> {
+  async function failAlert(
+    alert: ClaimedAlert,
+    reason: string,
+    recordAttempt: RecordFn,
+  ): Promise<AlertOutcome> {
     const error = withoutUrls(reason).slice(0, 500);
     log(`alert ${alert.alertId}: failed for good: ${error}`);
     const outcome: AlertOutcome = {
@@ -362,7 +402,7 @@ export function createAlertNotifierHandler(
     );
     for (const [i, channel] of owed.entries()) {
       outcome.channels[channel] = "failed";
-      outcome.status = await deps.db.recordAttempt({
+      outcome.status = await recordAttempt({
         alertId: alert.alertId,
         leaseToken: alert.leaseToken,
         channel,
@@ -377,7 +417,11 @@ export function createAlertNotifierHandler(
   }
 
   /** Delivers one claimed alert to each channel it still owes; records every attempt. */
-  async function deliverToChannels(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
+  async function deliverToChannels(
+    alert: ClaimedAlert,
+    deadline: number,
+    recordAttempt: RecordFn,
+  ): Promise<AlertOutcome> {
     const outcome: AlertOutcome = {
       alertId: alert.alertId,
       locationId: alert.locationId,
@@ -396,7 +440,7 @@ export function createAlertNotifierHandler(
     for (const c of alert.deliveredChannels) outcome.channels[c] = "delivered";
     for (const c of alert.failedChannels) outcome.channels[c] = "failed";
     const record = async (r: Omit<AttemptRecord, "alertId" | "leaseToken" | "leaseSeconds">) => {
-      outcome.status = await deps.db.recordAttempt({
+      outcome.status = await recordAttempt({
         ...r,
         alertId: alert.alertId,
         leaseToken: token,
@@ -507,18 +551,30 @@ export function createAlertNotifierHandler(
     return outcome;
   }
 
-  /** Delivers claimed alerts, then keeps claiming (batch by batch) until done or out of time. */
+  /**
+   * Delivers claimed alerts, then keeps claiming (batch by batch) until done or out of time.
+   * `inLine`: one location's line, whose next alert the last record already claimed (or found
+   * none); `claimMore` only when it could not (nothing recorded, or the lease was lost).
+   */
   async function drain(
     first: ClaimedAlert[],
     claimMore: () => Promise<ClaimedAlert[]>,
     deadline: number,
+    inLine: boolean,
   ): Promise<AlertOutcome[]> {
     const outcomes: AlertOutcome[] = [];
     let batch = first;
     while (batch.length > 0) {
-      outcomes.push(...await Promise.all(batch.map((a) => deliver(a, deadline))));
+      const delivered = await Promise.all(batch.map((a) => deliver(a, deadline, inLine)));
+      outcomes.push(...delivered.map((d) => d.outcome));
+      const next = inLine && delivered.length === 1 ? delivered[0].next : undefined;
+      // A next alert already claimed is delivered, not left under its lease for the sweep.
+      if (next?.length) {
+        batch = next;
+        continue;
+      }
       if (now() >= deadline) break;
-      batch = await claimMore();
+      batch = next ?? await claimMore();
     }
     return outcomes;
   }
@@ -552,12 +608,14 @@ export function createAlertNotifierHandler(
               ? Promise.resolve([])
               : deps.db.claimDueAlerts(1, claimOptions, locationId),
           deadline,
+          true,
         );
       } else {
         alerts = await drain(
           await deps.db.claimDueAlerts(batchSize, claimOptions),
           () => deps.db.claimDueAlerts(batchSize, claimOptions),
           deadline,
+          false,
         );
       }
       const about = call.mode === "insert" ? { alertId: call.alertId } : {};
