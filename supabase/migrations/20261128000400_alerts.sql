@@ -956,19 +956,60 @@ $$;
 -- The database-webhook path: claim this one alert if it is due and first in its location's
 -- line. Empty when another invocation has it, it is already done, or an older alert of its
 -- location goes first (the sweep delivers it after that one).
+-- With `pace` ({"maxWaitMs": n, "slack"|"discord": {"intervalMs": n, "defaultKey": hex|null}}),
+-- the same call also reserves the slot of the first channel the alert owes, as the notifier's
+-- pipeline.reserve_webhook_slot call would (key: the hex SHA-256 of the webhook URL, the
+-- location's own or, for the notifier's default, the key it passes), and returns it as
+-- "slot": {"channel", "reserved", "waitMs"}: one round trip fewer per alert. No slot when the
+-- channel has no URL (the notifier reports that) or the claim ended undeliverable.
 create or replace function pipeline.claim_alert(
   alert_id bigint,
   lease_seconds integer default 60,
   has_default_slack boolean default false,
-  has_default_discord boolean default false
+  has_default_discord boolean default false,
+  pace jsonb default null
 )
 returns setof jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select * from pipeline.claim_alerts(claim_alert.alert_id, null, 1, claim_alert.lease_seconds,
-    claim_alert.has_default_slack, claim_alert.has_default_discord)
+declare
+  v_alert jsonb;
+  v_channel text;
+  v_url text;
+  v_key text;
+begin
+  for v_alert in
+    select c.claimed from pipeline.claim_alerts(claim_alert.alert_id, null, 1,
+      claim_alert.lease_seconds, claim_alert.has_default_slack, claim_alert.has_default_discord)
+      as c (claimed)
+  loop
+    if claim_alert.pace is not null and v_alert ->> 'status' = 'sending' then
+      select t.channel into v_channel
+      from pg_catalog.jsonb_array_elements_text(v_alert -> 'targetChannels')
+        with ordinality as t (channel, n)
+      where not (v_alert -> 'deliveredChannels' ? t.channel)
+        and not (v_alert -> 'failedChannels' ? t.channel)
+      order by t.n
+      limit 1;
+      v_url := v_alert ->> (v_channel || 'WebhookUrl');
+      v_key := case
+        when v_url is not null
+          then pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_url, 'UTF8')), 'hex')
+        else claim_alert.pace -> v_channel ->> 'defaultKey'
+      end;
+      if v_key is not null then
+        v_alert := v_alert || pg_catalog.jsonb_build_object('slot',
+          pipeline.reserve_webhook_slot(v_key,
+            (claim_alert.pace -> v_channel ->> 'intervalMs')::integer,
+            (claim_alert.pace ->> 'maxWaitMs')::integer)
+          || pg_catalog.jsonb_build_object('channel', v_channel));
+      end if;
+    end if;
+    return next v_alert;
+  end loop;
+end
 $$;
 
 -- The sweep path: claim up to max_alerts due alerts, oldest first, one per location (of one
@@ -1233,7 +1274,7 @@ revoke all on function pipeline.claim_locked_alert(bigint, text, text, integer, 
   from public, anon, authenticated;
 revoke all on function pipeline.claim_alerts(bigint, bigint, integer, integer, boolean, boolean)
   from public, anon, authenticated;
-revoke all on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+revoke all on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   from public, anon, authenticated;
 revoke all on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   from public, anon, authenticated;
@@ -1245,7 +1286,7 @@ revoke all on function pipeline.requeue_alerts(bigint) from public, anon, authen
 
 -- What the notifier calls (it normally connects as postgres via SUPABASE_DB_URL; service_role
 -- may call the same functions).
-grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   to service_role;
 grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   to service_role;

@@ -46,7 +46,7 @@ grant execute on procedure
 to pipeline_functions;
 
 -- alert-notifier: claim, record, pace.
-grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   to pipeline_functions;
 grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   to pipeline_functions;

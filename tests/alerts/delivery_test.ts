@@ -25,6 +25,7 @@ import {
   postgresNotifierDb,
 } from "../../supabase/functions/alert-notifier/handler.ts";
 import { slackMessageProblems } from "../../shared/alert_messages.ts";
+import { sha256Hex } from "../../shared/signatures.ts";
 
 const SECRET = "delivery-test-secret";
 
@@ -384,16 +385,21 @@ function countingDb(sql: postgres.Sql) {
 }
 
 deliveryTest(
-  "notifier: a database webhook call drains its location's line with one round trip per post recorded, no claim for an empty line",
+  "notifier: a database webhook call takes two round trips for a lone alert, and drains its location's line",
   async (f) => {
-    // A lone alert (a burst across many locations): claim, reserve, record; the record finds
-    // the line empty, so no further claim.
-    const lone = await newLocation(f, { slack: f.rx.slackWebhookUrl("lone") });
+    // A lone alert (a burst across many locations): the claim reserves the webhook's slot, the
+    // record finds the line empty, so no further claim.
+    const url = f.rx.slackWebhookUrl("lone");
+    const lone = await newLocation(f, { slack: url });
     const id = await insertAlertQuietly(lone);
     const one = countingDb(f.sql);
     const result = await summary(await f.handler({}, { db: one.db })(await insertCall(id)), f);
     assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
-    assert.deepEqual(one.calls, { claimAlert: 1, reserveWebhookSlot: 1, recordAttempt: 1 });
+    assert.deepEqual(one.calls, { claimAlert: 1, recordAttempt: 1 });
+    // The claim's reservation is the webhook's own pace, under the key the notifier uses.
+    const [paced] = await f.sql`select next_free_at > now() as ahead from pipeline.webhook_pacing
+      where webhook_key = ${await sha256Hex(url)}`;
+    assert.equal(paced?.ahead, true, "the slot after this post is reserved");
 
     // An alert raised while the first one is being posted: its own call finds the first one
     // sending and claims nothing; the first call's record claims it, in order.
@@ -419,7 +425,8 @@ deliveryTest(
       [second, "sent"],
     ]);
     assert.deepEqual(f.rx.messages("slack").slice(1).map(alertIdOf), [first, second]);
-    assert.deepEqual(line.calls, { claimAlert: 1, reserveWebhookSlot: 2, recordAttempt: 2 });
+    // The second alert, claimed by the first one's record, reserves its own slot.
+    assert.deepEqual(line.calls, { claimAlert: 1, reserveWebhookSlot: 1, recordAttempt: 2 });
   },
 );
 

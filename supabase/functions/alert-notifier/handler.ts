@@ -14,6 +14,10 @@
  * - the **sweep** (pg_cron every minute, `pipeline.request_alert_sweep()`) with
  *   `{type: "SWEEP"}`: delivers every due alert, oldest first, one location's in order.
  *
+ * Round trips per alert of a database webhook call: two. The claim also reserves the first
+ * channel's slot (`pipeline.claim_alert` with a pace), and the record that settles the alert
+ * also claims its location's next one (`pipeline.record_alert_attempt` with claim_next).
+ *
  * Per alert: claim it (`pending → sending` under a lease, FOR UPDATE SKIP LOCKED, so two
  * invocations never both post it), render it (shared/alert_messages.ts), post it to each
  * channel not yet delivered (the location's own webhook URL, else SLACK_WEBHOOK_URL /
@@ -82,6 +86,24 @@ export interface ClaimedDelivery {
   slackWebhookUrl: string | null;
   discordWebhookUrl: string | null;
   lastError: string | null;
+  /** The slot the claim reserved for the first channel owed (claimAlert with a pace). */
+  slot?: WebhookSlot & { channel: Channel };
+}
+
+/** A webhook slot (`pipeline.reserve_webhook_slot`). */
+export interface WebhookSlot {
+  reserved: boolean;
+  waitMs: number;
+}
+
+/**
+ * How a claim reserves the first owed channel's slot in the same round trip: the pace of each
+ * channel and the key (hex SHA-256) of the notifier's default URL, if it has one.
+ */
+export interface PaceRequest {
+  maxWaitMs: number;
+  slack: { intervalMs: number; defaultKey: string | null };
+  discord: { intervalMs: number; defaultKey: string | null };
 }
 
 /** How alerts are claimed. */
@@ -127,14 +149,15 @@ export interface RecordedAttempt {
 
 /** The database calls the notifier makes, one round trip each. */
 export interface NotifierDb {
-  claimAlert(alertId: number, opts: ClaimOptions): Promise<ClaimedAlert[]>;
+  /** With `pace`, the claimed alert comes with its first owed channel's slot reserved. */
+  claimAlert(alertId: number, opts: ClaimOptions, pace?: PaceRequest): Promise<ClaimedAlert[]>;
   claimDueAlerts(max: number, opts: ClaimOptions, locationId?: number): Promise<ClaimedAlert[]>;
   recordAttempt(record: AttemptRecord): Promise<RecordedAttempt>;
   reserveWebhookSlot(
     webhookKey: string,
     minIntervalMs: number,
     maxWaitMs: number,
-  ): Promise<{ reserved: boolean; waitMs: number }>;
+  ): Promise<WebhookSlot>;
 }
 
 /** A postgres.js-like client: tagged template queries. */
@@ -146,10 +169,10 @@ export interface SqlClient {
 /** {@link NotifierDb} over the SQL functions of the alerts migration. */
 export function postgresNotifierDb(sql: SqlClient): NotifierDb {
   return {
-    async claimAlert(alertId, o) {
+    async claimAlert(alertId, o, pace) {
       const rows = await sql`
         select pipeline.claim_alert(${alertId}, ${o.leaseSeconds}, ${o.hasDefaultSlack},
-          ${o.hasDefaultDiscord}) as alert`;
+          ${o.hasDefaultDiscord}, ${pace ?? null}::jsonb) as alert`;
       return rows.map((r) => r.alert as ClaimedAlert);
     },
     async claimDueAlerts(max, o, locationId) {
@@ -171,7 +194,7 @@ export function postgresNotifierDb(sql: SqlClient): NotifierDb {
     async reserveWebhookSlot(key, minIntervalMs, maxWaitMs) {
       const rows = await sql`
         select pipeline.reserve_webhook_slot(${key}, ${minIntervalMs}, ${maxWaitMs}) as slot`;
-      return rows[0].slot as { reserved: boolean; waitMs: number };
+      return rows[0].slot as WebhookSlot;
     },
   };
 }
@@ -316,6 +339,29 @@ export function createAlertNotifierHandler(
     hasDefaultSlack: Boolean(s.slackWebhookUrl),
     hasDefaultDiscord: Boolean(s.discordWebhookUrl),
   };
+  /** Webhook keys (hex SHA-256 of the URL: never the URL) by URL. */
+  const webhookKeys = new Map<string, Promise<string>>();
+  const webhookKey = (url: string) => {
+    let key = webhookKeys.get(url);
+    if (!key) {
+      key = sha256Hex(url);
+      // Locations' URLs change rarely; keep the map from growing without bound.
+      if (webhookKeys.size >= 1_000) webhookKeys.clear();
+      webhookKeys.set(url, key);
+    }
+    return key;
+  };
+  const paceRequest = async (): Promise<PaceRequest> => ({
+    maxWaitMs: maxPacingWaitMs,
+    slack: {
+      intervalMs: WEBHOOK_MIN_INTERVAL_MS.slack,
+      defaultKey: s.slackWebhookUrl ? await webhookKey(s.slackWebhookUrl) : null,
+    },
+    discord: {
+      intervalMs: WEBHOOK_MIN_INTERVAL_MS.discord,
+      defaultKey: s.discordWebhookUrl ? await webhookKey(s.discordWebhookUrl) : null,
+    },
+  });
 
   /** Posts one message; never throws. */
   async function post(url: string, body: unknown): Promise<ChannelResult> {
@@ -474,14 +520,16 @@ export function createAlertNotifierHandler(
         : channel === "slack"
         ? renderSlackMessage(alert)
         : renderDiscordMessage(alert);
-      const webhookKey = await sha256Hex(url);
+      // The claim may have reserved this channel's first slot already.
+      let claimedSlot = alert.slot?.channel === channel ? alert.slot : undefined;
       let retriesHere = 0;
       while (true) {
-        const slot = await deps.db.reserveWebhookSlot(
-          webhookKey,
+        const slot = claimedSlot ?? await deps.db.reserveWebhookSlot(
+          await webhookKey(url),
           WEBHOOK_MIN_INTERVAL_MS[channel],
           maxPacingWaitMs,
         );
+        claimedSlot = undefined;
         if (!slot.reserved) {
           // The webhook is paced further ahead than a reservation may reach. Within the
           // invocation's budget, keep the alert (the deferral renews its lease), wait, and ask
@@ -597,7 +645,7 @@ export function createAlertNotifierHandler(
     try {
       let alerts: AlertOutcome[];
       if (call.mode === "insert") {
-        const claimed = await deps.db.claimAlert(call.alertId, claimOptions);
+        const claimed = await deps.db.claimAlert(call.alertId, claimOptions, await paceRequest());
         const locationId = claimed[0]?.locationId;
         // After finishing its alert, the invocation drains the rest of that location's line
         // (alerts that arrived while this one was being sent wait for it, in order).
