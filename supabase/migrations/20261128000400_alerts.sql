@@ -128,50 +128,35 @@ begin
 end
 $$;
 
--- Reads settings: each from Vault first (by secret name), then pipeline.runtime_settings; null
--- where neither has it. Values in the order of `keys`. Several keys in one call: each call
--- plans its Vault query afresh (dynamic SQL: the vault schema does not exist everywhere) in a
--- subtransaction of its own, and every alert's database webhook needs two settings.
-create or replace function pipeline.runtime_configs(keys text[])
-returns text[]
+-- Reads a setting: Vault first (by secret name), then pipeline.runtime_settings; null when
+-- neither has it.
+create or replace function pipeline.runtime_config(key text)
+returns text
 language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
-  v_vault text[];
+  v_value text;
 begin
   if pg_catalog.to_regclass('vault.decrypted_secrets') is not null then
     begin
-      execute 'select array(select (select s.decrypted_secret from vault.decrypted_secrets as s '
-        || 'where s.name = k.key limit 1) from pg_catalog.unnest($1) with ordinality as k (key, n) '
-        || 'order by k.n)'
-        into v_vault using runtime_configs.keys;
+      execute 'select decrypted_secret from vault.decrypted_secrets where name = $1 limit 1'
+        into v_value using runtime_config.key;
     exception when others then
       -- Vault present but unreadable (permissions, key missing): fall back, never fail a
       -- recompute over it.
-      v_vault := null;
+      v_value := null;
     end;
+    if v_value is not null then
+      return v_value;
+    end if;
   end if;
-  return array(
-    select coalesce(v_vault[k.n],
-      (select s.value from pipeline.runtime_settings as s where s.key = k.key))
-    from pg_catalog.unnest(runtime_configs.keys) with ordinality as k (key, n)
-    order by k.n
-  );
+  select s.value into v_value from pipeline.runtime_settings as s where s.key = runtime_config.key;
+  return v_value;
 end
-$$;
-
--- Reads one setting (pipeline.runtime_configs).
-create or replace function pipeline.runtime_config(key text)
-returns text
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select (pipeline.runtime_configs(array[runtime_config.key]))[1]
 $$;
 
 -- ---------------------------------------------------------------------------------------
@@ -614,7 +599,6 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_config text[];
   v_base text;
   v_secret text;
   v_timestamp text;
@@ -630,9 +614,8 @@ begin
       post_signed_to_function.function_name;
     return null;
   end if;
-  v_config := pipeline.runtime_configs(array['functions_base_url', 'alert_webhook_secret']);
-  v_base := v_config[1];
-  v_secret := v_config[2];
+  v_base := pipeline.runtime_config('functions_base_url');
+  v_secret := pipeline.runtime_config('alert_webhook_secret');
   if v_base is null or v_secret is null then
     raise warning '% not called: set functions_base_url and alert_webhook_secret '
       'with pipeline.set_runtime_config (or in Vault)', post_signed_to_function.function_name;
@@ -1251,7 +1234,6 @@ $$;
 
 revoke all on function pipeline.set_runtime_config(text, text) from public, anon, authenticated;
 revoke all on function pipeline.runtime_config(text) from public, anon, authenticated;
-revoke all on function pipeline.runtime_configs(text[]) from public, anon, authenticated;
 revoke all on function pipeline.evaluate_alerts(bigint, date) from public, anon, authenticated;
 revoke all on function pipeline.next_alert_state(text, bigint, bigint, public.locations, boolean,
   boolean) from public, anon, authenticated;

@@ -10,9 +10,6 @@
  * The claim of one alert (the database webhook's) reads that alert's location's line by index,
  * not every due alert: in a burst, claims must not cost more the longer the backlog.
  *
- * Raising an alert reads the database webhook's two settings (functions_base_url, the signing
- * key) in one call: each read plans a Vault query afresh in a subtransaction of its own.
- *
  * Runs as the superuser: only a superuser may set track_functions.
  */
 import assert from "node:assert/strict";
@@ -108,26 +105,5 @@ Deno.test("claim: one alert's claim reads its location's line, not the whole bac
         select pipeline.claim_due_alerts(1, 60, false, false, ${location_id}) as alert`;
     assert.equal(more.length, 0, "its only alert is already claimed");
     assert.ok(await rowsRead() - drainBefore <= 10, "the drain reads its location's line");
-  });
-});
-
-Deno.test("raise: each alert's database webhook reads its settings in one call", async () => {
-  await withPendingAlerts(1, async (tx, [quiet]) => {
-    await tx`set local track_functions = 'all'`;
-    const calls = (fn: string) => functionCalls(tx, fn);
-    const [{ location_id }] = await tx`select location_id from public.alerts where id = ${quiet}`;
-    const before = {
-      many: await calls("pipeline.runtime_configs(text[])"),
-      one: await calls("pipeline.runtime_config(text)"),
-      posts: await calls("net.http_post(text, jsonb, jsonb, jsonb, integer)"),
-    };
-    for (let i = 0; i < 3; i++) await insertAlertRow(tx, Number(location_id), "critical");
-    assert.equal(
-      await calls("net.http_post(text, jsonb, jsonb, jsonb, integer)") - before.posts,
-      3,
-      "one request per alert",
-    );
-    assert.equal(await calls("pipeline.runtime_configs(text[])") - before.many, 3);
-    assert.equal(await calls("pipeline.runtime_config(text)") - before.one, 0);
   });
 });

@@ -480,7 +480,6 @@ dbTest("alerts: tables and functions are closed to anon and authenticated", asyn
     where n.nspname = 'pipeline' and p.proname = any(${[
     "set_runtime_config",
     "runtime_config",
-    "runtime_configs",
     "evaluate_alerts",
     "post_to_alert_notifier",
     "alerts_database_webhook",
@@ -492,7 +491,7 @@ dbTest("alerts: tables and functions are closed to anon and authenticated", asyn
     "reserve_webhook_slot",
     "requeue_alerts",
   ]})`;
-  assert.equal(functions.length, 13);
+  assert.equal(functions.length, 12);
   for (const f of functions) {
     assert.equal(f.prosecdef, true, `${f.proname} is security definer`);
     assert.deepEqual(f.proconfig, ['search_path=""'], `${f.proname} pins search_path`);
