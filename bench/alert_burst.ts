@@ -140,8 +140,8 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const usage = meter.stop();
     const posted = receiver.messages("slack").length - before;
-    // Backends report their function counters when idle, at most once a second.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // An idle backend reports its function counters within 10 s (PGSTAT_IDLE_INTERVAL).
+    await new Promise((r) => setTimeout(r, 11_000));
     const functions = await admin`
       select schemaname || '.' || funcname as name, calls::int, round(self_time::numeric, 1) as self
       from pg_catalog.pg_stat_user_functions order by self_time desc limit 12`;
