@@ -1,5 +1,5 @@
 /**
- * `deno run -A bench/alert_burst.ts [--alerts N] [--runs R]`: the CPU that delivering one alert
+ * `npm run bench:alert-burst [-- --alerts N --runs R]`: the CPU that delivering one alert
  * costs each process, alone and quickly (a minute or two, where `npm run bench -- --quick` takes
  * five and mixes the burst's ingest and recompute in).
  *
