@@ -479,8 +479,10 @@ async function notifierScenarios(): Promise<Scenario[]> {
       claimDueAlerts: claim,
       recordAttempt: (r) => {
         if (r.outcome === "delivered") delivered.add(r.channel);
-        if (r.outcome === "retry" || r.outcome === "deferred") return Promise.resolve("pending");
-        return Promise.resolve(delivered.size === 2 ? "sent" : "sending");
+        if (r.outcome === "retry" || r.outcome === "deferred") {
+          return Promise.resolve({ status: "pending" });
+        }
+        return Promise.resolve({ status: delivered.size === 2 ? "sent" : "sending" });
       },
       reserveWebhookSlot: () => Promise.resolve({ reserved: true, waitMs: 0 }),
     };

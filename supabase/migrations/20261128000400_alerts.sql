@@ -939,19 +939,60 @@ $$;
 -- The database-webhook path: claim this one alert if it is due and first in its location's
 -- line. Empty when another invocation has it, it is already done, or an older alert of its
 -- location goes first (the sweep delivers it after that one).
+-- With `pace` ({"maxWaitMs": n, "slack"|"discord": {"intervalMs": n, "defaultKey": hex|null}}),
+-- the same call also reserves the slot of the first channel the alert owes, as the notifier's
+-- pipeline.reserve_webhook_slot call would (key: the hex SHA-256 of the webhook URL, the
+-- location's own or, for the notifier's default, the key it passes), and returns it as
+-- "slot": {"channel", "reserved", "waitMs"}: one round trip fewer per alert. No slot when the
+-- channel has no URL (the notifier reports that) or the claim ended undeliverable.
 create or replace function pipeline.claim_alert(
   alert_id bigint,
   lease_seconds integer default 60,
   has_default_slack boolean default false,
-  has_default_discord boolean default false
+  has_default_discord boolean default false,
+  pace jsonb default null
 )
 returns setof jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select * from pipeline.claim_alerts(claim_alert.alert_id, null, 1, claim_alert.lease_seconds,
-    claim_alert.has_default_slack, claim_alert.has_default_discord)
+declare
+  v_alert jsonb;
+  v_channel text;
+  v_url text;
+  v_key text;
+begin
+  for v_alert in
+    select c.claimed from pipeline.claim_alerts(claim_alert.alert_id, null, 1,
+      claim_alert.lease_seconds, claim_alert.has_default_slack, claim_alert.has_default_discord)
+      as c (claimed)
+  loop
+    if claim_alert.pace is not null and v_alert ->> 'status' = 'sending' then
+      select t.channel into v_channel
+      from pg_catalog.jsonb_array_elements_text(v_alert -> 'targetChannels')
+        with ordinality as t (channel, n)
+      where not (v_alert -> 'deliveredChannels' ? t.channel)
+        and not (v_alert -> 'failedChannels' ? t.channel)
+      order by t.n
+      limit 1;
+      v_url := v_alert ->> (v_channel || 'WebhookUrl');
+      v_key := case
+        when v_url is not null
+          then pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_url, 'UTF8')), 'hex')
+        else claim_alert.pace -> v_channel ->> 'defaultKey'
+      end;
+      if v_key is not null then
+        v_alert := v_alert || pg_catalog.jsonb_build_object('slot',
+          pipeline.reserve_webhook_slot(v_key,
+            (claim_alert.pace -> v_channel ->> 'intervalMs')::integer,
+            (claim_alert.pace ->> 'maxWaitMs')::integer)
+          || pg_catalog.jsonb_build_object('channel', v_channel));
+      end if;
+    end if;
+    return next v_alert;
+  end loop;
+end
 $$;
 
 -- The sweep path: claim up to max_alerts due alerts, oldest first, one per location (of one
@@ -981,8 +1022,15 @@ $$;
 -- Then: every target delivered → 'sent'; every target delivered or failed → 'failed';
 -- otherwise, with release, back to 'pending' at the latest retry time asked for this claim;
 -- without release the claim is kept (the notifier retries in-process) and its lease renewed.
--- Returns the alert's status afterwards, or 'lease_lost' when the claim is no longer this
--- caller's (it expired and another invocation took the alert): the attempt is still logged.
+-- Returns {"status": the alert's status afterwards}, or {"status": "lease_lost"} when the claim
+-- is no longer this caller's (it expired and another invocation took the alert): the attempt is
+-- still logged.
+-- With claim_next, once the alert is no longer this caller's to send (settled or released), the
+-- same call also claims its location's next alert, as claim_due_alerts(1, ..., location_id)
+-- would: {"status", "next": [that alert]} or "next": [] when none is due. This is the database
+-- webhook's drain of a location's line (an alert raised while an older one was sending waits
+-- for it): one round trip per alert instead of two, and no claim at all when the location has
+-- nothing else unsent (a burst across many locations: one alert each).
 create or replace function pipeline.record_alert_attempt(
   alert_id bigint,
   lease_token uuid,
@@ -994,9 +1042,12 @@ create or replace function pipeline.record_alert_attempt(
   retry_after_ms integer default null,
   release boolean default true,
   lease_seconds integer default 60,
-  duration_ms integer default null
+  duration_ms integer default null,
+  claim_next boolean default false,
+  has_default_slack boolean default false,
+  has_default_discord boolean default false
 )
-returns text
+returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -1034,7 +1085,7 @@ begin
   where x.id = v_id and x.status = 'sending' and x.lease_token = record_alert_attempt.lease_token
   for update;
   if not found then
-    return 'lease_lost';
+    return '{"status": "lease_lost"}'::jsonb;
   end if;
 
   if v_outcome = 'delivered' and not (v_channel = any (a.delivered_channels)) then
@@ -1083,7 +1134,22 @@ begin
     lease_expires_at = a.lease_expires_at,
     updated_at = pg_catalog.now()
   where x.id = v_id;
-  return a.status;
+  if not record_alert_attempt.claim_next or a.status = 'sending' then
+    return pg_catalog.jsonb_build_object('status', a.status);
+  end if;
+  return pg_catalog.jsonb_build_object('status', a.status, 'next', case
+    -- By index (alerts_unsent_by_location): most locations have nothing more in line.
+    when exists (
+      select 1 from public.alerts as o
+      where o.location_id = a.location_id and o.status in ('pending', 'sending')
+    ) then coalesce((
+      select pg_catalog.jsonb_agg(n.claimed)
+      from pipeline.claim_alerts(null, a.location_id, 1, record_alert_attempt.lease_seconds,
+        record_alert_attempt.has_default_slack, record_alert_attempt.has_default_discord)
+        as n (claimed)
+    ), '[]'::jsonb)
+    else '[]'::jsonb
+  end);
 end
 $$;
 
@@ -1190,24 +1256,24 @@ revoke all on function pipeline.claim_locked_alert(bigint, text, text, integer, 
   from public, anon, authenticated;
 revoke all on function pipeline.claim_alerts(bigint, bigint, integer, integer, boolean, boolean)
   from public, anon, authenticated;
-revoke all on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+revoke all on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   from public, anon, authenticated;
 revoke all on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   from public, anon, authenticated;
 revoke all on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
-  text, integer, boolean, integer, integer) from public, anon, authenticated;
+  text, integer, boolean, integer, integer, boolean, boolean, boolean) from public, anon, authenticated;
 revoke all on function pipeline.reserve_webhook_slot(text, integer, integer)
   from public, anon, authenticated;
 revoke all on function pipeline.requeue_alerts(bigint) from public, anon, authenticated;
 
 -- What the notifier calls (it normally connects as postgres via SUPABASE_DB_URL; service_role
 -- may call the same functions).
-grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   to service_role;
 grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   to service_role;
 grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
-  text, integer, boolean, integer, integer) to service_role;
+  text, integer, boolean, integer, integer, boolean, boolean, boolean) to service_role;
 grant execute on function pipeline.reserve_webhook_slot(text, integer, integer) to service_role;
 grant execute on function pipeline.requeue_alerts(bigint) to service_role;
 grant execute on function pipeline.judge_closed_days(integer, bigint) to service_role;

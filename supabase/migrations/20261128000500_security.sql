@@ -46,12 +46,12 @@ grant execute on procedure
 to pipeline_functions;
 
 -- alert-notifier: claim, record, pace.
-grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean)
+grant execute on function pipeline.claim_alert(bigint, integer, boolean, boolean, jsonb)
   to pipeline_functions;
 grant execute on function pipeline.claim_due_alerts(integer, integer, boolean, boolean, bigint)
   to pipeline_functions;
 grant execute on function pipeline.record_alert_attempt(bigint, uuid, text, text, integer, text,
-  text, integer, boolean, integer, integer) to pipeline_functions;
+  text, integer, boolean, integer, integer, boolean, boolean, boolean) to pipeline_functions;
 grant execute on function pipeline.reserve_webhook_slot(text, integer, integer)
   to pipeline_functions;
 

@@ -48,16 +48,18 @@ async function withPendingAlerts(
   }
 }
 
+/** How often this transaction has called `fn` (a regprocedure's text). */
+async function functionCalls(tx: postgres.TransactionSql, fn: string): Promise<number> {
+  const [row] = await tx`
+    select coalesce(pg_catalog.pg_stat_get_xact_function_calls(${fn}::regprocedure), 0) as n`;
+  return Number(row.n);
+}
+
 Deno.test("claim: an alert's JSON is one call with its figures formatted inline", async () => {
   // Nine locations with one alert each, claimed as the database webhook claims them.
   await withPendingAlerts(9, async (tx, alertIds) => {
     await tx`set local track_functions = 'all'`;
-    const calls = async (fn: string) => {
-      const [row] = await tx`
-          select coalesce(pg_catalog.pg_stat_get_xact_function_calls(${fn}::regprocedure), 0)
-            as n`;
-      return Number(row.n);
-    };
+    const calls = (fn: string) => functionCalls(tx, fn);
     const json = "pipeline.alert_delivery_json(public.alerts, public.locations)";
     const figure = "pipeline.exact_json_integer(numeric)";
     const claimed: Array<Record<string, unknown>> = [];

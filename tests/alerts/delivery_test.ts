@@ -18,12 +18,14 @@ import {
 } from "../../local/channel_receiver.ts";
 import {
   createAlertNotifierHandler,
+  type NotifierDb,
   type NotifierDeps,
   type NotifierSettings,
   type NotifierSummary,
   postgresNotifierDb,
 } from "../../supabase/functions/alert-notifier/handler.ts";
 import { slackMessageProblems } from "../../shared/alert_messages.ts";
+import { sha256Hex } from "../../shared/signatures.ts";
 
 const SECRET = "delivery-test-secret";
 
@@ -369,6 +371,65 @@ deliveryTest(
   },
 );
 
+/** {@link postgresNotifierDb} counting its round trips by call. */
+function countingDb(sql: postgres.Sql) {
+  const db = postgresNotifierDb(sql);
+  const calls: Record<string, number> = {};
+  const counted = Object.fromEntries(
+    Object.entries(db).map(([name, call]) => [name, (...args: unknown[]) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return (call as (...a: unknown[]) => unknown)(...args);
+    }]),
+  ) as unknown as NotifierDb;
+  return { db: counted, calls };
+}
+
+deliveryTest(
+  "notifier: a database webhook call takes two round trips for a lone alert, and drains its location's line",
+  async (f) => {
+    // A lone alert (a burst across many locations): the claim reserves the webhook's slot, the
+    // record finds the line empty, so no further claim.
+    const url = f.rx.slackWebhookUrl("lone");
+    const lone = await newLocation(f, { slack: url });
+    const id = await insertAlertQuietly(lone);
+    const one = countingDb(f.sql);
+    const result = await summary(await f.handler({}, { db: one.db })(await insertCall(id)), f);
+    assert.deepEqual(result.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
+    assert.deepEqual(one.calls, { claimAlert: 1, recordAttempt: 1 });
+    // The claim's reservation is the webhook's own pace, under the key the notifier uses.
+    const [paced] = await f.sql`select next_free_at > now() as ahead from pipeline.webhook_pacing
+      where webhook_key = ${await sha256Hex(url)}`;
+    assert.equal(paced?.ahead, true, "the slot after this post is reserved");
+
+    // An alert raised while the first one is being posted: its own call finds the first one
+    // sending and claims nothing; the first call's record claims it, in order.
+    const loc = await newLocation(f, { slack: f.rx.slackWebhookUrl("line") });
+    const first = await insertAlertQuietly(loc);
+    let second = 0;
+    let secondCall: NotifierSummary | undefined;
+    const line = countingDb(f.sql);
+    const handler = f.handler({}, {
+      db: line.db,
+      fetch: async (input, init) => {
+        if (second === 0) {
+          second = await insertAlertQuietly(loc, "critical");
+          secondCall = await summary(await f.handler()(await insertCall(second)), f);
+        }
+        return await fetch(input, init);
+      },
+    });
+    const drained = await summary(await handler(await insertCall(first)), f);
+    assert.deepEqual(secondCall?.alerts, [], "the second alert waits for the first");
+    assert.deepEqual(drained.alerts.map((a) => [a.alertId, a.status]), [
+      [first, "sent"],
+      [second, "sent"],
+    ]);
+    assert.deepEqual(f.rx.messages("slack").slice(1).map(alertIdOf), [first, second]);
+    // The second alert, claimed by the first one's record, reserves its own slot.
+    assert.deepEqual(line.calls, { claimAlert: 1, reserveWebhookSlot: 1, recordAttempt: 2 });
+  },
+);
+
 deliveryTest(
   "notifier: an alert that cannot be rendered is marked failed with the reason and holds back nothing",
   async (f) => {
@@ -561,7 +622,7 @@ deliveryTest(
     assert.deepEqual(taken.alerts.map((a) => [a.alertId, a.status]), [[id, "sent"]]);
     const [{ status }] = await f.sql`
     select pipeline.record_alert_attempt(${id}, ${alert.leaseToken}::uuid, 'slack',
-      'delivered', 200) as status`;
+      'delivered', 200) ->> 'status' as status`;
     assert.equal(status, "lease_lost");
     assert.equal(f.rx.messages().length, 1);
   },

@@ -681,7 +681,7 @@ async function assertBasesValid(cases: Case[], vendor: "toast" | "7shifts" | "no
       const db: NotifierDb = {
         claimAlert: () => (calls++, Promise.resolve([])),
         claimDueAlerts: () => Promise.resolve([]),
-        recordAttempt: () => Promise.resolve("sent"),
+        recordAttempt: () => Promise.resolve({ status: "sent" }),
         reserveWebhookSlot: () => Promise.resolve({ reserved: true, waitMs: 0 }),
       };
       const handler = createAlertNotifierHandler({

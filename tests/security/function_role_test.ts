@@ -37,9 +37,9 @@ const SECRETS = secretsOf(Deno.env.toObject());
 const NEEDED = [
   "pipeline.ingest_toast(jsonb)",
   "pipeline.ingest_sevenshifts(jsonb)",
-  "pipeline.claim_alert(bigint,integer,boolean,boolean)",
+  "pipeline.claim_alert(bigint,integer,boolean,boolean,jsonb)",
   "pipeline.claim_due_alerts(integer,integer,boolean,boolean,bigint)",
-  "pipeline.record_alert_attempt(bigint,uuid,text,text,integer,text,text,integer,boolean,integer,integer)",
+  "pipeline.record_alert_attempt(bigint,uuid,text,text,integer,text,text,integer,boolean,integer,integer,boolean,boolean,boolean)",
   "pipeline.reserve_webhook_slot(text,integer,integer)",
   // sevenshifts-webhook: one company's grant.
   "pipeline.sevenshifts_webhook_grant(bigint)",

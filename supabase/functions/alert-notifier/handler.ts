@@ -14,6 +14,10 @@
  * - the **sweep** (pg_cron every minute, `pipeline.request_alert_sweep()`) with
  *   `{type: "SWEEP"}`: delivers every due alert, oldest first, one location's in order.
  *
+ * Round trips per alert of a database webhook call: two. The claim also reserves the first
+ * channel's slot (`pipeline.claim_alert` with a pace), and the record that settles the alert
+ * also claims its location's next one (`pipeline.record_alert_attempt` with claim_next).
+ *
  * Per alert: claim it (`pending → sending` under a lease, FOR UPDATE SKIP LOCKED, so two
  * invocations never both post it), render it (shared/alert_messages.ts), post it to each
  * channel not yet delivered (the location's own webhook URL, else SLACK_WEBHOOK_URL /
@@ -82,6 +86,24 @@ export interface ClaimedDelivery {
   slackWebhookUrl: string | null;
   discordWebhookUrl: string | null;
   lastError: string | null;
+  /** The slot the claim reserved for the first channel owed (claimAlert with a pace). */
+  slot?: WebhookSlot & { channel: Channel };
+}
+
+/** A webhook slot (`pipeline.reserve_webhook_slot`). */
+export interface WebhookSlot {
+  reserved: boolean;
+  waitMs: number;
+}
+
+/**
+ * How a claim reserves the first owed channel's slot in the same round trip: the pace of each
+ * channel and the key (hex SHA-256) of the notifier's default URL, if it has one.
+ */
+export interface PaceRequest {
+  maxWaitMs: number;
+  slack: { intervalMs: number; defaultKey: string | null };
+  discord: { intervalMs: number; defaultKey: string | null };
 }
 
 /** How alerts are claimed. */
@@ -107,19 +129,35 @@ export interface AttemptRecord {
   release: boolean;
   leaseSeconds: number;
   durationMs?: number | null;
+  /**
+   * Once the alert is settled or released, also claim its location's next alert (as
+   * `claimDueAlerts(1, opts, locationId)` would) in the same round trip.
+   */
+  claimNext?: ClaimOptions;
+}
+
+/** What recording an attempt returned. */
+export interface RecordedAttempt {
+  /** The alert's status afterwards, or `lease_lost`. */
+  status: string;
+  /**
+   * With {@link AttemptRecord.claimNext}, once the alert was settled or released: its
+   * location's next alert, claimed (empty when none is due). Absent otherwise.
+   */
+  next?: ClaimedAlert[];
 }
 
 /** The database calls the notifier makes, one round trip each. */
 export interface NotifierDb {
-  claimAlert(alertId: number, opts: ClaimOptions): Promise<ClaimedAlert[]>;
+  /** With `pace`, the claimed alert comes with its first owed channel's slot reserved. */
+  claimAlert(alertId: number, opts: ClaimOptions, pace?: PaceRequest): Promise<ClaimedAlert[]>;
   claimDueAlerts(max: number, opts: ClaimOptions, locationId?: number): Promise<ClaimedAlert[]>;
-  /** Returns the alert's status afterwards, or `lease_lost`. */
-  recordAttempt(record: AttemptRecord): Promise<string>;
+  recordAttempt(record: AttemptRecord): Promise<RecordedAttempt>;
   reserveWebhookSlot(
     webhookKey: string,
     minIntervalMs: number,
     maxWaitMs: number,
-  ): Promise<{ reserved: boolean; waitMs: number }>;
+  ): Promise<WebhookSlot>;
 }
 
 /** A postgres.js-like client: tagged template queries. */
@@ -131,10 +169,10 @@ export interface SqlClient {
 /** {@link NotifierDb} over the SQL functions of the alerts migration. */
 export function postgresNotifierDb(sql: SqlClient): NotifierDb {
   return {
-    async claimAlert(alertId, o) {
+    async claimAlert(alertId, o, pace) {
       const rows = await sql`
         select pipeline.claim_alert(${alertId}, ${o.leaseSeconds}, ${o.hasDefaultSlack},
-          ${o.hasDefaultDiscord}) as alert`;
+          ${o.hasDefaultDiscord}, ${pace ?? null}::jsonb) as alert`;
       return rows.map((r) => r.alert as ClaimedAlert);
     },
     async claimDueAlerts(max, o, locationId) {
@@ -148,16 +186,21 @@ export function postgresNotifierDb(sql: SqlClient): NotifierDb {
         select pipeline.record_alert_attempt(${r.alertId}, ${r.leaseToken}::uuid, ${r.channel},
           ${r.outcome}, ${r.statusCode ?? null}, ${r.responseExcerpt ?? null},
           ${r.error ?? null}, ${r.retryAfterMs ?? null}, ${r.release}, ${r.leaseSeconds},
-          ${r.durationMs ?? null}) as status`;
-      return String(rows[0].status);
+          ${r.durationMs ?? null}, ${r.claimNext !== undefined},
+          ${r.claimNext?.hasDefaultSlack ?? false},
+          ${r.claimNext?.hasDefaultDiscord ?? false}) as recorded`;
+      return rows[0].recorded as RecordedAttempt;
     },
     async reserveWebhookSlot(key, minIntervalMs, maxWaitMs) {
       const rows = await sql`
         select pipeline.reserve_webhook_slot(${key}, ${minIntervalMs}, ${maxWaitMs}) as slot`;
-      return rows[0].slot as { reserved: boolean; waitMs: number };
+      return rows[0].slot as WebhookSlot;
     },
   };
 }
+
+/** Records one attempt of the alert being delivered; returns its status afterwards. */
+type RecordFn = (r: Omit<AttemptRecord, "claimNext">) => Promise<string>;
 
 /** The default budget of one invocation, in ms (below pg_net's 60 s request timeout). */
 export const DEFAULT_BUDGET_MS = 40_000;
@@ -296,6 +339,29 @@ export function createAlertNotifierHandler(
     hasDefaultSlack: Boolean(s.slackWebhookUrl),
     hasDefaultDiscord: Boolean(s.discordWebhookUrl),
   };
+  /** Webhook keys (hex SHA-256 of the URL: never the URL) by URL. */
+  const webhookKeys = new Map<string, Promise<string>>();
+  const webhookKey = (url: string) => {
+    let key = webhookKeys.get(url);
+    if (!key) {
+      key = sha256Hex(url);
+      // Locations' URLs change rarely; keep the map from growing without bound.
+      if (webhookKeys.size >= 1_000) webhookKeys.clear();
+      webhookKeys.set(url, key);
+    }
+    return key;
+  };
+  const paceRequest = async (): Promise<PaceRequest> => ({
+    maxWaitMs: maxPacingWaitMs,
+    slack: {
+      intervalMs: WEBHOOK_MIN_INTERVAL_MS.slack,
+      defaultKey: s.slackWebhookUrl ? await webhookKey(s.slackWebhookUrl) : null,
+    },
+    discord: {
+      intervalMs: WEBHOOK_MIN_INTERVAL_MS.discord,
+      defaultKey: s.discordWebhookUrl ? await webhookKey(s.discordWebhookUrl) : null,
+    },
+  });
 
   /** Posts one message; never throws. */
   async function post(url: string, body: unknown): Promise<ChannelResult> {
@@ -334,19 +400,39 @@ export function createAlertNotifierHandler(
   /**
    * Delivers one claimed alert; any error with it (rendering, a figure, anything but the
    * database being unavailable) ends that alert as `failed` with the reason, so it never
-   * holds back the others nor its location's later alerts.
+   * holds back the others nor its location's later alerts. With `inLine` (the database
+   * webhook's drain of one location), the record that settles or releases the alert also
+   * claims the location's next alert, while the budget lasts.
    */
-  async function deliver(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
+  async function deliver(
+    alert: ClaimedAlert,
+    deadline: number,
+    inLine: boolean,
+  ): Promise<{ outcome: AlertOutcome; next?: ClaimedAlert[] }> {
+    let next: ClaimedAlert[] | undefined;
+    const record: RecordFn = async (r) => {
+      const claimNext = inLine && r.release && !next?.length && now() < deadline;
+      const recorded = await deps.db.recordAttempt(
+        claimNext ? { ...r, claimNext: claimOptions } : r,
+      );
+      if (!next?.length) next = recorded.next;
+      return recorded.status;
+    };
     try {
-      return await deliverToChannels(alert, deadline);
+      return { outcome: await deliverToChannels(alert, deadline, record), next };
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
-      return await failAlert(alert, `could not be rendered or sent: ${describeError(err)}`);
+      const reason = `could not be rendered or sent: ${describeError(err)}`;
+      return { outcome: await failAlert(alert, reason, record), next };
     }
   }
 
   /** Records every channel the alert still owes as failed for good, with `reason`. */
-  async function failAlert(alert: ClaimedAlert, reason: string): Promise<AlertOutcome> {
+  async function failAlert(
+    alert: ClaimedAlert,
+    reason: string,
+    recordAttempt: RecordFn,
+  ): Promise<AlertOutcome> {
     const error = withoutUrls(reason).slice(0, 500);
     log(`alert ${alert.alertId}: failed for good: ${error}`);
     const outcome: AlertOutcome = {
@@ -362,7 +448,7 @@ export function createAlertNotifierHandler(
     );
     for (const [i, channel] of owed.entries()) {
       outcome.channels[channel] = "failed";
-      outcome.status = await deps.db.recordAttempt({
+      outcome.status = await recordAttempt({
         alertId: alert.alertId,
         leaseToken: alert.leaseToken,
         channel,
@@ -377,7 +463,11 @@ export function createAlertNotifierHandler(
   }
 
   /** Delivers one claimed alert to each channel it still owes; records every attempt. */
-  async function deliverToChannels(alert: ClaimedAlert, deadline: number): Promise<AlertOutcome> {
+  async function deliverToChannels(
+    alert: ClaimedAlert,
+    deadline: number,
+    recordAttempt: RecordFn,
+  ): Promise<AlertOutcome> {
     const outcome: AlertOutcome = {
       alertId: alert.alertId,
       locationId: alert.locationId,
@@ -396,7 +486,7 @@ export function createAlertNotifierHandler(
     for (const c of alert.deliveredChannels) outcome.channels[c] = "delivered";
     for (const c of alert.failedChannels) outcome.channels[c] = "failed";
     const record = async (r: Omit<AttemptRecord, "alertId" | "leaseToken" | "leaseSeconds">) => {
-      outcome.status = await deps.db.recordAttempt({
+      outcome.status = await recordAttempt({
         ...r,
         alertId: alert.alertId,
         leaseToken: token,
@@ -430,14 +520,16 @@ export function createAlertNotifierHandler(
         : channel === "slack"
         ? renderSlackMessage(alert)
         : renderDiscordMessage(alert);
-      const webhookKey = await sha256Hex(url);
+      // The claim may have reserved this channel's first slot already.
+      let claimedSlot = alert.slot?.channel === channel ? alert.slot : undefined;
       let retriesHere = 0;
       while (true) {
-        const slot = await deps.db.reserveWebhookSlot(
-          webhookKey,
+        const slot = claimedSlot ?? await deps.db.reserveWebhookSlot(
+          await webhookKey(url),
           WEBHOOK_MIN_INTERVAL_MS[channel],
           maxPacingWaitMs,
         );
+        claimedSlot = undefined;
         if (!slot.reserved) {
           // The webhook is paced further ahead than a reservation may reach. Within the
           // invocation's budget, keep the alert (the deferral renews its lease), wait, and ask
@@ -507,18 +599,30 @@ export function createAlertNotifierHandler(
     return outcome;
   }
 
-  /** Delivers claimed alerts, then keeps claiming (batch by batch) until done or out of time. */
+  /**
+   * Delivers claimed alerts, then keeps claiming (batch by batch) until done or out of time.
+   * `inLine`: one location's line, whose next alert the last record already claimed (or found
+   * none); `claimMore` only when it could not (nothing recorded, or the lease was lost).
+   */
   async function drain(
     first: ClaimedAlert[],
     claimMore: () => Promise<ClaimedAlert[]>,
     deadline: number,
+    inLine: boolean,
   ): Promise<AlertOutcome[]> {
     const outcomes: AlertOutcome[] = [];
     let batch = first;
     while (batch.length > 0) {
-      outcomes.push(...await Promise.all(batch.map((a) => deliver(a, deadline))));
+      const delivered = await Promise.all(batch.map((a) => deliver(a, deadline, inLine)));
+      outcomes.push(...delivered.map((d) => d.outcome));
+      const next = inLine && delivered.length === 1 ? delivered[0].next : undefined;
+      // A next alert already claimed is delivered, not left under its lease for the sweep.
+      if (next?.length) {
+        batch = next;
+        continue;
+      }
       if (now() >= deadline) break;
-      batch = await claimMore();
+      batch = next ?? await claimMore();
     }
     return outcomes;
   }
@@ -541,7 +645,7 @@ export function createAlertNotifierHandler(
     try {
       let alerts: AlertOutcome[];
       if (call.mode === "insert") {
-        const claimed = await deps.db.claimAlert(call.alertId, claimOptions);
+        const claimed = await deps.db.claimAlert(call.alertId, claimOptions, await paceRequest());
         const locationId = claimed[0]?.locationId;
         // After finishing its alert, the invocation drains the rest of that location's line
         // (alerts that arrived while this one was being sent wait for it, in order).
@@ -552,12 +656,14 @@ export function createAlertNotifierHandler(
               ? Promise.resolve([])
               : deps.db.claimDueAlerts(1, claimOptions, locationId),
           deadline,
+          true,
         );
       } else {
         alerts = await drain(
           await deps.db.claimDueAlerts(batchSize, claimOptions),
           () => deps.db.claimDueAlerts(batchSize, claimOptions),
           deadline,
+          false,
         );
       }
       const about = call.mode === "insert" ? { alertId: call.alertId } : {};
