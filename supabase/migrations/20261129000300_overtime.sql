@@ -39,9 +39,15 @@ begin
   enabled := coalesce(c.overtime_enabled, true);
   time_zone := c.overtime_time_zone;
   if time_zone is null then
-    select l.time_zone into time_zone from public.locations as l
-    where l.sevenshifts_company_id = overtime_policy.company_id
-    order by l.id limit 1;
+    -- The company's locations first (by its index), then the first of them: asked for the
+    -- first by id directly, the planner may walk the whole primary key in id order filtering
+    -- on the company, and every punch of the newest company read every location there is
+    -- (the ingest grew slower with each location added: bench/README.md, "Where the tail goes").
+    with company_locations as materialized (
+      select l.id, l.time_zone from public.locations as l
+      where l.sevenshifts_company_id = overtime_policy.company_id
+    )
+    select c.time_zone into time_zone from company_locations as c order by c.id limit 1;
   end if;
   time_zone := coalesce(time_zone, 'UTC');
   start_iso_day := coalesce(c.workweek_start_iso_day, 1::smallint);

@@ -271,3 +271,35 @@ Deno.test("the overtime warning reads its company's policy once for everyone on 
     assert.equal((await policyReads()) - reads, 1 + 3);
   });
 });
+
+Deno.test("a company's policy reads its own locations only, however many locations there are", async () => {
+  const plans: string[] = [];
+  // Superuser: only a superuser may load auto_explain into a session.
+  const sql = postgres(adminUrl(), { max: 1, onnotice: (n) => plans.push(String(n.message)) });
+  await inCountedRollback(async (tx) => {
+    const base = 6_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    // Five companies of 80 locations each; the one asked about is the newest (highest ids),
+    // the worst case for a walk of the primary key in id order.
+    await tx`
+      insert into public.locations (name, time_zone, sevenshifts_company_id,
+        sevenshifts_location_id)
+      select 'first location ' || ${base}::bigint || '-' || g,
+        case when g = 321 then 'America/Chicago' else 'UTC' end,
+        ${base}::bigint + (g - 1) / 80, g
+      from generate_series(1, 400) as g order by g`;
+    await tx`analyze public.locations`;
+    await tx`load 'auto_explain'`;
+    await tx`set local auto_explain.log_min_duration = 0`;
+    await tx`set local auto_explain.log_nested_statements = on`;
+    await tx`set local auto_explain.log_analyze = on`;
+    await tx`set local auto_explain.log_level = notice`;
+    plans.length = 0;
+    const [policy] = await tx`select * from pipeline.overtime_policy(${base + 4})`;
+    assert.equal(policy.time_zone, "America/Chicago", "the zone of the company's first location");
+    const found = plans.find((p) => p.includes("company_locations"));
+    assert.ok(found, "the plan of the first-location query");
+    // Never the walk of the primary key in id order filtering on the company (which reads
+    // every older location first): the company's own rows, then the first of them.
+    assert.doesNotMatch(found, /locations_pkey/, found);
+  }, sql);
+});
