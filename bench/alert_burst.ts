@@ -20,7 +20,7 @@ import { freePort } from "../local/postgres.ts";
 import { removeStaleThrowaways, throwawayDataDir } from "../local/throwaway.ts";
 import { repoPath } from "../local/paths.ts";
 import { childrenOf, type CpuGroup, CpuMeter, parentOf } from "./cpu.ts";
-import type { HostOptions } from "./stack_host.ts";
+import { type HostOptions, spawnStackHost } from "./stack_host.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(name);
@@ -51,42 +51,14 @@ const options: HostOptions = {
   dataDir: throwawayDataDir("burst-db"),
   functionEnv: secrets,
 };
-const host = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "--no-prompt", repoPath("bench/stack_host.ts"), JSON.stringify(options)],
-  cwd: repoPath(),
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "null",
-}).spawn();
-const hostIn = host.stdin.getWriter();
-const stopHost = async () => {
-  await hostIn.write(new TextEncoder().encode("stop\n")).catch(() => {});
-  await hostIn.close().catch(() => {});
-  const timer = setTimeout(() => host.kill("SIGKILL"), 30_000);
-  await host.status;
-  clearTimeout(timer);
-};
+const host = await spawnStackHost(options);
+const stopHost = host.stop;
 const watchdog = setTimeout(async () => {
   out(`over the ${BUDGET_MS} ms budget: stopping`);
   await stopHost();
   Deno.exit(2);
 }, BUDGET_MS);
-
-const reader = host.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let buffered = "";
-let ready: Record<string, unknown> | undefined;
-while (!ready) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error("the stack exited before it was ready");
-  buffered += value;
-  for (const line of buffered.split("\n").slice(0, -1)) {
-    const msg = JSON.parse(line);
-    if (msg.ready === false) throw new Error(`the stack did not start: ${msg.error}`);
-    if (msg.ready) ready = msg;
-  }
-  buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
-}
-reader.releaseLock();
+const ready = host.ready;
 
 const receiver = await startChannelReceiver();
 const sql = postgres(String(ready.databaseUrl), { max: 2, onnotice: () => {} });

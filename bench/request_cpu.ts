@@ -12,13 +12,12 @@
  * @module
  */
 import postgres from "postgres";
-import { repoPath } from "../local/paths.ts";
 import { freePort } from "../local/postgres.ts";
 import { throwawayDataDir } from "../local/throwaway.ts";
 import { CpuMeter } from "./cpu.ts";
 import { type EventKind, runLoad } from "./loadgen.ts";
 import { benchDay, createLocations, punchTargets, toastTargets } from "./setup.ts";
-import type { HostOptions } from "./stack_host.ts";
+import { type HostOptions, spawnStackHost } from "./stack_host.ts";
 
 const count = Number(Deno.args[0] ?? 2000);
 const concurrency = Number(Deno.args[1] ?? 1);
@@ -37,31 +36,14 @@ const options: HostOptions = {
   dataDir: throwawayDataDir("bench-db"),
   functionEnv: secrets,
 };
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "--no-prompt", repoPath("bench/stack_host.ts"), JSON.stringify(options)],
-  cwd: repoPath(),
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "null",
-}).spawn();
-const stdin = child.stdin.getWriter();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let buffered = "";
-let ready: Record<string, unknown> | null = null;
-while (!ready) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error("the stack exited before it was ready");
-  buffered += value;
-  const line = buffered.split("\n").find((l) => l.startsWith("{"));
-  if (line) ready = JSON.parse(line);
-}
-if (!ready.ready) throw new Error(`the stack did not start: ${ready.error}`);
+const spawned = await spawnStackHost(options);
+const ready = spawned.ready;
 const host = ready as { databaseUrl: string; apiUrl: string; hostPid: number } & {
   pids: Record<string, number>;
 };
 const watchdog = setTimeout(() => {
   out("request_cpu: over 10 minutes, stopping");
-  child.kill("SIGTERM");
+  spawned.child.kill("SIGTERM");
   Deno.exit(2);
 }, 600_000);
 
@@ -115,7 +97,5 @@ try {
   }
 } finally {
   clearTimeout(watchdog);
-  await stdin.write(encoder.encode("stop\n")).catch(() => {});
-  await stdin.close().catch(() => {});
-  await child.status;
+  await spawned.stop();
 }

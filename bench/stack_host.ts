@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { repoPath } from "../local/paths.ts";
 import { startPostgres } from "../local/postgres.ts";
 import { startStack } from "../local/stack.ts";
 
@@ -124,6 +125,60 @@ async function main() {
   }
   await stop();
   Deno.exit(0);
+}
+
+/** A stack host started by {@link spawnStackHost}. */
+export interface SpawnedStackHost {
+  /** Its ready line: databaseUrl, adminDatabaseUrl, apiUrl, env, pids, hostPid, postgresLog. */
+  ready: Record<string, unknown>;
+  child: Deno.ChildProcess;
+  /** Asks it to stop (it removes its data folder), killing it after 30 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts this file as a process of its own with `options` (its stderr dropped) and waits for
+ * its ready line; throws with its error if it could not start, and kills it if it is not ready
+ * within `startTimeoutMs`. For the benchmark's smaller scripts (bench/alert_burst.ts,
+ * bench/request_cpu.ts); bench/run.ts keeps the host's log.
+ */
+export async function spawnStackHost(
+  options: HostOptions,
+  startTimeoutMs = 180_000,
+): Promise<SpawnedStackHost> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-prompt", repoPath("bench/stack_host.ts"), JSON.stringify(options)],
+    cwd: repoPath(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const input = child.stdin.getWriter();
+  const stop = async () => {
+    await input.write(encoder.encode("stop\n")).catch(() => {});
+    await input.close().catch(() => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    await child.status;
+    clearTimeout(timer);
+  };
+  const startTimer = setTimeout(() => child.kill("SIGKILL"), startTimeoutMs);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let ready: Record<string, unknown> | undefined;
+  while (!ready) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the stack exited before it was ready");
+    buffered += value;
+    for (const line of buffered.split("\n").slice(0, -1)) {
+      const msg = JSON.parse(line);
+      if (msg.ready === false) throw new Error(`the stack did not start: ${msg.error}`);
+      if (msg.ready) ready = msg;
+    }
+    buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+  }
+  clearTimeout(startTimer);
+  reader.releaseLock();
+  return { ready, child, stop };
 }
 
 if (import.meta.main) {
