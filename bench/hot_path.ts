@@ -264,8 +264,9 @@ async function runPhase(
     };
     const events: Prepared[] = [];
     for (let i = 0; i < count + WARM_EVENTS; i++) events.push(await prepare(env, spec, i));
+    const db = oneRoundTripRunner(sql);
     const send = async (e: Prepared) => {
-      const rows = await oneRoundTripRunner(sql).query(e.sqlText, [e.sqlEvent]);
+      const rows = await db.query(e.sqlText, [e.sqlEvent]);
       const outcome = (rows[0]?.result as { outcome?: string } | undefined)?.outcome;
       if (outcome !== "applied") {
         throw new Error(`${v.name} ${phase.name}: ${JSON.stringify(rows[0]?.result)}`);

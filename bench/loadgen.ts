@@ -290,10 +290,11 @@ function httpSender(): Sender {
 }
 
 function sqlSender(sql: postgres.Sql): Sender {
+  // The statement as the functions send it: the event written in, one round trip.
+  const db = oneRoundTripRunner(sql);
   return async (e) => {
     try {
-      // The statement as the functions send it: the event written in, one round trip.
-      const rows = await oneRoundTripRunner(sql).query(e.sqlText, [e.sqlEvent]);
+      const rows = await db.query(e.sqlText, [e.sqlEvent]);
       const outcome = (rows[0]?.result as { outcome?: string } | undefined)?.outcome;
       return outcome === "applied"
         ? { ok: true, status: "sql:applied" }

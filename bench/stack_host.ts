@@ -165,18 +165,21 @@ export async function spawnStackHost(
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
   let ready: Record<string, unknown> | undefined;
-  while (!ready) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the stack exited before it was ready");
-    buffered += value;
-    for (const line of buffered.split("\n").slice(0, -1)) {
-      const msg = JSON.parse(line);
-      if (msg.ready === false) throw new Error(`the stack did not start: ${msg.error}`);
-      if (msg.ready) ready = msg;
+  try {
+    while (!ready) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the stack exited before it was ready");
+      buffered += value;
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        const msg = JSON.parse(line);
+        if (msg.ready === false) throw new Error(`the stack did not start: ${msg.error}`);
+        if (msg.ready) ready = msg;
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
     }
-    buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+  } finally {
+    clearTimeout(startTimer);
   }
-  clearTimeout(startTimer);
   reader.releaseLock();
   return { ready, child, stop };
 }
