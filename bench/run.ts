@@ -65,6 +65,7 @@ import {
   SLOW_STATEMENT_MS,
   tailBreakdown,
 } from "./tail.ts";
+import { describeHostStalls, startHostStallProbe } from "./host_stalls.ts";
 import type { HostOptions } from "./stack_host.ts";
 import {
   benchDay,
@@ -871,6 +872,9 @@ async function main(): Promise<number> {
         await admin.unsafe("select pg_catalog.pg_reload_conf()");
       };
       await logStatements(true);
+      // The machine's own stalls meanwhile (bench/host_stalls.ts): the host taking the virtual
+      // CPUs away slows every process at once, whatever the code does.
+      const probe = await startHostStallProbe();
       const m = await measure({
         name: `fixed ${profile.fixedRate}/s http mixed`,
         mode: "http",
@@ -885,14 +889,16 @@ async function main(): Promise<number> {
         punchTargets: punchTargets(fleet, day),
         keepTimings: true,
       }).finally(() => logStatements(false));
+      const stalls = await probe.stop();
       await sleep(200); // the log lines of the last statements
       const log = await Deno.readTextFile(host.postgresLog).catch(() => "");
       const gcLog = await Deno.readTextFile(host.gcLog).catch(() => "");
-      const events = [...parsePostgresLog(log), ...parseGcLog(gcLog)].filter((e) =>
-        e.endMs >= m.startedAtMs - 1000 && e.startMs <= m.endedAtMs + 1000
-      );
+      const events = [...parsePostgresLog(log), ...parseGcLog(gcLog), ...stalls.episodes].filter((
+        e,
+      ) => e.endMs >= m.startedAtMs - 1000 && e.startMs <= m.endedAtMs + 1000);
       const tail = m.timed ? tailBreakdown(m.timed, events) : null;
       const stored: Measured = { ...m, timed: undefined };
+      const { episodes: _, ...hostStalls } = stalls;
       step(
         `run ${r}: fixed rate ${profile.fixedRate}/s for ${m.elapsedSeconds} s: p50 ` +
           `${m.latency.p50} ms, p99 ${m.latency.p99} ms, max ${m.latency.max} ms, ${m.errors} ` +
@@ -900,10 +906,10 @@ async function main(): Promise<number> {
             ? `; ≥ p99: ${JSON.stringify(tail.bands[3].parts)}; ingest calls in Postgres p50 ` +
               `${tail.serverIngestMs?.p50} p99 ${tail.serverIngestMs?.p99} ms, as the functions ` +
               `waited p50 ${tail.functionDatabaseMs.p50} p99 ${tail.functionDatabaseMs.p99} ms; ` +
-              `GC ${JSON.stringify(tail.gc)}`
+              `GC ${JSON.stringify(tail.gc)}; ${describeHostStalls(hostStalls, tail)}`
             : ""),
       );
-      return { fixedRate: stored, tail };
+      return { fixedRate: stored, tail, hostStalls };
     };
 
     // ---- 4. Alerts: latency of single crossings, then a burst across many locations.
@@ -1110,7 +1116,7 @@ async function main(): Promise<number> {
       // A quick loop for work on the tail: only the 200 events/s run, `runs` times, each with
       // its CPU per event by process and the tail split; no targets, no results file.
       for (let r = 1; r <= runCount; r++) {
-        const { fixedRate, tail } = await fixedRateRun(r);
+        const { fixedRate, tail, hostStalls } = await fixedRateRun(r);
         const cpu = fixedRate.cpu;
         const perEvent = cpu
           ? Object.fromEntries(
@@ -1124,7 +1130,9 @@ async function main(): Promise<number> {
             `${cpu ? JSON.stringify(machineShare(cpu)) : "?"}; CPU ms/event ${
               JSON.stringify(perEvent)
             }; ingest in Postgres p99 ${tail?.serverIngestMs?.p99} ms, as the functions ` +
-            `waited p99 ${tail?.functionDatabaseMs.p99} ms`,
+            `waited p99 ${tail?.functionDatabaseMs.p99} ms; ${
+              describeHostStalls(hostStalls, tail)
+            }`,
         );
       }
       return 0;
@@ -1140,7 +1148,7 @@ async function main(): Promise<number> {
       for (const pid of Object.values(pids())) resetPeakRss(pid);
       const sampler = new RssSampler(pids, 200);
       const { comparisons, ingestRuns } = await ingestComparisons(r);
-      const { fixedRate, tail } = await fixedRateRun(r);
+      const { fixedRate, tail, hostStalls } = await fixedRateRun(r);
       ingestRuns.push(fixedRate);
       const sampled = sampler.stop();
       const memory: MemoryRow[] = Object.entries(pids()).map(([name, pid]) => ({
@@ -1187,6 +1195,7 @@ async function main(): Promise<number> {
         memory,
         ingestErrors: ingestRuns.reduce((n, m) => n + m.errors, 0) + sendErrors,
         tail,
+        hostStalls,
         backfill,
         overtime,
         targets: [],

@@ -119,6 +119,12 @@ export interface TailBreakdown {
    * `slowOverlapping` against (a checkpoint spread over minutes overlaps every request).
    */
   allOverlappingPct: Record<string, number>;
+  /**
+   * For each kind of event but slow statements (which are the slow requests themselves): the
+   * requests that overlapped none of that kind, and their p99 (ms). Against `p99Ms`, what the
+   * tail would be without that kind of event.
+   */
+  p99ClearOf: Record<string, { requests: number; p99Ms: number }>;
   /** The slowest requests, each with its parts and the database events it overlaps. */
   slowest: Array<
     { totalMs: number; dueAtMs: number; parts: LatencyParts | null; during: string[] }
@@ -198,6 +204,14 @@ export function tailBreakdown(
   );
   const databaseEvents: Record<string, number> = {};
   for (const e of events) databaseEvents[e.kind] = (databaseEvents[e.kind] ?? 0) + 1;
+  const p99ClearOf: TailBreakdown["p99ClearOf"] = {};
+  for (const kind of Object.keys(databaseEvents).filter((k) => k !== "statement")) {
+    const clear = sorted.filter((r) => !overlapping(r).some((e) => e.kind === kind));
+    p99ClearOf[kind] = {
+      requests: clear.length,
+      p99Ms: round(percentile(clear.map((r) => r.totalMs), 99), 3),
+    };
+  }
   return {
     requests: requests.length,
     timed: split.filter((s) => s.parts).length,
@@ -222,6 +236,7 @@ export function tailBreakdown(
     gc,
     slowOverlapping,
     allOverlappingPct,
+    p99ClearOf,
     slowest: split.slice(-slowestKept).reverse().map((s) => ({
       totalMs: round(s.r.totalMs, 3),
       dueAtMs: Math.round(s.r.dueAtMs),

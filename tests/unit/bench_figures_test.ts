@@ -147,6 +147,12 @@ Deno.test("bench: the slow requests are matched to what Postgres logged while th
   assert.equal(tail.functionDatabaseMs.count, 103);
   assert.deepEqual(tail.slowOverlapping, { checkpoint: 1, autovacuum: 1 });
   assert.deepEqual(tail.allOverlappingPct, { checkpoint: 1, autovacuum: 1 }, "1 of 103: 1 %");
+  // Without the requests that overlapped each kind: what the tail would be without it.
+  assert.deepEqual(tail.p99ClearOf, {
+    checkpoint: { requests: 102, p99Ms: 50 },
+    autovacuum: { requests: 102, p99Ms: 50 },
+    "lock wait": { requests: 103, p99Ms: 55 },
+  });
   const top = tail.bands.find((b) => b.band === "≥ p99")!;
   assert.equal(top.requests, 2); // p99 of 103 is the 102nd: 55 ms
   assert.equal(top.parts.database, round((50 + 45) / 2));
