@@ -28,6 +28,15 @@ export const STALL_FACTOR = 3;
 export const STALL_MIN_EXTRA_MS = 0.5;
 /** Stalled pieces this close together (ms) are one stall. */
 export const STALL_MERGE_GAP_MS = 60;
+/**
+ * After a stall, the work that queued during it still has to drain: at 200 events/s and
+ * ~6.5 ms of CPU each, the two cores have ~0.7 of a core to spare, so a 90 ms stall's backlog
+ * takes ~170 ms more. Requests due this long after a stall count as its aftermath (ms).
+ */
+export const STALL_AFTERMATH_MS = 250;
+/** The kind of the events that span a stall and its aftermath. */
+export const STALL_AND_AFTERMATH = `host stall + ${STALL_AFTERMATH_MS} ms after`;
+
 /** The ingest latency target the stalls are set against (p99, ms). */
 export const P99_TARGET_MS = 50;
 /** The probe's pause between pieces (ms). */
@@ -108,17 +117,37 @@ export function hostStalls(samples: readonly ProbeSample[], nice: number | null)
   };
 }
 
+/**
+ * The stalls as events for the tail breakdown: each stall, and each stall with its
+ * {@link STALL_AFTERMATH_MS} aftermath (its own kind).
+ */
+export function stallEvents(s: HostStalls): DatabaseEvent[] {
+  return [
+    ...s.episodes,
+    ...s.episodes.map((e) => ({
+      ...e,
+      kind: STALL_AND_AFTERMATH,
+      endMs: e.endMs + STALL_AFTERMATH_MS,
+    })),
+  ];
+}
+
 /** "host stalls: 18 (5.5 % of the time, longest 88 ms); p99 of the requests that overlapped none: 21 ms". */
 export function describeHostStalls(
   s: Omit<HostStalls, "episodes">,
   tail: TailBreakdown | null,
 ): string {
   const clear = tail?.p99ClearOf["host stall"];
+  const settled = tail?.p99ClearOf[STALL_AND_AFTERMATH];
   return `host stalls (probe at nice ${s.nice}): ${s.perMinute}/min, ${s.stalledPct} % of the ` +
     `time, longest ${s.longestMs} ms, up to ${s.worstSlowdown}× slower, ${s.beyondTargetPct} % ` +
     `of the time ≥ ${P99_TARGET_MS} ms before a stall's end` +
     (clear
       ? `; p99 of the ${clear.requests} requests that overlapped no stall ${clear.p99Ms} ms`
+      : "") +
+    (settled
+      ? `, of the ${settled.requests} that were not due within ${STALL_AFTERMATH_MS} ms after ` +
+        `one either ${settled.p99Ms} ms`
       : "");
 }
 

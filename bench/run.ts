@@ -65,7 +65,7 @@ import {
   SLOW_STATEMENT_MS,
   tailBreakdown,
 } from "./tail.ts";
-import { describeHostStalls, startHostStallProbe } from "./host_stalls.ts";
+import { describeHostStalls, stallEvents, startHostStallProbe } from "./host_stalls.ts";
 import type { HostOptions } from "./stack_host.ts";
 import {
   benchDay,
@@ -893,9 +893,10 @@ async function main(): Promise<number> {
       await sleep(200); // the log lines of the last statements
       const log = await Deno.readTextFile(host.postgresLog).catch(() => "");
       const gcLog = await Deno.readTextFile(host.gcLog).catch(() => "");
-      const events = [...parsePostgresLog(log), ...parseGcLog(gcLog), ...stalls.episodes].filter((
-        e,
-      ) => e.endMs >= m.startedAtMs - 1000 && e.startMs <= m.endedAtMs + 1000);
+      const events = [...parsePostgresLog(log), ...parseGcLog(gcLog), ...stallEvents(stalls)]
+        .filter((
+          e,
+        ) => e.endMs >= m.startedAtMs - 1000 && e.startMs <= m.endedAtMs + 1000);
       const tail = m.timed ? tailBreakdown(m.timed, events) : null;
       const stored: Measured = { ...m, timed: undefined };
       const { episodes: _, ...hostStalls } = stalls;

@@ -8,8 +8,12 @@ import {
   hostStalls,
   parseProbeOutput,
   type ProbeSample,
+  STALL_AFTERMATH_MS,
+  STALL_AND_AFTERMATH,
+  stallEvents,
   startHostStallProbe,
 } from "../../bench/host_stalls.ts";
+import { tailBreakdown } from "../../bench/tail.ts";
 
 /** A piece every 5 ms for `ms`, 0.2 ms each, except where `slow` says otherwise. */
 function samples(ms: number, slow: (atMs: number) => number | undefined): ProbeSample[] {
@@ -43,6 +47,30 @@ Deno.test("host stalls: runs of slow pieces are stalls, merged across short gaps
   assert.equal(s.stalledPct, 1.1);
   assert.equal(s.beyondTargetPct, 0.32);
   assert.equal(s.nice, -20);
+});
+
+Deno.test("host stalls: the tail's p99 without the requests a stall or its aftermath held", () => {
+  const s = hostStalls(samples(10_000, (at) => (at >= 1000 && at <= 1080 ? 3 : undefined)), 0);
+  assert.deepEqual(stallEvents(s).map((e) => [e.kind, e.startMs, e.endMs]), [
+    ["host stall", 1000, 1083],
+    [STALL_AND_AFTERMATH, 1000, 1083 + STALL_AFTERMATH_MS],
+  ]);
+  // 200 requests of 5 ms every 50 ms; those due during the stall take 90 ms, those due in the
+  // next 250 ms 60 ms (the backlog draining).
+  const requests = Array.from({ length: 200 }, (_, i) => {
+    const due = i * 50;
+    const totalMs = due >= 1000 && due <= 1083 ? 90 : due > 1083 && due <= 1333 ? 60 : 5;
+    return { dueAtMs: due, totalMs, sendLagMs: 0, timing: {} };
+  });
+  const tail = tailBreakdown(requests, stallEvents(s));
+  // 2 requests of 90 ms and 5 of 60 in 200: the p99 (the 198th) is one of the 60s.
+  assert.equal(tail.p99Ms, 60);
+  assert.deepEqual(tail.p99ClearOf, {
+    // Without the 2 due during the stall the backlog's 60s remain; without the aftermath too,
+    // the 193 left all took 5 ms.
+    "host stall": { requests: 198, p99Ms: 60 },
+    [STALL_AND_AFTERMATH]: { requests: 193, p99Ms: 5 },
+  });
 });
 
 Deno.test("host stalls: a machine that never slows has none", () => {
