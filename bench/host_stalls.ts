@@ -151,6 +151,17 @@ export function describeHostStalls(
       : "");
 }
 
+/**
+ * How many of `a`'s stalls overlap one of `b`'s: probes pinned to two CPUs that stall together
+ * point at the host (both virtual CPUs taken away at once), not at a process inside. Pure.
+ */
+export function coincidentStalls(a: HostStalls, b: HostStalls): number {
+  return a.episodes.filter((x) =>
+    b.episodes.some((y) => y.startMs <= x.endMs && y.endMs >= x.startMs)
+  )
+    .length;
+}
+
 /** A running probe. */
 export interface HostStallProbe {
   /** Stops it and returns what it measured. */
@@ -161,10 +172,13 @@ export interface HostStallProbe {
  * Starts the probe as a process of its own at `nice -n -20` (at its usual priority where the
  * system refuses; the result says which). Its samples come back when it stops.
  */
-export async function startHostStallProbe(): Promise<HostStallProbe> {
+export async function startHostStallProbe(cpu?: number): Promise<HostStallProbe> {
   const self = new URL(import.meta.url).pathname;
-  const child = new Deno.Command("nice", {
-    args: ["-n", "-20", Deno.execPath(), "run", "-A", "--no-prompt", self, "--probe"],
+  const probe = ["nice", "-n", "-20", Deno.execPath(), "run", "-A", "--no-prompt", self, "--probe"];
+  // Pinned to one CPU with `taskset` when asked (util-linux, on every Debian).
+  const command = cpu === undefined ? probe : ["taskset", "-c", String(cpu), ...probe];
+  const child = new Deno.Command(command[0]!, {
+    args: command.slice(1),
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
@@ -263,18 +277,33 @@ async function main(): Promise<void> {
     console.log("--seconds must be a number of seconds from 1 to 600");
     Deno.exit(2);
   }
-  const p = await startHostStallProbe();
+  // --per-cpu: one probe pinned to each CPU, to see whether they stall together.
+  const cpus = Deno.args.includes("--per-cpu")
+    ? Array.from({ length: navigator.hardwareConcurrency }, (_, n) => n)
+    : [undefined];
+  const probes = await Promise.all(cpus.map((cpu) => startHostStallProbe(cpu)));
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const s = await p.stop();
-  console.log(
-    `host stalls over ${seconds} s (probe at nice ${s.nice}, ${s.samples} pieces of ` +
-      `${s.baselineMs} ms): ${s.episodes.length} stalls (${s.perMinute}/min), ${s.stalledPct} % ` +
-      `of the time, longest ${s.longestMs} ms, median gap ${s.medianGapMs ?? "n/a"} ms, worst ` +
-      `piece ${s.worstSlowdown}× the usual; ${s.beyondTargetPct} % of the time ≥ ` +
-      `${P99_TARGET_MS} ms before a stall's end`,
-  );
-  for (const e of s.episodes.slice(0, 20)) {
-    console.log(`  ${new Date(e.startMs).toISOString().slice(11, 23)}  ${e.detail}`);
+  const results = await Promise.all(probes.map((p) => p.stop()));
+  results.forEach((s, n) => {
+    const where = cpus[n] === undefined ? "" : ` on CPU ${cpus[n]}`;
+    console.log(
+      `host stalls over ${seconds} s${where} (probe at nice ${s.nice}, ${s.samples} pieces of ` +
+        `${s.baselineMs} ms): ${s.episodes.length} stalls (${s.perMinute}/min), ${s.stalledPct} % ` +
+        `of the time, longest ${s.longestMs} ms, median gap ${s.medianGapMs ?? "n/a"} ms, worst ` +
+        `piece ${s.worstSlowdown}× the usual; ${s.beyondTargetPct} % of the time ≥ ` +
+        `${P99_TARGET_MS} ms before a stall's end`,
+    );
+    for (const e of s.episodes.slice(0, 10)) {
+      console.log(`  ${new Date(e.startMs).toISOString().slice(11, 23)}  ${e.detail}`);
+    }
+  });
+  for (let n = 1; n < results.length; n++) {
+    console.log(
+      `stalls on CPU 0 that overlap one on CPU ${n}: ${
+        coincidentStalls(results[0]!, results[n]!)
+      } ` +
+        `of ${results[0]!.episodes.length}`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  coincidentStalls,
   hostStalls,
   parseProbeOutput,
   type ProbeSample,
@@ -71,6 +72,21 @@ Deno.test("host stalls: the tail's p99 without the requests a stall or its after
     "host stall": { requests: 198, p99Ms: 60 },
     [STALL_AND_AFTERMATH]: { requests: 193, p99Ms: 5 },
   });
+});
+
+Deno.test("host stalls: stalls of two pinned probes are matched when they overlap", () => {
+  const cpu0 = hostStalls(
+    samples(5000, (at) => (at === 1000 || at === 3000 || at === 4500 ? 3 : undefined)),
+    -20,
+  );
+  const cpu1 = hostStalls(
+    samples(5000, (at) => (at === 1000 || at === 3005 ? 3 : undefined)),
+    -20,
+  );
+  // 1,000 and 3,000 (3,000-3,003 against 3,005-3,008: apart, though 5 ms close) on CPU 0.
+  assert.equal(cpu0.episodes.length, 3);
+  assert.equal(coincidentStalls(cpu0, cpu1), 1);
+  assert.equal(coincidentStalls(cpu1, cpu1), 2);
 });
 
 Deno.test("host stalls: a machine that never slows has none", () => {
