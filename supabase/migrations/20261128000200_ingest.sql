@@ -150,16 +150,18 @@ end;
 $$;
 
 -- Serialises every change to one 7shifts punch id, so a deletion and an edit arriving at the
--- same moment cannot interleave (the edit would not yet see the tombstone).
+-- same moment cannot interleave (the edit would not yet see the tombstone). plpgsql: as a SQL
+-- function with a SET clause it was parsed and planned again on every punch (~0.05 ms).
 create or replace function pipeline.lock_punch(p_punch_id bigint)
 returns void
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select pg_catalog.pg_advisory_xact_lock(
-    pg_catalog.hashtextextended('pipeline.punch:' || p_punch_id::text, 0)
-  )
+begin
+  perform pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtextextended('pipeline.punch:' || p_punch_id::text, 0));
+end
 $$;
 
 -- Records that a punch is deleted and marks its row (if any) deleted. Returns true when the

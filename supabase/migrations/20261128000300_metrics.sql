@@ -316,36 +316,6 @@ create table if not exists pipeline.day_order_totals (
 );
 revoke all on pipeline.day_order_totals from public, anon, authenticated;
 
--- Adds one transaction's change to a day's totals at its commit. The row lock it takes makes
--- a concurrent writer of the same day wait here until this transaction commits, so each
--- change is added to the latest totals exactly once.
-create or replace function pipeline.add_to_day_order_totals(
-  location_id bigint,
-  business_date date,
-  sales_cents bigint,
-  orders bigint
-)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-#variable_conflict use_column
-begin
-  if add_to_day_order_totals.sales_cents = 0 and add_to_day_order_totals.orders = 0 then
-    return;
-  end if;
-  insert into pipeline.day_order_totals as t (location_id, business_date, counted_sales_cents,
-    counted_orders)
-  values (add_to_day_order_totals.location_id, add_to_day_order_totals.business_date,
-    add_to_day_order_totals.sales_cents, add_to_day_order_totals.orders)
-  on conflict (location_id, business_date) do update set
-    counted_sales_cents = t.counted_sales_cents + excluded.counted_sales_cents,
-    counted_orders = t.counted_orders + excluded.counted_orders;
-end
-$$;
-
-
 -- ---------------------------------------------------------------------------------------
 -- The recompute
 -- ---------------------------------------------------------------------------------------
@@ -369,6 +339,9 @@ declare
   loc public.locations;
   m record;
   written public.daily_metrics;
+  v_companies bigint[];
+  v_users bigint[];
+  v_clocked_in timestamptz[];
 begin
   select * into loc from public.locations as l where l.id = write_daily_metrics.location_id;
   if not found then
@@ -384,24 +357,25 @@ begin
 
   -- Someone on the clock accrues, and with them their overtime: their workweeks are worked out
   -- again at this clock first (any other day that moves with them is queued). With nobody on
-  -- the clock the function is not called at all (the filter on `a` comes before the lateral
-  -- call).
-  insert into pipeline.pending_metric_days (location_id, business_date)
-  select d.location_id, d.business_date
-  from (
-      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
-        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
-        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
-      from public.punches as p
-      where p.location_id = write_daily_metrics.location_id
-        and p.business_date = write_daily_metrics.business_date
-        and p.clocked_out_at is null and not p.deleted and p.user_id is not null
-    ) as a,
-    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, clock) as d
-  where a.c is not null
-    and (d.location_id, d.business_date)
+  -- the clock nothing is worked out.
+  select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id),
+    pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id),
+    pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id)
+  into v_companies, v_users, v_clocked_in
+  from public.punches as p
+  where p.location_id = write_daily_metrics.location_id
+    and p.business_date = write_daily_metrics.business_date
+    and p.clocked_out_at is null and not p.deleted and p.user_id is not null;
+  -- The insert only when there is someone: a statement of its own is cheaper than an insert
+  -- (and its triggers' set-up) that finds no rows.
+  if v_companies is not null then
+    insert into pipeline.pending_metric_days (location_id, business_date)
+    select d.location_id, d.business_date
+    from pipeline.refresh_overtime_weeks(v_companies, v_users, v_clocked_in, clock) as d
+    where (d.location_id, d.business_date)
       is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
-  on conflict do nothing;
+    on conflict do nothing;
+  end if;
 
   select t.* into strict m
   from (
@@ -463,8 +437,7 @@ begin
 
   -- The open day's intraday row, projection and projection alert (20261130000200_projection.sql).
   perform pipeline.write_projection(loc, written, clock);
-  perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
-    write_daily_metrics.business_date);
+  perform pipeline.evaluate_written_day(loc, written);
   -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).
   if m.open_punch_count > 0 then
     perform pipeline.warn_overtime(write_daily_metrics.location_id,
@@ -557,6 +530,17 @@ declare
   v_users bigint[];
   v_clocked_in timestamptz[];
 begin
+  -- An INSERT ... ON CONFLICT DO UPDATE fires both the insert and the update triggers, one of
+  -- them with no rows (a new row was inserted, or an existing one updated): that one has
+  -- nothing to queue, and one look at its transition table is cheaper than running each
+  -- branch's statements on no rows. An update's old and new rows are the same rows.
+  if tg_op = 'INSERT' then
+    if not exists (select from new_rows) then
+      return null;
+    end if;
+  elsif not exists (select from old_rows) then
+    return null;
+  end if;
   -- An insert trigger has no old_rows and a delete trigger no new_rows, hence the branches.
   if tg_table_name = 'orders' then
     if tg_op in ('UPDATE', 'DELETE') then
@@ -675,8 +659,18 @@ begin
     from taken as t
     order by 1, 2
   loop
-    perform pipeline.add_to_day_order_totals(day.location_id, day.business_date,
-      day.counted_sales_delta, day.counted_orders_delta);
+    -- The day's change to its order totals. The row lock it takes makes a concurrent writer
+    -- of the same day wait here until this transaction commits, so each change is added to
+    -- the latest totals exactly once.
+    if day.counted_sales_delta <> 0 or day.counted_orders_delta <> 0 then
+      insert into pipeline.day_order_totals as t (location_id, business_date,
+        counted_sales_cents, counted_orders)
+      values (day.location_id, day.business_date, day.counted_sales_delta,
+        day.counted_orders_delta)
+      on conflict (location_id, business_date) do update set
+        counted_sales_cents = t.counted_sales_cents + excluded.counted_sales_cents,
+        counted_orders = t.counted_orders + excluded.counted_orders;
+    end if;
     perform pipeline.write_daily_metrics(day.location_id, day.business_date);
   end loop;
 end
@@ -791,7 +785,6 @@ revoke execute on function
   pipeline.per_labor_hour_cents(numeric, numeric),
   pipeline.daily_metrics_from_totals(numeric, bigint, numeric, pipeline.metric_punch[],
     timestamptz, integer),
-  pipeline.add_to_day_order_totals(bigint, date, bigint, bigint),
   pipeline.write_daily_metrics(bigint, date),
   pipeline.recompute_day(bigint, date),
   pipeline.queue_metric_days(),
