@@ -7,10 +7,12 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
+import type { NormalizedOrder } from "../../shared/types.ts";
 import { inCountedRollback } from "../_support/function_calls.ts";
+import { normalizedOrder } from "../_support/toast_order.ts";
 
 /** A Toast delivery as the function hands it over, with a normalised order (or none). */
-function toastEvent(restaurantGuid: string, order: Record<string, unknown> | null) {
+function toastEvent(restaurantGuid: string, order: NormalizedOrder | null) {
   return {
     eventKey: crypto.randomUUID(),
     topic: order ? "order_updated" : "menus_updated",
@@ -21,25 +23,8 @@ function toastEvent(restaurantGuid: string, order: Record<string, unknown> | nul
   };
 }
 
-function order(guid: string, modifiedAt: string, netSalesCents: number) {
-  return {
-    orderGuid: guid,
-    businessDate: "2026-11-20",
-    netSalesCents,
-    grossSalesCents: netSalesCents,
-    discountCents: 0,
-    taxCents: 0,
-    tipCents: 0,
-    gratuityCents: 0,
-    deferredCents: 0,
-    checkCount: 1,
-    voided: false,
-    deleted: false,
-    excessFood: false,
-    modifiedAt,
-    refunds: [],
-  };
-}
+const order = (orderGuid: string, modifiedAt: string, netSalesCents: number) =>
+  normalizedOrder({ orderGuid, modifiedAt, netSalesCents, grossSalesCents: netSalesCents });
 
 /** Rows inserted and updated in inbound_events so far in this transaction. */
 async function writes(tx: postgres.TransactionSql): Promise<[number, number]> {
