@@ -229,76 +229,75 @@ $$;
 -- overflows before the final bigint. tests/metrics/parity_test.ts drives generated days
 -- through the tables and compares the rows it writes with TypeScript.
 --
--- plpgsql, so its query is planned once per session, with the per-value functions inlined into
--- it: as a SQL function with OUT parameters called in FROM it could not be inlined, was planned
--- again on every recompute, and called punch_paid_seconds and round_half_away once per punch
--- (~1 ms for a day of 20 punches, most of the recompute). `worked` is materialized so the cost
--- is computed from plain columns, which lets round_half_away (it uses its arguments more than
--- once) be inlined too.
+-- A set-returning SQL function (one row) with no SET clause, not strict, not volatile: the
+-- planner inlines it into write_daily_metrics's read of the day, planned once per session with
+-- it, with the per-value functions inlined too (as a plpgsql function it was a call of its own
+-- on every write, ~0.1 ms). `w` is kept a subquery of its own (offset 0) so each punch's paid
+-- seconds are computed once, from plain columns, which lets round_half_away (it uses its
+-- arguments more than once) be inlined too. Every name is schema-qualified, as in the
+-- per-value functions above.
 create or replace function pipeline.daily_metrics_from_totals(
   counted_sales_cents numeric,
   counted_orders bigint,
   refunded_cents numeric,
   punches pipeline.metric_punch[],
   as_of timestamptz,
-  max_open_shift_seconds integer,
-  out net_sales_cents bigint,
-  out refund_cents bigint,
-  out labor_cost_cents bigint,
-  out paid_labor_seconds bigint,
-  out paid_labor_minutes bigint,
-  out labor_pct_bp bigint,
-  out cplh_cents bigint,
-  out splh_cents bigint,
-  out order_count integer,
-  out punch_count integer,
-  out open_punch_count integer,
-  out overtime_minutes bigint,
-  out overtime_premium_cents bigint
+  max_open_shift_seconds integer
 )
-language plpgsql
+returns table (
+  net_sales_cents bigint,
+  refund_cents bigint,
+  labor_cost_cents bigint,
+  paid_labor_seconds bigint,
+  paid_labor_minutes bigint,
+  labor_pct_bp bigint,
+  cplh_cents bigint,
+  splh_cents bigint,
+  order_count integer,
+  punch_count integer,
+  open_punch_count integer,
+  overtime_minutes bigint,
+  overtime_premium_cents bigint
+)
+language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-declare
-  v_sales_cents numeric := daily_metrics_from_totals.counted_sales_cents
-    - daily_metrics_from_totals.refunded_cents;
-  v_seconds numeric;
-  v_cents numeric;
-begin
-  with worked as materialized (
-    select pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at,
-        p.unpaid_break_seconds, p.paid_seconds, daily_metrics_from_totals.as_of,
-        daily_metrics_from_totals.max_open_shift_seconds) as seconds,
-      p.hourly_wage_cents as wage,
-      p.clocked_out_at is null as open,
-      coalesce(p.overtime_seconds, 0) as overtime_seconds,
-      coalesce(p.overtime_premium_cents, 0) as premium
-    from pg_catalog.unnest(daily_metrics_from_totals.punches) as p
-    where not p.deleted
-  )
-  select coalesce(sum(w.seconds), 0),
-    -- Labor cost is each punch's straight cost plus its overtime premium.
-    coalesce(sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium), 0),
-    count(*),
-    count(*) filter (where w.open),
-    pipeline.round_half_away(coalesce(sum(w.overtime_seconds), 0), 60),
-    coalesce(sum(w.premium), 0)
-  into v_seconds, v_cents, daily_metrics_from_totals.punch_count,
-    daily_metrics_from_totals.open_punch_count, daily_metrics_from_totals.overtime_minutes,
-    daily_metrics_from_totals.overtime_premium_cents
-  from worked as w;
-  net_sales_cents := v_sales_cents;
-  refund_cents := daily_metrics_from_totals.refunded_cents;
-  labor_cost_cents := v_cents;
-  paid_labor_seconds := v_seconds;
-  paid_labor_minutes := pipeline.round_half_away(v_seconds, 60);
-  labor_pct_bp := pipeline.labor_pct_bp(v_cents, v_sales_cents);
-  cplh_cents := pipeline.per_labor_hour_cents(v_cents, v_seconds);
-  splh_cents := pipeline.per_labor_hour_cents(v_sales_cents, v_seconds);
-  order_count := daily_metrics_from_totals.counted_orders;
-end
+  select (counted_sales_cents - refunded_cents)::bigint,
+    refunded_cents::bigint,
+    t.cents::bigint,
+    t.seconds::bigint,
+    pipeline.round_half_away(t.seconds, 60)::bigint,
+    pipeline.labor_pct_bp(t.cents, counted_sales_cents - refunded_cents),
+    pipeline.per_labor_hour_cents(t.cents, t.seconds),
+    pipeline.per_labor_hour_cents(counted_sales_cents - refunded_cents, t.seconds),
+    counted_orders::integer,
+    t.punch_count::integer,
+    t.open_punch_count::integer,
+    t.overtime_minutes::bigint,
+    t.premium::bigint
+  from (
+    select coalesce(pg_catalog.sum(w.seconds), 0) as seconds,
+      -- Labor cost is each punch's straight cost plus its overtime premium.
+      coalesce(pg_catalog.sum(pipeline.punch_labor_cost_cents(w.seconds, w.wage) + w.premium),
+        0) as cents,
+      pg_catalog.count(*) as punch_count,
+      pg_catalog.count(*) filter (where w.open) as open_punch_count,
+      pipeline.round_half_away(coalesce(pg_catalog.sum(w.overtime_seconds), 0), 60)
+        as overtime_minutes,
+      coalesce(pg_catalog.sum(w.premium), 0) as premium
+    from (
+      select pipeline.punch_paid_seconds(p.clocked_in_at, p.clocked_out_at,
+          p.unpaid_break_seconds, p.paid_seconds, as_of, max_open_shift_seconds) as seconds,
+        p.hourly_wage_cents as wage,
+        p.clocked_out_at is null as open,
+        coalesce(p.overtime_seconds, 0) as overtime_seconds,
+        coalesce(p.overtime_premium_cents, 0) as premium
+      from pg_catalog.unnest(punches) as p
+      where not p.deleted
+      offset 0
+    ) as w
+  ) as t
 $$;
 
 -- ---------------------------------------------------------------------------------------
@@ -315,36 +314,6 @@ create table if not exists pipeline.day_order_totals (
   primary key (location_id, business_date)
 );
 revoke all on pipeline.day_order_totals from public, anon, authenticated;
-
--- Adds one transaction's change to a day's totals at its commit. The row lock it takes makes
--- a concurrent writer of the same day wait here until this transaction commits, so each
--- change is added to the latest totals exactly once.
-create or replace function pipeline.add_to_day_order_totals(
-  location_id bigint,
-  business_date date,
-  sales_cents bigint,
-  orders bigint
-)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-#variable_conflict use_column
-begin
-  if add_to_day_order_totals.sales_cents = 0 and add_to_day_order_totals.orders = 0 then
-    return;
-  end if;
-  insert into pipeline.day_order_totals as t (location_id, business_date, counted_sales_cents,
-    counted_orders)
-  values (add_to_day_order_totals.location_id, add_to_day_order_totals.business_date,
-    add_to_day_order_totals.sales_cents, add_to_day_order_totals.orders)
-  on conflict (location_id, business_date) do update set
-    counted_sales_cents = t.counted_sales_cents + excluded.counted_sales_cents,
-    counted_orders = t.counted_orders + excluded.counted_orders;
-end
-$$;
-
 
 -- ---------------------------------------------------------------------------------------
 -- The recompute
@@ -369,6 +338,9 @@ declare
   loc public.locations;
   m record;
   written public.daily_metrics;
+  v_companies bigint[];
+  v_users bigint[];
+  v_clocked_in timestamptz[];
 begin
   select * into loc from public.locations as l where l.id = write_daily_metrics.location_id;
   if not found then
@@ -384,24 +356,25 @@ begin
 
   -- Someone on the clock accrues, and with them their overtime: their workweeks are worked out
   -- again at this clock first (any other day that moves with them is queued). With nobody on
-  -- the clock the function is not called at all (the filter on `a` comes before the lateral
-  -- call).
-  insert into pipeline.pending_metric_days (location_id, business_date)
-  select d.location_id, d.business_date
-  from (
-      select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id) as c,
-        pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id) as u,
-        pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id) as t
-      from public.punches as p
-      where p.location_id = write_daily_metrics.location_id
-        and p.business_date = write_daily_metrics.business_date
-        and p.clocked_out_at is null and not p.deleted and p.user_id is not null
-    ) as a,
-    lateral pipeline.refresh_overtime_weeks(a.c, a.u, a.t, clock) as d
-  where a.c is not null
-    and (d.location_id, d.business_date)
+  -- the clock nothing is worked out.
+  select pg_catalog.array_agg(p.sevenshifts_company_id order by p.sevenshifts_punch_id),
+    pg_catalog.array_agg(p.user_id order by p.sevenshifts_punch_id),
+    pg_catalog.array_agg(p.clocked_in_at order by p.sevenshifts_punch_id)
+  into v_companies, v_users, v_clocked_in
+  from public.punches as p
+  where p.location_id = write_daily_metrics.location_id
+    and p.business_date = write_daily_metrics.business_date
+    and p.clocked_out_at is null and not p.deleted and p.user_id is not null;
+  -- The insert only when there is someone: a statement of its own is cheaper than an insert
+  -- (and its triggers' set-up) that finds no rows.
+  if v_companies is not null then
+    insert into pipeline.pending_metric_days (location_id, business_date)
+    select d.location_id, d.business_date
+    from pipeline.refresh_overtime_weeks(v_companies, v_users, v_clocked_in, clock) as d
+    where (d.location_id, d.business_date)
       is distinct from (write_daily_metrics.location_id, write_daily_metrics.business_date)
-  on conflict do nothing;
+    on conflict do nothing;
+  end if;
 
   select t.* into strict m
   from (
@@ -417,8 +390,10 @@ begin
       where r.location_id = write_daily_metrics.location_id
         and r.refund_business_date = write_daily_metrics.business_date
     ) as refunded,
-    lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
-      array(
+    -- The punches as a column of their own, so the formula's arguments hold no sub-select
+    -- and the planner inlines it.
+    (
+      select array(
         select row(p.clocked_in_at, p.clocked_out_at, p.unpaid_break_seconds, p.paid_seconds,
             p.hourly_wage_cents, p.deleted, o.overtime_seconds, o.premium_cents
           )::pipeline.metric_punch
@@ -426,9 +401,10 @@ begin
         left join pipeline.punch_overtime as o on o.punch_id = p.sevenshifts_punch_id
         where p.location_id = write_daily_metrics.location_id
           and p.business_date = write_daily_metrics.business_date
-      ),
-      clock,
-      pipeline.max_open_shift_seconds()) as t;
+      ) as punches
+    ) as worked,
+    lateral pipeline.daily_metrics_from_totals(sales.cents, sales.orders, refunded.cents,
+      worked.punches, clock, pipeline.max_open_shift_seconds()) as t;
 
   insert into public.daily_metrics as d (
     location_id, business_date, net_sales_cents, refund_cents, labor_cost_cents,
@@ -463,8 +439,7 @@ begin
 
   -- The open day's intraday row, projection and projection alert (20261130000200_projection.sql).
   perform pipeline.write_projection(loc, written, clock);
-  perform pipeline.evaluate_alerts(write_daily_metrics.location_id,
-    write_daily_metrics.business_date);
+  perform pipeline.evaluate_written_day(loc, written);
   -- Someone on the clock about to reach overtime (20261129000300_overtime.sql).
   if m.open_punch_count > 0 then
     perform pipeline.warn_overtime(write_daily_metrics.location_id,
@@ -557,6 +532,17 @@ declare
   v_users bigint[];
   v_clocked_in timestamptz[];
 begin
+  -- An INSERT ... ON CONFLICT DO UPDATE fires both the insert and the update triggers, one of
+  -- them with no rows (a new row was inserted, or an existing one updated): that one has
+  -- nothing to queue, and one look at its transition table is cheaper than running each
+  -- branch's statements on no rows. An update's old and new rows are the same rows.
+  if tg_op = 'INSERT' then
+    if not exists (select from new_rows) then
+      return null;
+    end if;
+  elsif not exists (select from old_rows) then
+    return null;
+  end if;
   -- An insert trigger has no old_rows and a delete trigger no new_rows, hence the branches.
   if tg_table_name = 'orders' then
     if tg_op in ('UPDATE', 'DELETE') then
@@ -675,8 +661,18 @@ begin
     from taken as t
     order by 1, 2
   loop
-    perform pipeline.add_to_day_order_totals(day.location_id, day.business_date,
-      day.counted_sales_delta, day.counted_orders_delta);
+    -- The day's change to its order totals. The row lock it takes makes a concurrent writer
+    -- of the same day wait here until this transaction commits, so each change is added to
+    -- the latest totals exactly once.
+    if day.counted_sales_delta <> 0 or day.counted_orders_delta <> 0 then
+      insert into pipeline.day_order_totals as t (location_id, business_date,
+        counted_sales_cents, counted_orders)
+      values (day.location_id, day.business_date, day.counted_sales_delta,
+        day.counted_orders_delta)
+      on conflict (location_id, business_date) do update set
+        counted_sales_cents = t.counted_sales_cents + excluded.counted_sales_cents,
+        counted_orders = t.counted_orders + excluded.counted_orders;
+    end if;
     perform pipeline.write_daily_metrics(day.location_id, day.business_date);
   end loop;
 end
@@ -791,7 +787,6 @@ revoke execute on function
   pipeline.per_labor_hour_cents(numeric, numeric),
   pipeline.daily_metrics_from_totals(numeric, bigint, numeric, pipeline.metric_punch[],
     timestamptz, integer),
-  pipeline.add_to_day_order_totals(bigint, date, bigint, bigint),
   pipeline.write_daily_metrics(bigint, date),
   pipeline.recompute_day(bigint, date),
   pipeline.queue_metric_days(),

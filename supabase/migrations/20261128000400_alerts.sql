@@ -410,7 +410,8 @@ $$;
 -- Evaluates one location's business day right after its recompute
 -- (pipeline.write_daily_metrics, 20261128000300_metrics.sql, same transaction): records the
 -- figures and, while the day is open, inserts one alert on a transition. A closed day is left
--- to pipeline.judge_closed_days.
+-- to pipeline.judge_closed_days. The recompute hands over the location and the day's row as
+-- it just wrote them (pipeline.evaluate_written_day); this form reads them, for calls by hand.
 create or replace function pipeline.evaluate_alerts(location_id bigint, business_date date)
 returns void
 language plpgsql
@@ -419,54 +420,73 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_location_id bigint := evaluate_alerts.location_id;
-  v_day date := evaluate_alerts.business_date;
   loc public.locations%rowtype;
   m public.daily_metrics%rowtype;
-  st public.alert_states%rowtype;
-  v_changed boolean;
-  v_next text;
 begin
-  select * into loc from public.locations as l where l.id = v_location_id;
-  if not found or not loc.alerts_enabled then
+  select * into loc from public.locations as l where l.id = evaluate_alerts.location_id;
+  if not found then
     return;
   end if;
   select * into m from public.daily_metrics as d
-  where d.location_id = v_location_id and d.business_date = v_day;
+  where d.location_id = evaluate_alerts.location_id
+    and d.business_date = evaluate_alerts.business_date;
+  if found then
+    perform pipeline.evaluate_written_day(loc, m);
+  end if;
+end
+$$;
+
+-- pipeline.evaluate_alerts for a location and its day's public.daily_metrics row `m`, as the
+-- recompute has them (reading them again cost two lookups per write).
+create or replace function pipeline.evaluate_written_day(loc public.locations,
+  m public.daily_metrics)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_state text;
+  v_next text;
+begin
   -- No labor % (no or negative net sales): nothing to judge.
-  if not found or m.labor_pct_bp is null then
+  if not loc.alerts_enabled or m.labor_pct_bp is null then
     return;
   end if;
 
-  -- The state row is the lock: concurrent evaluations of one day take turns.
-  insert into public.alert_states as s (location_id, business_date)
-  values (v_location_id, v_day)
-  on conflict (location_id, business_date) do nothing;
-  select * into strict st from public.alert_states as s
-  where s.location_id = v_location_id and s.business_date = v_day
-  for update;
-
-  v_changed := (st.last_labor_pct_bp, st.last_net_sales_cents)
-    is distinct from (m.labor_pct_bp, m.net_sales_cents);
-  update public.alert_states as s
-  set last_labor_pct_bp = m.labor_pct_bp,
-    last_net_sales_cents = m.net_sales_cents,
-    figures_version = s.figures_version + case when v_changed then 1 else 0 end,
-    figures_changed_at = case when v_changed then pg_catalog.clock_timestamp()
-      else s.figures_changed_at end,
-    evaluated_at = pg_catalog.now()
-  where s.location_id = v_location_id and s.business_date = v_day;
+  -- The state row is the lock: concurrent evaluations of one day take turns (the upsert locks
+  -- it, or waits for the evaluation that inserts or holds it). One statement records the
+  -- figures, bumping the version (and when) only when labor % or net sales changed; a new row
+  -- starts at version 1, its figures being new. The update leaves the state alone, so the
+  -- state returned is the one this evaluation moves on from.
+  insert into public.alert_states as s (location_id, business_date, last_labor_pct_bp,
+    last_net_sales_cents, figures_version, figures_changed_at, evaluated_at)
+  values (m.location_id, m.business_date, m.labor_pct_bp, m.net_sales_cents, 1,
+    pg_catalog.clock_timestamp(), pg_catalog.now())
+  on conflict (location_id, business_date) do update set
+    last_labor_pct_bp = excluded.last_labor_pct_bp,
+    last_net_sales_cents = excluded.last_net_sales_cents,
+    figures_version = s.figures_version
+      + case when (s.last_labor_pct_bp, s.last_net_sales_cents)
+        is distinct from (excluded.last_labor_pct_bp, excluded.last_net_sales_cents)
+        then 1 else 0 end,
+    figures_changed_at = case when (s.last_labor_pct_bp, s.last_net_sales_cents)
+        is distinct from (excluded.last_labor_pct_bp, excluded.last_net_sales_cents)
+      then excluded.figures_changed_at else s.figures_changed_at end,
+    evaluated_at = excluded.evaluated_at
+  returning s.state into v_state;
 
   -- Closed by the figures' own clock (m.as_of, pipeline.current_clock), so replays with an
   -- injected clock agree.
-  if v_day < pipeline.business_date_of(m.as_of, loc.time_zone, loc.business_day_cutoff_hour)
+  if m.business_date < pipeline.business_date_of(m.as_of, loc.time_zone,
+    loc.business_day_cutoff_hour)
   then
     return;
   end if;
-  v_next := pipeline.next_alert_state(st.state, m.labor_pct_bp, m.net_sales_cents, loc, false,
+  v_next := pipeline.next_alert_state(v_state, m.labor_pct_bp, m.net_sales_cents, loc, false,
     true);
   if v_next is not null then
-    perform pipeline.raise_alert(loc, m, st.state, v_next, false);
+    perform pipeline.raise_alert(loc, m, v_state, v_next, false);
   end if;
 end
 $$;
@@ -1235,6 +1255,8 @@ $$;
 revoke all on function pipeline.set_runtime_config(text, text) from public, anon, authenticated;
 revoke all on function pipeline.runtime_config(text) from public, anon, authenticated;
 revoke all on function pipeline.evaluate_alerts(bigint, date) from public, anon, authenticated;
+revoke all on function pipeline.evaluate_written_day(public.locations, public.daily_metrics)
+  from public, anon, authenticated;
 revoke all on function pipeline.next_alert_state(text, bigint, bigint, public.locations, boolean,
   boolean) from public, anon, authenticated;
 revoke all on function pipeline.raise_alert(public.locations, public.daily_metrics, text, text,

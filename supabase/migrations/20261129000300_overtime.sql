@@ -141,33 +141,59 @@ set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
 declare
+  v_one boolean := pg_catalog.cardinality(refresh_overtime_weeks.company_ids) = 1;
+  v_companies bigint[];
   v_company bigint;
   pol record;
-  wk record;
+  v_users bigint[];
+  v_weeks date[];
+  i integer;
+  v_user bigint;
+  v_week date;
 begin
   if refresh_overtime_weeks.company_ids is null
     or pg_catalog.cardinality(refresh_overtime_weeks.company_ids) = 0 then
     return;
   end if;
-  for v_company in
-    select distinct c.company_id
-    from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
-      pg_catalog.unnest(refresh_overtime_weeks.user_ids)) as c(company_id, user_id)
-    where c.user_id is not null
-    order by 1
-  loop
-    select * into pol from pipeline.overtime_policy(v_company);
-    for wk in
-      select distinct c.user_id,
-        pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
-          pol.start_hour), pol.start_iso_day) as workweek
+  -- The companies, and below each one's employees and workweeks, distinct and in order (the
+  -- order the rows are written in). One changed punch (a delivery) is its own list: no query.
+  if v_one then
+    if refresh_overtime_weeks.user_ids[1] is null then
+      return;
+    end if;
+    v_companies := refresh_overtime_weeks.company_ids;
+  else
+    v_companies := array(
+      select distinct c.company_id
       from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
-        pg_catalog.unnest(refresh_overtime_weeks.user_ids),
-        pg_catalog.unnest(refresh_overtime_weeks.clocked_in)) as c(company_id, user_id,
-          clocked_in_at)
-      where c.company_id = v_company and c.user_id is not null
-      order by 1, 2
-    loop
+        pg_catalog.unnest(refresh_overtime_weeks.user_ids)) as c(company_id, user_id)
+      where c.user_id is not null
+      order by 1);
+  end if;
+  foreach v_company in array v_companies loop
+    select * into pol from pipeline.overtime_policy(v_company);
+    if v_one then
+      v_users := refresh_overtime_weeks.user_ids;
+      v_weeks := array[pipeline.workweek_of(pipeline.business_date_of(
+        refresh_overtime_weeks.clocked_in[1], pol.time_zone, pol.start_hour), pol.start_iso_day)];
+    else
+      select pg_catalog.array_agg(w.user_id order by w.user_id, w.workweek),
+        pg_catalog.array_agg(w.workweek order by w.user_id, w.workweek)
+      into v_users, v_weeks
+      from (
+        select distinct c.user_id,
+          pipeline.workweek_of(pipeline.business_date_of(c.clocked_in_at, pol.time_zone,
+            pol.start_hour), pol.start_iso_day) as workweek
+        from rows from (pg_catalog.unnest(refresh_overtime_weeks.company_ids),
+          pg_catalog.unnest(refresh_overtime_weeks.user_ids),
+          pg_catalog.unnest(refresh_overtime_weeks.clocked_in)) as c(company_id, user_id,
+            clocked_in_at)
+        where c.company_id = v_company and c.user_id is not null
+      ) as w;
+    end if;
+    for i in 1 .. coalesce(pg_catalog.cardinality(v_users), 0) loop
+      v_user := v_users[i];
+      v_week := v_weeks[i];
       return query
       with week_punches as (
         select p.sevenshifts_punch_id as punch_id, p.location_id, p.business_date,
@@ -179,15 +205,15 @@ begin
             as paid
         from public.punches as p
         where p.sevenshifts_company_id = v_company
-          and p.user_id = wk.user_id
+          and p.user_id = v_user
           -- A superset of the week on the index, whatever the zone and DST; filtered exactly
           -- below.
-          and p.clocked_in_at >= (wk.workweek - 2)::timestamp at time zone 'UTC'
-          and p.clocked_in_at < (wk.workweek + 9)::timestamp at time zone 'UTC'
+          and p.clocked_in_at >= (v_week - 2)::timestamp at time zone 'UTC'
+          and p.clocked_in_at < (v_week + 9)::timestamp at time zone 'UTC'
           and not p.deleted
           and p.location_id is not null
           and pipeline.workweek_of(pipeline.business_date_of(p.clocked_in_at, pol.time_zone,
-            pol.start_hour), pol.start_iso_day) = wk.workweek
+            pol.start_hour), pol.start_iso_day) = v_week
       ),
       by_day as (
         select k.*,
@@ -235,7 +261,7 @@ begin
       upserted as (
         insert into pipeline.punch_overtime as o (punch_id, company_id, user_id, workweek,
           location_id, business_date, overtime_seconds, premium_cents)
-        select p.punch_id, v_company, wk.user_id, wk.workweek, p.location_id, p.business_date,
+        select p.punch_id, v_company, v_user, v_week, p.location_id, p.business_date,
           p.overtime_seconds, p.premium_cents
         from priced as p
         -- Only rows that change: ON CONFLICT locks (and so writes) every row it meets, even
@@ -243,7 +269,7 @@ begin
         left join pipeline.punch_overtime as x on x.punch_id = p.punch_id
         where (x.company_id, x.user_id, x.workweek, x.location_id, x.business_date,
             x.overtime_seconds, x.premium_cents)
-          is distinct from (v_company, wk.user_id, wk.workweek, p.location_id,
+          is distinct from (v_company, v_user, v_week, p.location_id,
             p.business_date, p.overtime_seconds, p.premium_cents)
         on conflict (punch_id) do update set
           company_id = excluded.company_id,
@@ -263,7 +289,7 @@ begin
       -- Punches no longer in this week (deleted, moved, held): their rows go.
       removed as (
         delete from pipeline.punch_overtime as o
-        where o.company_id = v_company and o.user_id = wk.user_id and o.workweek = wk.workweek
+        where o.company_id = v_company and o.user_id = v_user and o.workweek = v_week
           and not exists (select 1 from priced as p where p.punch_id = o.punch_id)
         returning o.location_id, o.business_date
       )

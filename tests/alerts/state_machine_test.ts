@@ -195,6 +195,63 @@ dbTest(
   },
 );
 
+dbTest(
+  "alerts: the day's state row records each evaluation; its version moves only with labor % or sales",
+  async () => {
+    const loc = await newLocation();
+    const row = async () => {
+      const [r] = await sql`
+        select state, last_labor_pct_bp::int, last_net_sales_cents::int, figures_version::int,
+          figures_changed_at, evaluated_at, alert_count
+        from public.alert_states
+        where location_id = ${loc.id} and business_date = ${loc.today}`;
+      return r;
+    };
+    // No labor % yet (sales only count with labor, but no sales: nothing to judge): no row.
+    await writeDay(loc, loc.today, { laborCents: 20_000 });
+    assert.equal(await row(), undefined);
+
+    await writeDay(loc, loc.today, { salesCents: 100_000 }); // 20 %: ok
+    const first = await row();
+    assert.deepEqual(
+      {
+        state: first.state,
+        pct: first.last_labor_pct_bp,
+        sales: first.last_net_sales_cents,
+        version: first.figures_version,
+        alerts: first.alert_count,
+      },
+      { state: "ok", pct: 2000, sales: 100_000, version: 1, alerts: 0 },
+    );
+
+    // The same figures again (the punch rewritten as it was): evaluated, not a new version.
+    await writeDay(loc, loc.today, { laborCents: 20_000 });
+    const same = await row();
+    assert.equal(same.figures_version, 1);
+    assert.equal(same.figures_changed_at.getTime(), first.figures_changed_at.getTime());
+    assert.ok(same.evaluated_at > first.evaluated_at, "evaluated_at moves on every evaluation");
+
+    // Labor % moves: a new version, a later change time, and the alert from the stored state.
+    await writeDay(loc, loc.today, { laborCents: 27_000 }); // 27 %: over
+    const over = await row();
+    assert.deepEqual(
+      [over.state, over.last_labor_pct_bp, over.figures_version, over.alert_count],
+      ["over", 2700, 2, 1],
+    );
+    assert.ok(over.figures_changed_at > same.figures_changed_at);
+    // Net sales move with labor % unchanged (both doubled): a new version too.
+    await writeDay(loc, loc.today, { salesCents: 200_000, laborCents: 54_000 });
+    const both = await row();
+    assert.deepEqual(
+      [both.state, both.last_labor_pct_bp, both.last_net_sales_cents, both.figures_version],
+      ["over", 2700, 200_000, 3],
+    );
+    await writeDay(loc, loc.today, { laborCents: 64_000 }); // 32 %: critical
+    assert.deepEqual(kinds(await alertsOf(loc)), ["ok→over", "over→critical"]);
+    assert.deepEqual([(await row()).state, (await row()).figures_version], ["critical", 4]);
+  },
+);
+
 dbTest("alerts: re-crossing the same level the same day inserts nothing", async () => {
   const loc = await newLocation();
   await writeDay(loc, loc.today, { salesCents: 100_000, laborCents: 26_000 }); // over

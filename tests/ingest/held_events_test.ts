@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { testDb, testEnv } from "../_support/env.ts";
+import { normalizedOrder } from "../_support/toast_order.ts";
 import {
   deliverPunch,
   deliverToast,
@@ -205,21 +206,12 @@ Deno.test("held: an event that cannot be applied never blocks the mapping; it is
       modifiedAt: "2026-11-26T13:01:00.000Z",
     };
     const poisonOrder = {
-      orderGuid: crypto.randomUUID(),
-      businessDate: "2026-11-26",
+      ...normalizedOrder({
+        orderGuid: crypto.randomUUID(),
+        businessDate: "2026-11-26",
+        modifiedAt: "2026-11-26T12:00:00.000Z",
+      }),
       netSalesCents: "lots",
-      grossSalesCents: 0,
-      discountCents: 0,
-      taxCents: 0,
-      tipCents: 0,
-      gratuityCents: 0,
-      deferredCents: 0,
-      checkCount: 1,
-      voided: false,
-      deleted: false,
-      excessFood: false,
-      modifiedAt: "2026-11-26T12:00:00.000Z",
-      refunds: [],
     };
     // And one that applies but whose cost (9e15 s at $100,000/h) no day's figures can hold.
     const costlyPunch = {
@@ -240,7 +232,7 @@ Deno.test("held: an event that cannot be applied never blocks the mapping; it is
     const [o] = await sql`insert into public.inbound_events (source, event_key, topic,
         external_location_key, raw_body, normalized, outcome)
       values ('toast', ${crypto.randomUUID()}, 'order_updated', ${ids.toastGuid}, '{}',
-        ${sql.json(poisonOrder)}, 'unmapped') returning id`;
+        ${JSON.stringify(poisonOrder)}::text::jsonb, 'unmapped') returning id`;
     // The mapping commits; the good events are applied, the poison ones rejected with why.
     const locationId = await newLocation(sql, ids);
     assert.deepEqual(await dayOf(sql, locationId, "2026-11-26"), [14_400, 6_000, 1, 2_500, 1]);

@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { adminUrl, testDb } from "../_support/env.ts";
 import { functionCalls, inCountedRollback } from "../_support/function_calls.ts";
+import { normalizedOrder } from "../_support/toast_order.ts";
 import {
   createProjectionFixture,
   FIXTURE_CLOCK,
@@ -154,31 +155,23 @@ Deno.test("an order without refunds runs no refund statement (and so none of its
     let version = 0;
     const apply = async (refunds: Array<{ paymentGuid: string; refundCents: number }>) => {
       version++;
-      const order = {
+      const order = normalizedOrder({
         orderGuid: guid,
-        businessDate: "2026-11-20",
         netSalesCents: 5000,
         grossSalesCents: 5000,
-        discountCents: 0,
         taxCents: 400,
-        tipCents: 0,
-        gratuityCents: 0,
-        deferredCents: 0,
-        checkCount: 1,
-        voided: false,
-        deleted: false,
-        excessFood: false,
         modifiedAt: `2026-11-20T18:0${version}:00.000Z`,
         refunds: refunds.map((r) => ({
           ...r,
           refundBusinessDate: "2026-11-20",
           tipRefundCents: 0,
         })),
-      };
+      });
       const calls = () => functionCalls(tx, "pipeline.queue_metric_days()");
       const before = await calls();
       const [{ outcome }] = await tx`
-          select pipeline.apply_toast_order(${id}, ${tx.json(order)}, 'key') as outcome`;
+          select pipeline.apply_toast_order(${id}, ${JSON.stringify(order)}::text::jsonb, 'key')
+            as outcome`;
       assert.equal(outcome, "applied");
       const stored = await tx`
           select payment_guid, refund_cents::int from public.order_refunds
