@@ -136,8 +136,10 @@ set search_path = ''
 -- Planned once per session (the generic plan, whatever the arguments): left to choose, the plan
 -- cache plans a query again on every call once statistics exist, since today's rows, newer than
 -- any statistics, make each custom plan look cheaper than the generic one (~0.5-2 ms a call,
--- npm run bench:hot-path -- --statements).
+-- npm run bench:hot-path -- --statements). On indexes, as pipeline.write_daily_metrics says
+-- why: every read here is of one employee's week.
 set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 #variable_conflict use_column
 declare
@@ -383,8 +385,10 @@ language plpgsql
 stable
 security definer
 set search_path = ''
--- Its query planned once per session, as pipeline.refresh_overtime_weeks says why.
+-- Its query planned once per session and on indexes, as pipeline.refresh_overtime_weeks says
+-- why.
 set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 #variable_conflict use_column
 declare
