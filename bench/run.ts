@@ -888,7 +888,10 @@ async function main(): Promise<number> {
         toastTargets: toastTargets(fleet, day),
         punchTargets: punchTargets(fleet, day),
         keepTimings: true,
-      }).finally(() => logStatements(false));
+      }).finally(() => logStatements(false)).catch(async (err) => {
+        await probe.stop(); // not left running when the measurement fails
+        throw err;
+      });
       const stalls = await probe.stop();
       await sleep(200); // the log lines of the last statements
       const log = await Deno.readTextFile(host.postgresLog).catch(() => "");

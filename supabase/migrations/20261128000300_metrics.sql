@@ -332,7 +332,9 @@ set search_path = ''
 -- says why; the day's read was planned again on every write (~0.4 ms). And on indexes: a plan
 -- made while a table is a page or two (a young project) reads the whole table, and is kept for
 -- the connection's life as the table grows (0.47 → 12.7 ms a write once the overtime table had
--- 50,000 rows; tests/metrics/hot_path_writes_test.ts). Every read here is of one day.
+-- 50,000 rows; tests/metrics/hot_path_writes_test.ts). Every read here is of one day; the
+-- setting holds for the functions it calls too (the projection, the alert evaluation, the
+-- overtime warning), whose reads are of one location-day or one employee as well.
 set plan_cache_mode = force_generic_plan
 set enable_seqscan = off
 as $$
