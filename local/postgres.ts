@@ -170,28 +170,48 @@ function ephemeralPortRange(): [number, number] {
   return [32768, 60999];
 }
 
+/** Ports `freePort` has handed out in this process: none is handed out twice. */
+const portsHandedOut = new Set<number>();
+
 /**
- * A free TCP port on 127.0.0.1, outside the ephemeral range. A port the OS hands out for
- * `port: 0` comes from that range, so between choosing it and listening on it (seconds, for a
- * stack that starts Postgres first) any outgoing connection could take it as its local port:
- * the listen then fails with "address in use" (seen once in a full test run).
+ * A free TCP port on 127.0.0.1, outside the ephemeral range, never one this process was given
+ * before. A port the OS hands out for `port: 0` comes from that range, so between choosing it
+ * and listening on it (seconds, for a stack that starts Postgres first) any outgoing connection
+ * could take it as its local port: the listen then fails with "address in use" (seen once in a
+ * full test run). A port is free until someone listens on it, so two calls before either
+ * listens could pick the same one (a stack's API and database ports, each drawn at random:
+ * seen once in CI) unless the process remembers what it handed out.
  */
 export function freePort(): number {
   const [ephemeralLow, ephemeralHigh] = ephemeralPortRange();
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 10_000 + Math.floor(Math.random() * 55_000);
     if (port >= ephemeralLow && port <= ephemeralHigh) continue;
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-      return port;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AddrInUse)) throw err;
-    }
+    if (portsHandedOut.has(port)) continue;
+    if (listenable(port)) return handOut(port);
   }
   // Every candidate was taken (or there is no room outside the range): let the OS choose.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    if (!portsHandedOut.has(port)) return handOut(port);
+  }
+  throw new Error("No free TCP port on 127.0.0.1 that this process has not handed out already");
+}
+
+function listenable(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) return false;
+    throw err;
+  }
+}
+
+function handOut(port: number): number {
+  portsHandedOut.add(port);
   return port;
 }
 

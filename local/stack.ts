@@ -310,6 +310,12 @@ async function main() {
   };
   const apiPort = port(values["api-port"], DEFAULT_PORTS.api);
   const dbPort = port(values["db-port"], DEFAULT_PORTS.db);
+  if (apiPort === dbPort) {
+    console.error(
+      `npm start: --api-port and --db-port are both ${apiPort}; give them two ports\n\n${HELP}`,
+    );
+    Deno.exit(2);
+  }
   const started = Date.now();
   // Stop whatever has started when told to, also while still starting up.
   let stack: Stack | undefined;
