@@ -12,6 +12,8 @@
  * the request `limit` places back was answered more than a second ago. Its answer came after
  * it arrived, and this one arrives after it is sent, so the two arrivals are more than a second
  * apart; no jitter or queueing in between can squeeze `limit + 1` arrivals into one second.
+ * Requests may be in flight together: one not yet answered counts as answered at the end of
+ * time, so "`limit` places back" is taken among the answers in the order they come (or will).
  *
  * @module
  */
@@ -25,12 +27,19 @@ export const SEVENSHIFTS_REQUESTS_PER_SECOND = 10;
 /** 7shifts: how long a 429 blocks the token. */
 export const SEVENSHIFTS_RATE_LIMIT_BLOCK_MS = 60_000;
 
-/** Keeps at most `limit` requests in any second, measured from answers (see the module doc). */
+/**
+ * Keeps at most `limit` requests in any second, measured from answers (see the module doc).
+ * Each request is {@link reserve}d when sent and {@link record}ed when answered or failed.
+ */
 export class RollingLimiter {
-  /** Answer times (epoch ms) of the last `limit` requests, oldest first. */
+  /** The latest `limit` answer times (epoch ms), oldest first. */
   #answered: number[] = [];
+  /** Requests sent and not yet answered. */
+  #inFlight = 0;
   /** Send time of the last request. */
   #lastSent = -Infinity;
+  /** Waiting for the next answer (see {@link nextAnswer}). */
+  #waiters: Array<() => void> = [];
   readonly limit: number;
   /** The least time between two sends (1000 / limit), so a burst is spread over the second. */
   readonly minGapMs: number;
@@ -44,19 +53,38 @@ export class RollingLimiter {
     if (Number.isFinite(startAt)) this.#answered = new Array(limit).fill(startAt);
   }
 
-  /** The earliest time (epoch ms) the next request may be sent. */
+  /**
+   * The earliest time (epoch ms) the next request may be sent; `Infinity` while `limit`
+   * requests are in flight (the next answer sets it: {@link nextAnswer}).
+   */
   nextSendAt(): number {
     const spaced = this.#lastSent + this.minGapMs;
-    const window = this.#answered.length < this.limit ? -Infinity : this.#answered[0] + 1001;
+    if (this.#inFlight >= this.limit) return Infinity;
+    // The limit-th latest answer, the requests in flight being the latest of all.
+    const back = this.#answered.length - (this.limit - this.#inFlight);
+    const window = back < 0 ? -Infinity : this.#answered[back]! + 1001;
     return Math.max(spaced, window);
   }
 
-  /** Records a request sent at `sentAt` and answered (or failed) at `answeredAt`. */
+  /** Records a request sent at `sentAt` (in flight until {@link record}ed). */
+  reserve(sentAt: number): void {
+    this.#lastSent = Math.max(this.#lastSent, sentAt);
+    this.#inFlight++;
+  }
+
+  /** Records that a request {@link reserve}d at `sentAt` was answered (or failed) at `answeredAt`. */
   record(sentAt: number, answeredAt: number): void {
     this.#lastSent = Math.max(this.#lastSent, sentAt);
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
     this.#answered.push(answeredAt);
     this.#answered.sort((a, b) => a - b);
     while (this.#answered.length > this.limit) this.#answered.shift();
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves at the next {@link record}. */
+  nextAnswer(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }
 

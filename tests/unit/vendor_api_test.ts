@@ -124,6 +124,7 @@ Deno.test("vendor APIs: the limiter never lets limit+1 arrivals share a second, 
       for (const [toServer, back] of delays) {
         now = Math.max(now, limiter.nextSendAt());
         const sent = now;
+        limiter.reserve(sent);
         const arrived = sent + toServer;
         arrivals.push(arrived);
         now = arrived + back; // the answer
@@ -137,6 +138,59 @@ Deno.test("vendor APIs: the limiter never lets limit+1 arrivals share a second, 
   ));
   // Started "just used": nothing for a second.
   assert.ok(new RollingLimiter(5, 10_000).nextSendAt() > 11_000);
+});
+
+Deno.test("vendor APIs: the limiter never lets limit+1 arrivals share a second with requests in flight together", () => {
+  fc.assert(fc.property(
+    fc.integer({ min: 1, max: 12 }),
+    fc.integer({ min: 1, max: 30 }),
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 })), {
+      minLength: 1,
+      maxLength: 80,
+    }),
+    (limit, senders, delays) => {
+      // `senders` callers, each sending its next request as soon as the limiter allows and
+      // waiting for its answer; time jumps from event to event.
+      const limiter = new RollingLimiter(limit);
+      const answers: Array<{ at: number; sent: number }> = [];
+      const arrivals: number[] = [];
+      let now = 0;
+      let idle = senders;
+      let next = 0;
+      let mostInFlight = 0;
+      while (next < delays.length || answers.length > 0) {
+        while (idle > 0 && next < delays.length && limiter.nextSendAt() <= now) {
+          const [toServer, back] = delays[next++]!;
+          limiter.reserve(now);
+          arrivals.push(now + toServer);
+          answers.push({ at: now + toServer + back, sent: now });
+          idle--;
+        }
+        mostInFlight = Math.max(mostInFlight, answers.length);
+        const due = answers.map((a) => a.at);
+        const sendAt = limiter.nextSendAt();
+        if (idle > 0 && next < delays.length && Number.isFinite(sendAt)) due.push(sendAt);
+        now = Math.max(now, Math.min(...due));
+        answers.sort((a, b) => a.at - b.at);
+        while (answers.length > 0 && answers[0]!.at <= now) {
+          const a = answers.shift()!;
+          limiter.record(a.sent, a.at);
+          idle++;
+        }
+      }
+      arrivals.sort((a, b) => a - b);
+      for (let i = limit; i < arrivals.length; i++) {
+        assert.ok(arrivals[i]! - arrivals[i - limit]! >= 1000, `${limit}: ${arrivals}`);
+      }
+      assert.ok(mostInFlight <= limit);
+    },
+  ));
+  // Five in flight of five a second: the next waits for an answer, then for its second.
+  const limiter = new RollingLimiter(5);
+  for (let i = 0; i < 5; i++) limiter.reserve(i * 200);
+  assert.equal(limiter.nextSendAt(), Infinity);
+  limiter.record(0, 900);
+  assert.equal(limiter.nextSendAt(), 1901);
 });
 
 Deno.test("vendor APIs: how long a 429 asks to wait", () => {

@@ -57,7 +57,40 @@ export interface VendorHttpOptions {
 export class VendorHttp {
   /** Requests sent (the run's `requests` counter). */
   sent = 0;
+  /** Senders take their turn to wait for the limiters, one at a time, in the order they came. */
+  #turn: Promise<void> = Promise.resolve();
   constructor(readonly opts: VendorHttpOptions) {}
+
+  /**
+   * Waits until every limiter allows a request, then reserves it in each; returns the send
+   * time. One sender at a time, so two never take the same free place.
+   */
+  async #acquire(limiters: RollingLimiter[]): Promise<number> {
+    const { clock, deadline } = this.opts;
+    const previous = this.#turn;
+    let done!: () => void;
+    this.#turn = new Promise((resolve) => (done = resolve));
+    await previous;
+    try {
+      while (true) {
+        const at = Math.max(...limiters.map((l) => l.nextSendAt()));
+        if (at === Infinity) {
+          // As many in flight as a second allows: the next answer says when.
+          await Promise.race(limiters.map((l) => l.nextAnswer()));
+          continue;
+        }
+        if (at <= clock.now()) break;
+        if (at >= deadline) throw new OutOfTime("budget spent while pacing");
+        await clock.sleep(at - clock.now());
+      }
+      if (clock.now() >= deadline) throw new OutOfTime("budget spent");
+      const sentAt = clock.now();
+      for (const l of limiters) l.reserve(sentAt);
+      return sentAt;
+    } finally {
+      done();
+    }
+  }
 
   /** Time left before the deadline. */
   remainingMs(): number {
@@ -72,13 +105,7 @@ export class VendorHttp {
   async send(url: string, init: RequestInit, endpointLimiter?: RollingLimiter): Promise<Response> {
     const { clock } = this.opts;
     const limiters = endpointLimiter ? [this.opts.limiter, endpointLimiter] : [this.opts.limiter];
-    const at = Math.max(...limiters.map((l) => l.nextSendAt()));
-    if (at > clock.now()) {
-      if (at >= this.opts.deadline) throw new OutOfTime("budget spent while pacing");
-      await clock.sleep(at - clock.now());
-    }
-    if (clock.now() >= this.opts.deadline) throw new OutOfTime("budget spent");
-    const sentAt = clock.now();
+    const sentAt = await this.#acquire(limiters);
     this.sent++;
     let res: Response;
     try {
