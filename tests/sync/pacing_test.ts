@@ -32,7 +32,12 @@ const realClock: Clock = {
  * One backfill of six days of one restaurant through `advanceRun`, each store of orders taking
  * `storeMs` of real time, on `clock` (the fakes' too).
  */
-async function syncSixDays(storeMs: number, clock: Clock = realClock) {
+async function syncSixDays(
+  storeMs: number,
+  clock: Clock = realClock,
+  slow: { emptyStoreMs?: number; refundListMs?: number } = {},
+) {
+  const emptyStoreMs = slow.emptyStoreMs ?? 0;
   const days = 6;
   const sim = generateSimulation({
     seed: 41,
@@ -61,8 +66,9 @@ async function syncSixDays(storeMs: number, clock: Clock = realClock) {
       return Promise.resolve();
     },
     applyPage: async (page) => {
-      // Storing orders takes time; a page with none (a refund date with nothing new) is quick.
-      if (page.orders.length > 0) await new Promise((r) => setTimeout(r, storeMs));
+      // Storing orders takes time; a page with none (refund dates with nothing new) less.
+      const ms = page.orders.length > 0 ? storeMs : emptyStoreMs;
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       stored.push({ page, to: clock.now() });
       return { fetched: page.orders.length, new: 0, changed: 0, unchanged: 0, held: 0 };
     },
@@ -102,7 +108,14 @@ async function syncSixDays(storeMs: number, clock: Clock = realClock) {
   const deadline = clock.now() + 60_000;
   const http = new VendorHttp({
     vendor: "toast",
-    fetch,
+    // A refunded-payments list answered `refundListMs` late (a vendor far away).
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      if (slow.refundListMs && String(input).includes("/orders/v2/payments?")) {
+        await new Promise((r) => setTimeout(r, slow.refundListMs));
+      }
+      return res;
+    },
     clock,
     limiter: new RollingLimiter(TOAST_REQUESTS_PER_SECOND),
     deadline,
@@ -155,10 +168,12 @@ Deno.test("sync pacing: with nothing slowing it, ordersBulk goes at most 5 a sec
   // The pages themselves came as fast as 5 a second allows: five within the first second.
   assert.equal(got.bulkPeak, TOAST_ORDERS_BULK_PER_SECOND);
   assert.equal(got.refunds.length, got.run.refundDates.length);
-  const refundSpan = got.refunds[got.refunds.length - 1].at - got.refunds[0].at;
+  // The refund lists ride along the ordersBulk pages (one with each), the rest come at up to 20
+  // a second: all of them within a second after the last page.
+  const afterOrders = got.refunds[got.refunds.length - 1].at - got.bulk[got.bulk.length - 1].at;
   assert.ok(
-    refundSpan < 1000,
-    `${got.refunds.length} refund lookups took ${refundSpan} ms (at 5 a second: over 2 s)`,
+    afterOrders < 1000,
+    `${got.refunds.length} refund lookups ended ${afterOrders} ms after the last ordersBulk page`,
   );
   assert.ok(got.clientPeak > TOAST_ORDERS_BULK_PER_SECOND, `client peak ${got.clientPeak}`);
   assert.ok(got.clientPeak <= TOAST_REQUESTS_PER_SECOND, `client peak ${got.clientPeak}`);
@@ -177,4 +192,25 @@ Deno.test("sync pacing: the next ordersBulk page is asked for while the last one
       } was stored`,
     );
   }
+});
+
+Deno.test("sync pacing: the refund dates' lists are asked for ahead, and dates with nothing to look up are stored as one page", async () => {
+  // Each store (a transaction) takes 150 ms, as on a busy database, and each list comes 250 ms
+  // after it is asked for, as from a vendor far away: twelve dates done one by one, each list
+  // asked for after the last date was stored, would take over 4 s.
+  const got = await syncSixDays(0, realClock, { emptyStoreMs: 150, refundListMs: 250 });
+  assert.deepEqual(got.violations, []);
+  assert.equal(got.refunds.length, got.run.refundDates.length);
+  const refundPages = got.stored.filter((s) => s.page.phase === "toast_refunds" && s.page.counted);
+  assert.equal(refundPages.length, 1, "twelve dates without an unknown refund: one page");
+  assert.deepEqual(refundPages[0]?.page.cursor, { date: got.run.refundDates.length });
+  // Asked for ahead (one with each ordersBulk page, the rest together), none waiting for the
+  // last one's answer or store: the dates were done soon after the last page of orders.
+  const lastOrders = Math.max(
+    ...got.stored.filter((s) => s.page.phase === "toast_orders" && s.page.counted).map((s) => s.to),
+  );
+  const refundsDone = refundPages[0]!.to - lastOrders;
+  assert.ok(refundsDone < 1500, `the dates were stored ${refundsDone} ms after the last orders`);
+  const duringOrders = got.refunds.filter((r) => r.at < got.bulk[got.bulk.length - 1]!.at);
+  assert.ok(duringOrders.length > 0, "lists asked for while the orders were paged through");
 });
