@@ -14,7 +14,7 @@
  * @module
  */
 import postgres from "postgres";
-import { startVendorFakes } from "../local/vendor_fakes.ts";
+import { type FakeRequest, startVendorFakes } from "../local/vendor_fakes.ts";
 import { generateSimulation, type Simulation } from "../sim/generate.ts";
 import { mapLocations } from "../sim/db.ts";
 import { renderApiPunch, renderToastOrder } from "../sim/render.ts";
@@ -61,6 +61,42 @@ export interface BackfillFigures {
   cpuPerPageMs: number | null;
   cpuMs: number | null;
   violations: string[];
+  /**
+   * Where the sync's wall time went, in seconds from the request: when each kind of vendor
+   * request first and last arrived at the fakes, and when the run ended.
+   */
+  timeline: BackfillTimeline;
+}
+
+/** First and last arrival (s after the backfill was requested) of one kind of vendor request. */
+export interface RequestSpan {
+  requests: number;
+  first: number;
+  last: number;
+}
+
+/** The sync's timeline, seconds after `request_backfill`. */
+export interface BackfillTimeline {
+  toastLogin: RequestSpan | null;
+  ordersBulk: RequestSpan | null;
+  refundedPayments: RequestSpan | null;
+  sevenShifts: RequestSpan | null;
+  end: number;
+}
+
+/** The span of the requests `keep` selects, in seconds after `startedAt` (epoch ms). */
+function requestSpan(
+  requests: FakeRequest[],
+  startedAt: number,
+  keep: (r: FakeRequest) => boolean,
+): RequestSpan | null {
+  const at = requests.filter(keep).map((r) => r.at);
+  if (at.length === 0) return null;
+  return {
+    requests: at.length,
+    first: round((Math.min(...at) - startedAt) / 1000, 2),
+    last: round((Math.max(...at) - startedAt) / 1000, 2),
+  };
 }
 
 /** The final version of every order and punch, as the ingest events the webhooks would send. */
@@ -173,6 +209,7 @@ export async function measureBackfill(opts: {
     const pid = opts.vendorSyncPid();
     const meter = pid ? new CpuMeter(() => ({ "vendor-sync": { pids: [pid] } })).start() : null;
     const t1 = performance.now();
+    const requestedAt = Date.now();
     const [{ run }] =
       await sql`select pipeline.request_backfill(${locationB}, ${opts.days}) as run`;
     let row: Record<string, unknown> = {};
@@ -185,6 +222,7 @@ export async function measureBackfill(opts: {
       await new Promise((r) => setTimeout(r, 50));
     }
     const syncSeconds = (performance.now() - t1) / 1000;
+    const endedAt = Date.now();
     const cpu = meter?.stop() ?? null;
     const syncRows = ["rows_new", "rows_changed", "rows_unchanged", "rows_held"]
       .reduce((n, k) => n + Number(row[k]), 0);
@@ -229,6 +267,25 @@ export async function measureBackfill(opts: {
         : null,
       cpuMs,
       violations: fakes.violations(),
+      timeline: {
+        toastLogin: requestSpan(
+          fakes.requests("toast"),
+          requestedAt,
+          (r) => r.path.startsWith("/authentication/"),
+        ),
+        ordersBulk: requestSpan(
+          fakes.requests("toast"),
+          requestedAt,
+          (r) => r.path === "/orders/v2/ordersBulk",
+        ),
+        refundedPayments: requestSpan(
+          fakes.requests("toast"),
+          requestedAt,
+          (r) => r.path === "/orders/v2/payments",
+        ),
+        sevenShifts: requestSpan(fakes.requests("7shifts"), requestedAt, () => true),
+        end: round((endedAt - requestedAt) / 1000, 2),
+      },
     };
   } finally {
     await fakes.stop();

@@ -560,12 +560,15 @@ async function main(): Promise<number> {
         "  --wait-quiet first wait (up to 600 s) until the machine is under 15 % busy\n" +
         "  --no-readme  do not write a full run's figures into bench/README.md\n" +
         "  --only-tail  only the 200 events/s run, N times, with CPU per event (for work on the\n" +
-        "               tail; no targets, no results file)",
+        "               tail; no targets, no results file)\n" +
+        "  --only-backfill  only the backfill, N times, with where the sync's time went (for\n" +
+        "               work on the sync; no targets, no results file)",
     );
     return 0;
   }
   const base = PROFILES[args.has("--quick") ? "quick" : "full"];
   const onlyTail = args.has("--only-tail");
+  const onlyBackfill = args.has("--only-backfill");
   const runsArg = Deno.args.findIndex((a) => a === "--runs" || a.startsWith("--runs="));
   const runsText = runsArg < 0
     ? undefined
@@ -792,10 +795,10 @@ async function main(): Promise<number> {
     // ---- 3a. Recompute baseline on an empty database (before anything else is stored): one
     // fleet per run, measured together in rounds.
     const emptyFleets: Fleet[] = [];
-    for (let r = 1; r <= runCount && !onlyTail; r++) {
+    for (let r = 1; r <= runCount && !onlyTail && !onlyBackfill; r++) {
       emptyFleets.push(await prepareFleet(`10-order days, no history${runLabel(r)}`, 10));
     }
-    const emptySmall = onlyTail ? [] : await measureFleets(emptyFleets);
+    const emptySmall = onlyTail || onlyBackfill ? [] : await measureFleets(emptyFleets);
 
     // ---- 1 + 2. Ingest throughput: HTTP through the functions vs the same SQL, direct, each
     // HTTP run next to its SQL run.
@@ -1115,6 +1118,16 @@ async function main(): Promise<number> {
       );
       return backfill;
     };
+
+    if (onlyBackfill) {
+      // A quick loop for work on the sync: only the backfill, `runs` times, with where its
+      // time went; no targets, no results file.
+      for (let r = 1; r <= runCount; r++) {
+        const b = await backfillRun(r);
+        out(`run ${r}: backfill timeline (s after the request): ${JSON.stringify(b.timeline)}`);
+      }
+      return 0;
+    }
 
     if (onlyTail) {
       // A quick loop for work on the tail: only the 200 events/s run, `runs` times, each with
