@@ -8,7 +8,7 @@
  * intact and nothing edited behind their back, a sync changes nothing and recomputes nothing.
  */
 import assert from "node:assert/strict";
-import { closedDate, differences, syncAll, syncWorld } from "./support.ts";
+import { closedDate, differences, syncAll, syncWorld, waitForRuns } from "./support.ts";
 
 for (const lossRate of [0, 0.1, 0.5]) {
   Deno.test(`sync: ${lossRate * 100} % of webhooks lost and breaks edited without a webhook → after one sync every figure equals the truth`, async () => {
@@ -128,6 +128,49 @@ Deno.test("sync: five weeks back is asked for in month-long windows, 6 s apart, 
       ...bulk.filter((r) => r.query.startDate !== bulk[0].query.startDate).map((r) => r.at),
     );
     assert.ok(firstOfSecond - lastOfFirst >= 5000, `${firstOfSecond - lastOfFirst} ms apart`);
+    assert.deepEqual(world.fakes.violations(), []);
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("sync: orders seen only through a refund are looked up by payment; every refund date asked for once", async () => {
+  // Every webhook lost, and the run asks ordersBulk for nothing (modified since its own end): the
+  // orders it stores are those the refund phase finds through the refunded payments' lists.
+  const world = await syncWorld({ seed: 23, locations: 1, days: 4, webhookLossRate: 1 });
+  try {
+    const span = world.span();
+    const refunded = new Map<string, string>(); // order GUID → its payment's refund date
+    for (const o of world.sim.orders) {
+      const v = o.versions[o.versions.length - 1]!;
+      for (const c of v.checks) {
+        for (const p of c.payments) {
+          const date = p.refund?.refundBusinessDate;
+          if (date && date >= span.from && date <= span.to) {
+            refunded.set(o.guid.toLowerCase(), date);
+          }
+        }
+      }
+    }
+    assert.ok(refunded.size >= 2, `${refunded.size} refunded orders in the simulated days`);
+    const [{ id }] = await world.sql`select pipeline.enqueue_sync(l.id, 'manual',
+        ${span.from}::date, ${span.to}::date, now(), now()) as id
+      from public.locations as l where l.id = ${world.locationIds[0]}`;
+    await world.sql`select pipeline.post_sync_request(${id})`;
+    const [run] = await waitForRuns(world.sql, [Number(id)]);
+    assert.equal(run.state, "succeeded", String(run.error));
+    const stored = await world.sql`select toast_order_guid::text as guid from public.orders
+      where location_id = ${world.locationIds[0]} order by 1`;
+    assert.deepEqual(stored.map((r) => r.guid), [...refunded.keys()].sort());
+    const toast = world.fakes.requests("toast").filter((r) => r.status === 200);
+    const lists = toast.filter((r) => r.path === "/orders/v2/payments");
+    const dates = lists.map((r) => r.query.refundBusinessDate);
+    assert.equal(new Set(dates).size, dates.length, "each date's list asked for once");
+    for (const date of new Set(refunded.values())) {
+      assert.ok(dates.includes(date.replaceAll("-", "")), `the list of ${date}`);
+    }
+    const lookups = toast.filter((r) => r.path.startsWith("/orders/v2/payments/"));
+    assert.ok(lookups.length >= refunded.size, `${lookups.length} payments looked up`);
     assert.deepEqual(world.fakes.violations(), []);
   } finally {
     await world.close();
