@@ -143,18 +143,24 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   return created;
 }
 
-/** Throws a clear error when something already listens on 127.0.0.1:`port`. */
-export function assertPortFree(port: number, what: string): void {
+/** Whether nothing listens on 127.0.0.1:`port` (a listen there succeeds). */
+export function isPortFree(port: number): boolean {
   try {
     Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      throw new Error(
-        `Port ${port} (${what}) is already in use. Stop whatever holds it ` +
-          `(another 'npm start' or 'supabase start'?) and try again.`,
-      );
-    }
+    if (err instanceof Deno.errors.AddrInUse) return false;
     throw err;
+  }
+}
+
+/** Throws a clear error when something already listens on 127.0.0.1:`port`. */
+export function assertPortFree(port: number, what: string): void {
+  if (!isPortFree(port)) {
+    throw new Error(
+      `Port ${port} (${what}) is already in use. Stop whatever holds it ` +
+        `(another 'npm start' or 'supabase start'?) and try again.`,
+    );
   }
 }
 
@@ -188,7 +194,7 @@ export function freePort(): number {
     const port = 10_000 + Math.floor(Math.random() * 55_000);
     if (port >= ephemeralLow && port <= ephemeralHigh) continue;
     if (portsHandedOut.has(port)) continue;
-    if (listenable(port)) return handOut(port);
+    if (isPortFree(port)) return handOut(port);
   }
   // Every candidate was taken (or there is no room outside the range): let the OS choose.
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -198,16 +204,6 @@ export function freePort(): number {
     if (!portsHandedOut.has(port)) return handOut(port);
   }
   throw new Error("No free TCP port on 127.0.0.1 that this process has not handed out already");
-}
-
-function listenable(port: number): boolean {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) return false;
-    throw err;
-  }
 }
 
 function handOut(port: number): number {

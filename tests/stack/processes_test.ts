@@ -8,7 +8,7 @@
  * folders of runs whose process is gone. Every wait is bounded.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../../local/postgres.ts";
+import { freePort, isPortFree } from "../../local/postgres.ts";
 import { repoPath } from "../../local/paths.ts";
 import { listProcesses, processInfo, waitForExit } from "../../local/processes.ts";
 import { removeDataDir, throwawayDataDir } from "../../local/throwaway.ts";
@@ -87,15 +87,6 @@ async function groupPids(pgid: number): Promise<number[]> {
   return pids;
 }
 
-function portFree(port: number): boolean {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A running `npm start` on its own ports and folder, with the pids of what it runs. */
 async function npmStart(dataDir: string) {
   const apiPort = freePort();
@@ -129,8 +120,8 @@ async function assertAllGone(s: Started, what: string) {
     assert.ok(await waitForExit(pid, STOP_TIMEOUT_MS), `${what}: pid ${pid} still runs`);
   }
   assert.deepEqual(await groupPids(s.session.pid), [], `${what}: the process group is empty`);
-  assert.ok(portFree(s.apiPort), `${what}: functions port ${s.apiPort} is free`);
-  assert.ok(portFree(s.dbPort), `${what}: Postgres port ${s.dbPort} is free`);
+  assert.ok(isPortFree(s.apiPort), `${what}: functions port ${s.apiPort} is free`);
+  assert.ok(isPortFree(s.dbPort), `${what}: Postgres port ${s.dbPort} is free`);
   await s.session.child.status;
 }
 

@@ -269,9 +269,8 @@ export async function advanceRun(w: RunWork): Promise<RunProgress> {
           // ordersBulk uses 5 of the client's 20 requests a second: with each page, the list
           // of one refund date is asked for (read once the orders are stored), so that the
           // next phase does not start by waiting a second for them.
-          if (run.refundDates.length > 0) {
-            askRefundLists(toast, refundLists.size, 1);
-          }
+          // (The lists asked for so far are those of the first dates, so the next is `size`.)
+          askRefundLists(toast, refundLists.size, 1);
           const { events, problems } = await orderEvents(run, got.orders, "api.ordersBulk");
           await store({
             phase,

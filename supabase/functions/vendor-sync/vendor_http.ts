@@ -57,13 +57,15 @@ export interface VendorHttpOptions {
 export class VendorHttp {
   /** Requests sent (the run's `requests` counter). */
   sent = 0;
-  /** Senders take their turn to wait for the limiters, one at a time, in the order they came. */
+  /** Senders wait for the limiters one at a time, in the order they came. */
   #turn: Promise<void> = Promise.resolve();
   constructor(readonly opts: VendorHttpOptions) {}
 
   /**
    * Waits until every limiter allows a request, then reserves it in each; returns the send
-   * time. One sender at a time, so two never take the same free place.
+   * time. The check and the reservation run with no await between them, so two senders never
+   * take the same free place; the turns serve them in the order they came (an ordersBulk page
+   * is not passed by the refund lists asked for after it).
    */
   async #acquire(limiters: RollingLimiter[]): Promise<number> {
     const { clock, deadline } = this.opts;
