@@ -222,26 +222,109 @@ export function modelSample(
   );
 }
 
+/** The days the model is measured on (see {@link modelAccuracy}). */
+export interface ModelDays {
+  days: number;
+  firstDate: string;
+  historyWeeks: number;
+  seed: number;
+}
+
+/**
+ * The model's samples of the same location-days under each of `rules`: each day is generated
+ * once and its alerts predicted once per rule set, so the rule sets are compared on identical
+ * days.
+ */
+export function modelSamples(
+  opts: ModelDays,
+  rules: ReadonlyArray<Partial<typeof DEFAULT_PROJECTION_RULES>>,
+): DaySample[][] {
+  const bySetting: DaySample[][] = rules.map(() => []);
+  for (let i = 0; i < opts.days; i++) {
+    const date = addDays(opts.firstDate, i);
+    const sim = generateSimulation(projectionDayOptions(opts.seed + i, date, opts.historyWeeks));
+    const targetBp = typicalTargetBp(sim, date);
+    rules.forEach((r, k) => bySetting[k]!.push(modelSample(sim, date, targetBp, r)));
+  }
+  return bySetting;
+}
+
 /**
  * The model's figures on `days` location-days: consecutive dates from `firstDate` (every
  * weekday in turn), each its own seed, with `historyWeeks` same weekdays before it.
  */
 export function modelAccuracy(
-  opts: {
-    days: number;
-    firstDate: string;
-    historyWeeks: number;
-    seed: number;
-    rules?: Partial<typeof DEFAULT_PROJECTION_RULES>;
-  },
+  opts: ModelDays & { rules?: Partial<typeof DEFAULT_PROJECTION_RULES> },
 ): { figures: AccuracyFigures; samples: DaySample[] } {
-  const samples: DaySample[] = [];
-  for (let i = 0; i < opts.days; i++) {
-    const date = addDays(opts.firstDate, i);
-    const sim = generateSimulation(projectionDayOptions(opts.seed + i, date, opts.historyWeeks));
-    samples.push(modelSample(sim, date, typicalTargetBp(sim, date), opts.rules));
-  }
-  return { figures: summarizeAccuracy(samples), samples };
+  const [samples] = modelSamples(opts, [opts.rules ?? {}]);
+  return { figures: summarizeAccuracy(samples!), samples: samples! };
+}
+
+/** A projection alert setting: the share of a typical day's sales done, and the margin. */
+export interface AlertSetting {
+  /** `projection_min_share_bp`: the alert waits for this share of a typical day's sales. */
+  minShareBp: number;
+  /** `projection_margin_bp`: it fires over target + this. */
+  marginBp: number;
+}
+
+/**
+ * The settings `npm run bench` tries on the model's days: share gates from none to the
+ * issue's default (30 %) and margins from none to 3 points (default 1).
+ */
+export const SWEEP_SETTINGS: readonly AlertSetting[] = [0, 1000, 2000, 3000].flatMap((
+  minShareBp,
+) => [0, 100, 300].map((marginBp) => ({ minShareBp, marginBp })));
+
+/** What one alert setting did on the model's days, against the goal and against foresight. */
+export interface SweepPoint extends AlertSetting {
+  overDays: number;
+  /** Over days the model's projection alert warned 2 hours or more ahead (goal: all). */
+  overDaysLeadAtLeast2h: number;
+  underByPointDays: number;
+  /** Days ending more than a point under with a projection alert (goal: none). */
+  falseAlarms: number;
+  /**
+   * Over days an alert that knew which days end over would warn 2 hours or more ahead, firing
+   * the moment this setting's gate opens: the most any alert under this gate can do.
+   */
+  foresightLeadAtLeast2h: number;
+}
+
+/**
+ * Over days that perfect foresight warns 2 hours or more ahead of the actual-% alert (or the
+ * close): an alert that knows which days will end over target and fires on each the moment the
+ * share gate opens (`gateOpenAt`), whatever the margin. No alert under the same gate can warn
+ * more of them.
+ */
+export function foresightLeadAtLeast2h(samples: readonly DaySample[]): number {
+  return samples.filter((s) =>
+    s.finalPctBp > s.laborTargetBp && s.gateOpenAt !== null &&
+    (s.overAlertAt ?? s.closeAt) - s.gateOpenAt >= 2 * 3_600_000
+  ).length;
+}
+
+/** Each of `settings` on the same model days (see {@link SweepPoint}). */
+export function sweepAlertSettings(
+  opts: ModelDays,
+  settings: readonly AlertSetting[],
+): { points: SweepPoint[]; samples: DaySample[][] } {
+  const samples = modelSamples(
+    opts,
+    settings.map((s) => ({ projectionMinShareBp: s.minShareBp, projectionMarginBp: s.marginBp })),
+  );
+  const points = settings.map((setting, k) => {
+    const f = summarizeAccuracy(samples[k]!);
+    return {
+      ...setting,
+      overDays: f.overDays,
+      overDaysLeadAtLeast2h: f.overDaysLeadAtLeast2h,
+      underByPointDays: f.underByPointDays,
+      falseAlarms: f.falseAlarms,
+      foresightLeadAtLeast2h: foresightLeadAtLeast2h(samples[k]!),
+    };
+  });
+  return { points, samples };
 }
 
 /** What `npm run bench` reports about the projection. */
@@ -251,6 +334,8 @@ export interface ProjectionBenchFigures {
   pipeline: AccuracyFigures | null;
   /** The simulator's model on a larger sample (same definitions, same kind of days). */
   model: AccuracyFigures;
+  /** The model's days under other alert settings (absent in reports before 2026-11-30 13:00). */
+  sweep?: SweepPoint[];
   seconds: number;
 }
 
@@ -299,15 +384,55 @@ export function projectionSection(f: ProjectionBenchFigures) {
   };
 }
 
-// `deno run -A bench/projection.ts [first date] [days] [history weeks]`: the model's figures
-// alone, without the stack (the full run uses its business date + 60 days, 56 days, 4 weeks).
+const pct = (bp: number) => `${bp / 100} %`;
+
+/** The report's table of the alert settings tried on the model's days. */
+export function sweepSection(points: readonly SweepPoint[]) {
+  const meets = (p: SweepPoint) =>
+    p.overDaysLeadAtLeast2h === p.overDays && p.falseAlarms === 0 ? "yes" : "no";
+  return {
+    title: "Projected close: the alert's share gate and margin against the goal (issue 19)",
+    head: [
+      "share gate",
+      "margin (pts)",
+      "over days warned ≥ 2 h ahead",
+      "alerts on days ≥ 1 pt under",
+      "goal met",
+      "with foresight: over days warned ≥ 2 h ahead",
+    ],
+    rows: points.map((p) => [
+      pct(p.minShareBp),
+      p.marginBp / 100,
+      `${p.overDaysLeadAtLeast2h}/${p.overDays}`,
+      `${p.falseAlarms}/${p.underByPointDays}`,
+      meets(p),
+      `${p.foresightLeadAtLeast2h}/${p.overDays}`,
+    ]),
+    note: "The model's days of the table above, each alert setting on the same days (the " +
+      "issue's default: 30 %, 1 point). Goal: every day that ends over warned 2 h or more " +
+      "before the actual-% alert, none of the days ending more than a point under. Foresight: " +
+      "an alert that knows which days will end over target and fires on each the moment the " +
+      "gate opens, whatever the margin: the most any alert under that gate can warn. Where it " +
+      "falls short of all over days, the actual-% alert came less than 2 h after the gate " +
+      "opened (it fires once sales pass the location's floor, $500 here, and stays open on a " +
+      "day that ends over).",
+  };
+}
+
+// `deno run -A bench/projection.ts [first date] [days] [history weeks] [--sweep]`: the model's
+// figures alone, without the stack (the full run uses its business date + 60 days, 56 days, 4
+// weeks); with `--sweep`, the alert settings of SWEEP_SETTINGS on the same days.
 if (import.meta.main) {
-  const [firstDate = "2027-01-28", days = "56", weeks = "4"] = Deno.args;
-  const { figures } = modelAccuracy({
-    days: Number(days),
-    firstDate,
-    historyWeeks: Number(weeks),
-    seed: 1900,
-  });
-  console.log(JSON.stringify(figures, null, 2));
+  const sweep = Deno.args.includes("--sweep");
+  const [firstDate = "2027-01-28", days = "56", weeks = "4"] = Deno.args.filter((a) =>
+    a !== "--sweep"
+  );
+  const opts = { days: Number(days), firstDate, historyWeeks: Number(weeks), seed: 1900 };
+  console.log(
+    JSON.stringify(
+      sweep ? sweepAlertSettings(opts, SWEEP_SETTINGS).points : modelAccuracy(opts).figures,
+      null,
+      2,
+    ),
+  );
 }

@@ -7,7 +7,7 @@
  */
 import type { BackfillFigures } from "./backfill.ts";
 import type { OvertimeEditFigures } from "./overtime.ts";
-import { type ProjectionBenchFigures, projectionSection } from "./projection.ts";
+import { type ProjectionBenchFigures, projectionSection, sweepSection } from "./projection.ts";
 import type { CpuUsage } from "./cpu.ts";
 import type { HistoryStats } from "./setup.ts";
 import type { LoadResult } from "./loadgen.ts";
@@ -574,6 +574,7 @@ export function sections(report: BenchReport): Section[] {
     ...overviewSections(report),
     ...(report.runs.some((r) => r.backfill) ? [backfillSection(report.runs)] : []),
     ...(report.projection ? [projectionSection(report.projection)] : []),
+    ...(report.projection?.sweep ? [sweepSection(report.projection.sweep)] : []),
     {
       title: `Ingest: HTTP through the functions vs the same SQL call direct (events/s, ms)${of}`,
       head: [

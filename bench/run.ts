@@ -38,7 +38,13 @@ import {
 import { readProcessMemory, resetPeakRss, RssSampler } from "./memory.ts";
 import { measureBackfill } from "./backfill.ts";
 import { measureOvertimeEdits } from "./overtime.ts";
-import { modelAccuracy, type ProjectionBenchFigures } from "./projection.ts";
+import {
+  type ProjectionBenchFigures,
+  summarizeAccuracy,
+  SWEEP_SETTINGS,
+  sweepAlertSettings,
+} from "./projection.ts";
+import { DEFAULT_PROJECTION_RULES } from "../sim/projection_model.ts";
 import { pipelineAccuracy } from "./projection_pipeline.ts";
 import type { WageUnit } from "../sim/render.ts";
 import { addDays } from "../sim/time.ts";
@@ -1293,16 +1299,23 @@ async function main(): Promise<number> {
         seed: 1900,
       })
       : null;
-    const modelAccuracyFigures = modelAccuracy({
+    // The model's days under the issue's alert setting and the others of the sweep, each day
+    // generated once.
+    const sweep = sweepAlertSettings({
       days: profile.projection.modelDays,
       firstDate,
       historyWeeks: profile.projection.historyWeeks,
       seed: 1900,
-    });
+    }, SWEEP_SETTINGS);
+    const issueSetting = SWEEP_SETTINGS.findIndex((s) =>
+      s.minShareBp === DEFAULT_PROJECTION_RULES.projectionMinShareBp &&
+      s.marginBp === DEFAULT_PROJECTION_RULES.projectionMarginBp
+    );
     const projection: ProjectionBenchFigures = {
       historyWeeks: profile.projection.historyWeeks,
       pipeline: pipelineAccuracyFigures?.figures ?? null,
-      model: modelAccuracyFigures.figures,
+      model: summarizeAccuracy(sweep.samples[issueSetting]!),
+      sweep: sweep.points,
       seconds: round((performance.now() - projectionStarted) / 1000, 1),
     };
     step(

@@ -1,10 +1,19 @@
 /**
  * The simulator's schedules (sim/schedule_gen.ts): each day's published shifts, the punches
  * that derive from them, same-weekday history days, and sales that vary from day to day; and
- * the benchmark's accuracy figures (bench/projection.ts) on hand-made days.
+ * the benchmark's accuracy figures (bench/projection.ts) on hand-made days and its sweep of
+ * alert settings on the model's days.
  */
 import assert from "node:assert/strict";
-import { type DaySample, openingOfLastEpisode, summarizeAccuracy } from "../../bench/projection.ts";
+import {
+  type DaySample,
+  foresightLeadAtLeast2h,
+  modelAccuracy,
+  openingOfLastEpisode,
+  summarizeAccuracy,
+  sweepAlertSettings,
+  sweepSection,
+} from "../../bench/projection.ts";
 import { generateSimulation } from "../../sim/generate.ts";
 import { businessDateAt } from "../../sim/time.ts";
 
@@ -99,8 +108,21 @@ Deno.test("schedules: same weekdays resemble each other without being equal", ()
   assert.deepEqual(plain.dates, plain.targetDates);
 });
 
+const h = 3_600_000;
+const handMadeDay = (s: Partial<DaySample>): DaySample => ({
+  businessDate: "2026-11-20",
+  timeZone: "America/New_York",
+  laborTargetBp: 2500,
+  finalPctBp: 2500,
+  projectedPctBp: [2500, 2500, 2500],
+  projectionAlertAt: null,
+  overAlertAt: null,
+  closeAt: 28 * h,
+  gateOpenAt: 13 * h,
+  ...s,
+});
+
 Deno.test("bench accuracy: the actual-% alert that counts, errors, leads and false alarms", () => {
-  const h = 3_600_000;
   // Over at 11 AM, recovered at 6 PM, over again at 9 PM: the last episode opened at 9 PM.
   assert.equal(
     openingOfLastEpisode([
@@ -115,18 +137,7 @@ Deno.test("bench accuracy: the actual-% alert that counts, errors, leads and fal
     openingOfLastEpisode([{ kind: "over", at: h }, { kind: "recovered", at: 2 * h }]),
     null,
   );
-  const day = (s: Partial<DaySample>): DaySample => ({
-    businessDate: "2026-11-20",
-    timeZone: "America/New_York",
-    laborTargetBp: 2500,
-    finalPctBp: 2500,
-    projectedPctBp: [2500, 2500, 2500],
-    projectionAlertAt: null,
-    overAlertAt: null,
-    closeAt: 28 * h,
-    gateOpenAt: 13 * h,
-    ...s,
-  });
+  const day = handMadeDay;
   const f = summarizeAccuracy([
     // Ends over; warned at 3 PM, the actual-% alert at 6 PM: 3 h ahead. Its gate time is made up
     // (after the warning) to count it as a day no alert the gate allows could lead by 2 h.
@@ -156,4 +167,54 @@ Deno.test("bench accuracy: the actual-% alert that counts, errors, leads and fal
   assert.equal(f.overDaysLeadImpossible, 1);
   // Unknown when a source does not know when its gate opened.
   assert.equal(summarizeAccuracy([day({ gateOpenAt: null })]).overDaysLeadImpossible, null);
+});
+
+Deno.test("bench sweep: foresight warns the over days whose actual-% alert came 2 h after the gate", () => {
+  const day = handMadeDay;
+  const days = [
+    // Ends over a hair; its actual-% alert exactly 2 h after the gate opened: warned in time.
+    day({ finalPctBp: 2501, overAlertAt: 15 * h }),
+    // Ends over; the actual-% alert a minute short of 2 h after the gate: too late for any alert.
+    day({ finalPctBp: 3000, overAlertAt: 15 * h - 60_000 }),
+    // Ends over, crossed only at the close (4 AM): in time.
+    day({ finalPctBp: 2600 }),
+    // Ends over, the gate never opened: never.
+    day({ finalPctBp: 2600, gateOpenAt: null }),
+    // On target exactly, and under: not over days.
+    day({ finalPctBp: 2500, overAlertAt: 20 * h }),
+    day({ finalPctBp: 2000 }),
+  ];
+  assert.equal(foresightLeadAtLeast2h(days), 2);
+  const point = {
+    minShareBp: 3000,
+    marginBp: 100,
+    overDays: 4,
+    overDaysLeadAtLeast2h: 4,
+    underByPointDays: 1,
+    falseAlarms: 0,
+    foresightLeadAtLeast2h: 2,
+  };
+  const goalMet = (p: typeof point) => sweepSection([p]).rows[0]![4];
+  assert.equal(goalMet(point), "yes");
+  assert.equal(goalMet({ ...point, falseAlarms: 1 }), "no");
+  assert.equal(goalMet({ ...point, overDaysLeadAtLeast2h: 3 }), "no");
+  assert.deepEqual(sweepSection([point]).rows[0]!.slice(0, 4), ["30 %", 1, "4/4", "0/1"]);
+});
+
+Deno.test("bench sweep: each setting sees the same days as the model run alone with that setting", () => {
+  const opts = { days: 2, firstDate: "2027-02-04", historyWeeks: 3, seed: 1900 };
+  const settings = [{ minShareBp: 0, marginBp: 0 }, { minShareBp: 3000, marginBp: 300 }];
+  const { points, samples } = sweepAlertSettings(opts, settings);
+  settings.forEach((s, k) => {
+    const alone = modelAccuracy({
+      ...opts,
+      rules: { projectionMinShareBp: s.minShareBp, projectionMarginBp: s.marginBp },
+    });
+    assert.deepEqual(samples[k], alone.samples);
+    assert.equal(points[k]!.falseAlarms, alone.figures.falseAlarms);
+    assert.equal(points[k]!.overDaysLeadAtLeast2h, alone.figures.overDaysLeadAtLeast2h);
+    assert.equal(points[k]!.foresightLeadAtLeast2h, foresightLeadAtLeast2h(alone.samples));
+  });
+  // The settings differ on these days (the gate opens at the first write with no minimum).
+  assert.notDeepEqual(samples[0]!.map((d) => d.gateOpenAt), samples[1]!.map((d) => d.gateOpenAt));
 });
