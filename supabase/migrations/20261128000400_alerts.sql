@@ -836,10 +836,12 @@ declare
       or claim_locked_alert.has_default_discord then 'discord' end
   ], null);
 begin
-  -- A morning flash goes to the one channel it was made for (20261130000300_flash.sql).
+  -- A morning flash goes to the one channel it was made for; an alert held in quiet hours and
+  -- released goes only to the channels whose flash has not listed it (20261130000300_flash.sql).
   select case when a.kind = 'flash'
       then array(select t from pg_catalog.unnest(v_targets) as t where t = any (a.target_channels))
-      else v_targets end
+      else array(select t from pg_catalog.unnest(v_targets) as t
+        where not t = any (a.flashed_channels)) end
     into v_targets
   from public.alerts as a where a.id = claim_locked_alert.alert_id;
   if pg_catalog.cardinality(v_targets) = 0 then
@@ -876,7 +878,10 @@ $$;
 -- (the sweep). An alert is due when pending and its next attempt time has come, or when a
 -- claim on it expired. A location's alert is never claimed while an older alert of the same
 -- location is still pending or sending, so each location hears its alerts in order; at most
--- one alert per location is claimed at a time. Claimed alerts are 'sending' under a fresh
+-- one alert per location is claimed at a time. A morning flash (kind 'flash', a channel's
+-- message queued on its first location: 20261130000300_flash.sql) stands in no line: it
+-- neither waits for that location's alerts (one retrying for hours on a failing Discord would
+-- hold a Slack channel's flash) nor holds them up. Claimed alerts are 'sending' under a fresh
 -- lease token; an alert whose location has no channel (its own URL or the notifier's
 -- default, per the has_default_* flags) becomes 'undeliverable' at once, and is returned
 -- with that status so the caller can report it.
@@ -911,12 +916,13 @@ begin
           (a.status = 'pending' and a.next_attempt_at <= pg_catalog.now())
           or (a.status = 'sending' and a.lease_expires_at <= pg_catalog.now())
         )
-        and not exists (
+        and (a.kind = 'flash' or not exists (
           select 1 from public.alerts as older
           where older.location_id = a.location_id
             and older.id < a.id
             and older.status in ('pending', 'sending')
-        )
+            and older.kind <> 'flash'
+        ))
       order by a.id
       limit greatest(claim_alerts.max_alerts, 0)
       for update of a skip locked
@@ -931,14 +937,17 @@ begin
     select a.id, l.slack_webhook_url, l.discord_webhook_url
     from public.alerts as a
     join public.locations as l on l.id = a.location_id
-    where a.id = (
-        select u.id from public.alerts as u
-        where u.location_id = coalesce(claim_alerts.only_location_id,
-            (select x.location_id from public.alerts as x where x.id = claim_alerts.only_id))
-          and u.status in ('pending', 'sending')
-        order by u.id
-        limit 1
-      )
+    where a.id = coalesce(
+        -- A morning flash is in no location's line (see above).
+        (select f.id from public.alerts as f
+          where f.id = claim_alerts.only_id and f.kind = 'flash'),
+        (select u.id from public.alerts as u
+          where u.location_id = coalesce(claim_alerts.only_location_id,
+              (select x.location_id from public.alerts as x where x.id = claim_alerts.only_id))
+            and u.status in ('pending', 'sending')
+            and u.kind <> 'flash'
+          order by u.id
+          limit 1))
       and (claim_alerts.only_id is null or a.id = claim_alerts.only_id)
       and (claim_alerts.only_location_id is null
         or a.location_id = claim_alerts.only_location_id)

@@ -15,8 +15,9 @@
 --   of their times), so every location's D is closed: a channel serving New York and Los Angeles
 --   hears about D at 7 AM Los Angeles; one serving Sydney and New York at 7 AM New York. Every
 --   location of one flash reports the same calendar business day D.
--- * Exactly once per channel and business day (pipeline.flash_sends, primary key): a second run,
---   or two runs at once, create nothing more. A missed morning is sent late, once, as long as it
+-- * Exactly once per location, channel kind and business day (pipeline.flash_sends, primary
+--   key): a second run, two runs at once, or a run after a channel's webhook URL was replaced,
+--   report no location's day twice. A missed morning is sent late, once, as long as it
 --   is less than a day past due; a flash more than a day past due is never sent (the next day's is
 --   due by then). A channel with nothing to report for D (no figures at any of its locations and
 --   nothing held) gets no flash.
@@ -24,17 +25,20 @@
 --   location, target_channels = that channel's kind only, details = the flash's facts,
 --   shared/flash_messages.ts FlashDetails), so it has the one delivery path every alert has:
 --   the database webhook, the sweep, retries, pacing per webhook, attempts. A sibling outbox would
---   have needed its own claim, sweep and bookkeeping for one message a day.
+--   have needed its own claim, sweep and bookkeeping for one message a day. It stands in no
+--   location's line (pipeline.claim_alerts): it neither waits for that location's alerts nor
+--   holds them up.
 -- * Quiet hours: an alert inserted while its location's local time (pipeline.current_clock) is
 --   inside the quiet hours is stored 'held' (a BEFORE INSERT trigger), unless it is critical (kind
 --   'critical', or any kind whose details.level is 'critical': the projection alert's escalation).
 --   Held alerts are never claimed nor posted; the location's next flash on each of its channels
 --   lists them ("while you were closed") and, once every channel of the location has listed it,
 --   the alert is 'flashed' (done). Quiet hours hold alerts only at a location in a flash (a flash
---   hour and a channel URL): otherwise nothing would ever release them. An alert whose next flash
---   is due more than 3 hours after its quiet hours end (held after that morning's flash, in
---   quiet hours 22:00-09:00 with the flash at 7) is not kept for a day: it is posted when the
---   quiet hours end (pipeline.release_held_alerts, run with the flash job).
+--   hour and a channel URL). A held alert is posted when its quiet hours end, to the channels
+--   that have not listed it, when no flash of its channels will list it within 3 hours of that
+--   end (held after that morning's flash; a channel shared with a location whose flash comes at
+--   noon or in another time zone; a location that left every flash), and an hour after the flash
+--   that should have listed it did not (pipeline.release_held_alerts, run with the flash job).
 -- * pg_cron runs pipeline.create_due_flashes() every 15 minutes; all clocks are
 --   pipeline.current_clock(), so tests and replays inject it.
 
@@ -62,18 +66,21 @@ alter table public.alerts
   add column if not exists flashed_channels text[] not null default '{}',
   add column if not exists flash_alert_id bigint;
 
--- One row per channel and business day a flash was created for: what makes it exactly once.
--- The channel is kept as a hash of its kind and URL (webhook URLs are secrets).
+-- One row per location, channel kind and business day a flash reported: what makes it exactly
+-- once. Keyed by location, not by webhook URL: a channel whose URL is replaced (a regenerated
+-- Slack webhook) after the morning's flash must not hear about the same day again.
 create table if not exists pipeline.flash_sends (
-  channel_key text not null,
+  channel_kind text not null check (channel_kind in ('slack', 'discord')),
+  location_id bigint not null references public.locations (id) on delete cascade,
   business_date date not null,
   alert_id bigint references public.alerts (id) on delete set null,
   created_at timestamptz not null default now(),
-  primary key (channel_key, business_date)
+  primary key (channel_kind, location_id, business_date)
 );
 revoke all on pipeline.flash_sends from public, anon, authenticated, service_role;
 comment on table pipeline.flash_sends is
-  'The morning flashes created: one per channel (hash of kind and webhook URL) and business day.';
+  'The morning flashes created: which location''s business day each channel kind (Slack, '
+  'Discord) has heard about, and in which flash (alerts row).';
 
 -- ---------------------------------------------------------------------------------------
 -- Quiet hours
@@ -289,7 +296,8 @@ declare
   ch record;
   loc public.locations%rowtype;
   first_loc public.locations%rowtype;
-  v_key text;
+  v_unsent bigint[];
+  v_claimed bigint[];
   v_facts jsonb;
   v_locations jsonb;
   v_held_ids bigint[];
@@ -334,14 +342,18 @@ begin
   loop
     -- More than a day past due: the next day's flash is the news now.
     continue when v_clock >= ch.due_at + interval '1 day';
-    v_key := pg_catalog.encode(extensions.digest(ch.kind || ' ' || ch.url, 'sha256'), 'hex');
-    continue when exists (select 1 from pipeline.flash_sends as f
-      where f.channel_key = v_key and f.business_date = ch.day);
+    -- The channel's locations whose day no flash of this kind has reported yet.
+    v_unsent := array(
+      select x from pg_catalog.unnest(ch.location_ids) as x
+      where not exists (select 1 from pipeline.flash_sends as f
+        where f.channel_kind = ch.kind and f.location_id = x and f.business_date = ch.day)
+      order by x);
+    continue when pg_catalog.cardinality(v_unsent) = 0;
 
     v_locations := '[]'::jsonb;
     v_held_ids := '{}';
     for loc in
-      select * from public.locations as l where l.id = any (ch.location_ids) order by l.id
+      select * from public.locations as l where l.id = any (v_unsent) order by l.id
     loop
       v_facts := pipeline.flash_location_facts(loc, ch.day, ch.kind, ch.due_at);
       v_locations := v_locations || pg_catalog.jsonb_build_array(v_facts);
@@ -353,19 +365,34 @@ begin
     continue when pg_catalog.cardinality(v_held_ids) = 0 and not exists (
       select 1 from pg_catalog.jsonb_array_elements(v_locations) as x
       where x -> 'day' <> 'null'::jsonb);
-    -- Exactly once, also against a concurrent run.
-    insert into pipeline.flash_sends (channel_key, business_date)
-    values (v_key, ch.day)
-    on conflict do nothing;
-    continue when not found;
+    -- Exactly once, also against a concurrent run: this flash reports the locations it claims
+    -- (a concurrent run that claimed some first reports those).
+    with claimed as (
+      insert into pipeline.flash_sends (channel_kind, location_id, business_date)
+      select ch.kind, x, ch.day from pg_catalog.unnest(v_unsent) as x
+      on conflict do nothing
+      returning location_id
+    )
+    select array(select c.location_id from claimed as c order by c.location_id) into v_claimed;
+    continue when pg_catalog.cardinality(v_claimed) = 0;
+    if pg_catalog.cardinality(v_claimed) < pg_catalog.cardinality(v_unsent) then
+      v_locations := (select coalesce(pg_catalog.jsonb_agg(x order by (x ->> 'locationId')::bigint),
+          '[]'::jsonb)
+        from pg_catalog.jsonb_array_elements(v_locations) as x
+        where (x ->> 'locationId')::bigint = any (v_claimed));
+      v_held_ids := array(
+        select (h ->> 'alertId')::bigint
+        from pg_catalog.jsonb_array_elements(v_locations) as x,
+          pg_catalog.jsonb_array_elements(x -> 'held') as h);
+    end if;
 
     select coalesce(sum(d.net_sales_cents), 0), coalesce(sum(d.labor_cost_cents), 0),
       coalesce(sum(d.paid_labor_seconds), 0), coalesce(sum(d.order_count), 0),
       coalesce(sum(d.punch_count), 0)
       into v_net, v_cost, v_seconds, v_orders, v_punches
     from public.daily_metrics as d
-    where d.location_id = any (ch.location_ids) and d.business_date = ch.day;
-    select * into strict first_loc from public.locations as l where l.id = ch.location_ids[1];
+    where d.location_id = any (v_claimed) and d.business_date = ch.day;
+    select * into strict first_loc from public.locations as l where l.id = v_claimed[1];
 
     insert into public.alerts (location_id, business_date, kind, from_state, location_name,
       time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp, recovery_threshold_bp,
@@ -397,7 +424,8 @@ begin
           from public.inbound_events as e where e.outcome = 'unmapped')))
     returning id into v_alert_id;
     update pipeline.flash_sends as f set alert_id = v_alert_id
-    where f.channel_key = v_key and f.business_date = ch.day;
+    where f.channel_kind = ch.kind and f.location_id = any (v_claimed)
+      and f.business_date = ch.day;
 
     -- The held alerts it lists are done on this channel; done for good once every channel of
     -- their location has listed them.
@@ -417,11 +445,21 @@ begin
   return v_created;
 end
 $$;
--- Alerts held in quiet hours whose next flash is far off go out when the quiet hours end: for an
--- alert held at t, if the location's first flash hour after t comes more than 3 hours after the
--- end of the quiet hours t fell in, no flash is close, and the alert is made pending again once
--- those quiet hours are over, and the notifier woken. Run at the end of every flash job, so
--- within 15 minutes of the end of the quiet hours. Returns how many it released.
+-- Alerts held in quiet hours go out when the quiet hours end unless a flash will list them soon.
+-- The flash that lists a held alert is, on each channel of its location that has not listed it
+-- yet, the first flash of that channel due at or after the alert was held (a channel's flash is
+-- due at the latest flash time of the locations it serves, which may be hours after the
+-- location's own flash hour, or in another time zone). An alert is made pending again (and the
+-- notifier woken) once its quiet hours are over and:
+-- * that flash is due more than 3 hours after the end of its quiet hours (held after the
+--   morning's flash; a channel whose flash comes at noon), or
+-- * no flash will list it (its location left every flash: no flash hour, no URL of its own,
+--   alerts disabled), or
+-- * that flash was due an hour ago or more and did not list it (a flash job that read the held
+--   alerts just before this one committed; a flash more than a day late, never sent).
+-- A released alert goes only to the channels whose flash has not listed it
+-- (pipeline.claim_locked_alert). Run at the end of every flash job, so within 15 minutes.
+-- Returns how many it released.
 create or replace function pipeline.release_held_alerts(only_location_ids bigint[] default null)
 returns integer
 language plpgsql
@@ -433,7 +471,7 @@ declare
   v_released integer;
 begin
   with held as (
-    select a.id, l.time_zone, l.flash_local_hour, l.quiet_hours_end,
+    select a.id, a.held_at, a.location_id, a.flashed_channels, l.time_zone, l.quiet_hours_end,
       (a.held_at at time zone l.time_zone) as held_local
     from public.alerts as a
     join public.locations as l on l.id = a.location_id
@@ -441,25 +479,42 @@ begin
       and (release_held_alerts.only_location_ids is null
         or a.location_id = any (release_held_alerts.only_location_ids))
   ),
+  served as (
+    select l.id, l.time_zone, l.business_day_cutoff_hour, l.flash_local_hour, c.kind, c.url
+    from public.locations as l
+    cross join lateral (values ('slack', l.slack_webhook_url),
+      ('discord', l.discord_webhook_url)) as c(kind, url)
+    where c.url is not null and l.flash_local_hour is not null and l.alerts_enabled
+  ),
   timed as (
     select h.id,
-      -- The end of the quiet hours the alert was held in, and the next flash hour after it.
+      -- The end of the quiet hours the alert was held in (null: the location has none now).
       ((h.held_local::date + case when h.held_local::time < h.quiet_hours_end then 0 else 1 end)
         + h.quiet_hours_end) at time zone h.time_zone as quiet_end,
-      case when h.flash_local_hour is null then 'infinity'::timestamptz
-        else ((h.held_local::date
-          + case when h.held_local::time < pg_catalog.make_time(h.flash_local_hour, 0, 0)
-            then 0 else 1 end) + pg_catalog.make_time(h.flash_local_hour, 0, 0))
-          at time zone h.time_zone
-      end as next_flash
+      -- The last of its channels' flashes to list it (null: none will).
+      (select max(ch.next_due)
+        from served as s
+        cross join lateral (
+          select min(x.due_at) as next_due
+          from pg_catalog.generate_series((h.held_at at time zone 'UTC')::date - 2,
+            (h.held_at at time zone 'UTC')::date + 1, '1 day') as d(day)
+          cross join lateral (
+            select max(pipeline.flash_due_at(d.day::date, o.time_zone,
+                o.business_day_cutoff_hour, o.flash_local_hour)) as due_at
+            from served as o where o.kind = s.kind and o.url = s.url
+          ) as x
+          where x.due_at >= h.held_at
+        ) as ch
+        where s.id = h.location_id and not (s.kind = any (h.flashed_channels))) as next_flash
     from held as h
   )
   update public.alerts as a
   set status = 'pending', next_attempt_at = v_clock, updated_at = pg_catalog.now()
   from timed as t
   where a.id = t.id
-    and (t.quiet_end is null or (t.quiet_end <= v_clock
-      and t.next_flash > t.quiet_end + interval '3 hours'));
+    and (t.quiet_end is null or (t.quiet_end <= v_clock and (t.next_flash is null
+      or t.next_flash > t.quiet_end + interval '3 hours'
+      or t.next_flash + interval '1 hour' <= v_clock)));
   get diagnostics v_released = row_count;
   if v_released > 0 then
     -- Delivered now, not at the next minute's sweep.
@@ -469,8 +524,9 @@ begin
 end
 $$;
 comment on function pipeline.release_held_alerts(bigint[]) is
-  'Posts held alerts whose quiet hours are over when no morning flash comes within 3 hours of '
-  'their end, or at once when the location no longer has quiet hours. Run by the flash job.';
+  'Posts held alerts whose quiet hours are over when no flash of their channels will list them '
+  'within 3 hours of that end, or the one that should have did not, or at once when the '
+  'location no longer has quiet hours. Run by the flash job.';
 
 comment on function pipeline.create_due_flashes(bigint[]) is
   'Creates the morning flashes due at pipeline.current_clock(): one per channel and business '

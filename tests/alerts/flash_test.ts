@@ -146,6 +146,54 @@ function flashMessages(rx: ChannelReceiver, service: "slack" | "discord"): strin
   );
 }
 
+/**
+ * A sync notice (a non-critical alert) of `locationId` for business day `day`, inserted at the
+ * injected clock `iso`; `details` adds to its facts. Its id and the status it got.
+ */
+async function addNotice(
+  c: Ctx,
+  locationId: number,
+  iso: string,
+  day: string,
+  details: Record<string, unknown> = {},
+): Promise<{ id: number; status: string }> {
+  return await c.sql.begin(async (tx) => {
+    await tx`select set_config('pipeline.now', ${iso}, true)`;
+    const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
+        from_state, location_name, time_zone, labor_pct_bp, labor_target_bp,
+        critical_threshold_bp, recovery_threshold_bp, net_sales_cents, labor_cost_cents,
+        paid_labor_seconds, order_count, punch_count, open_punch_count, metrics_as_of, details)
+      select l.id, ${day}, 'sync', 'ok', l.name, l.time_zone, null, 2500, 3000, 2400, 0, 0, 0,
+        0, 0, 0, now(), ${
+      c.sql.json({
+        runId: 1,
+        runKind: "hourly",
+        ordersMissed: 1,
+        punchesMissed: 0,
+        breakEditsMissed: 0,
+        todayBusinessDate: day,
+        days: [],
+        ...details,
+      })
+    }
+      from public.locations as l where l.id = ${locationId}
+      returning id::int, status`;
+    return r as { id: number; status: string };
+  });
+}
+
+/** A notice's moved day, so that it renders on Discord (an embed needs a description). */
+const movedDay = (day: string) => ({
+  days: [{
+    businessDate: day,
+    before: { laborPctBp: 2400, netSalesCents: 100000, laborCostCents: 24000 },
+    after: { laborPctBp: 2600, netSalesCents: 100000, laborCostCents: 26000 },
+  }],
+});
+
+const alertStatus = async (c: Ctx, id: number) =>
+  (await c.sql`select status from public.alerts where id = ${id}`)[0].status as string;
+
 const delivered = (c: Ctx, count: number) =>
   eventually(
     async () => {
@@ -508,32 +556,11 @@ flashTest(
     }, { quiet_hours_start: "22:00", quiet_hours_end: "09:00" });
     // Saturday Nov 21, 2 AM EST (business day Nov 20, open until 4 AM): a sync notice, held.
     // At 8 AM (the new business day), another: held too, after that morning's 7 AM flash.
-    const notice = (iso: string, day: string) =>
-      c.sql.begin(async (tx) => {
-        await tx`select set_config('pipeline.now', ${iso}, true)`;
-        const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
-          from_state, location_name, time_zone, labor_pct_bp, labor_target_bp,
-          critical_threshold_bp, recovery_threshold_bp, net_sales_cents, labor_cost_cents,
-          paid_labor_seconds, order_count, punch_count, open_punch_count, metrics_as_of, details)
-        values (${q}, ${day}, 'sync', 'ok', 'Late Riser', 'America/New_York', null, 2500, 3000,
-          2400, 0, 0, 0, 0, 0, 0, now(), ${
-          c.sql.json({
-            runId: 1,
-            runKind: "hourly",
-            ordersMissed: 1,
-            punchesMissed: 0,
-            breakEditsMissed: 0,
-            todayBusinessDate: day,
-            days: [],
-          })
-        }) returning id::int, status`;
-        return r as { id: number; status: string };
-      });
+    const notice = (iso: string, day: string) => addNotice(c, q, iso, day);
     const night = await notice("2026-11-21T07:00:00Z", "2026-11-20");
     const morning = await notice("2026-11-21T13:00:00Z", "2026-11-21");
     assert.deepEqual([night.status, morning.status], ["held", "held"]);
-    const status = async (id: number) =>
-      (await c.sql`select status from public.alerts where id = ${id}`)[0].status as string;
+    const status = (id: number) => alertStatus(c, id);
     // 7 AM: the flash lists the night's alert; the morning's was held after it was due. The
     // flash is delivered on its own (pg_net → the notifier): wait for it, as for any delivery.
     assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 1);
@@ -579,28 +606,8 @@ flashTest(
     const la = await addLocation(c, "Siesta", "America/Los_Angeles", {
       slack: c.rx.slackWebhookUrl("siesta"),
     }, { quiet_hours_start: "13:00", quiet_hours_end: "15:00" });
-    const notice = (iso: string, level?: string) =>
-      c.sql.begin(async (tx) => {
-        await tx`select set_config('pipeline.now', ${iso}, true)`;
-        const [r] = await tx`insert into public.alerts (location_id, business_date, kind,
-          from_state, location_name, time_zone, labor_pct_bp, labor_target_bp,
-          critical_threshold_bp, recovery_threshold_bp, net_sales_cents, labor_cost_cents,
-          paid_labor_seconds, order_count, punch_count, open_punch_count, metrics_as_of, details)
-        values (${la}, '2026-11-20', 'sync', 'ok', 'Siesta', 'America/Los_Angeles', null, 2500,
-          3000, 2400, 0, 0, 0, 0, 0, 0, now(), ${
-          c.sql.json({
-            runId: 1,
-            runKind: "hourly",
-            ordersMissed: 1,
-            punchesMissed: 0,
-            breakEditsMissed: 0,
-            todayBusinessDate: "2026-11-20",
-            days: [],
-            ...(level ? { level } : {}),
-          })
-        }) returning status`;
-        return r.status as string;
-      });
+    const notice = async (iso: string, level?: string) =>
+      (await addNotice(c, la, iso, "2026-11-20", level ? { level } : {})).status;
     // Both ends or neither, and never an empty range.
     await assert.rejects(
       c.sql`update public.locations set quiet_hours_end = null where id = ${la}`,
@@ -659,6 +666,173 @@ flashTest(
     }
     // Every request either service got was accepted (the fakes refuse bodies past the limits).
     assert.ok(c.rx.requests().every((r) => r.status !== null && r.status < 300));
+  },
+);
+
+flashTest(
+  "a held alert goes out when its quiet hours end if its channel's flash comes later (a channel shared with an 11 AM flash, or Sydney's with New York's), and only to the channels that have not listed it",
+  async (c) => {
+    // Sydney, quiet 22:00-07:00, on a Slack channel it shares with New York: the channel hears
+    // about Sydney's Friday at 7 AM New York, 11 PM Saturday in Sydney.
+    const shared = c.rx.slackWebhookUrl("bondi-harbor");
+    const bondi = await addLocation(c, "Bondi", "Australia/Sydney", { slack: shared }, {
+      quiet_hours_start: "22:00",
+      quiet_hours_end: "07:00",
+    });
+    await addLocation(c, "Harbor", "America/New_York", { slack: shared });
+    // Saturday Nov 21, 2 AM AEDT (15:00 UTC Friday): held.
+    const night = await addNotice(c, bondi, "2026-11-20T15:00:00Z", "2026-11-20");
+    assert.equal(night.status, "held");
+    // 6:45 AM AEDT: still quiet; 7 AM: quiet hours over, the channel's flash 16 h away: posted.
+    await runFlashes(c, "2026-11-20T19:45:00Z");
+    assert.equal(await alertStatus(c, night.id), "held");
+    await runFlashes(c, "2026-11-20T20:00:00Z");
+    await eventually(
+      async () => (await alertStatus(c, night.id)) === "sent" ? true : undefined,
+      20_000,
+      "Bondi's released alert to be delivered",
+    );
+
+    // New York, quiet 22:00-07:00, flash at 7, its own Slack channel and a Discord channel it
+    // shares with a location whose flash is at 11 AM.
+    const discord = c.rx.discordWebhookUrl("early-brunch");
+    const early = await addLocation(c, "Early", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("early"),
+      discord,
+    }, { quiet_hours_start: "22:00", quiet_hours_end: "07:00" });
+    await addLocation(c, "Brunch", "America/New_York", { discord }, { flash_local_hour: 11 });
+    // Saturday Nov 21, 2 AM EST: held.
+    const held = await addNotice(
+      c,
+      early,
+      "2026-11-21T07:00:00Z",
+      "2026-11-20",
+      movedDay("2026-11-20"),
+    );
+    assert.equal(held.status, "held");
+    // 7 AM: Early's Slack flash lists it; the Discord channel's flash is at 11, 4 h after the
+    // quiet hours: the alert goes to Discord now, and never again to Slack.
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 1);
+    await eventually(
+      async () => {
+        const [a] = await c.sql`select status, delivered_channels, flashed_channels
+          from public.alerts where id = ${held.id}`;
+        return a.status === "sent" ? a : undefined;
+      },
+      20_000,
+      "Early's released alert to be delivered",
+    ).then((a) => {
+      assert.deepEqual([a.delivered_channels, a.flashed_channels], [["discord"], ["slack"]]);
+    });
+    await delivered(c, 1);
+    const posts = (path: string) =>
+      c.rx.messages().filter((m) => m.path.endsWith(path)).map((m) => describeMessage(m));
+    assert.deepEqual(posts("/early").map((t) => t.includes("Morning flash")), [true]);
+    assert.equal(posts("/early-brunch").length, 1);
+    assert.ok(!posts("/early-brunch")[0].includes("Morning flash"));
+    assert.equal(posts("/bondi-harbor").length, 1);
+    // 11 AM: Early's alert is no longer held, and neither location has figures: the Discord
+    // channel gets no flash.
+    assert.equal(await runFlashes(c, "2026-11-21T16:00:00Z"), 0);
+  },
+);
+
+flashTest(
+  "a held alert whose location leaves every flash is posted when its quiet hours end; one a flash job missed is posted an hour after that flash",
+  async (c) => {
+    const gone = await addLocation(c, "Gone", "America/Chicago", {
+      slack: c.rx.slackWebhookUrl("gone"),
+    }, { quiet_hours_start: "22:00", quiet_hours_end: "07:00" });
+    // Saturday Nov 21, 1 AM CST: held; then the location's Slack URL is cleared (it falls back
+    // to the notifier's default, which is in no flash).
+    const held = await addNotice(c, gone, "2026-11-21T07:00:00Z", "2026-11-20");
+    assert.equal(held.status, "held");
+    await c.sql`update public.locations set slack_webhook_url = null where id = ${gone}`;
+    await runFlashes(c, "2026-11-21T12:45:00Z");
+    assert.equal(await alertStatus(c, held.id), "held");
+    await runFlashes(c, "2026-11-21T13:00:00Z");
+    assert.notEqual(await alertStatus(c, held.id), "held");
+
+    // An alert held before the 7 AM flash was due whose transaction committed after that flash
+    // read the held alerts: the flash did not list it, so it goes out at 8 AM.
+    const missed = await addLocation(c, "Missed", "America/Chicago", {
+      slack: c.rx.slackWebhookUrl("missed"),
+    }, { quiet_hours_start: "22:00", quiet_hours_end: "07:00" });
+    await atClock(c, "2026-11-21T06:00:00Z", (tx) => addOrder(tx, missed, "2026-11-20", 50000));
+    assert.equal(await runFlashes(c, "2026-11-21T13:00:00Z"), 1);
+    const late = await addNotice(c, missed, "2026-11-21T12:59:00Z", "2026-11-20");
+    assert.equal(late.status, "held");
+    await runFlashes(c, "2026-11-21T13:45:00Z");
+    assert.equal(await alertStatus(c, late.id), "held");
+    await runFlashes(c, "2026-11-21T14:00:00Z");
+    assert.notEqual(await alertStatus(c, late.id), "held");
+  },
+);
+
+flashTest(
+  "a channel whose webhook URL is replaced after the morning's flash does not hear about the same day again",
+  async (c) => {
+    const loc = await addLocation(c, "Renamed", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("before"),
+    });
+    await atClock(c, "2026-11-20T23:00:00Z", (tx) => addOrder(tx, loc, "2026-11-20", 80000));
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 1);
+    await delivered(c, 1);
+    await c.sql`update public.locations set slack_webhook_url = ${c.rx.slackWebhookUrl("after")}
+      where id = ${loc}`;
+    assert.equal(await runFlashes(c, "2026-11-21T13:00:00Z"), 0);
+    // The next day is flashed to the new URL.
+    await atClock(c, "2026-11-21T23:00:00Z", (tx) => addOrder(tx, loc, "2026-11-21", 90000));
+    assert.equal(await runFlashes(c, "2026-11-22T12:00:00Z"), 1);
+    await delivered(c, 2);
+    assert.deepEqual(
+      c.rx.messages("slack").map((m) => m.path.split("/").at(-1)),
+      ["before", "after"],
+    );
+  },
+);
+
+flashTest(
+  "a flash does not wait behind its first location's alert retrying on a failing Discord",
+  async (c) => {
+    const discord = c.rx.discordWebhookUrl("failing");
+    c.rx.setDefault(discord, { kind: "server_error", status: 500 });
+    const first = await addLocation(c, "First", "America/New_York", {
+      slack: c.rx.slackWebhookUrl("first"),
+      discord,
+    });
+    // Friday 6 PM EST, a notice: Slack takes it, Discord answers 500 and it waits to retry.
+    const notice = await addNotice(
+      c,
+      first,
+      "2026-11-20T23:00:00Z",
+      "2026-11-20",
+      movedDay("2026-11-20"),
+    );
+    await eventually(
+      async () => {
+        const [a] = await c.sql`select status, delivered_channels, attempt_count::int as n
+          from public.alerts where id = ${notice.id}`;
+        return a.delivered_channels.includes("slack") && a.status === "pending" ? a : undefined;
+      },
+      20_000,
+      "the notice to be delivered to Slack and wait to retry Discord",
+    );
+    await atClock(c, "2026-11-20T23:30:00Z", (tx) => addOrder(tx, first, "2026-11-20", 70000));
+    // Saturday 7 AM: both channels' flashes; the Slack one is delivered while the notice still
+    // waits on Discord.
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 2);
+    await eventually(
+      async () => {
+        const rows = await flashRows(c);
+        const slack = rows.find((r) => r.target_channels[0] === "slack");
+        return slack?.status === "sent" ? true : undefined;
+      },
+      20_000,
+      "the Slack flash to be delivered",
+    );
+    assert.equal(await alertStatus(c, notice.id), "pending");
+    c.rx.setDefault(discord, { kind: "ok" });
   },
 );
 
