@@ -11,8 +11,13 @@
  * from zero** on the decimal text, so `1.005` → 101 and `-1.005` → -101. Toast and 7shifts
  * amounts have at most two decimals, so the rule only matters for computed or odd inputs.
  *
- * Rejected: `NaN`, `±Infinity`, anything whose shortest form uses an exponent (`1e21`,
- * `1e-7`: not how a POS writes dollars), and magnitudes of {@link MAX_ABS_DOLLARS} or more.
+ * A number too small for plain decimal text (under a millionth of a dollar, `5.551115123125783e-17`:
+ * the residue of a total computed in floating point, which some systems send for zero) is a
+ * sub-cent amount like any other and rounds to 0 cents by the same rule; refusing it would refuse
+ * the whole order, and a vendor does not resend what we refuse.
+ *
+ * Rejected: `NaN`, `±Infinity`, and magnitudes of {@link MAX_ABS_DOLLARS} or more (`1e21`, the
+ * only other exponent form a double prints).
  *
  * @module
  */
@@ -55,6 +60,8 @@ export function dollarsToCents(dollars: number): CentsResult {
   if (typeof dollars !== "number" || !Number.isFinite(dollars)) {
     return { ok: false, reason: "not a finite number" };
   }
+  // Below 1e-6 a double prints in exponent form; every such value is under half a cent.
+  if (Math.abs(dollars) < 1e-6) return { ok: true, cents: 0 };
   return decimalTextToCents(String(dollars));
 }
 

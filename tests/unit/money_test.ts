@@ -41,8 +41,19 @@ Deno.test("money: sub-cent digits round half away from zero on the decimal text"
   assert.equal(cents(-12.345), -1235);
 });
 
-Deno.test("money: rejects NaN, infinities, exponent forms and absurd magnitudes", () => {
-  for (const bad of [NaN, Infinity, -Infinity, 1e21, 1e-7, 5e-324, MAX_ABS_DOLLARS]) {
+Deno.test("money: a floating-point residue of zero (exponent form, under a millionth of a dollar) is 0 cents", () => {
+  for (const tiny of [5.551115123125783e-17, -5.551115123125783e-17, 1e-7, 5e-324, 9.99e-7]) {
+    assert.deepEqual(dollarsToCents(tiny), { ok: true, cents: 0 }, String(tiny));
+  }
+  // Computed the way a POS might: 0.1 + 0.2 - 0.3.
+  assert.deepEqual(dollarsToCents(0.1 + 0.2 - 0.3), { ok: true, cents: 0 });
+  // The first plain-text magnitude still goes through the decimal text.
+  assert.deepEqual(dollarsToCents(0.000001), { ok: true, cents: 0 });
+  assert.deepEqual(dollarsToCents(0.005), { ok: true, cents: 1 });
+});
+
+Deno.test("money: rejects NaN, infinities and absurd magnitudes", () => {
+  for (const bad of [NaN, Infinity, -Infinity, 1e21, -1e21, MAX_ABS_DOLLARS]) {
     const r = dollarsToCents(bad);
     assert.equal(r.ok, false, `expected ${bad} to be rejected`);
   }
