@@ -22,7 +22,10 @@
  * of a company without a 7shifts connection (nothing to pull with), or an unmapped location
  * (kept, applied when mapped; a punch moved there leaves its old location's figures at once; a
  * schedule then queues its pull); 200 a schedule whose pull is queued;
- * 200 stored (applied, redelivered or older); 503 database unreachable.
+ * 200 stored (applied, redelivered or older); 409 naming `company_id` a punch or deletion for
+ * a punch id whose stored punch is another company's (kept as a `conflict`, nothing changed:
+ * 7shifts punch ids are unique across companies, and the URL token is shared by every company
+ * that uses it, so the database refuses it under the punch's lock); 503 database unreachable.
  *
  * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256
  * of its topic and raw body; a redelivery of the same body is the same event.
@@ -295,7 +298,9 @@ export function createSevenShiftsWebhookHandler(
           punch: null,
           deletion: change.value.deletion,
         };
-      return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+      return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError, {
+        conflictPath: "company_id",
+      });
     } catch (err) {
       if (isDeadlineOrUnavailable(err)) {
         // Reading a company's grant: 7shifts retries a 5xx.
