@@ -49,7 +49,13 @@ import {
   SEVENSHIFTS_USER_TOPICS,
   type StaffMember,
 } from "../../../shared/sevenshifts_users.ts";
-import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
+import {
+  checkSevenShiftsTimestamp,
+  secretsMatch,
+  type SevenShiftsVerdict,
+  sha256Hex,
+  verifySevenShiftsSignature,
+} from "../../../shared/signatures.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import {
   parseSchedulePublished,
@@ -114,7 +120,17 @@ const LOGGED_HEADERS = [
   "user-agent",
 ];
 
-const STALE_MESSAGE = "x-hmac-timestamp is more than 5 minutes from now.";
+/** The 401 of a refused HMAC. */
+function hmacRefusal(verdict: SevenShiftsVerdict & { ok: false }): Response {
+  const message = verdict.reason === "stale"
+    ? "x-hmac-timestamp is more than 5 minutes from now."
+    : verdict.reason === "missing"
+    ? "x-hmac-timestamp and x-hmac-signature are both required."
+    : verdict.reason === "bad_timestamp"
+    ? "x-hmac-timestamp is not a Unix time."
+    : "x-hmac-signature does not match.";
+  return errorResponse(401, "unauthorized", message);
+}
 
 function defaultLogError(message: string, detail?: Record<string, unknown>) {
   console.error(JSON.stringify({ fn: "sevenshifts-webhook", message, ...detail }));
@@ -173,6 +189,10 @@ export function createSevenShiftsWebhookHandler(
     const ts = req.headers.get("x-hmac-timestamp");
     const sig = req.headers.get("x-hmac-signature");
     if (ts !== null || sig !== null) {
+      // Stale or malformed is refused before the grant is looked up: the company a delivery
+      // names is not signed, so a forged one would otherwise cost a database query each.
+      const fresh = checkSevenShiftsTimestamp(ts, sig, now());
+      if (!fresh.ok) return { denied: hmacRefusal(fresh) };
       const companyId = namedCompany(req, parsed);
       let grant = await grants.grantFor(companyId);
       let verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
@@ -184,15 +204,7 @@ export function createSevenShiftsWebhookHandler(
           verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
         }
       }
-      if (verdict.ok) return { grant, companyId };
-      const message = verdict.reason === "stale"
-        ? STALE_MESSAGE
-        : verdict.reason === "missing"
-        ? "x-hmac-timestamp and x-hmac-signature are both required."
-        : verdict.reason === "bad_timestamp"
-        ? "x-hmac-timestamp is not a Unix time."
-        : "x-hmac-signature does not match.";
-      return { denied: errorResponse(401, "unauthorized", message) };
+      return verdict.ok ? { grant, companyId } : { denied: hmacRefusal(verdict) };
     }
     const token = new URL(req.url).searchParams.get("token");
     if (token && await secretsMatch(token, deps.webhookToken)) {
