@@ -81,16 +81,21 @@ async function punchState(sql: postgres.Sql, punchId: number, locationId: number
   return { rows: [...rows], tombstones: [...tombstones], figures: [...figures] };
 }
 
+/** Companies A and B, each with a mapped location, and A's punch stored (by the token). */
+async function aPunchStored(sql: postgres.Sql) {
+  const a = vendorIds();
+  const b = vendorIds();
+  const locA = await newLocation(sql, a);
+  await newLocation(sql, b);
+  const p = sixHourPunch(a);
+  assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
+  return { a, b, locA, p, before: await punchState(sql, p.id, locA) };
+}
+
 Deno.test("punch company: a token delivery naming another company cannot delete, move or outdate a punch", async () => {
   const sql = testDb();
   try {
-    const a = vendorIds();
-    const b = vendorIds();
-    const locA = await newLocation(sql, a);
-    await newLocation(sql, b);
-    const p = sixHourPunch(a);
-    assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
-    const before = await punchState(sql, p.id, locA);
+    const { a, b, locA, p, before } = await aPunchStored(sql);
     assert.equal(before.rows.length, 1);
     assert.equal(before.figures.length, 1);
     assert.equal(before.figures[0].labor_cost_cents, String(6 * 18 * 100));
@@ -231,12 +236,7 @@ Deno.test("punch company: a deletion recorded for one company neither deletes no
 Deno.test("punch company: the ingest the sync applies through refuses another company's punch id", async () => {
   const sql = testDb();
   try {
-    const a = vendorIds();
-    const b = vendorIds();
-    const locA = await newLocation(sql, a);
-    const p = sixHourPunch(a);
-    assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
-    const before = await punchState(sql, p.id, locA);
+    const { b, locA, p, before } = await aPunchStored(sql);
     // What the sync hands pipeline.ingest_sevenshifts for a punch its API no longer lists.
     const deletion = { punchId: p.id, companyId: b.companyId, locationId: null, modifiedAt: null };
     const event = {

@@ -45,20 +45,25 @@ async function sevenShiftsAt(body: string, ts: string, signature?: string) {
   });
 }
 
+/** A fresh punch body of the company and location `ids` map. */
+function windowPunch(ids: ReturnType<typeof vendorIds>): string {
+  return punchBody({
+    id: 1_900_000_000 + Math.floor(Math.random() * 90_000_000),
+    companyId: ids.companyId,
+    locationId: ids.sevenShiftsLocationId,
+    clockedIn: "2026-11-16 15:00:00",
+    clockedOut: "2026-11-16 21:30:00",
+    modified: "2026-11-16 21:31:00",
+    hourlyWage: 19,
+  });
+}
+
 Deno.test("replay: a 7shifts delivery signed more than 5 minutes ago (or ahead) is refused; inside the window a replay is a duplicate", async () => {
   const sql = testDb();
   try {
     const ids = vendorIds();
     const locationId = await newLocation(sql, ids);
-    const body = punchBody({
-      id: 1_900_000_000 + Math.floor(Math.random() * 90_000_000),
-      companyId: ids.companyId,
-      locationId: ids.sevenShiftsLocationId,
-      clockedIn: "2026-11-16 15:00:00",
-      clockedOut: "2026-11-16 21:30:00",
-      modified: "2026-11-16 21:31:00",
-      hourlyWage: 19,
-    });
+    const body = windowPunch(ids);
     const now = () => Math.floor(Date.now() / 1000);
 
     // Captured 5 min 10 s ago, or dated 5 min 10 s ahead, in seconds or milliseconds.
@@ -188,15 +193,7 @@ Deno.test("replay: a stale or malformed 7shifts timestamp is refused before the 
     // A genuine, fresh delivery still costs its one lookup, and is stored.
     const ids = vendorIds();
     await newLocation(admin, ids);
-    const body = punchBody({
-      id: 1_900_000_000 + Math.floor(Math.random() * 90_000_000),
-      companyId: ids.companyId,
-      locationId: ids.sevenShiftsLocationId,
-      clockedIn: "2026-11-16 15:00:00",
-      clockedOut: "2026-11-16 21:30:00",
-      modified: "2026-11-16 21:31:00",
-      hourlyWage: 19,
-    });
+    const body = windowPunch(ids);
     const ts = String(Math.floor(Date.now() / 1000));
     const r = await deliver(body, {
       "x-company-id": String(ids.companyId),
