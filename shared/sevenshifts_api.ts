@@ -24,6 +24,7 @@ import {
   type PunchDeletion,
 } from "./sevenshifts.ts";
 import type { NormalizedPunch } from "./types.ts";
+import { isStorableText, NOT_STORABLE } from "./storable_text.ts";
 
 /** The API version the sync is written against (`x-api-version`). */
 export const SEVENSHIFTS_API_VERSION = "2025-03-01";
@@ -84,7 +85,10 @@ export function timePunchesQuery(
 export const listPageSchema = z.looseObject({
   data: z.array(z.unknown()),
   meta: z.looseObject({
-    cursor: z.looseObject({ next: z.string().max(2000).nullish() }).nullish(),
+    // Stored with the page (the run's cursor): storable text only.
+    cursor: z.looseObject({
+      next: z.string().max(2000).refine(isStorableText, NOT_STORABLE).nullish(),
+    }).nullish(),
   }).nullish(),
 });
 

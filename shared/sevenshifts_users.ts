@@ -15,6 +15,7 @@ import { z } from "zod";
 import { fieldProblems } from "./errors.ts";
 import { FIRST_YEAR, isInstantInRange, LAST_YEAR, parseInstant } from "./business_date.ts";
 import type { Parsed } from "./sevenshifts.ts";
+import { isStorableText, NOT_STORABLE } from "./storable_text.ts";
 
 /** Topics that change a staff member; every other non-punch topic is logged and ignored. */
 export const SEVENSHIFTS_USER_TOPICS: readonly string[] = [
@@ -27,7 +28,8 @@ export const SEVENSHIFTS_USER_TOPICS: readonly string[] = [
 export const MAX_NAME_LENGTH = 100;
 
 const id = z.int().positive();
-const name = z.string().max(MAX_NAME_LENGTH).nullish();
+// Stored in public.staff: Postgres cannot hold a NUL or an unpaired surrogate.
+const name = z.string().max(MAX_NAME_LENGTH).refine(isStorableText, NOT_STORABLE).nullish();
 
 /** The bare user body of a `user.*` webhook (only the fields used are checked). */
 export const sevenShiftsUserSchema = z.looseObject({

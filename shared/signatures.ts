@@ -170,9 +170,29 @@ export function sevenShiftsTimestampMs(header: string): number | null {
 }
 
 /**
- * Verifies a 7shifts HMAC: the timestamp is within {@link SEVENSHIFTS_MAX_SKEW_MS} of `nowMs`
- * and the signature (hex or base64) equals HMAC-SHA256 of `rawBody` keyed with
- * `"{timestampHeader}#{grantGuid}"` (the header text exactly as received).
+ * Checks a 7shifts delivery's signing headers without the grant: both present, the timestamp
+ * an integer within {@link SEVENSHIFTS_MAX_SKEW_MS} of `nowMs`. Enough to refuse a stale or
+ * malformed delivery before anything is looked up for it (the grant of the company it names
+ * costs a database query, and that company is not signed); {@link verifySevenShiftsSignature}
+ * applies the same check.
+ */
+export function checkSevenShiftsTimestamp(
+  timestampHeader: string | null | undefined,
+  signatureHeader: string | null | undefined,
+  nowMs: number,
+): SevenShiftsVerdict {
+  if (!timestampHeader || !signatureHeader) return { ok: false, reason: "missing" };
+  const ts = sevenShiftsTimestampMs(timestampHeader);
+  if (ts === null) return { ok: false, reason: "bad_timestamp" };
+  if (Math.abs(nowMs - ts) > SEVENSHIFTS_MAX_SKEW_MS) return { ok: false, reason: "stale" };
+  return { ok: true };
+}
+
+/**
+ * Verifies a 7shifts HMAC: the timestamp check of {@link checkSevenShiftsTimestamp}, then the
+ * signature (hex or base64) against HMAC-SHA256 of `rawBody` keyed with
+ * `"{timestampHeader}#{grantGuid}"` (the header text exactly as received). An empty grant
+ * refuses everything.
  */
 export async function verifySevenShiftsSignature(
   rawBody: string,
@@ -181,12 +201,11 @@ export async function verifySevenShiftsSignature(
   grantGuid: string,
   nowMs: number,
 ): Promise<SevenShiftsVerdict> {
-  if (!timestampHeader || !signatureHeader || !grantGuid) return { ok: false, reason: "missing" };
-  const ts = sevenShiftsTimestampMs(timestampHeader);
-  if (ts === null) return { ok: false, reason: "bad_timestamp" };
-  if (Math.abs(nowMs - ts) > SEVENSHIFTS_MAX_SKEW_MS) return { ok: false, reason: "stale" };
+  const fresh = checkSevenShiftsTimestamp(timestampHeader, signatureHeader, nowMs);
+  if (!fresh.ok) return fresh;
+  if (!grantGuid) return { ok: false, reason: "missing" };
   const expected = await hmacSha256(`${timestampHeader}#${grantGuid}`, rawBody);
-  const sig = signatureHeader.trim();
+  const sig = signatureHeader!.trim();
   // 64 hex digits is also valid base64 text, so hex is tried first when it has that shape.
   const candidates = [/^[0-9a-fA-F]{64}$/.test(sig) ? fromHex(sig) : null, fromBase64(sig)];
   let match = false;

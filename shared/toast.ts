@@ -10,6 +10,7 @@
  * @module
  */
 import { z } from "zod";
+import { isStorableText, NOT_STORABLE } from "./storable_text.ts";
 import { type FieldProblem, fieldProblems } from "./errors.ts";
 import { dollarsToCents, dollarsToCentsOrThrow, MAX_ABS_DOLLARS } from "./money.ts";
 import {
@@ -35,14 +36,6 @@ export function isToastGuid(text: unknown): text is string {
 }
 
 const guid = z.string().regex(GUID, { message: "expected a GUID (8-4-4-4-12 hex)" });
-
-/**
- * Text that is kept as is (event GUID, event type, payment GUID): Postgres cannot store a NUL
- * character or an unpaired UTF-16 surrogate (both legal as JSON escapes), so such text is
- * refused here (400) rather than failing in the database (500, retried by Toast forever).
- */
-const storable = (s: string) => !s.includes("\u0000") && s.isWellFormed();
-const NOT_STORABLE = { message: "contains a NUL character or an unpaired surrogate" };
 
 /** Decimal dollars as a JSON number that converts exactly to cents (see shared/money.ts). */
 const money = z.number().refine((n) => dollarsToCents(n).ok, {
@@ -140,7 +133,7 @@ export const toastServiceChargeSchema = z.looseObject({
 
 /** A payment, with its tip and (when refunded) its `Refund`. */
 export const toastPaymentSchema = z.looseObject({
-  guid: z.string().min(1).refine(storable, NOT_STORABLE),
+  guid: z.string().min(1).refine(isStorableText, NOT_STORABLE),
   tipAmount: amount.nullish(),
   paymentStatus: z.string().nullish(),
   refund: z.looseObject({
@@ -195,8 +188,8 @@ export const toastEnvelopeSchema = z.looseObject({
   // Toast sends an ISO string; the signature is computed over its exact text.
   timestamp: z.string().min(1),
   eventCategory: z.string().nullish(),
-  eventType: z.string().min(1).refine(storable, NOT_STORABLE),
-  guid: z.string().min(1).max(200).refine(storable, NOT_STORABLE),
+  eventType: z.string().min(1).refine(isStorableText, NOT_STORABLE),
+  guid: z.string().min(1).max(200).refine(isStorableText, NOT_STORABLE),
   details: z.unknown(),
 });
 

@@ -14,6 +14,12 @@
 -- nothing behind. A deleted punch is terminal: a tombstone keeps a later-arriving older edit
 -- from bringing it back.
 --
+-- 7shifts punch ids are unique across companies, so a punch id belongs to the company of its
+-- stored row: a delivery (webhook or sync) naming another company for it is kept as a
+-- 'conflict' (answered 409) and changes nothing. The URL token is one secret shared by every
+-- company that uses it, so only this check keeps one company from deleting or taking
+-- another's punches. Tombstones are per company and own nothing.
+--
 -- Unknown locations are not errors: the event is kept as 'unmapped' (held) with its
 -- normalised payload, and a trigger on public.locations applies it when the mapping appears.
 -- A delivery and a mapping change never miss each other: the delivery holds its vendor key
@@ -32,11 +38,18 @@
 set lock_timeout = '5s';
 set statement_timeout = '120s';
 
--- Punches known to be deleted, even before (or without) their row: deletion is terminal.
+-- Punches known to be deleted, even before (or without) their row: deletion is terminal. Per
+-- company: a deletion recorded for one company neither deletes nor blocks another company's
+-- punch with that id (a forged deletion may come before the genuine punch).
 create table if not exists pipeline.punch_tombstones (
-  sevenshifts_punch_id bigint primary key,
-  recorded_at timestamptz not null default now()
+  sevenshifts_punch_id bigint not null,
+  sevenshifts_company_id bigint not null,
+  recorded_at timestamptz not null default now(),
+  primary key (sevenshifts_punch_id, sevenshifts_company_id)
 );
+comment on table pipeline.punch_tombstones is
+  '7shifts punches deleted, per company, even before (or without) their row: deletion is '
+  'terminal for that company''s punch and touches no other company''s.';
 revoke all on pipeline.punch_tombstones from public;
 grant select on pipeline.punch_tombstones to service_role;
 
@@ -166,23 +179,56 @@ begin
 end
 $$;
 
--- Records that a punch is deleted and marks its row (if any) deleted. Returns true when the
--- row changed.
-create or replace function pipeline.delete_punch(p_punch_id bigint)
-returns boolean
+-- Why company p_company may not write punch p_punch_id (its stored row is another
+-- company's), or null when it may. Called under pipeline.lock_punch, which every write of a
+-- punch or tombstone takes first, so the owner cannot change between this check and the write.
+-- A tombstone owns nothing: only a row does. The answer does not name the owner.
+create or replace function pipeline.punch_company_refusal(p_punch_id bigint, p_company bigint)
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_owner bigint;
+begin
+  select p.sevenshifts_company_id into v_owner
+  from public.punches as p where p.sevenshifts_punch_id = p_punch_id;
+  if v_owner is null or v_owner = p_company then
+    return null;
+  end if;
+  return 'punch ' || p_punch_id || ' belongs to another 7shifts company than company '
+    || p_company || ' (7shifts punch ids are unique across companies); kept and not applied';
+end;
+$$;
+comment on function pipeline.punch_company_refusal(bigint, bigint) is
+  'Why a 7shifts company may not write a punch id whose stored row is another company''s, or '
+  'null. Call under pipeline.lock_punch.';
+
+-- Records that company p_company's punch is deleted and marks its row (if any) deleted.
+-- Returns null, or why it was refused (pipeline.punch_company_refusal): then nothing changed.
+create or replace function pipeline.delete_punch(p_punch_id bigint, p_company bigint)
+returns text
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_refusal text;
 begin
   perform pipeline.lock_punch(p_punch_id);
-  insert into pipeline.punch_tombstones (sevenshifts_punch_id)
-  values (p_punch_id)
-  on conflict (sevenshifts_punch_id) do nothing;
+  v_refusal := pipeline.punch_company_refusal(p_punch_id, p_company);
+  if v_refusal is not null then
+    return v_refusal;
+  end if;
+  insert into pipeline.punch_tombstones (sevenshifts_punch_id, sevenshifts_company_id)
+  values (p_punch_id, p_company)
+  on conflict (sevenshifts_punch_id, sevenshifts_company_id) do nothing;
   update public.punches
   set deleted = true, updated_at = now()
   where sevenshifts_punch_id = p_punch_id and not deleted;
-  return found;
+  return null;
 end;
 $$;
 
@@ -212,7 +258,8 @@ $$;
 -- with a null location, held: the row keeps this version with no location and no business
 -- date, so it leaves whatever day it counted on and waits for its location's mapping, which
 -- adopts it by applying the same event. A tombstoned punch stays deleted whatever version
--- arrives. Returns 'applied' or 'stale'.
+-- arrives. Returns 'applied', 'stale', or 'conflict' when the stored row is another company's
+-- (pipeline.punch_company_refusal; nothing changed).
 create or replace function pipeline.apply_sevenshifts_punch(
   p_location_id bigint,
   p_time_zone text,
@@ -228,18 +275,24 @@ set search_path = ''
 as $$
 declare
   v_id bigint := (p_punch ->> 'punchId')::bigint;
+  v_company bigint := (p_punch ->> 'companyId')::bigint;
   v_clocked_in timestamptz := (p_punch ->> 'clockedInAt')::timestamptz;
   v_deleted boolean;
   v_applied boolean;
 begin
   perform pipeline.lock_punch(v_id);
   if coalesce((p_punch ->> 'deleted')::boolean, false) then
-    insert into pipeline.punch_tombstones (sevenshifts_punch_id)
-    values (v_id)
-    on conflict (sevenshifts_punch_id) do nothing;
+    -- Checked before the tombstone is written: a refused delivery records nothing.
+    if pipeline.punch_company_refusal(v_id, v_company) is not null then
+      return 'conflict';
+    end if;
+    insert into pipeline.punch_tombstones (sevenshifts_punch_id, sevenshifts_company_id)
+    values (v_id, v_company)
+    on conflict (sevenshifts_punch_id, sevenshifts_company_id) do nothing;
   end if;
   v_deleted := exists (
-    select 1 from pipeline.punch_tombstones where sevenshifts_punch_id = v_id
+    select 1 from pipeline.punch_tombstones as t
+    where t.sevenshifts_punch_id = v_id and t.sevenshifts_company_id = v_company
   );
 
   insert into public.punches as p (
@@ -290,15 +343,20 @@ begin
     inbound_event_id = excluded.inbound_event_id,
     updated_at = now()
   -- The row lock taken by ON CONFLICT serialises concurrent versions; the newest wins. A held
-  -- row is adopted by its own event once its location is mapped.
-  where pipeline.punch_version_supersedes(excluded.vendor_modified_at, excluded.version_hash,
-      excluded.inbound_event_id, p.vendor_modified_at, p.version_hash, p.inbound_event_id)
-    or (p.location_id is null and excluded.location_id is not null
-      and excluded.inbound_event_id = p.inbound_event_id)
+  -- row is adopted by its own event once its location is mapped. Never another company's row.
+  where p.sevenshifts_company_id = excluded.sevenshifts_company_id
+    and (pipeline.punch_version_supersedes(excluded.vendor_modified_at, excluded.version_hash,
+        excluded.inbound_event_id, p.vendor_modified_at, p.version_hash, p.inbound_event_id)
+      or (p.location_id is null and excluded.location_id is not null
+        and excluded.inbound_event_id = p.inbound_event_id))
   returning true into v_applied;
 
   if v_applied then
     return 'applied';
+  end if;
+  -- Not applied: older, or (rarely) another company's row; only now is the owner looked up.
+  if pipeline.punch_company_refusal(v_id, v_company) is not null then
+    return 'conflict';
   end if;
   -- An older version of a deleted punch still carries the news that it is deleted.
   if v_deleted then
@@ -528,9 +586,11 @@ $$;
 -- pipeline.apply_sevenshifts_staff, 20261129000200_staff.sql) | schedule (schedule.published:
 -- SchedulePublished, a pull queued by pipeline.schedule_published, 20261130000100_schedule.sql)
 -- | none for ignored topics}.
--- Returns {outcome: applied|stale|ignored|unmapped|rejected, reason, duplicate, eventId,
--- deliveryCount, locationId}. A punch for an unmapped location is held: its row (if any)
--- leaves its old location now, and the mapping applies it (pipeline.apply_sevenshifts_punch).
+-- Returns {outcome: applied|stale|ignored|unmapped|conflict|rejected, reason, duplicate,
+-- eventId, deliveryCount, locationId}. A punch for an unmapped location is held: its row (if
+-- any) leaves its old location now, and the mapping applies it
+-- (pipeline.apply_sevenshifts_punch). A punch or deletion naming another company than the
+-- stored punch's is a 'conflict' with its reason: kept, never applied, nothing else changed.
 create or replace function pipeline.ingest_sevenshifts(event jsonb)
 returns jsonb
 language plpgsql
@@ -554,6 +614,7 @@ declare
   v_log record;
   v_location public.locations;
   v_outcome text;
+  v_reason text;
 begin
   select * into v_log
   from pipeline.log_inbound_event('7shifts', event, v_key,
@@ -569,11 +630,16 @@ begin
 
   if v_deletion is not null then
     -- Known only by id: the tombstone is the deletion; the row, if any, is marked.
-    perform pipeline.delete_punch((v_deletion ->> 'punchId')::bigint);
-    select l.* into v_location from public.locations l
-    join public.punches p on p.location_id = l.id
-    where p.sevenshifts_punch_id = (v_deletion ->> 'punchId')::bigint;
-    v_outcome := 'applied';
+    v_reason := pipeline.delete_punch((v_deletion ->> 'punchId')::bigint,
+      (v_deletion ->> 'companyId')::bigint);
+    if v_reason is not null then
+      v_outcome := 'conflict';
+    else
+      select l.* into v_location from public.locations l
+      join public.punches p on p.location_id = l.id
+      where p.sevenshifts_punch_id = (v_deletion ->> 'punchId')::bigint;
+      v_outcome := 'applied';
+    end if;
   elsif v_punch is not null then
     perform pipeline.share_location_key('7shifts', v_key);
     select * into v_location from public.locations
@@ -581,7 +647,12 @@ begin
     -- Unmapped: held, with its row (if this version is the newest) taken out of its old day.
     v_outcome := pipeline.apply_sevenshifts_punch(v_location.id, v_location.time_zone,
       v_location.business_day_cutoff_hour, v_punch, v_key, v_log.event_id);
-    if v_location.id is null then
+    if v_outcome = 'conflict' then
+      -- Still under the punch's lock: the same owner as the refusal saw.
+      v_reason := pipeline.punch_company_refusal((v_punch ->> 'punchId')::bigint,
+        (v_punch ->> 'companyId')::bigint);
+      v_location := null;
+    elsif v_location.id is null then
       v_outcome := 'unmapped';
     end if;
   elsif v_staff is not null then
@@ -598,18 +669,19 @@ begin
   if v_outcome is distinct from v_logged_as then
     update public.inbound_events
     set outcome = v_outcome,
+      reason = v_reason,
       applied_at = case when v_outcome in ('applied', 'stale') then now() end
     where id = v_log.event_id;
   end if;
-  return jsonb_build_object('outcome', v_outcome, 'reason', null, 'duplicate', false,
+  return jsonb_build_object('outcome', v_outcome, 'reason', v_reason, 'duplicate', false,
     'eventId', v_log.event_id, 'deliveryCount', v_log.delivery_count,
     'locationId', v_location.id);
 end;
 $$;
 
 -- Applies one held event at a location, as its delivery would have been applied: a Toast
--- order through its owner check (a conflict stays held), a 7shifts punch with its own arrival.
--- Returns the outcome and sets p_reason for a conflict.
+-- order through its owner check (a conflict stays held), a 7shifts punch with its own arrival
+-- and its company check. Returns the outcome and sets p_reason for a conflict.
 create or replace function pipeline.apply_held_event(
   p_location public.locations,
   p_source text,
@@ -634,6 +706,10 @@ begin
   else
     outcome := pipeline.apply_sevenshifts_punch(p_location.id, p_location.time_zone,
       p_location.business_day_cutoff_hour, p_normalized, p_key, p_event_id);
+    if outcome = 'conflict' then
+      reason := pipeline.punch_company_refusal((p_normalized ->> 'punchId')::bigint,
+        (p_normalized ->> 'companyId')::bigint);
+    end if;
   end if;
 end;
 $$;
@@ -838,7 +914,9 @@ revoke all on function pipeline.version_hash(jsonb, text) from public, anon, aut
 revoke all on function pipeline.apply_toast_order(bigint, jsonb, text)
   from public, anon, authenticated;
 revoke all on function pipeline.lock_punch(bigint) from public, anon, authenticated;
-revoke all on function pipeline.delete_punch(bigint) from public, anon, authenticated;
+revoke all on function pipeline.punch_company_refusal(bigint, bigint)
+  from public, anon, authenticated;
+revoke all on function pipeline.delete_punch(bigint, bigint) from public, anon, authenticated;
 revoke all on function pipeline.punch_version_supersedes(timestamptz, text, bigint, timestamptz,
   text, bigint) from public, anon, authenticated;
 revoke all on function pipeline.apply_sevenshifts_punch(bigint, text, smallint, jsonb, text,

@@ -1,8 +1,8 @@
 /**
  * 7shifts `user.*` webhooks keep the staff table, over real HTTP into the real database: the
  * newest version by `modified` wins in any arrival order (two in one second: the later arrival),
- * `user.deactivated` marks them inactive, a bad body is a 400 naming its fields that changes no
- * table, and the database names staff in messages exactly as TypeScript does.
+ * `user.deactivated` marks them inactive, a bad body (a name Postgres cannot store included) is
+ * a 400 naming its fields that changes no table, and the database names staff in messages exactly as TypeScript does.
  */
 import assert from "node:assert/strict";
 import { testDb, testEnv } from "../_support/env.ts";
@@ -88,6 +88,41 @@ Deno.test("staff: a bad user body is a 400 naming its fields and changes no tabl
       ["first_name", "id", "modified"],
     );
     assert.deepEqual(fingerprintDiff(before, await fingerprint(sql)), []);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("staff: a name Postgres cannot store (NUL, lone surrogate) is a 400 naming it and changes no table", async () => {
+  const sql = testDb();
+  try {
+    const company = randomId();
+    const user = (firstName: string, modified: string) => ({
+      id: 40001,
+      company_id: company,
+      first_name: firstName,
+      last_name: "Quinn",
+      active: true,
+      modified,
+    });
+    const stored = await deliver("user.created", user("Ann", "2026-11-05 12:00:00"));
+    assert.equal(stored.status, 200);
+    for (const [what, name] of [["NUL", "Ann\u0000"], ["lone surrogate", "Ann\ud83d"]]) {
+      const before = await fingerprint(sql);
+      // A newer version: it would replace the stored name if it were accepted.
+      const r = await deliver("user.modified", user(name, "2026-11-05 13:00:00"));
+      assert.equal(r.status, 400, `${what}: ${JSON.stringify(r.json)}`);
+      assert.equal(r.json.error.code, "invalid_payload");
+      assert.deepEqual(
+        (r.json.error.fields as Array<{ path: string }>).map((p) => p.path),
+        ["first_name"],
+        what,
+      );
+      assert.deepEqual(fingerprintDiff(before, await fingerprint(sql)), [], what);
+    }
+    const [row] = await sql`select first_name from public.staff
+      where sevenshifts_company_id = ${company} and user_id = 40001`;
+    assert.equal(row.first_name, "Ann");
   } finally {
     await sql.end();
   }

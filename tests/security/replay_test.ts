@@ -2,7 +2,9 @@
  * Replays. A captured 7shifts delivery carries its signing time (`x-hmac-timestamp`, part of
  * the HMAC key), so replaying it more than 5 minutes from then is refused with 401 and never
  * reaches the database; a timestamp cannot be moved without the grant GUID. Inside the
- * window a replay is the same event (same topic and body) and changes nothing.
+ * window a replay is the same event (same topic and body) and changes nothing. A stale or
+ * malformed timestamp is refused before the grant of the company the delivery names is looked
+ * up, so forged deliveries cost no database query.
  *
  * Toast signs the body and the envelope timestamp but documents no freshness window (its own
  * retries come 5 and 15 minutes later with the same body), so a replayed Toast delivery is
@@ -12,6 +14,8 @@
 import assert from "node:assert/strict";
 import { signSevenShiftsPayload } from "../../shared/signatures.ts";
 import { createSevenShiftsWebhookHandler } from "../../supabase/functions/sevenshifts-webhook/handler.ts";
+import { GrantCache } from "../../supabase/functions/sevenshifts-webhook/grants.ts";
+import { oneRoundTripRunner } from "../../supabase/functions/_shared/ingest.ts";
 import { testDb, testEnv } from "../_support/env.ts";
 import { send, utf8 } from "../fault/support.ts";
 import {
@@ -41,20 +45,25 @@ async function sevenShiftsAt(body: string, ts: string, signature?: string) {
   });
 }
 
+/** A fresh punch body of the company and location `ids` map. */
+function windowPunch(ids: ReturnType<typeof vendorIds>): string {
+  return punchBody({
+    id: 1_900_000_000 + Math.floor(Math.random() * 90_000_000),
+    companyId: ids.companyId,
+    locationId: ids.sevenShiftsLocationId,
+    clockedIn: "2026-11-16 15:00:00",
+    clockedOut: "2026-11-16 21:30:00",
+    modified: "2026-11-16 21:31:00",
+    hourlyWage: 19,
+  });
+}
+
 Deno.test("replay: a 7shifts delivery signed more than 5 minutes ago (or ahead) is refused; inside the window a replay is a duplicate", async () => {
   const sql = testDb();
   try {
     const ids = vendorIds();
     const locationId = await newLocation(sql, ids);
-    const body = punchBody({
-      id: 1_900_000_000 + Math.floor(Math.random() * 90_000_000),
-      companyId: ids.companyId,
-      locationId: ids.sevenShiftsLocationId,
-      clockedIn: "2026-11-16 15:00:00",
-      clockedOut: "2026-11-16 21:30:00",
-      modified: "2026-11-16 21:31:00",
-      hourlyWage: 19,
-    });
+    const body = windowPunch(ids);
     const now = () => Math.floor(Date.now() / 1000);
 
     // Captured 5 min 10 s ago, or dated 5 min 10 s ahead, in seconds or milliseconds.
@@ -134,6 +143,69 @@ Deno.test("replay: the 7shifts window is exactly 5 minutes either way (injected 
   assert.deepEqual(await answerAt(signedAt + limit + 1000), { status: 401, reached: 0 });
   assert.deepEqual(await answerAt(signedAt - limit - 1000), { status: 401, reached: 0 });
   assert.deepEqual(await answerAt(signedAt + 24 * 3600_000), { status: 401, reached: 0 });
+});
+
+Deno.test("replay: a stale or malformed 7shifts timestamp is refused before the grant is looked up in the database", async () => {
+  const admin = testDb();
+  // The functions' own login, as the function reads grants and ingests.
+  const sql = testDb(env.functionsDatabaseUrl);
+  try {
+    let lookups = 0;
+    const grants = new GrantCache(async (companyId) => {
+      lookups++;
+      const [row] = await sql`select pipeline.sevenshifts_webhook_grant(${companyId}) as grant`;
+      return (row?.grant as string | null) ?? null;
+    }, env.sevenShiftsGrantGuid);
+    const handler = createSevenShiftsWebhookHandler({
+      db: oneRoundTripRunner(sql),
+      grantGuid: env.sevenShiftsGrantGuid,
+      grants,
+      webhookToken: "",
+      wageUnit: "dollars",
+      logError: () => {},
+    });
+    const deliver = async (body: string, headers: Record<string, string>) => {
+      const res = await handler(
+        new Request("http://fn.local/", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-webhook-topic": TOPIC, ...headers },
+          body,
+        }),
+      );
+      return { status: res.status, json: await res.json() };
+    };
+    const nowS = Math.floor(Date.now() / 1000);
+    const timestamps = ["0", "garbage", "", "12:00", String(nowS - 301), String(nowS + 301)];
+    for (let i = 0; i < 50; i++) {
+      // A new company each time: nothing cached could have answered.
+      const company = 100_000_000 + Math.floor(Math.random() * 800_000_000);
+      const body = JSON.stringify({ id: i + 1, company_id: company, location_id: 1 });
+      const r = await deliver(body, {
+        "x-company-id": String(company),
+        "x-hmac-timestamp": timestamps[i % timestamps.length],
+        "x-hmac-signature": "00",
+      });
+      assert.equal(r.status, 401);
+      assert.equal(r.json.error.code, "unauthorized");
+    }
+    assert.equal(lookups, 0, "no forged delivery reached the database");
+
+    // A genuine, fresh delivery still costs its one lookup, and is stored.
+    const ids = vendorIds();
+    await newLocation(admin, ids);
+    const body = windowPunch(ids);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const r = await deliver(body, {
+      "x-company-id": String(ids.companyId),
+      "x-hmac-timestamp": ts,
+      "x-hmac-signature": await signSevenShiftsPayload(body, ts, env.sevenShiftsGrantGuid),
+    });
+    assert.deepEqual([r.status, r.json.outcome], [200, "applied"]);
+    assert.equal(lookups, 1);
+  } finally {
+    await sql.end();
+    await admin.end();
+  }
 });
 
 Deno.test("replay: a replayed Toast delivery is a duplicate and an old version never overwrites a newer one", async () => {

@@ -61,3 +61,15 @@ Deno.test("7shifts users: display names", () => {
   assert.equal(staffDisplayName(503, null, false), "user 503");
   assert.equal(staffDisplayName(7, { firstName: "Zoë", lastName: "Ødegaard" }, false), "Zoë Ø.");
 });
+
+Deno.test("7shifts users: a name Postgres cannot store (NUL, lone surrogate) is refused, naming the field", () => {
+  for (const bad of ["Ann\u0000", "Ann\ud83d", "\udc00Ann"]) {
+    for (const field of ["first_name", "last_name"]) {
+      const r = parseSevenShiftsUserEvent("user.modified", { ...fixture, [field]: bad });
+      assert.ok(!r.ok, `${field} ${JSON.stringify(bad)}`);
+      assert.deepEqual(r.problems.map((p) => p.path), [field]);
+    }
+  }
+  // A surrogate pair is a character, not a lone half.
+  assert.ok(parseSevenShiftsUserEvent("user.modified", { ...fixture, first_name: "Ann 🍕" }).ok);
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import {
+  checkSevenShiftsTimestamp,
   fromBase64,
   fromHex,
   secretsMatch,
@@ -121,6 +122,21 @@ Deno.test("7shifts: stale, missing, malformed and mismatched signatures are refu
     false,
   );
   assert.equal((await verifySevenShiftsSignature(body + "x", fresh, sig, guid, now)).ok, false);
+});
+
+Deno.test("7shifts: the timestamp alone is judged as the full verification judges it", async () => {
+  const guid = "grant-guid";
+  const now = Date.UTC(2026, 10, 1, 12, 0, 0);
+  const s = (ms: number) => String(Math.floor(ms / 1000));
+  const cases = [s(now), s(now - 300_000), s(now + 300_000), s(now - 301_000), s(now + 301_000)]
+    .concat([String(now), "0", "garbage", "", "12:00", "1".repeat(17)]);
+  for (const ts of cases) {
+    const sig = await signSevenShiftsPayload(body, ts, guid);
+    const early = checkSevenShiftsTimestamp(ts, sig, now);
+    const full = await verifySevenShiftsSignature(body, ts, sig, guid, now);
+    assert.deepEqual(early, full, `timestamp ${JSON.stringify(ts)}`);
+  }
+  assert.deepEqual(checkSevenShiftsTimestamp(s(now), null, now), { ok: false, reason: "missing" });
 });
 
 Deno.test("timestamps: seconds vs milliseconds", () => {

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { normalizeApiPunch } from "../../shared/sevenshifts_api.ts";
+import { listPageSchema, normalizeApiPunch } from "../../shared/sevenshifts_api.ts";
 import { parseSevenShiftsPunchEvent } from "../../shared/sevenshifts.ts";
 import { normalizeToastOrder, parseToastOrderDetails } from "../../shared/toast.ts";
 import {
@@ -210,4 +210,14 @@ Deno.test("vendor APIs: how long a 429 asks to wait", () => {
   assert.equal(rateLimitWaitMs(h({}), now, 1000), 1000);
   assert.equal(rateLimitWaitMs(h({ "retry-after": "1" }), now, 1000, 60_000), 60_000, "7shifts");
   assert.equal(rateLimitWaitMs(h({ "retry-after": "garbage" }), now, 1000), 1000);
+});
+
+Deno.test("7shifts API: a page cursor Postgres cannot store (NUL, lone surrogate) is refused", () => {
+  const page = (next: string) => ({ data: [], meta: { cursor: { next } } });
+  assert.ok(listPageSchema.safeParse(page("eyJpZCI6MX0=")).success);
+  for (const bad of ["abc\u0000", "abc\ud83d"]) {
+    const r = listPageSchema.safeParse(page(bad));
+    assert.ok(!r.success);
+    assert.deepEqual(r.error.issues.map((i) => i.path.join(".")), ["meta.cursor.next"]);
+  }
 });

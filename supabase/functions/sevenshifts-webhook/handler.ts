@@ -22,7 +22,10 @@
  * of a company without a 7shifts connection (nothing to pull with), or an unmapped location
  * (kept, applied when mapped; a punch moved there leaves its old location's figures at once; a
  * schedule then queues its pull); 200 a schedule whose pull is queued;
- * 200 stored (applied, redelivered or older); 503 database unreachable.
+ * 200 stored (applied, redelivered or older); 409 naming `company_id` a punch or deletion for
+ * a punch id whose stored punch is another company's (kept as a `conflict`, nothing changed:
+ * 7shifts punch ids are unique across companies, and the URL token is shared by every company
+ * that uses it, so the database refuses it under the punch's lock); 503 database unreachable.
  *
  * Event key: 7shifts sends no stable event id, so a delivery is identified by the SHA-256
  * of its topic and raw body; a redelivery of the same body is the same event.
@@ -46,7 +49,13 @@ import {
   SEVENSHIFTS_USER_TOPICS,
   type StaffMember,
 } from "../../../shared/sevenshifts_users.ts";
-import { secretsMatch, sha256Hex, verifySevenShiftsSignature } from "../../../shared/signatures.ts";
+import {
+  checkSevenShiftsTimestamp,
+  secretsMatch,
+  type SevenShiftsVerdict,
+  sha256Hex,
+  verifySevenShiftsSignature,
+} from "../../../shared/signatures.ts";
 import type { NormalizedPunch } from "../../../shared/types.ts";
 import {
   parseSchedulePublished,
@@ -111,7 +120,17 @@ const LOGGED_HEADERS = [
   "user-agent",
 ];
 
-const STALE_MESSAGE = "x-hmac-timestamp is more than 5 minutes from now.";
+/** The 401 of a refused HMAC. */
+function hmacRefusal(verdict: SevenShiftsVerdict & { ok: false }): Response {
+  const message = verdict.reason === "stale"
+    ? "x-hmac-timestamp is more than 5 minutes from now."
+    : verdict.reason === "missing"
+    ? "x-hmac-timestamp and x-hmac-signature are both required."
+    : verdict.reason === "bad_timestamp"
+    ? "x-hmac-timestamp is not a Unix time."
+    : "x-hmac-signature does not match.";
+  return errorResponse(401, "unauthorized", message);
+}
 
 function defaultLogError(message: string, detail?: Record<string, unknown>) {
   console.error(JSON.stringify({ fn: "sevenshifts-webhook", message, ...detail }));
@@ -170,6 +189,10 @@ export function createSevenShiftsWebhookHandler(
     const ts = req.headers.get("x-hmac-timestamp");
     const sig = req.headers.get("x-hmac-signature");
     if (ts !== null || sig !== null) {
+      // Stale or malformed is refused before the grant is looked up: the company a delivery
+      // names is not signed, so a forged one would otherwise cost a database query each.
+      const fresh = checkSevenShiftsTimestamp(ts, sig, now());
+      if (!fresh.ok) return { denied: hmacRefusal(fresh) };
       const companyId = namedCompany(req, parsed);
       let grant = await grants.grantFor(companyId);
       let verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
@@ -181,15 +204,7 @@ export function createSevenShiftsWebhookHandler(
           verdict = await verifySevenShiftsSignature(rawBody, ts, sig, grant.grant, now());
         }
       }
-      if (verdict.ok) return { grant, companyId };
-      const message = verdict.reason === "stale"
-        ? STALE_MESSAGE
-        : verdict.reason === "missing"
-        ? "x-hmac-timestamp and x-hmac-signature are both required."
-        : verdict.reason === "bad_timestamp"
-        ? "x-hmac-timestamp is not a Unix time."
-        : "x-hmac-signature does not match.";
-      return { denied: errorResponse(401, "unauthorized", message) };
+      return verdict.ok ? { grant, companyId } : { denied: hmacRefusal(verdict) };
     }
     const token = new URL(req.url).searchParams.get("token");
     if (token && await secretsMatch(token, deps.webhookToken)) {
@@ -295,7 +310,9 @@ export function createSevenShiftsWebhookHandler(
           punch: null,
           deletion: change.value.deletion,
         };
-      return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError);
+      return await callIngest(deps.db, INGEST_SEVENSHIFTS_SQL, event, logError, {
+        conflictPath: "company_id",
+      });
     } catch (err) {
       if (isDeadlineOrUnavailable(err)) {
         // Reading a company's grant: 7shifts retries a 5xx.
