@@ -59,13 +59,20 @@ export interface FlashWeek {
   laborPctBp: ExactInteger | null;
 }
 
-/** What the day's vendor-sync notices corrected. */
+/**
+ * What the vendor syncs corrected on the day (`pipeline.sync_day_corrections`): the rows the
+ * webhooks had missed, each counted once on its own business day, whether or not a notice was
+ * raised.
+ */
 export interface FlashSyncCorrections {
+  /** Sync notices that list the day among the days they moved. */
   notices: number;
   ordersMissed: number;
   punchesMissed: number;
   breakEditsMissed: number;
+  /** The day's labor % before the first correction. */
   laborPctBpBefore: ExactInteger | null;
+  /** After the last run that corrected it (the day's labor % now while that run is going). */
   laborPctBpAfter: ExactInteger | null;
 }
 

@@ -22,6 +22,9 @@
 --   pipeline.request_sync(location_id, from_date, to_date) and pipeline.request_backfill.
 -- * the notice: a sync that finds enough the webhooks missed puts one 'sync' row in the alerts
 --   outbox (20261128000400_alerts.sql), delivered by the notifier like any alert.
+-- * what each sync corrected, per location and business day (pipeline.sync_day_corrections),
+--   counted in the page's own transaction whether or not a notice is raised: the morning flash
+--   reports it (20261130000300_flash.sql).
 --
 -- The functions are woken through the same signed database webhook as the notifier
 -- (pipeline.post_signed_to_function). Tested by tests/sync/.
@@ -510,7 +513,36 @@ create table if not exists pipeline.sync_run_punches (
 comment on table pipeline.sync_run_punches is
   'Punch ids a sync run''s 7shifts pass returned (to find punches deleted without a webhook).';
 
-revoke all on pipeline.sync_run_days, pipeline.sync_run_punches
+-- What the syncs corrected of each location's business day: the rows the webhooks had missed
+-- (as counted in sync_runs: new or changed, last modified 15 minutes before the run's clock or
+-- earlier), each on its own day, whichever run found it. Counted by pipeline.sync_apply_page in
+-- the page's transaction: a page that rolls back counts nothing, and a page applied again (a
+-- retry, a second run over the same days) finds its rows unchanged and counts nothing more.
+-- Backfills (history, not corrections) are not counted.
+create table if not exists pipeline.sync_day_corrections (
+  location_id bigint not null references public.locations (id) on delete cascade,
+  business_date date not null,
+  -- Orders by their Toast business date; punches (new, edited, deleted) and punches whose only
+  -- change is their breaks by the business day they are on after the change.
+  orders_missed integer not null default 0,
+  punches_missed integer not null default 0,
+  break_edits_missed integer not null default 0,
+  -- The day's labor % before the first correction (null: no figures yet, or no sales), and after
+  -- the last run that corrected it ended (null while that run is still going).
+  labor_pct_bp_before bigint,
+  labor_pct_bp_after bigint,
+  last_run_id bigint references public.sync_runs (id) on delete set null,
+  updated_at timestamptz not null default now(),
+  primary key (location_id, business_date)
+);
+create index if not exists sync_day_corrections_last_run
+  on pipeline.sync_day_corrections (last_run_id);
+comment on table pipeline.sync_day_corrections is
+  'What the vendor syncs corrected per location and business day (orders, punches, break edits '
+  'the webhooks missed), counted once, on the row''s own day, notice or not; the morning '
+  'flash reports it. Kept 70 days (pipeline.prune_sync_day_corrections).';
+
+revoke all on pipeline.sync_run_days, pipeline.sync_run_punches, pipeline.sync_day_corrections
   from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------
@@ -1128,13 +1160,14 @@ comment on function pipeline.sync_store_session(bigint, uuid, text, text, timest
 -- written, nothing recomputed), else the result of the same ingest a webhook gets: 'new',
 -- 'changed', 'stale' (older than what is stored), 'held' (unmapped, conflict, rejected).
 -- `missed`: new or changed and last modified 15 minutes before the run's clock or earlier (a
--- webhook still in flight is not a miss).
+-- webhook still in flight is not a miss); `missed_day`: the order's business date.
 create or replace function pipeline.sync_ingest_order(
   p_run public.sync_runs,
   p_location public.locations,
   p_event jsonb,
   out outcome text,
-  out missed boolean
+  out missed boolean,
+  out missed_day date
 )
 language plpgsql
 security definer
@@ -1166,19 +1199,23 @@ begin
   end;
   missed := outcome in ('new', 'changed')
     and (v_order ->> 'modifiedAt')::timestamptz <= p_run.window_end - interval '15 minutes';
+  missed_day := case when missed then (v_order ->> 'businessDate')::date end;
 end
 $$;
 comment on function pipeline.sync_ingest_order(public.sync_runs, public.locations, jsonb) is
   'One order a sync fetched: unchanged (nothing written), or through pipeline.ingest_toast.';
 
 -- The same for one punch (or a deletion found by id): `break_edit` when the only change is
--- the unpaid break time (7shifts sends no webhook for break changes).
+-- the unpaid break time (7shifts sends no webhook for break changes); `missed_day`: the
+-- business day the punch is on after the change (a deleted one: the day it was on; null for a
+-- deletion of a punch never stored).
 create or replace function pipeline.sync_ingest_punch(
   p_run public.sync_runs,
   p_event jsonb,
   out outcome text,
   out missed boolean,
-  out break_edit boolean
+  out break_edit boolean,
+  out missed_day date
 )
 language plpgsql
 security definer
@@ -1229,11 +1266,53 @@ begin
   v_modified := (coalesce(v_punch, v_deletion) ->> 'modifiedAt')::timestamptz;
   missed := outcome in ('new', 'changed')
     and (v_modified is null or v_modified <= p_run.window_end - interval '15 minutes');
+  missed_day := case when missed then coalesce(v_after.business_date, v_prior.business_date) end;
 end
 $$;
 comment on function pipeline.sync_ingest_punch(public.sync_runs, jsonb) is
   'One punch a sync fetched: unchanged (nothing written), or through '
   'pipeline.ingest_sevenshifts; says whether only its breaks changed.';
+
+-- Counts one row a run found missed on its business day (pipeline.sync_day_corrections), in the
+-- page's transaction. The day's "before" is its labor % as the first correction finds it: the
+-- page's own changes are recomputed only at its commit. Nothing for a backfill, nor for a row
+-- on no day (the deletion of a punch never stored).
+create or replace function pipeline.count_sync_correction(
+  p_run public.sync_runs,
+  p_day date,
+  p_kind text
+)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_run.kind = 'backfill' or p_day is null then
+    return;
+  end if;
+  insert into pipeline.sync_day_corrections as c (location_id, business_date, orders_missed,
+    punches_missed, break_edits_missed, labor_pct_bp_before, last_run_id)
+  values (p_run.location_id, p_day,
+    case when p_kind = 'order' then 1 else 0 end,
+    case when p_kind = 'punch' then 1 else 0 end,
+    case when p_kind = 'break_edit' then 1 else 0 end,
+    (select m.labor_pct_bp from public.daily_metrics as m
+      where m.location_id = p_run.location_id and m.business_date = p_day),
+    p_run.id)
+  on conflict (location_id, business_date) do update
+  set orders_missed = c.orders_missed + excluded.orders_missed,
+    punches_missed = c.punches_missed + excluded.punches_missed,
+    break_edits_missed = c.break_edits_missed + excluded.break_edits_missed,
+    -- Its "after" is this run's, once it ends.
+    labor_pct_bp_after = null,
+    last_run_id = p_run.id,
+    updated_at = pg_catalog.now();
+end
+$$;
+comment on function pipeline.count_sync_correction(public.sync_runs, date, text) is
+  'Counts one row a sync found the webhooks had missed (order, punch or break_edit) on its '
+  'business day in pipeline.sync_day_corrections.';
 
 -- One page of a leased run, in one transaction: every fetched row (through
 -- pipeline.sync_ingest_order / sync_ingest_punch), the punch ids seen, the counters, the phase
@@ -1288,6 +1367,7 @@ begin
     end case;
     if v_one.missed then
       v_orders_missed := v_orders_missed + 1;
+      perform pipeline.count_sync_correction(r, v_one.missed_day, 'order');
     end if;
   end loop;
   for v_event in
@@ -1303,8 +1383,10 @@ begin
     end case;
     if v_one.missed and v_one.break_edit then
       v_breaks_missed := v_breaks_missed + 1;
+      perform pipeline.count_sync_correction(r, v_one.missed_day, 'break_edit');
     elsif v_one.missed then
       v_punches_missed := v_punches_missed + 1;
+      perform pipeline.count_sync_correction(r, v_one.missed_day, 'punch');
     end if;
   end loop;
   insert into pipeline.sync_run_punches (run_id, sevenshifts_punch_id)
@@ -1523,6 +1605,13 @@ begin
     lease_expires_at = null
   where x.id = r.id;
 
+  -- The days this run corrected: their figures now, the "after" the morning flash reports.
+  update pipeline.sync_day_corrections as c
+  set labor_pct_bp_after = f.labor_pct_bp, updated_at = pg_catalog.now()
+  from public.daily_metrics as f
+  where c.last_run_id = r.id
+    and f.location_id = c.location_id and f.business_date = c.business_date;
+
   select * into strict v_loc from public.locations as l where l.id = r.location_id;
   if finish_sync_run.succeeded and r.kind <> 'backfill' and v_missed > 0 and v_loc.alerts_enabled
   then
@@ -1595,12 +1684,34 @@ comment on function pipeline.finish_sync_run(bigint, uuid, boolean, text) is
 -- Schedules (pg_cron on Supabase; the local stack's scheduler runs the same SQL)
 -- ---------------------------------------------------------------------------------------
 
+-- What the syncs corrected is kept as long as the intraday history (70 days by the clock,
+-- 20261130000200_projection.sql): the flash reads only yesterday's. Returns rows deleted.
+create or replace function pipeline.prune_sync_day_corrections()
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_rows bigint;
+begin
+  delete from pipeline.sync_day_corrections as c
+  where c.business_date < (pipeline.current_clock() at time zone 'UTC')::date - 70;
+  get diagnostics v_rows = row_count;
+  return v_rows;
+end
+$$;
+comment on function pipeline.prune_sync_day_corrections() is
+  'Deletes what the syncs corrected of business days older than 70 days.';
+
 do $$
 begin
   if pg_catalog.to_regnamespace('cron') is not null then
     perform cron.schedule('vendor-sync-hourly', '10 * * * *', 'select pipeline.schedule_syncs()');
     perform cron.schedule('vendor-sync-sweep', '* * * * *',
       'select pipeline.request_sync_sweep()');
+    perform cron.schedule('pipeline-prune-sync-corrections', '27 4 * * *',
+      'select pipeline.prune_sync_day_corrections()');
   end if;
 end
 $$;
@@ -1637,12 +1748,14 @@ revoke all on function
   pipeline.sync_store_session(bigint, uuid, text, text, timestamptz),
   pipeline.sync_ingest_order(public.sync_runs, public.locations, jsonb),
   pipeline.sync_ingest_punch(public.sync_runs, jsonb),
+  pipeline.count_sync_correction(public.sync_runs, date, text),
   pipeline.sync_apply_page(jsonb),
   pipeline.sync_unseen_punches(bigint, uuid),
   pipeline.sync_unknown_refunds(bigint, uuid, text[]),
   pipeline.release_sync_run(bigint, uuid, integer, text, boolean),
   pipeline.sync_notice_due(integer, bigint),
-  pipeline.finish_sync_run(bigint, uuid, boolean, text)
+  pipeline.finish_sync_run(bigint, uuid, boolean, text),
+  pipeline.prune_sync_day_corrections()
 from public, anon, authenticated;
 revoke all on procedure pipeline.sync_apply_page_committed(jsonb, jsonb)
   from public, anon, authenticated;

@@ -212,21 +212,23 @@ begin
     group by a.kind
   ) as k;
 
-  -- What the vendor syncs corrected on the day: their notices that list it.
-  select case when count(*) > 0 then pg_catalog.jsonb_build_object(
-      'notices', count(distinct a.id),
-      'ordersMissed', sum((a.details ->> 'ordersMissed')::bigint),
-      'punchesMissed', sum((a.details ->> 'punchesMissed')::bigint),
-      'breakEditsMissed', sum((a.details ->> 'breakEditsMissed')::bigint),
-      'laborPctBpBefore',
-      (pg_catalog.array_agg(x.day -> 'before' -> 'laborPctBp' order by a.id))[1],
-      'laborPctBpAfter',
-      (pg_catalog.array_agg(x.day -> 'after' -> 'laborPctBp' order by a.id desc))[1])
-    end into v_sync
-  from public.alerts as a
-  cross join lateral pg_catalog.jsonb_array_elements(a.details -> 'days') as x(day)
-  where a.location_id = loc.id and a.kind = 'sync'
-    and x.day ->> 'businessDate' = pg_catalog.to_char(flash_location_facts.day, 'YYYY-MM-DD');
+  -- What the vendor syncs corrected on the day: each missed row counted once, on its own day,
+  -- notice or not (pipeline.sync_day_corrections, 20261129000100_vendor_sync.sql); "after" is
+  -- the day's labor % now while the run that last corrected it is still going. `notices`: the
+  -- sync notices that list the day among those they moved.
+  select pg_catalog.jsonb_build_object(
+      'notices', (select count(*) from public.alerts as a
+        where a.location_id = loc.id and a.kind = 'sync'
+          and a.details -> 'days' @> pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
+            'businessDate', pg_catalog.to_char(flash_location_facts.day, 'YYYY-MM-DD')))),
+      'ordersMissed', c.orders_missed,
+      'punchesMissed', c.punches_missed,
+      'breakEditsMissed', c.break_edits_missed,
+      'laborPctBpBefore', c.labor_pct_bp_before,
+      'laborPctBpAfter', coalesce(c.labor_pct_bp_after, m.labor_pct_bp))
+    into v_sync
+  from pipeline.sync_day_corrections as c
+  where c.location_id = loc.id and c.business_date = flash_location_facts.day;
 
   select pg_catalog.jsonb_build_object(
       'punchesWithoutWage', count(*) filter (where p.hourly_wage_cents = 0),

@@ -253,7 +253,7 @@ flashTest(
       addPunches(c, tx, syd, "2026-03-08", [
         [301, "2026-03-07T23:00:00Z", "2026-03-08T04:00:00Z", 2000],
       ]));
-    // A sync notice that corrected New York's Sunday, and a 7shifts delivery held unmapped.
+    // A sync notice that listed New York's Sunday, and a 7shifts delivery held unmapped.
     await c.sql`insert into public.alerts (location_id, business_date, kind, from_state,
       location_name, time_zone, labor_pct_bp, labor_target_bp, critical_threshold_bp,
       recovery_threshold_bp, net_sales_cents, labor_cost_cents, paid_labor_seconds, order_count,
@@ -275,6 +275,11 @@ flashTest(
       })
     }
     from public.locations l where l.id = ${ny}`;
+    // What the syncs corrected of New York's Sunday (what the flash reports; the notice above
+    // only counts as one that listed the day).
+    await c.sql`insert into pipeline.sync_day_corrections (location_id, business_date,
+      orders_missed, labor_pct_bp_before, labor_pct_bp_after)
+    values (${ny}, '2026-03-08', 2, 3500, 3700)`;
     const key = `flash-test-${crypto.randomUUID()}`;
     c.unmappedKeys.push(key);
     await c.sql`insert into public.inbound_events (source, event_key, topic,

@@ -22,7 +22,7 @@ import {
   createVendorSyncHandler,
   type SyncSettings,
 } from "../../supabase/functions/vendor-sync/handler.ts";
-import { postgresSyncDb } from "../../supabase/functions/vendor-sync/sync_db.ts";
+import { postgresSyncDb, type SyncDb } from "../../supabase/functions/vendor-sync/sync_db.ts";
 import type { Clock } from "../../supabase/functions/vendor-sync/vendor_http.ts";
 
 /** The latest business date that is over in every zone of the catalog, less `back` days. */
@@ -272,11 +272,17 @@ export function virtualClock(start = Date.now()): Clock & { advance(ms: number):
 
 /**
  * Runs the vendor-sync handler in this process (as the functions' role), with `clock` and
- * `settings`, for one signed `{type: "SYNC", runId}`; returns its JSON answer.
+ * `settings`, for one signed `{type: "SYNC", runId}`; returns its JSON answer. `wrapDb` wraps
+ * its database calls (to repeat or break some).
  */
 export async function invokeSyncInProcess(
   runId: number | null,
-  opts: { clock?: Clock; settings?: Partial<SyncSettings>; fetch?: typeof fetch } = {},
+  opts: {
+    clock?: Clock;
+    settings?: Partial<SyncSettings>;
+    fetch?: typeof fetch;
+    wrapDb?: (db: SyncDb) => SyncDb;
+  } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const env = testEnv();
   // The pool the function itself opens (no array types fetched, replaced when it drops).
@@ -285,7 +291,7 @@ export async function invokeSyncInProcess(
     const clock = opts.clock ??
       { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
     const handler = createVendorSyncHandler({
-      db: postgresSyncDb(sql),
+      db: (opts.wrapDb ?? ((db) => db))(postgresSyncDb(sql)),
       settings: { databaseWebhookSecret: env.alertSecret, ...opts.settings },
       clock,
       fetch: opts.fetch,
