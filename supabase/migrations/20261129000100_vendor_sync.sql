@@ -1242,8 +1242,12 @@ begin
     missed := false;
     return;
   end if;
+  -- Already deleted: its row, or its company's tombstone (another company's is not this
+  -- punch's: 20261128000200_ingest.sql).
   if v_deletion is not null and (v_prior.deleted or exists (
-    select 1 from pipeline.punch_tombstones as t where t.sevenshifts_punch_id = v_id
+    select 1 from pipeline.punch_tombstones as t
+    where t.sevenshifts_punch_id = v_id
+      and t.sevenshifts_company_id = (v_deletion ->> 'companyId')::bigint
   )) then
     outcome := 'unchanged';
     missed := false;

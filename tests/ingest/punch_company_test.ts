@@ -258,3 +258,38 @@ Deno.test("punch company: the ingest the sync applies through refuses another co
     await sql.end();
   }
 });
+
+Deno.test("punch company: the sync applies a company's deletion although another company recorded one for the same id", async () => {
+  const sql = testDb();
+  try {
+    const a = vendorIds();
+    const b = vendorIds();
+    const locA = await newLocation(sql, a);
+    const p = sixHourPunch(a);
+    // B's deletion first (a tombstone of B's), then A's punch.
+    const early = await byToken(
+      "time_punch.deleted",
+      JSON.stringify({ id: p.id, company_id: b.companyId }),
+    );
+    assert.equal(early.status, 200);
+    assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
+    // A's sync finds the punch gone from 7shifts' list: its deletion, as the sync hands it over.
+    const deletion = { punchId: p.id, companyId: a.companyId, locationId: null, modifiedAt: null };
+    const event = {
+      eventKey: crypto.randomUUID(),
+      topic: "time_punch.deleted",
+      companyId: a.companyId,
+      locationId: null,
+      headers: {},
+      rawBody: JSON.stringify(deletion),
+      punch: null,
+      deletion,
+    };
+    const [r] = await sql`select (pipeline.sync_ingest_punch(null::public.sync_runs,
+      ${JSON.stringify(event)}::text::jsonb)).*`;
+    assert.equal(r.outcome, "changed");
+    assert.equal((await punchState(sql, p.id, locA)).rows[0].deleted, true);
+  } finally {
+    await sql.end();
+  }
+});
