@@ -385,6 +385,19 @@ async function sevenShiftsScenarios(): Promise<Scenario[]> {
       request: post(withToken, punch, created),
       handler: handler({ outcome: "unmapped", duplicate: false, eventId: 2053 }),
     },
+    {
+      name: "conflict",
+      status: 409,
+      summary: "A punch id that belongs to another company's punch: kept, never applied",
+      request: post(withToken, punch, created),
+      handler: handler({
+        outcome: "conflict",
+        reason: "punch 5550001 belongs to another 7shifts company than company 7001 (7shifts " +
+          "punch ids are unique across companies); kept and not applied",
+        duplicate: false,
+        eventId: 2055,
+      }),
+    },
     ...await commonErrorScenarios(
       withToken,
       handler(applied),

@@ -674,6 +674,13 @@ const OPERATIONS: readonly OperationDoc[] = [
           "signature that does not match, or a timestamp more than 5 minutes away.",
         schema: errorBodySchemaFor(401),
       },
+      409: {
+        description: "The punch id already belongs to another 7shifts company (the company of " +
+          "its stored punch; 7shifts punch ids are unique across companies), so this is a " +
+          "forged event or one sent with the wrong company: the punch keeps its figures and " +
+          "this delivery is kept as a `conflict`, never applied. The error names `company_id`.",
+        schema: errorBodySchemaFor(409),
+      },
       503: WEBHOOK_UNAVAILABLE,
     },
   },

@@ -29,7 +29,18 @@ Deno.test("GET /functions/v1/api-docs/openapi.json serves the valid document wit
   assert.equal(served.openapi, "3.1.0");
   const statuses = (path: string) => Object.keys(served.paths[path].post.responses).map(Number);
   assert.deepEqual(statuses("/toast-webhook"), [200, 202, 400, 401, 405, 409, 413, 415, 500, 503]);
-  assert.deepEqual(statuses("/sevenshifts-webhook"), [200, 202, 400, 401, 405, 413, 415, 500, 503]);
+  assert.deepEqual(statuses("/sevenshifts-webhook"), [
+    200,
+    202,
+    400,
+    401,
+    405,
+    409,
+    413,
+    415,
+    500,
+    503,
+  ]);
   assert.deepEqual(statuses("/alert-notifier"), [200, 400, 401, 405, 413, 415, 500, 503]);
   assert.deepEqual(statuses("/vendor-sync"), [200, 400, 401, 405, 413, 415, 500, 503]);
 

@@ -93,7 +93,7 @@ Deno.test("every function is documented with each status it answers, each with a
     },
     "/sevenshifts-webhook": {
       method: "post",
-      statuses: [200, 202, 400, 401, 405, 413, 415, 500, 503],
+      statuses: [200, 202, 400, 401, 405, 409, 413, 415, 500, 503],
     },
     "/alert-notifier": { method: "post", statuses: [200, 400, 401, 405, 413, 415, 500, 503] },
     "/vendor-sync": { method: "post", statuses: [200, 400, 401, 405, 413, 415, 500, 503] },
