@@ -837,7 +837,11 @@ flashTest(
       "the Slack flash to be delivered",
     );
     assert.equal(await alertStatus(c, notice.id), "pending");
+    // Discord is back: what waits to retry goes now, not at its backoff's end.
     c.rx.setDefault(discord, { kind: "ok" });
+    await c.sql`update public.alerts set next_attempt_at = now()
+      where location_id = ${first} and status = 'pending'`;
+    await c.sql`select pipeline.request_alert_sweep()`;
   },
 );
 
