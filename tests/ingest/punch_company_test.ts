@@ -92,6 +92,39 @@ async function aPunchStored(sql: postgres.Sql) {
   return { a, b, locA, p, before: await punchState(sql, p.id, locA) };
 }
 
+/**
+ * Company A's punch whose id company B deleted first (a tombstone of B's; punch ids are
+ * sequential, so guessable), then A's punch stored.
+ */
+async function deletedByBThenStoredByA(sql: postgres.Sql) {
+  const a = vendorIds();
+  const b = vendorIds();
+  const locA = await newLocation(sql, a);
+  const p = sixHourPunch(a);
+  const early = await byToken(
+    "time_punch.deleted",
+    JSON.stringify({ id: p.id, company_id: b.companyId }),
+  );
+  assert.deepEqual([early.status, early.json.outcome], [200, "applied"]);
+  assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
+  return { a, b, locA, p };
+}
+
+/** The event the sync hands the ingest for a punch its API no longer lists (a deletion). */
+function syncDeletion(punchId: number, companyId: number) {
+  const deletion = { punchId, companyId, locationId: null, modifiedAt: null };
+  return JSON.stringify({
+    eventKey: crypto.randomUUID(),
+    topic: "time_punch.deleted",
+    companyId,
+    locationId: null,
+    headers: {},
+    rawBody: JSON.stringify(deletion),
+    punch: null,
+    deletion,
+  });
+}
+
 Deno.test("punch company: a token delivery naming another company cannot delete, move or outdate a punch", async () => {
   const sql = testDb();
   try {
@@ -204,17 +237,7 @@ Deno.test("punch company: a company verified with its own grant cannot take anot
 Deno.test("punch company: a deletion recorded for one company neither deletes nor blocks another's punch", async () => {
   const sql = testDb();
   try {
-    const a = vendorIds();
-    const b = vendorIds();
-    const locA = await newLocation(sql, a);
-    const p = sixHourPunch(a);
-    // B deletes the id before A's punch exists (punch ids are sequential: guessable).
-    const early = await byToken(
-      "time_punch.deleted",
-      JSON.stringify({ id: p.id, company_id: b.companyId }),
-    );
-    assert.deepEqual([early.status, early.json.outcome], [200, "applied"]);
-    assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
+    const { a, locA, p } = await deletedByBThenStoredByA(sql);
     const state = await punchState(sql, p.id, locA);
     assert.equal(state.rows[0].deleted, false, "B's tombstone does not delete A's punch");
     assert.equal(state.figures[0].labor_cost_cents, String(6 * 18 * 100));
@@ -237,20 +260,9 @@ Deno.test("punch company: the ingest the sync applies through refuses another co
   const sql = testDb();
   try {
     const { b, locA, p, before } = await aPunchStored(sql);
-    // What the sync hands pipeline.ingest_sevenshifts for a punch its API no longer lists.
-    const deletion = { punchId: p.id, companyId: b.companyId, locationId: null, modifiedAt: null };
-    const event = {
-      eventKey: crypto.randomUUID(),
-      topic: "time_punch.deleted",
-      companyId: b.companyId,
-      locationId: null,
-      headers: {},
-      rawBody: JSON.stringify(deletion),
-      punch: null,
-      deletion,
-    };
     const [{ result }] = await sql`
-      select pipeline.ingest_sevenshifts(${JSON.stringify(event)}::text::jsonb) as result`;
+      select pipeline.ingest_sevenshifts(${syncDeletion(p.id, b.companyId)}::text::jsonb)
+        as result`;
     assert.equal(result.outcome, "conflict");
     assert.match(result.reason, new RegExp(`company ${b.companyId}`));
     assert.deepEqual(await punchState(sql, p.id, locA), before);
@@ -262,31 +274,10 @@ Deno.test("punch company: the ingest the sync applies through refuses another co
 Deno.test("punch company: the sync applies a company's deletion although another company recorded one for the same id", async () => {
   const sql = testDb();
   try {
-    const a = vendorIds();
-    const b = vendorIds();
-    const locA = await newLocation(sql, a);
-    const p = sixHourPunch(a);
-    // B's deletion first (a tombstone of B's), then A's punch.
-    const early = await byToken(
-      "time_punch.deleted",
-      JSON.stringify({ id: p.id, company_id: b.companyId }),
-    );
-    assert.equal(early.status, 200);
-    assert.equal((await byToken("time_punch.created", punchBody(p))).status, 200);
-    // A's sync finds the punch gone from 7shifts' list: its deletion, as the sync hands it over.
-    const deletion = { punchId: p.id, companyId: a.companyId, locationId: null, modifiedAt: null };
-    const event = {
-      eventKey: crypto.randomUUID(),
-      topic: "time_punch.deleted",
-      companyId: a.companyId,
-      locationId: null,
-      headers: {},
-      rawBody: JSON.stringify(deletion),
-      punch: null,
-      deletion,
-    };
+    const { a, locA, p } = await deletedByBThenStoredByA(sql);
+    // A's sync finds the punch gone from 7shifts' list.
     const [r] = await sql`select (pipeline.sync_ingest_punch(null::public.sync_runs,
-      ${JSON.stringify(event)}::text::jsonb)).*`;
+      ${syncDeletion(p.id, a.companyId)}::text::jsonb)).*`;
     assert.equal(r.outcome, "changed");
     assert.equal((await punchState(sql, p.id, locA)).rows[0].deleted, true);
   } finally {
