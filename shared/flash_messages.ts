@@ -110,6 +110,12 @@ export interface FlashLocation {
   week: FlashWeek;
   /** Alerts raised for the day, by kind. */
   alerts: Record<string, number>;
+  /**
+   * Of those, how many reached no channel at all (failed for good on every channel, or nowhere
+   * to post): the team never saw them, so the flash says so. Absent in flashes made before it
+   * existed.
+   */
+  alertsNotDelivered?: number;
   syncCorrections: FlashSyncCorrections | null;
   dataQuality: FlashDataQuality;
   held: FlashHeldAlert[];
@@ -263,7 +269,12 @@ export function locationParagraph(loc: FlashLocation, m: Markup = SLACK_MARKUP):
     );
   }
   const alerts = alertCountWords(loc.alerts);
-  if (alerts) lines.push(`Alerts: ${alerts}`);
+  const notDelivered = loc.alertsNotDelivered ?? 0;
+  if (alerts) {
+    lines.push(
+      `Alerts: ${alerts}` + (notDelivered > 0 ? ` (${notDelivered} not delivered)` : ""),
+    );
+  }
   const s = loc.syncCorrections;
   if (s) {
     const missed = [

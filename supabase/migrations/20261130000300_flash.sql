@@ -181,6 +181,7 @@ declare
   v_week_start date;
   v_week jsonb;
   v_alerts jsonb;
+  v_not_delivered bigint;
   v_sync jsonb;
   v_quality jsonb;
   v_held jsonb;
@@ -203,10 +204,16 @@ begin
   where d.location_id = loc.id
     and d.business_date between v_week_start and flash_location_facts.day;
 
-  -- Alerts raised for the day (held ones are listed on their own below).
-  select coalesce(pg_catalog.jsonb_object_agg(k.kind, k.n), '{}'::jsonb) into v_alerts
+  -- Alerts raised for the day (held ones are listed on their own below), and how many of them
+  -- reached no channel at all (failed for good everywhere, or nowhere to post).
+  select coalesce(pg_catalog.jsonb_object_agg(k.kind, k.n), '{}'::jsonb),
+      coalesce(sum(k.not_delivered), 0)
+    into v_alerts, v_not_delivered
   from (
-    select a.kind, count(*) as n from public.alerts as a
+    select a.kind, count(*) as n,
+      count(*) filter (where a.status in ('failed', 'undeliverable')
+        and pg_catalog.cardinality(a.delivered_channels) = 0) as not_delivered
+    from public.alerts as a
     where a.location_id = loc.id and a.business_date = flash_location_facts.day
       and a.kind not in ('flash', 'sync') and a.status not in ('held', 'flashed')
     group by a.kind
@@ -272,6 +279,7 @@ begin
       'punchCount', m.punch_count) end,
     'week', v_week,
     'alerts', v_alerts,
+    'alertsNotDelivered', v_not_delivered,
     'syncCorrections', v_sync,
     'dataQuality', v_quality,
     'held', v_held

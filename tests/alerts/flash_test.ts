@@ -330,6 +330,7 @@ flashTest(
       punchCount: 2,
     });
     assert.deepEqual(nyFacts.alerts, { critical: 1 });
+    assert.equal(nyFacts.alertsNotDelivered, 0);
     assert.deepEqual(nyFacts.week, {
       startDate: "2026-03-02",
       days: 6,
@@ -842,6 +843,39 @@ flashTest(
     await c.sql`update public.alerts set next_attempt_at = now()
       where location_id = ${first} and status = 'pending'`;
     await c.sql`select pipeline.request_alert_sweep()`;
+  },
+);
+
+flashTest(
+  "an alert that reached no channel (its Slack webhook gone) is counted in the next morning's flash, once the URL is replaced",
+  async (c) => {
+    const broken = c.rx.slackWebhookUrl("revoked");
+    c.rx.setDefault(broken, { kind: "not_found" });
+    const loc = await addLocation(c, "Revoked", "America/New_York", { slack: broken });
+    // Friday 6 PM EST: $1,000 of sales and 10 h at $27: over target; Slack answers 404.
+    await atClock(c, "2026-11-20T23:00:00Z", async (tx) => {
+      await addPunches(c, tx, loc, "2026-11-20", [
+        [1, "2026-11-20T13:00:00Z", "2026-11-20T23:00:00Z", 2700],
+      ]);
+      await addOrder(tx, loc, "2026-11-20", 100000);
+    });
+    await eventually(
+      async () => {
+        const [a] = await c.sql`select status from public.alerts
+          where location_id = ${loc} and kind = 'over'`;
+        return a?.status === "failed" ? true : undefined;
+      },
+      20_000,
+      "the over alert to fail for good on the revoked webhook",
+    );
+    await c.sql`update public.locations set slack_webhook_url = ${c.rx.slackWebhookUrl("new")}
+      where id = ${loc}`;
+    assert.equal(await runFlashes(c, "2026-11-21T12:00:00Z"), 1);
+    const [flash] = await delivered(c, 1);
+    const [facts] = flash.details.locations as Array<Record<string, unknown>>;
+    assert.deepEqual([facts.alerts, facts.alertsNotDelivered], [{ over: 1 }, 1]);
+    const [text] = flashMessages(c.rx, "slack");
+    assert.ok(text.includes("Alerts: 1 over (1 not delivered)"), text);
   },
 );
 

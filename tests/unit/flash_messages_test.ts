@@ -93,7 +93,12 @@ Deno.test("flash: one location reads as a paragraph, with the held alerts of the
   assert.match(read, /Morning flash · Thu, Nov 26, 2026 · Downtown Bistro/);
   assert.ok(!read.includes("Ranking"), "no ranking for one location");
   assert.match(read, /While you were closed: 10:20 PM EST ⚠️ Over labor target at 26\.12%/);
-  assert.match(read, /Alerts: 1 over, 1 recovered/);
+  assert.match(read, /Alerts: 1 over, 1 recovered\n/);
+  const missed = describeSlackMessage(renderFlashSlack({
+    ...one,
+    details: { ...one.details, locations: [{ ...base, alertsNotDelivered: 1 }] },
+  }));
+  assert.match(missed, /Alerts: 1 over, 1 recovered \(1 not delivered\)/);
   assert.match(read, /Sync corrected 3 orders, 1 break edit \(labor 28\.51% → 27\.87%\)/);
 });
 
