@@ -156,12 +156,16 @@ Deno.test("replay: a stale or malformed 7shifts timestamp is refused before the 
       const [row] = await sql`select pipeline.sevenshifts_webhook_grant(${companyId}) as grant`;
       return (row?.grant as string | null) ?? null;
     }, env.sevenShiftsGrantGuid);
+    // The handler's clock is held still, so a timestamp 301 s away stays 301 s away however
+    // long the 50 deliveries take.
+    const nowS = Math.floor(Date.now() / 1000);
     const handler = createSevenShiftsWebhookHandler({
       db: oneRoundTripRunner(sql),
       grantGuid: env.sevenShiftsGrantGuid,
       grants,
       webhookToken: "",
       wageUnit: "dollars",
+      now: () => nowS * 1000,
       logError: () => {},
     });
     const deliver = async (body: string, headers: Record<string, string>) => {
@@ -174,7 +178,6 @@ Deno.test("replay: a stale or malformed 7shifts timestamp is refused before the 
       );
       return { status: res.status, json: await res.json() };
     };
-    const nowS = Math.floor(Date.now() / 1000);
     const timestamps = ["0", "garbage", "", "12:00", String(nowS - 301), String(nowS + 301)];
     for (let i = 0; i < 50; i++) {
       // A new company each time: nothing cached could have answered.
@@ -194,7 +197,7 @@ Deno.test("replay: a stale or malformed 7shifts timestamp is refused before the 
     const ids = vendorIds();
     await newLocation(admin, ids);
     const body = windowPunch(ids);
-    const ts = String(Math.floor(Date.now() / 1000));
+    const ts = String(nowS);
     const r = await deliver(body, {
       "x-company-id": String(ids.companyId),
       "x-hmac-timestamp": ts,
