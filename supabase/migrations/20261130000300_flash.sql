@@ -157,6 +157,32 @@ as $$
     + pg_catalog.make_time(flash_hour, 0, 0)) at time zone time_zone
 $$;
 
+-- Every location in a flash on each of its channels: one row per location and channel (kind
+-- and webhook URL) it has a URL of its own for, with what its flash time is worked out from.
+-- The flash job groups them into channels; the release of held alerts finds an alert's channels.
+create or replace function pipeline.flash_channel_locations()
+returns table (
+  id bigint,
+  time_zone text,
+  business_day_cutoff_hour smallint,
+  flash_local_hour smallint,
+  kind text,
+  url text
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select l.id, l.time_zone, l.business_day_cutoff_hour, l.flash_local_hour, c.kind, c.url
+  from public.locations as l
+  cross join lateral (values ('slack', l.slack_webhook_url),
+    ('discord', l.discord_webhook_url)) as c(kind, url)
+  where c.url is not null and l.flash_local_hour is not null and l.alerts_enabled
+$$;
+comment on function pipeline.flash_channel_locations() is
+  'The locations in a morning flash, one row per channel (kind, webhook URL) each posts to.';
+
 -- ---------------------------------------------------------------------------------------
 -- What a flash says (camelCase: shared/flash_messages.ts FlashDetails)
 -- ---------------------------------------------------------------------------------------
@@ -320,13 +346,7 @@ declare
   v_punches bigint;
 begin
   for ch in
-    with served as (
-      select l.id, l.time_zone, l.business_day_cutoff_hour, l.flash_local_hour, c.kind, c.url
-      from public.locations as l
-      cross join lateral (values ('slack', l.slack_webhook_url),
-        ('discord', l.discord_webhook_url)) as c(kind, url)
-      where c.url is not null and l.flash_local_hour is not null and l.alerts_enabled
-    ),
+    with served as (select * from pipeline.flash_channel_locations()),
     channels as (
       select s.kind, s.url, pg_catalog.array_agg(s.id order by s.id) as location_ids
       from served as s
@@ -489,13 +509,7 @@ begin
       and (release_held_alerts.only_location_ids is null
         or a.location_id = any (release_held_alerts.only_location_ids))
   ),
-  served as (
-    select l.id, l.time_zone, l.business_day_cutoff_hour, l.flash_local_hour, c.kind, c.url
-    from public.locations as l
-    cross join lateral (values ('slack', l.slack_webhook_url),
-      ('discord', l.discord_webhook_url)) as c(kind, url)
-    where c.url is not null and l.flash_local_hour is not null and l.alerts_enabled
-  ),
+  served as (select * from pipeline.flash_channel_locations()),
   timed as (
     select h.id,
       -- The end of the quiet hours the alert was held in (null: the location has none now).
@@ -546,6 +560,7 @@ revoke all on function pipeline.in_quiet_hours(time, time, time) from public, an
 revoke all on function pipeline.hold_quiet_alert() from public, anon, authenticated;
 revoke all on function pipeline.flash_due_at(date, text, smallint, smallint)
   from public, anon, authenticated;
+revoke all on function pipeline.flash_channel_locations() from public, anon, authenticated;
 revoke all on function pipeline.flash_location_facts(public.locations, date, text, timestamptz)
   from public, anon, authenticated;
 revoke all on function pipeline.create_due_flashes(bigint[]) from public, anon, authenticated;
