@@ -181,11 +181,33 @@ export function checkSevenShiftsTimestamp(
   signatureHeader: string | null | undefined,
   nowMs: number,
 ): SevenShiftsVerdict {
+  return checkFreshness(
+    timestampHeader,
+    signatureHeader,
+    nowMs,
+    sevenShiftsTimestampMs,
+    SEVENSHIFTS_MAX_SKEW_MS,
+  );
+}
+
+/** The verdict of a timestamp check: fresh, or why not. */
+type FreshnessVerdict = { ok: true } | { ok: false; reason: "missing" | "bad_timestamp" | "stale" };
+
+/**
+ * The one freshness rule of signed calls: both headers present, the timestamp readable as an
+ * instant (`toMs`, null when not), and within `maxSkewMs` of `nowMs` either way.
+ */
+function checkFreshness(
+  timestampHeader: string | null | undefined,
+  signatureHeader: string | null | undefined,
+  nowMs: number,
+  toMs: (header: string) => number | null,
+  maxSkewMs: number,
+): FreshnessVerdict {
   if (!timestampHeader || !signatureHeader) return { ok: false, reason: "missing" };
-  const ts = sevenShiftsTimestampMs(timestampHeader);
+  const ts = toMs(timestampHeader);
   if (ts === null) return { ok: false, reason: "bad_timestamp" };
-  if (Math.abs(nowMs - ts) > SEVENSHIFTS_MAX_SKEW_MS) return { ok: false, reason: "stale" };
-  return { ok: true };
+  return Math.abs(nowMs - ts) > maxSkewMs ? { ok: false, reason: "stale" } : { ok: true };
 }
 
 /**
@@ -273,10 +295,13 @@ export function checkAlertWebhookTimestamp(
   signatureHeader: string | null | undefined,
   nowMs: number,
 ): AlertWebhookVerdict {
-  if (!timestampHeader || !signatureHeader) return { ok: false, reason: "missing" };
-  if (!/^\d{1,12}$/.test(timestampHeader)) return { ok: false, reason: "bad_timestamp" };
-  const skew = Math.abs(nowMs - Number(timestampHeader) * 1000);
-  return skew > ALERT_WEBHOOK_MAX_SKEW_MS ? { ok: false, reason: "stale" } : { ok: true };
+  return checkFreshness(
+    timestampHeader,
+    signatureHeader,
+    nowMs,
+    (header) => /^\d{1,12}$/.test(header) ? Number(header) * 1000 : null,
+    ALERT_WEBHOOK_MAX_SKEW_MS,
+  );
 }
 
 /**
