@@ -194,6 +194,29 @@ const movedDay = (day: string) => ({
 const alertStatus = async (c: Ctx, id: number) =>
   (await c.sql`select status from public.alerts where id = ${id}`)[0].status as string;
 
+/**
+ * Waits until an alert (by id, or a location's latest of a kind) has `status`: deliveries go
+ * through pg_net and the notifier on their own.
+ */
+const untilAlertStatus = (
+  c: Ctx,
+  alert: { id: number } | { locationId: number; kind: string },
+  status: string,
+  what: string,
+) =>
+  eventually(
+    async () => {
+      const [a] = "id" in alert
+        ? await c.sql`select status from public.alerts where id = ${alert.id}`
+        : await c.sql`select status from public.alerts
+          where location_id = ${alert.locationId} and kind = ${alert.kind}
+          order by id desc limit 1`;
+      return a?.status === status ? true : undefined;
+    },
+    20_000,
+    what,
+  );
+
 const delivered = (c: Ctx, count: number) =>
   eventually(
     async () => {
@@ -519,13 +542,10 @@ flashTest(
           [2, "2026-11-21T03:30:00Z", "2026-11-21T05:30:00Z", 2500],
         ]),
     );
-    await eventually(
-      async () => {
-        const [r] = await c.sql`select status from public.alerts
-      where location_id = ${q} and kind = 'critical'`;
-        return r?.status === "sent" ? true : undefined;
-      },
-      20_000,
+    await untilAlertStatus(
+      c,
+      { locationId: q, kind: "critical" },
+      "sent",
       "the critical alert to be delivered",
     );
     assert.equal(c.rx.messages("slack").length, 1);
@@ -577,11 +597,7 @@ flashTest(
     await runFlashes(c, "2026-11-21T13:45:00Z");
     assert.equal(await status(morning.id), "held");
     await runFlashes(c, "2026-11-21T14:00:00Z");
-    await eventually(
-      async () => (await status(morning.id)) === "sent" ? true : undefined,
-      20_000,
-      "the released alert to be delivered",
-    );
+    await untilAlertStatus(c, morning, "sent", "the released alert to be delivered");
     assert.equal(await status(night.id), "flashed");
     const posted = c.rx.messages("slack").map((m) => describeMessage(m));
     assert.equal(posted.filter((t) => t.includes("Morning flash")).length, 1);
@@ -693,11 +709,7 @@ flashTest(
     await runFlashes(c, "2026-11-20T19:45:00Z");
     assert.equal(await alertStatus(c, night.id), "held");
     await runFlashes(c, "2026-11-20T20:00:00Z");
-    await eventually(
-      async () => (await alertStatus(c, night.id)) === "sent" ? true : undefined,
-      20_000,
-      "Bondi's released alert to be delivered",
-    );
+    await untilAlertStatus(c, night, "sent", "Bondi's released alert to be delivered");
 
     // New York, quiet 22:00-07:00, flash at 7, its own Slack channel and a Discord channel it
     // shares with a location whose flash is at 11 AM.
@@ -859,13 +871,10 @@ flashTest(
       ]);
       await addOrder(tx, loc, "2026-11-20", 100000);
     });
-    await eventually(
-      async () => {
-        const [a] = await c.sql`select status from public.alerts
-          where location_id = ${loc} and kind = 'over'`;
-        return a?.status === "failed" ? true : undefined;
-      },
-      20_000,
+    await untilAlertStatus(
+      c,
+      { locationId: loc, kind: "over" },
+      "failed",
       "the over alert to fail for good on the revoked webhook",
     );
     await c.sql`update public.locations set slack_webhook_url = ${c.rx.slackWebhookUrl("new")}
